@@ -1,0 +1,139 @@
+// lossc — run-time shapes. The column count of every sub-expression is derived from the
+// expression and the two input widths (width); validate() checks, before a kernel writes
+// anything, that every elementwise op sees equal widths (or 1, broadcast as numpy does) and
+// every column selection stays inside its operand, and throws shape_error naming the
+// sub-expressions and shapes otherwise.
+#pragma once
+#include <string>
+
+#include "../errors.hpp"
+#include "../expr/elementwise.hpp"
+#include "../expr/reduce.hpp"
+#include "../expr/select.hpp"
+#include "../print/to_string.hpp"
+
+namespace lossc {
+
+/// Column counts of the two inputs of one call.
+struct input_dims {
+    std::size_t rows, true_cols, pred_cols;
+};
+
+template <input W>
+constexpr std::size_t width(const placeholder<W>&, const input_dims& d) {
+    return W == input::y_true ? d.true_cols : d.pred_cols;
+}
+template <std::size_t N>
+constexpr std::size_t width(const weights_c<N>&, const input_dims&) { return N; }
+template <class U>
+constexpr std::size_t width(const weights_span<U>& w, const input_dims&) { return w.size; }
+template <class Op, class A>
+constexpr std::size_t width(const unary<Op, A>& e, const input_dims& d) { return width(e.a, d); }
+template <class Op, class A, class B>
+constexpr std::size_t width(const binary<Op, A, B>& e, const input_dims& d) {
+    if constexpr (A::cols && B::cols) {
+        const std::size_t wa = width(e.a, d), wb = width(e.b, d);
+        return wa == 1 ? wb : wa;
+    } else if constexpr (A::cols) return width(e.a, d);
+    else if constexpr (B::cols) return width(e.b, d);
+    else return 1;
+}
+template <class C, class A, class B>
+constexpr std::size_t width(const where_t<C, A, B>& e, const input_dims& d) {
+    std::size_t w = 1;
+    if constexpr (C::cols) w = width(e.c, d);
+    if constexpr (A::cols) { const std::size_t wa = width(e.a, d); if (w == 1) w = wa; }
+    if constexpr (B::cols) { const std::size_t wb = width(e.b, d); if (w == 1) w = wb; }
+    return w;
+}
+template <std::size_t F, std::size_t N, class A>
+constexpr std::size_t width(const cols_t<F, N, A>&, const input_dims&) { return N; }
+template <std::size_t F, std::size_t N, class G, class Of>
+constexpr std::size_t width(const embed_t<F, N, G, Of>& e, const input_dims& d) { return width(e.of, d); }
+template <std::size_t J, class G, class Of>
+constexpr std::size_t width(const onehot_t<J, G, Of>& e, const input_dims& d) { return width(e.of, d); }
+template <class G, class Ctx, class Child>
+constexpr std::size_t width(const unbroadcast_t<G, Ctx, Child>& e, const input_dims& d) {
+    if constexpr (Child::cols) return width(e.child, d);
+    else return 1;
+}
+template <class R, class A>
+constexpr std::size_t width(const batch_reduce_t<R, A>& e, const input_dims& d) { return width(e.a, d); }
+/// Everything without a class axis (scalars, per-sample values) has width 1.
+template <class E> requires(!E::cols)
+constexpr std::size_t width(const E&, const input_dims&) { return 1; }
+
+namespace detail {
+inline std::string shape_str(std::size_t r, std::size_t c) {
+    return "(" + std::to_string(r) + ", " + std::to_string(c) + ")";
+}
+inline std::string inputs_str(const input_dims& d) {
+    return "; y_true is " + shape_str(d.rows, d.true_cols) + ", y_pred is " + shape_str(d.rows, d.pred_cols);
+}
+// The throwing paths are plain functions: reached during constant evaluation (lossc::evaluate
+// in a static_assert) they stop it with a diagnostic naming the function.
+template <class E, class A, class B>
+[[noreturn]] void columns_mismatch(const E& e, const A& a, const B& b, std::size_t wa, std::size_t wb,
+                                   const input_dims& d) {
+    throw shape_error("in `" + to_string(e) + "`, `" + to_string(a) + "` has " + std::to_string(wa) +
+                      " columns but `" + to_string(b) + "` has " + std::to_string(wb) +
+                      " (they must be equal, or one of them 1)" + inputs_str(d));
+}
+template <class E, class A>
+[[noreturn]] void selection_out_of_range(const E& e, const A& a, std::size_t needed, std::size_t w,
+                                         const input_dims& d) {
+    throw shape_error("`" + to_string(e) + "` needs " + std::to_string(needed) + " columns but `" + to_string(a) +
+                      "` has " + std::to_string(w) + inputs_str(d));
+}
+[[noreturn]] inline void null_weights(std::size_t n) {
+    throw shape_error("weights(span) holds a null pointer with size " + std::to_string(n));
+}
+template <class E, class A, class B>
+constexpr void check_broadcast(const E& e, const A& a, const B& b, const input_dims& d) {
+    if constexpr (A::cols && B::cols) {
+        const std::size_t wa = width(a, d), wb = width(b, d);
+        if (wa != wb && wa != 1 && wb != 1) columns_mismatch(e, a, b, wa, wb, d);
+    }
+}
+}  // namespace detail
+
+/// Constants and per-column constants need no check.
+template <class E> requires(!E::batch)
+constexpr void validate(const E&, const input_dims&) {}
+template <input W>
+constexpr void validate(const placeholder<W>&, const input_dims&) {}
+template <class U>
+constexpr void validate(const weights_span<U>& w, const input_dims&) {
+    if (w.data == nullptr && w.size != 0) detail::null_weights(w.size);
+}
+template <class Op, class A>
+constexpr void validate(const unary<Op, A>& e, const input_dims& d) { validate(e.a, d); }
+template <class Op, class A, class B>
+constexpr void validate(const binary<Op, A, B>& e, const input_dims& d) {
+    validate(e.a, d);
+    validate(e.b, d);
+    detail::check_broadcast(e, e.a, e.b, d);
+}
+template <class C, class A, class B>
+constexpr void validate(const where_t<C, A, B>& e, const input_dims& d) {
+    validate(e.c, d);
+    validate(e.a, d);
+    validate(e.b, d);
+    detail::check_broadcast(e, e.a, e.b, d);
+    detail::check_broadcast(e, e.c, e.a, d);
+    detail::check_broadcast(e, e.c, e.b, d);
+}
+template <class R, class A>
+constexpr void validate(const reduce_t<R, A>& e, const input_dims& d) { validate(e.a, d); }
+template <std::size_t J, class A>
+constexpr void validate(const col_t<J, A>& e, const input_dims& d) {
+    validate(e.a, d);
+    if (const std::size_t w = width(e.a, d); J >= w) detail::selection_out_of_range(e, e.a, J + 1, w, d);
+}
+template <std::size_t F, std::size_t N, class A>
+constexpr void validate(const cols_t<F, N, A>& e, const input_dims& d) {
+    validate(e.a, d);
+    if (const std::size_t w = width(e.a, d); F + N > w) detail::selection_out_of_range(e, e.a, F + N, w, d);
+}
+
+}  // namespace lossc

@@ -1,0 +1,193 @@
+// lossc — the kernel: compile(loss) checks the Keras rules, derives the gradient expression and
+// returns a literal, trivially copyable object whose forward/forward_backward evaluate the loss
+// and its gradient in one pass over memory: each row is read, its statistics computed once
+// (row_state), its loss and gradient written, before the next row is touched. No allocation,
+// no temporary of batch size; every argument is checked before anything is written.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <type_traits>
+
+#include "../analysis/diagnose.hpp"
+#include "../analysis/shapes.hpp"
+#include "../diff/reverse.hpp"
+#include "../eigen/views.hpp"
+#include "../errors.hpp"
+#include "../options.hpp"
+#include "row_eval.hpp"
+
+namespace lossc {
+
+namespace detail {
+inline std::string shape2(index r, index c) { return "(" + std::to_string(r) + ", " + std::to_string(c) + ")"; }
+
+/// [first, last) bytes touched by a strided view; empty for a zero-size view.
+struct byte_range {
+    std::uintptr_t lo = 0, hi = 0;
+    bool overlaps(const byte_range& o) const { return lo < hi && o.lo < o.hi && lo < o.hi && o.lo < hi; }
+};
+template <class T>
+byte_range range_of(const T* data, index rows, index cols, index rs, index cs) {
+    if (rows <= 0 || cols <= 0 || data == nullptr) return {};
+    index lo = 0, hi = 0;
+    (rs < 0 ? lo : hi) += (rows - 1) * rs;
+    (cs < 0 ? lo : hi) += (cols - 1) * cs;
+    const auto base = reinterpret_cast<std::uintptr_t>(data);
+    return {base + static_cast<std::uintptr_t>(lo * static_cast<index>(sizeof(T))),
+            base + static_cast<std::uintptr_t>((hi + 1) * static_cast<index>(sizeof(T)))};
+}
+template <class T>
+byte_range range_of(const matrix_view<T>& m) { return range_of(m.data, m.rows, m.cols, m.row_stride, m.col_stride); }
+template <class T>
+byte_range range_of(const vector_view<T>& v) { return range_of(v.data, v.size, index(1), v.stride, index(1)); }
+inline byte_range range_of(const sample_weights& w) {
+    if (!w.present() || w.size <= 0 || w.data == nullptr) return {};
+    return w.is_double ? range_of(static_cast<const double*>(w.data), w.size, 1, w.stride, 1)
+                       : range_of(static_cast<const float*>(w.data), w.size, 1, w.stride, 1);
+}
+inline void require_disjoint(const byte_range& out, const char* out_name, const byte_range& other, const char* other_name) {
+    if (out.overlaps(other))
+        throw shape_error(std::string(out_name) + " overlaps " + other_name +
+                          " in memory; an output must not alias an input or another output");
+}
+template <class T>
+void require_data(const char* name, const T* data, index rows, index cols) {
+    if (data == nullptr && rows > 0 && cols > 0)
+        throw shape_error(std::string(name) + " is a null pointer with shape " + shape2(rows, cols));
+}
+}  // namespace detail
+
+template <class E>
+class kernel {
+public:
+    using expression_type = E;
+    using gradient_type = gradient_t<E>;
+
+    constexpr explicit kernel(const E& e) : expr_(e), grad_(gradient(e)) {}
+
+    constexpr const expression_type& expression() const { return expr_; }
+    constexpr const gradient_type& gradient_expression() const { return grad_; }
+
+    /// Per-sample losses into `per_sample`; returns the reduced loss.
+    template <class YT, class YP, class PS>
+    scalar_of<YP> forward(const YT& y_true, const YP& y_pred, PS&& per_sample, const options& opt = {}) const {
+        using T = scalar_of<YP>;
+        static_assert(std::is_same_v<scalar_of<YT>, T>,
+                      "lossc: y_true and y_pred must have the same scalar type (both float or both double)");
+        static_assert(std::is_same_v<scalar_of<PS>, T>, "lossc: per_sample must have the scalar type of y_pred");
+        return run<false>(as_matrix(y_true), as_matrix(y_pred), as_out_vector(per_sample), matrix_view<T>{}, opt);
+    }
+
+    /// Per-sample losses into `per_sample`, dR/dy_pred into `grad` (R the reduced loss, with the
+    /// reduction and sample weights of `opt`); returns R.
+    template <class YT, class YP, class PS, class GR>
+    scalar_of<YP> forward_backward(const YT& y_true, const YP& y_pred, PS&& per_sample, GR&& grad,
+                                   const options& opt = {}) const {
+        using T = scalar_of<YP>;
+        static_assert(std::is_same_v<scalar_of<YT>, T>,
+                      "lossc: y_true and y_pred must have the same scalar type (both float or both double)");
+        static_assert(std::is_same_v<scalar_of<PS>, T> && std::is_same_v<scalar_of<GR>, T>,
+                      "lossc: per_sample and grad must have the scalar type of y_pred");
+        return run<true>(as_matrix(y_true), as_matrix(y_pred), as_out_vector(per_sample), as_out_matrix(grad), opt);
+    }
+
+private:
+    template <class T>
+    void check_arguments(const matrix_view<const T>& t, const matrix_view<const T>& p, const vector_view<T>& ps,
+                         const matrix_view<T>* g, const options& opt) const {
+        using detail::shape2;
+        const index n = p.rows;
+        if (t.rows != n)
+            throw shape_error("y_true has shape " + shape2(t.rows, t.cols) + " but y_pred has shape " +
+                              shape2(p.rows, p.cols) + ": dimension 0 (the batch) must agree");
+        if (ps.size != n)
+            throw shape_error("per_sample has length " + std::to_string(ps.size) + " but the batch is " +
+                              std::to_string(n) + " (y_pred has shape " + shape2(p.rows, p.cols) + ")");
+        if (g && (g->rows != n || g->cols != p.cols))
+            throw shape_error("grad has shape " + shape2(g->rows, g->cols) + " but must have y_pred's shape " +
+                              shape2(p.rows, p.cols));
+        if (opt.sample_weight.present() && opt.sample_weight.size != n)
+            throw shape_error("sample_weight has length " + std::to_string(opt.sample_weight.size) +
+                              " but the batch is " + std::to_string(n));
+        detail::require_data("y_true", t.data, t.rows, t.cols);
+        detail::require_data("y_pred", p.data, p.rows, p.cols);
+        detail::require_data("per_sample", ps.data, ps.size, index(1));
+        if (g) detail::require_data("grad", g->data, g->rows, g->cols);
+        if (opt.sample_weight.present()) detail::require_data("sample_weight", opt.sample_weight.data, opt.sample_weight.size, index(1));
+        validate(expr_, input_dims{static_cast<std::size_t>(n), static_cast<std::size_t>(t.cols),
+                                   static_cast<std::size_t>(p.cols)});
+        const auto rt = detail::range_of(t), rp = detail::range_of(p), rps = detail::range_of(ps);
+        const auto rw = detail::range_of(opt.sample_weight);
+        detail::require_disjoint(rps, "per_sample", rt, "y_true");
+        detail::require_disjoint(rps, "per_sample", rp, "y_pred");
+        detail::require_disjoint(rps, "per_sample", rw, "sample_weight");
+        if (g) {
+            const auto rg = detail::range_of(*g);
+            detail::require_disjoint(rg, "grad", rt, "y_true");
+            detail::require_disjoint(rg, "grad", rp, "y_pred");
+            detail::require_disjoint(rg, "grad", rps, "per_sample");
+            detail::require_disjoint(rg, "grad", rw, "sample_weight");
+        }
+    }
+
+    template <bool Backward, class T>
+    T run(matrix_view<const T> t, matrix_view<const T> p, vector_view<T> ps, matrix_view<T> g,
+          const options& opt) const {
+        check_arguments(t, p, ps, Backward ? &g : nullptr, opt);
+        const index n = p.rows;
+        if (n == 0) return T(0);
+
+        const sample_weights& sw = opt.sample_weight;
+        double weight_sum = static_cast<double>(n);
+        if (opt.reduction == reduction::mean_with_sample_weight && sw.present()) {
+            weight_sum = 0;
+            for (index i = 0; i < n; ++i) weight_sum += sw.at<double>(i);
+        }
+        const double scale = opt.reduction == reduction::sum                             ? 1.0
+                             : opt.reduction == reduction::sum_over_batch_size           ? 1.0 / static_cast<double>(n)
+                             : weight_sum != 0                                           ? 1.0 / weight_sum
+                                                                                         : 0.0;
+        const input_dims dims{static_cast<std::size_t>(n), static_cast<std::size_t>(t.cols),
+                              static_cast<std::size_t>(p.cols)};
+        // A 1-column input broadcasts along the row: step 0 reads its only column everywhere.
+        const index t_step = t.cols == 1 ? 0 : t.col_stride;
+        const index p_step = p.cols == 1 ? 0 : p.col_stride;
+
+        double total = 0;
+        for (index i = 0; i < n; ++i) {
+            const strided_row<T> row{t.data + i * t.row_stride, t_step, p.data + i * p.row_stride, p_step, dims};
+            row_state<E, T> st{};
+            prepare(expr_, st, row);
+            const T loss = row_value(expr_, st, row, 0);
+            ps[i] = loss;
+            const T w = sw.present() ? sw.at<T>(i) : T(1);
+            total += static_cast<double>(w) * static_cast<double>(loss);
+            if constexpr (Backward) {
+                const T s = static_cast<T>(static_cast<double>(w) * scale);
+                row_state<gradient_type, T> gs{};
+                prepare(grad_, gs, row);
+                for (index j = 0; j < p.cols; ++j)
+                    g(i, j) = static_cast<T>(row_value(grad_, gs, row, static_cast<std::size_t>(j))) * s;
+            }
+        }
+        return static_cast<T>(opt.reduction == reduction::sum ? total : total * scale);
+    }
+
+    E expr_;
+    gradient_type grad_;
+};
+
+/// Returned by compile() for a loss that broke a rule, after its static_assert fired: it has
+/// no members, so nothing further is instantiated and the diagnostic stays short.
+template <class E>
+struct rejected_loss {};
+
+/// The front door: every static check, then a kernel. constexpr: `constexpr auto k = compile(l);`
+template <expression E>
+constexpr auto compile(const E& loss) {
+    diagnose<E>();
+    if constexpr (is_valid_loss<node_t<E>>) return kernel<node_t<E>>{loss};
+    else return rejected_loss<node_t<E>>{};
+}
+
+}  // namespace lossc

@@ -1,0 +1,52 @@
+// lossc — per-call options of a kernel: how per-sample losses reduce to the returned scalar,
+// and optional per-sample weights. A plain aggregate, so `{.reduction = lossc::reduction::sum,
+// .sample_weight = w}` can be written inline at the call.
+#pragma once
+#include <span>
+
+#include "eigen/views.hpp"
+
+namespace lossc {
+
+/// Keras's reductions of the per-sample losses L_i with weights w_i (1 when absent):
+///   sum_over_batch_size  Σ w_i L_i / N   (the Keras default, "mean over the batch")
+///   sum                  Σ w_i L_i
+///   mean_with_sample_weight  Σ w_i L_i / Σ w_i   (0 when Σ w_i = 0)
+enum class reduction { sum_over_batch_size, sum, mean_with_sample_weight };
+
+/// Per-sample weights of either precision, by reference: a float or double Eigen vector, a span
+/// or a vector_view. Empty (the default) means every weight is 1.
+struct sample_weights {
+    const void* data = nullptr;
+    index size = -1;  // -1: no weights given
+    index stride = 1;
+    bool is_double = false;
+
+    constexpr sample_weights() = default;
+    template <class T> requires real_scalar<T>
+    constexpr sample_weights(vector_view<T> v)
+        : data(v.data), size(v.size), stride(v.stride), is_double(std::is_same_v<std::remove_const_t<T>, double>) {}
+    template <class T> requires real_scalar<T>
+    constexpr sample_weights(std::span<T> s) : sample_weights(vector_view<T>(s)) {}
+    template <eigen_direct D>
+    sample_weights(const D& x)  // NOLINT(google-explicit-constructor): written inline as .sample_weight = w
+        : data(x.data()),
+          size((x.rows() == 1 || x.cols() == 1) ? static_cast<index>(x.size()) : index(-2)),
+          stride(x.innerStride()),
+          is_double(std::is_same_v<typename D::Scalar, double>) {
+        static_assert(real_scalar<typename D::Scalar>, "lossc: sample weights are float or double");
+    }
+    constexpr bool present() const { return size != -1; }
+    template <class T>
+    constexpr T at(index i) const {
+        return is_double ? static_cast<T>(static_cast<const double*>(data)[i * stride])
+                         : static_cast<T>(static_cast<const float*>(data)[i * stride]);
+    }
+};
+
+struct options {
+    lossc::reduction reduction = lossc::reduction::sum_over_batch_size;
+    sample_weights sample_weight{};
+};
+
+}  // namespace lossc
