@@ -1,5 +1,8 @@
 // lossc — umbrella header. `using namespace lossc::dsl;` brings the expression vocabulary.
 #pragma once
+// The vocabulary and the diagnostics first: a static_assert they fire is then reported with
+// the shortest include chain.
+#include "expr/vocabulary.hpp"
 #include "analysis/diagnose.hpp"
 #include "analysis/shapes.hpp"
 #include "analysis/traits.hpp"
@@ -7,7 +10,6 @@
 #include "eigen/views.hpp"
 #include "errors.hpp"
 #include "eval/reference.hpp"
-#include "expr/vocabulary.hpp"
 #include "lower/kernel.hpp"
 #include "options.hpp"
 #include "print/to_string.hpp"

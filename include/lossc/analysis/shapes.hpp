@@ -64,35 +64,46 @@ template <class E> requires(!E::cols)
 constexpr std::size_t width(const E&, const input_dims&) { return 1; }
 
 namespace detail {
-inline std::string shape_str(std::size_t r, std::size_t c) {
-    return "(" + std::to_string(r) + ", " + std::to_string(c) + ")";
-}
 inline std::string inputs_str(const input_dims& d) {
-    return "; y_true is " + shape_str(d.rows, d.true_cols) + ", y_pred is " + shape_str(d.rows, d.pred_cols);
+    return cat("; y_true is ", shape(d.rows, d.true_cols), ", y_pred is ", shape(d.rows, d.pred_cols));
 }
 // The throwing paths are plain functions: reached during constant evaluation (lossc::evaluate
 // in a static_assert) they stop it with a diagnostic naming the function.
 template <class E, class A, class B>
 [[noreturn]] void columns_mismatch(const E& e, const A& a, const B& b, std::size_t wa, std::size_t wb,
                                    const input_dims& d) {
-    throw shape_error("in `" + to_string(e) + "`, `" + to_string(a) + "` has " + std::to_string(wa) +
-                      " columns but `" + to_string(b) + "` has " + std::to_string(wb) +
-                      " (they must be equal, or one of them 1)" + inputs_str(d));
+    throw shape_error(cat("in `", to_string(e), "`, `", to_string(a), "` has ", num(wa), " columns but `",
+                          to_string(b), "` has ", num(wb), " (they must be equal, or one of them 1)",
+                          inputs_str(d)));
 }
 template <class E, class A>
 [[noreturn]] void selection_out_of_range(const E& e, const A& a, std::size_t needed, std::size_t w,
                                          const input_dims& d) {
-    throw shape_error("`" + to_string(e) + "` needs " + std::to_string(needed) + " columns but `" + to_string(a) +
-                      "` has " + std::to_string(w) + inputs_str(d));
+    throw shape_error(cat("`", to_string(e), "` needs ", num(needed), " columns but `", to_string(a), "` has ",
+                          num(w), inputs_str(d)));
 }
 [[noreturn]] inline void null_weights(std::size_t n) {
-    throw shape_error("weights(span) holds a null pointer with size " + std::to_string(n));
+    throw shape_error(cat("weights(span) holds a null pointer with size ", num(n)));
 }
+template <class E, class A>
+[[noreturn]] void pred_broadcast(const E& e, const A& a, std::size_t w, const input_dims& d) {
+    throw shape_error(cat("in `", to_string(e), "`, `", to_string(a), "` has y_pred's columns and 1 column but is "
+                          "broadcast against ", num(w), "; broadcasting a y_pred-dependent operand from one column is "
+                          "not supported: select it per sample with col<0>(...) or give it ", num(w), " columns",
+                          inputs_str(d)));
+}
+/// Operands of an elementwise op need equal widths, or width 1 (numpy broadcasting). An operand
+/// whose columns are y_pred's (pred_cols) may not be the broadcast one when its width is
+/// dynamic: its gradient would need a run-time row sum in every derived formula, so
+/// col<j> or cols<f, 1> must say it statically.
 template <class E, class A, class B>
 constexpr void check_broadcast(const E& e, const A& a, const B& b, const input_dims& d) {
     if constexpr (A::cols && B::cols) {
         const std::size_t wa = width(a, d), wb = width(b, d);
-        if (wa != wb && wa != 1 && wb != 1) columns_mismatch(e, a, b, wa, wb, d);
+        if (wa == wb) return;
+        if (wa != 1 && wb != 1) columns_mismatch(e, a, b, wa, wb, d);
+        if constexpr (A::pred_cols && A::extent != 1) if (wa == 1) pred_broadcast(e, a, wb, d);
+        if constexpr (B::pred_cols && B::extent != 1) if (wb == 1) pred_broadcast(e, b, wa, d);
     }
 }
 }  // namespace detail

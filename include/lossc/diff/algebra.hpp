@@ -14,10 +14,15 @@ inline constexpr bool is_zero = std::is_same_v<E, zero_t>;
 template <class E>
 inline constexpr bool is_one = std::is_same_v<E, one_t>;
 
+template <class A>
+inline constexpr bool is_negation = requires(const A& a) { requires std::is_same_v<A, unary<ops::neg, decltype(a.a)>>; };
+
 template <class A, class B>
 constexpr auto dadd(const A& a, const B& b) {
     if constexpr (is_zero<A>) return b;
     else if constexpr (is_zero<B>) return a;
+    else if constexpr (is_negation<B>) return a - b.a;  // a + (−b) → a − b
+    else if constexpr (is_negation<A>) return b - a.a;  // (−a) + b → b − a
     else return a + b;
 }
 
@@ -37,8 +42,9 @@ constexpr auto dmul(const A& a, const B& b) {
     if constexpr (is_zero<A> || is_zero<B>) return zero_t{};
     else if constexpr (is_one<A>) return b;
     else if constexpr (is_one<B>) return a;
-    else if constexpr (requires { requires std::is_same_v<A, unary<ops::neg, decltype(a.a)>>; })
-        return dneg(dmul(a.a, b));  // keep the sign outermost: −(g·x) rather than (−g)·x
+    else if constexpr (is_negation<A>) return dneg(dmul(a.a, b));  // keep the sign outermost: −(g·x)
+    else if constexpr (requires { requires std::is_same_v<A, binary<ops::div, decltype(a.a), decltype(a.b)>>; })
+        return ddiv(dmul(a.a, b), a.b);  // (g / K)·x → (g·x) / K: a mean's 1/K stays outermost
     else return a * b;
 }
 
@@ -46,8 +52,7 @@ template <class A, class B>
 constexpr auto ddiv(const A& a, const B& b) {
     if constexpr (is_zero<A>) return zero_t{};
     else if constexpr (is_one<B>) return a;
-    else if constexpr (requires { requires std::is_same_v<A, unary<ops::neg, decltype(a.a)>>; })
-        return dneg(ddiv(a.a, b));
+    else if constexpr (is_negation<A>) return dneg(ddiv(a.a, b));
     else return a / b;
 }
 

@@ -12,13 +12,24 @@
 namespace lossc {
 
 namespace detail {
-/// Route the adjoint g of node `ctx` to its operand `child`: a per-sample operand of a row
-/// expression gets g summed over the row; an operand with columns whose sibling also has
-/// columns may have been broadcast from one column (checked at run time by unbroadcast_t).
-template <bool SiblingHasCols, class Ctx, class Child, class G>
+/// Can `Child`, an operand with columns beside a sibling with columns, have been broadcast
+/// from one column? Statically one column against another count: yes. Dynamic width, with the
+/// gradient reaching y_pred only through per-sample parts (col<0>(y_pred) * y_true, y_true of
+/// one column): possibly, decided at run time. Dynamic width with y_pred's columns in it: no —
+/// validate() rejects broadcasting such an operand, as its width is y_pred's.
+template <class Child, std::size_t SiblingExtent>
+inline constexpr bool may_be_broadcast =
+    Child::extent == 1 ? SiblingExtent != 1 : (Child::extent == dynamic_extent && !Child::pred_cols);
+
+/// Route the adjoint g of node `ctx` to its operand `child`. A per-sample operand of a row
+/// expression gets g summed over the row; an operand that may have been broadcast from one
+/// column gets unbroadcast_t, which sums when the widths differ at run time; every other
+/// operand passes g through unchanged (the common case, with no run-time cost).
+template <bool SiblingHasCols, std::size_t SiblingExtent, class Ctx, class Child, class G>
 constexpr auto route(const Ctx& ctx, const Child& child, const G& g) {
     if constexpr (is_zero<G>) return g;
-    else if constexpr (Ctx::cols && (!Child::cols || SiblingHasCols))
+    else if constexpr (Ctx::cols && !Child::cols) return unbroadcast_t<G, Ctx, Child>{g, ctx, child};
+    else if constexpr (Child::cols && SiblingHasCols && may_be_broadcast<Child, SiblingExtent>)
         return unbroadcast_t<G, Ctx, Child>{g, ctx, child};
     else return g;
 }
@@ -42,12 +53,12 @@ constexpr auto backprop(const binary<Op, A, B>& e, const G& g) {
     else {
         auto from_a = [&] {
             if constexpr (A::grad_dep)
-                return backprop(e.a, detail::route<B::cols>(e, e.a, e.op.adjoint_a(e.a, e.b, g)));
+                return backprop(e.a, detail::route<B::cols, B::extent>(e, e.a, e.op.adjoint_a(e.a, e.b, g)));
             else return zero_t{};
         };
         auto from_b = [&] {
             if constexpr (B::grad_dep)
-                return backprop(e.b, detail::route<A::cols>(e, e.b, e.op.adjoint_b(e.a, e.b, g)));
+                return backprop(e.b, detail::route<A::cols, A::extent>(e, e.b, e.op.adjoint_b(e.a, e.b, g)));
             else return zero_t{};
         };
         return dadd(from_a(), from_b());
@@ -58,12 +69,12 @@ template <class C, class A, class B, class G>
 constexpr auto backprop(const where_t<C, A, B>& e, const G& g) {
     auto from_a = [&] {
         if constexpr (A::grad_dep)
-            return backprop(e.a, detail::route<B::cols || C::cols>(e, e.a, dwhere(e.c, g, zero_t{})));
+            return backprop(e.a, detail::route<B::cols || C::cols, combine_extent(B::cols, B::extent, C::cols, C::extent)>(e, e.a, dwhere(e.c, g, zero_t{})));
         else return zero_t{};
     };
     auto from_b = [&] {
         if constexpr (B::grad_dep)
-            return backprop(e.b, detail::route<A::cols || C::cols>(e, e.b, dwhere(e.c, zero_t{}, g)));
+            return backprop(e.b, detail::route<A::cols || C::cols, combine_extent(A::cols, A::extent, C::cols, C::extent)>(e, e.b, dwhere(e.c, zero_t{}, g)));
         else return zero_t{};
     };
     return dadd(from_a(), from_b());

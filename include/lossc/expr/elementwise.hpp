@@ -15,6 +15,7 @@ struct unary {
     static constexpr bool batch_red = A::batch_red;
     static constexpr std::size_t extent = A::extent;
     static constexpr bool extent_ok = A::extent_ok;
+    static constexpr bool pred_cols = Op::differentiable && A::pred_cols;
     A a;
     Op op;
 };
@@ -28,6 +29,7 @@ struct binary {
     static constexpr bool batch_red = A::batch_red || B::batch_red;
     static constexpr std::size_t extent = combine_extent(A::cols, A::extent, B::cols, B::extent);
     static constexpr bool extent_ok = A::extent_ok && B::extent_ok && extent != conflicting_extent;
+    static constexpr bool pred_cols = Op::differentiable && (A::pred_cols || B::pred_cols);
     A a;
     B b;
     Op op;
@@ -46,6 +48,7 @@ struct where_t {
     static constexpr std::size_t extent = combine_extent(C::cols, C::extent, A::cols || B::cols, ab_extent);
     static constexpr bool extent_ok =
         C::extent_ok && A::extent_ok && B::extent_ok && ab_extent != conflicting_extent && extent != conflicting_extent;
+    static constexpr bool pred_cols = A::pred_cols || B::pred_cols;
     C c;
     A a;
     B b;

@@ -10,6 +10,8 @@
 //   batch_red  — contains a reduction over the batch axis
 //   extent     — static column count when `cols`, else 1; dynamic_extent or conflicting_extent
 //   extent_ok  — no statically known column counts disagree anywhere below (static check (d))
+//   pred_cols  — the gradient reaches y_pred along a path that varies over columns (so the
+//                node's width is y_pred's, and it cannot be broadcast from one column)
 #pragma once
 #include <array>
 #include <concepts>
@@ -52,7 +54,7 @@ struct placeholder {
     static constexpr bool pred_dep = W == input::y_pred, grad_dep = W == input::y_pred;
     static constexpr bool batch_red = false;
     static constexpr std::size_t extent = dynamic_extent;
-    static constexpr bool extent_ok = true;
+    static constexpr bool extent_ok = true, pred_cols = W == input::y_pred;
 };
 using y_true_t = placeholder<input::y_true>;
 using y_pred_t = placeholder<input::y_pred>;
@@ -66,7 +68,7 @@ inline constexpr y_pred_t y_pred{};
     static constexpr bool batch = false, cols = false;                          \
     static constexpr bool pred_dep = false, grad_dep = false, batch_red = false; \
     static constexpr std::size_t extent = 1;                                    \
-    static constexpr bool extent_ok = true
+    static constexpr bool extent_ok = true, pred_cols = false
 
 /// A scalar held in the expression: a literal or a run-time parameter (a Huber delta, a focal
 /// gamma). Stored as double and rounded to the working type when evaluated, as Keras rounds its
@@ -91,7 +93,7 @@ struct weights_c {
     static constexpr bool batch = false, cols = true;
     static constexpr bool pred_dep = false, grad_dep = false, batch_red = false;
     static constexpr std::size_t extent = N;
-    static constexpr bool extent_ok = true;
+    static constexpr bool extent_ok = true, pred_cols = false;
     std::array<double, N> w;
 };
 
@@ -102,7 +104,7 @@ struct weights_span {
     static constexpr bool batch = false, cols = true;
     static constexpr bool pred_dep = false, grad_dep = false, batch_red = false;
     static constexpr std::size_t extent = dynamic_extent;
-    static constexpr bool extent_ok = true;
+    static constexpr bool extent_ok = true, pred_cols = false;
     const U* data;
     std::size_t size;
 };

@@ -82,7 +82,7 @@ struct reduce_t {
     static constexpr bool pred_dep = A::pred_dep, grad_dep = A::grad_dep;
     static constexpr bool batch_red = A::batch_red;
     static constexpr std::size_t extent = 1;
-    static constexpr bool extent_ok = A::extent_ok;
+    static constexpr bool extent_ok = A::extent_ok, pred_cols = false;
     A a;
 };
 
@@ -94,7 +94,7 @@ struct batch_reduce_t {
     static constexpr bool pred_dep = A::pred_dep, grad_dep = A::grad_dep;
     static constexpr bool batch_red = true;
     static constexpr std::size_t extent = A::extent;
-    static constexpr bool extent_ok = A::extent_ok;
+    static constexpr bool extent_ok = A::extent_ok, pred_cols = A::pred_cols;
     A a;
 };
 

@@ -15,6 +15,7 @@ struct col_t {
     static constexpr bool batch_red = A::batch_red;
     static constexpr std::size_t extent = 1;
     static constexpr bool extent_ok = A::extent_ok && (A::extent == dynamic_extent || J < A::extent);
+    static constexpr bool pred_cols = false;
     A a;
 };
 
@@ -27,6 +28,7 @@ struct cols_t {
     static constexpr bool batch_red = A::batch_red;
     static constexpr std::size_t extent = N;
     static constexpr bool extent_ok = A::extent_ok && (A::extent == dynamic_extent || F + N <= A::extent);
+    static constexpr bool pred_cols = A::pred_cols;
     A a;
 };
 
@@ -38,7 +40,7 @@ struct embed_t {
     static constexpr bool pred_dep = G::pred_dep, grad_dep = G::grad_dep;
     static constexpr bool batch_red = G::batch_red;
     static constexpr std::size_t extent = Of::extent;
-    static constexpr bool extent_ok = G::extent_ok;
+    static constexpr bool extent_ok = G::extent_ok, pred_cols = false;
     G g;
     Of of;
 };
@@ -51,7 +53,7 @@ struct onehot_t {
     static constexpr bool pred_dep = G::pred_dep, grad_dep = G::grad_dep;
     static constexpr bool batch_red = G::batch_red;
     static constexpr std::size_t extent = Of::extent;
-    static constexpr bool extent_ok = G::extent_ok;
+    static constexpr bool extent_ok = G::extent_ok, pred_cols = false;
     G g;
     Of of;
 };
@@ -66,7 +68,7 @@ struct unbroadcast_t {
     static constexpr bool pred_dep = G::pred_dep, grad_dep = G::grad_dep;
     static constexpr bool batch_red = G::batch_red;
     static constexpr std::size_t extent = Child::extent;
-    static constexpr bool extent_ok = G::extent_ok;
+    static constexpr bool extent_ok = G::extent_ok, pred_cols = false;
     G g;
     Ctx ctx;
     Child child;

@@ -128,6 +128,8 @@ template <class U> requires std::is_same_v<std::remove_const_t<U>, float> || std
 constexpr auto weights(std::span<U> w) { return weights_span<std::remove_const_t<U>>{w.data(), w.size()}; }
 
 // ---- reductions ------------------------------------------------------------------------------
+// sum<A>, mean<A>, max<A>, min<A>, logsumexp<A>: A = 1 or -1 reduces the class axis (one value
+// per sample); A = 0 builds a batch reduction, which compile() rejects with a Keras-rule message.
 namespace detail {
 template <class R, int Axis, class A>
 constexpr auto make_reduction(const A& a) {
@@ -137,10 +139,8 @@ constexpr auto make_reduction(const A& a) {
     static_assert(Axis == 0 || A::cols,
                   "lossc: this operand has no class axis left to reduce (it is already one value per "
                   "sample); drop the reduction");
-    if constexpr (Axis == 0)
-        return batch_reduce_t<R, A>{a};
-    else
-        return reduce_t<R, A>{a};
+    if constexpr (Axis == 0) return batch_reduce_t<R, A>{a};
+    else return reduce_t<R, A>{a};
 }
 }  // namespace detail
 

@@ -19,8 +19,6 @@
 namespace lossc {
 
 namespace detail {
-inline std::string shape2(index r, index c) { return "(" + std::to_string(r) + ", " + std::to_string(c) + ")"; }
-
 /// [first, last) bytes touched by a strided view; empty for a zero-size view.
 struct byte_range {
     std::uintptr_t lo = 0, hi = 0;
@@ -47,13 +45,13 @@ inline byte_range range_of(const sample_weights& w) {
 }
 inline void require_disjoint(const byte_range& out, const char* out_name, const byte_range& other, const char* other_name) {
     if (out.overlaps(other))
-        throw shape_error(std::string(out_name) + " overlaps " + other_name +
-                          " in memory; an output must not alias an input or another output");
+        throw shape_error(cat(out_name, " overlaps ", other_name,
+                              " in memory; an output must not alias an input or another output"));
 }
 template <class T>
 void require_data(const char* name, const T* data, index rows, index cols) {
     if (data == nullptr && rows > 0 && cols > 0)
-        throw shape_error(std::string(name) + " is a null pointer with shape " + shape2(rows, cols));
+        throw shape_error(cat(name, " is a null pointer with shape ", shape(rows, cols)));
 }
 }  // namespace detail
 
@@ -75,7 +73,9 @@ public:
         static_assert(std::is_same_v<scalar_of<YT>, T>,
                       "lossc: y_true and y_pred must have the same scalar type (both float or both double)");
         static_assert(std::is_same_v<scalar_of<PS>, T>, "lossc: per_sample must have the scalar type of y_pred");
-        return run<false>(as_matrix(y_true), as_matrix(y_pred), as_out_vector(per_sample), matrix_view<T>{}, opt);
+        if constexpr (std::is_same_v<scalar_of<YT>, T> && std::is_same_v<scalar_of<PS>, T>)
+            return run<false>(as_matrix(y_true), as_matrix(y_pred), as_out_vector(per_sample), matrix_view<T>{}, opt);
+        else return T{};  // after the static_assert: nothing more to report
     }
 
     /// Per-sample losses into `per_sample`, dR/dy_pred into `grad` (R the reduced loss, with the
@@ -88,27 +88,29 @@ public:
                       "lossc: y_true and y_pred must have the same scalar type (both float or both double)");
         static_assert(std::is_same_v<scalar_of<PS>, T> && std::is_same_v<scalar_of<GR>, T>,
                       "lossc: per_sample and grad must have the scalar type of y_pred");
-        return run<true>(as_matrix(y_true), as_matrix(y_pred), as_out_vector(per_sample), as_out_matrix(grad), opt);
+        if constexpr (std::is_same_v<scalar_of<YT>, T> && std::is_same_v<scalar_of<PS>, T> && std::is_same_v<scalar_of<GR>, T>)
+            return run<true>(as_matrix(y_true), as_matrix(y_pred), as_out_vector(per_sample), as_out_matrix(grad), opt);
+        else return T{};
     }
 
 private:
     template <class T>
     void check_arguments(const matrix_view<const T>& t, const matrix_view<const T>& p, const vector_view<T>& ps,
                          const matrix_view<T>* g, const options& opt) const {
-        using detail::shape2;
+        using detail::cat, detail::num, detail::shape;
         const index n = p.rows;
         if (t.rows != n)
-            throw shape_error("y_true has shape " + shape2(t.rows, t.cols) + " but y_pred has shape " +
-                              shape2(p.rows, p.cols) + ": dimension 0 (the batch) must agree");
+            throw shape_error(cat("y_true has shape ", shape(t.rows, t.cols), " but y_pred has shape ",
+                                  shape(p.rows, p.cols), ": dimension 0 (the batch) must agree"));
         if (ps.size != n)
-            throw shape_error("per_sample has length " + std::to_string(ps.size) + " but the batch is " +
-                              std::to_string(n) + " (y_pred has shape " + shape2(p.rows, p.cols) + ")");
+            throw shape_error(cat("per_sample has length ", num(ps.size), " but the batch is ", num(n),
+                                  " (y_pred has shape ", shape(p.rows, p.cols), ")"));
         if (g && (g->rows != n || g->cols != p.cols))
-            throw shape_error("grad has shape " + shape2(g->rows, g->cols) + " but must have y_pred's shape " +
-                              shape2(p.rows, p.cols));
+            throw shape_error(cat("grad has shape ", shape(g->rows, g->cols), " but must have y_pred's shape ",
+                                  shape(p.rows, p.cols)));
         if (opt.sample_weight.present() && opt.sample_weight.size != n)
-            throw shape_error("sample_weight has length " + std::to_string(opt.sample_weight.size) +
-                              " but the batch is " + std::to_string(n));
+            throw shape_error(cat("sample_weight has length ", num(opt.sample_weight.size), " but the batch is ",
+                                  num(n), " (a vector of one weight per sample)"));
         detail::require_data("y_true", t.data, t.rows, t.cols);
         detail::require_data("y_pred", p.data, p.rows, p.cols);
         detail::require_data("per_sample", ps.data, ps.size, index(1));

@@ -1,0 +1,182 @@
+// The kernel on every kind of input it accepts: Eigen Matrix/Array/Map/Ref/Block in both storage
+// orders, raw strided buffers through matrix_view, float and double; reductions and weights.
+#include <doctest/doctest.h>
+
+#include <Eigen/Core>
+#include <lossc/lossc.hpp>
+#include <random>
+#include <vector>
+
+using namespace lossc::dsl;
+
+namespace {
+constexpr auto cce = -sum<1>(y_true * log(softmax<1>(y_pred)));
+constexpr auto kernel = lossc::compile(cce);
+
+template <class T>
+using MatR = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T>
+using MatC = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
+
+/// Reference result in double, row by row through lossc::evaluate on one-sample arrays.
+template <class T>
+void reference(const MatC<T>& t, const MatC<T>& p, Eigen::VectorXd& ps, Eigen::MatrixXd& g) {
+    ps.resize(t.rows());
+    g.resize(p.rows(), p.cols());
+    for (Eigen::Index i = 0; i < t.rows(); ++i) {
+        std::array<double, 5> tr{}, pr{};
+        for (Eigen::Index j = 0; j < 5; ++j) tr[j] = t(i, j), pr[j] = p(i, j);
+        const auto r = lossc::evaluate(cce, tr, pr);
+        ps(i) = r.per_sample[0];
+        for (Eigen::Index j = 0; j < 5; ++j) g(i, j) = r.grad[0][j];
+    }
+}
+
+template <class T>
+struct fixture {
+    Eigen::Index n = 7;
+    MatC<T> t, p;
+    Eigen::VectorXd ref_ps;
+    Eigen::MatrixXd ref_g;
+    fixture() {
+        std::mt19937 rng(7);
+        std::uniform_real_distribution<double> u(-3, 3);
+        t = MatC<T>::Zero(n, 5);
+        p.resize(n, 5);
+        for (Eigen::Index i = 0; i < n; ++i) {
+            t(i, i % 5) = 1;
+            for (Eigen::Index j = 0; j < 5; ++j) p(i, j) = static_cast<T>(u(rng));
+        }
+        reference<T>(t, p, ref_ps, ref_g);
+    }
+    template <class PS, class G>
+    void check(const PS& ps, const G& g, double scale = 1.0 / 7) const {
+        const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-13;
+        for (Eigen::Index i = 0; i < n; ++i) {
+            CHECK(static_cast<double>(ps(i)) == doctest::Approx(ref_ps(i)).epsilon(tol));
+            for (Eigen::Index j = 0; j < 5; ++j)
+                CHECK(static_cast<double>(g(i, j)) == doctest::Approx(ref_g(i, j) * scale).epsilon(tol).scale(1e-30));
+        }
+    }
+};
+}  // namespace
+
+TEST_CASE_TEMPLATE("Eigen matrices of either storage order, float and double", T, float, double) {
+    fixture<T> f;
+    const T expected_mean = static_cast<T>(f.ref_ps.mean());
+    {
+        MatC<T> g(f.n, 5);
+        Eigen::Matrix<T, Eigen::Dynamic, 1> ps(f.n);
+        const T loss = kernel.forward_backward(f.t, f.p, ps, g);
+        CHECK(loss == doctest::Approx(expected_mean).epsilon(1e-6));
+        f.check(ps, g);
+    }
+    {
+        const MatR<T> t = f.t, p = f.p;
+        MatR<T> g(f.n, 5);
+        Eigen::Matrix<T, 1, Eigen::Dynamic> ps(f.n);  // a row vector works too
+        kernel.forward_backward(t, p, ps, g);
+        f.check(ps.transpose(), g);
+    }
+    {  // mixed storage orders in one call; Arrays
+        const MatR<T> t = f.t;
+        const Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic> p = f.p.array();
+        Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> g(f.n, 5);
+        Eigen::Array<T, Eigen::Dynamic, 1> ps(f.n);
+        kernel.forward_backward(t, p, ps, g);
+        f.check(ps, g);
+    }
+}
+
+TEST_CASE("Map, Ref and Block views; outputs as blocks of larger matrices") {
+    fixture<float> f;
+    // Inputs embedded in wider buffers (outer stride larger than the row).
+    MatR<float> big_t = MatR<float>::Constant(f.n, 9, 99.f), big_p = MatR<float>::Constant(f.n, 9, 99.f);
+    big_t.block(0, 2, f.n, 5) = f.t;
+    big_p.block(0, 3, f.n, 5) = f.p;
+    MatC<float> big_g = MatC<float>::Constant(f.n + 2, 8, -7.f);
+    Eigen::MatrixXf ps_store = Eigen::MatrixXf::Constant(f.n, 3, -7.f);
+    const Eigen::Ref<const MatR<float>, 0, Eigen::OuterStride<>> t_ref = big_t.block(0, 2, f.n, 5);
+    kernel.forward_backward(t_ref, big_p.block(0, 3, f.n, 5), ps_store.col(1), big_g.block(1, 2, f.n, 5));
+    f.check(ps_store.col(1), big_g.block(1, 2, f.n, 5));
+    // Nothing outside the output blocks was touched.
+    CHECK((ps_store.col(0).array() == -7.f).all());
+    CHECK((big_g.row(0).array() == -7.f).all());
+    CHECK((big_g.block(1, 0, f.n, 2).array() == -7.f).all());
+
+    Eigen::Map<const MatC<float>> t_map(f.t.data(), f.n, 5), p_map(f.p.data(), f.n, 5);
+    Eigen::MatrixXf g(f.n, 5);
+    Eigen::VectorXf ps(f.n);
+    Eigen::Map<Eigen::VectorXf> ps_map(ps.data(), f.n);
+    kernel.forward_backward(t_map, p_map, ps_map, g);
+    f.check(ps, g);
+}
+
+TEST_CASE("raw buffers through matrix_view, with padded strides") {
+    fixture<double> f;
+    const lossc::index n = f.n, ld = 8;  // rows padded to 8 doubles
+    std::vector<double> t(static_cast<std::size_t>(n * ld), 0.0), p(t.size(), 0.0), g(t.size(), -1.0), ps(static_cast<std::size_t>(n));
+    for (lossc::index i = 0; i < n; ++i)
+        for (lossc::index j = 0; j < 5; ++j) t[i * ld + j] = f.t(i, j), p[i * ld + j] = f.p(i, j);
+    const lossc::matrix_view<const double> tv(t.data(), n, 5, ld, 1), pv(p.data(), n, 5, ld, 1);
+    const lossc::matrix_view<double> gv(g.data(), n, 5, ld, 1);
+    const double loss = kernel.forward_backward(tv, pv, lossc::vector_view<double>(ps.data(), n), gv,
+                                                {.reduction = lossc::reduction::sum});
+    CHECK(loss == doctest::Approx(f.ref_ps.sum()).epsilon(1e-13));
+    f.check(Eigen::Map<Eigen::VectorXd>(ps.data(), n), Eigen::Map<MatR<double>, 0, Eigen::OuterStride<>>(g.data(), n, 5, Eigen::OuterStride<>(ld)), 1.0);
+    for (lossc::index i = 0; i < n; ++i) CHECK(g[i * ld + 6] == -1.0);  // padding untouched
+    // Column-major raw buffer: row stride 1, column stride n. std::span outputs.
+    std::vector<double> tc(static_cast<std::size_t>(n * 5)), pc(tc.size()), ps2(static_cast<std::size_t>(n));
+    for (lossc::index i = 0; i < n; ++i)
+        for (lossc::index j = 0; j < 5; ++j) tc[j * n + i] = f.t(i, j), pc[j * n + i] = f.p(i, j);
+    kernel.forward(lossc::matrix_view<const double>(tc.data(), n, 5, 1, n), lossc::matrix_view<double>(pc.data(), n, 5, 1, n),
+                   std::span<double>(ps2));
+    for (lossc::index i = 0; i < n; ++i) CHECK(ps2[static_cast<std::size_t>(i)] == doctest::Approx(f.ref_ps(i)).epsilon(1e-13));
+}
+
+TEST_CASE("reductions and sample weights, on the value and on the gradient") {
+    fixture<double> f;
+    Eigen::VectorXd ps(f.n), w(f.n);
+    Eigen::MatrixXd g(f.n, 5);
+    for (Eigen::Index i = 0; i < f.n; ++i) w(i) = 0.25 * static_cast<double>(i);
+    const double weighted = (f.ref_ps.array() * w.array()).sum();
+
+    CHECK(kernel.forward_backward(f.t, f.p, ps, g, {.reduction = lossc::reduction::sum}) == doctest::Approx(f.ref_ps.sum()));
+    f.check(ps, g, 1.0);
+    CHECK(kernel.forward_backward(f.t, f.p, ps, g, {.reduction = lossc::reduction::sum, .sample_weight = w}) ==
+          doctest::Approx(weighted));
+    for (Eigen::Index i = 0; i < f.n; ++i)
+        for (Eigen::Index j = 0; j < 5; ++j) CHECK(g(i, j) == doctest::Approx(f.ref_g(i, j) * w(i)).scale(1e-30));
+    CHECK(kernel.forward_backward(f.t, f.p, ps, g, {.sample_weight = w}) == doctest::Approx(weighted / 7));
+    CHECK(g(3, 2) == doctest::Approx(f.ref_g(3, 2) * w(3) / 7));
+    CHECK(kernel.forward_backward(f.t, f.p, ps, g, {.reduction = lossc::reduction::mean_with_sample_weight, .sample_weight = w}) ==
+          doctest::Approx(weighted / w.sum()));
+    CHECK(g(3, 2) == doctest::Approx(f.ref_g(3, 2) * w(3) / w.sum()));
+    // Float weights with double inputs; all-zero weights give 0, not NaN.
+    const Eigen::VectorXf wf = w.cast<float>();
+    CHECK(kernel.forward(f.t, f.p, ps, {.reduction = lossc::reduction::sum, .sample_weight = wf}) == doctest::Approx(weighted));
+    const Eigen::VectorXd zero = Eigen::VectorXd::Zero(f.n);
+    CHECK(kernel.forward_backward(f.t, f.p, ps, g, {.reduction = lossc::reduction::mean_with_sample_weight, .sample_weight = zero}) == 0.0);
+    CHECK((g.array() == 0.0).all());
+    // forward only: values, reduced loss.
+    CHECK(kernel.forward(f.t, f.p, ps) == doctest::Approx(f.ref_ps.mean()));
+}
+
+TEST_CASE("an empty batch returns 0 and writes nothing") {
+    Eigen::MatrixXf t(0, 5), p(0, 5), g(0, 5);
+    Eigen::VectorXf ps(0);
+    CHECK(kernel.forward_backward(t, p, ps, g) == 0.0f);
+    CHECK(kernel.forward(t, p, ps) == 0.0f);
+}
+
+TEST_CASE("fixed-size Eigen types and a constexpr kernel of a runtime-weighted loss") {
+    static constexpr std::array<float, 3> w{1.f, 2.f, 3.f};
+    constexpr auto k = lossc::compile(sum<1>(square(y_pred - y_true) * weights(std::span<const float>(w))));
+    Eigen::Matrix<float, 2, 3, Eigen::RowMajor> t, p, g;
+    t << 0, 0, 0, 1, 1, 1;
+    p << 1, 1, 1, 1, 2, 3;
+    Eigen::Vector2f ps;
+    CHECK(k.forward_backward(t, p, ps, g, {.reduction = lossc::reduction::sum}) == doctest::Approx(6 + 2 + 12));
+    CHECK(ps(0) == 6.f);
+    CHECK(g(1, 2) == 2 * 3 * 2.f);
+}

@@ -1,0 +1,107 @@
+// Run-time misuse throws lossc::shape_error (a std::invalid_argument) naming the argument and
+// the shapes, and writes nothing to any output.
+#include <doctest/doctest.h>
+
+#include <Eigen/Core>
+#include <lossc/lossc.hpp>
+#include <string>
+
+using namespace lossc::dsl;
+
+namespace {
+constexpr auto custom_mse = sum<1>(square(y_pred - y_true) * weights(0.3f, 0.7f));
+constexpr auto cce = -sum<1>(y_true * log(softmax<1>(y_pred)));
+constexpr auto nll = 0.5 * (col<1>(y_pred) + square(col<0>(y_true) - col<0>(y_pred)) * exp(-col<1>(y_pred)));
+
+struct outputs {
+    Eigen::VectorXf ps;
+    Eigen::MatrixXf g;
+    outputs(Eigen::Index n, Eigen::Index c) : ps(Eigen::VectorXf::Constant(n, -5.f)), g(Eigen::MatrixXf::Constant(n, c, -5.f)) {}
+    bool untouched() const { return (ps.array() == -5.f).all() && (g.array() == -5.f).all(); }
+};
+
+/// Runs `call`, expects shape_error whose message contains every fragment, and untouched outputs.
+template <class F>
+void expect_shape_error(F&& call, const outputs& out, std::initializer_list<const char*> fragments) {
+    std::string what;
+    try {
+        call();
+    } catch (const lossc::shape_error& e) {
+        what = e.what();
+    }
+    INFO("message: " << what);
+    REQUIRE_FALSE(what.empty());
+    CHECK(what.rfind("lossc: ", 0) == 0);
+    for (const char* f : fragments) CHECK_MESSAGE(what.find(f) != std::string::npos, "missing '" << f << "'");
+    CHECK(out.untouched());
+}
+}  // namespace
+
+TEST_CASE("shape_error is a std::invalid_argument") {
+    static_assert(std::is_base_of_v<std::invalid_argument, lossc::shape_error>);
+}
+
+TEST_CASE("rows, columns, per_sample, grad and sample_weight of the wrong shape") {
+    constexpr auto k = lossc::compile(custom_mse);
+    const Eigen::MatrixXf t(4, 2), p(4, 2), t5(5, 2), t3c(4, 3), p3c(4, 3);
+    outputs out(4, 2);
+    expect_shape_error([&] { k.forward_backward(t5, p, out.ps, out.g); }, out, {"y_true", "(5, 2)", "(4, 2)", "batch"});
+    // weights of length 2 against 3 columns, found at run time.
+    outputs out3(4, 3);
+    expect_shape_error([&] { k.forward_backward(t3c, p3c, out3.ps, out3.g); }, out3, {"3 columns", "[0.3, 0.7]", "has 2", "(4, 3)"});
+    // y_true and y_pred columns must agree (or one be 1).
+    expect_shape_error([&] { lossc::compile(cce).forward_backward(t3c, p, out.ps, out.g); }, out, {"y_true", "y_pred", "3", "2"});
+    Eigen::VectorXf ps3 = Eigen::VectorXf::Constant(3, -5.f);
+    expect_shape_error([&] { k.forward_backward(t, p, ps3, out.g); }, out, {"per_sample", "length 3", "4"});
+    Eigen::MatrixXf g42 = Eigen::MatrixXf::Constant(4, 3, -5.f);
+    expect_shape_error([&] { k.forward_backward(t, p, out.ps, g42); }, out, {"grad", "(4, 3)", "(4, 2)"});
+    CHECK((g42.array() == -5.f).all());
+    const Eigen::VectorXf w3(3);
+    expect_shape_error([&] { k.forward_backward(t, p, out.ps, out.g, {.sample_weight = w3}); }, out, {"sample_weight", "length 3", "4"});
+}
+
+TEST_CASE("a y_pred of one column is not broadcast against a wider y_true") {
+    constexpr auto k = lossc::compile(sum<1>(square(y_pred - y_true)));
+    const Eigen::MatrixXf t(4, 3), p(4, 1);
+    outputs out(4, 1);
+    expect_shape_error([&] { k.forward_backward(t, p, out.ps, out.g); }, out, {"`y_pred` has y_pred's columns", "col<0>", "(4, 1)", "(4, 3)"});
+}
+
+TEST_CASE("column selections need the columns they name") {
+    constexpr auto k = lossc::compile(nll);
+    const Eigen::MatrixXf t(4, 1), p1(4, 1);
+    outputs out(4, 1);
+    expect_shape_error([&] { k.forward_backward(t, p1, out.ps, out.g); }, out, {"col<1>(y_pred)", "needs 2 columns", "has 1"});
+}
+
+TEST_CASE("null pointers with a non-zero size") {
+    constexpr auto k = lossc::compile(custom_mse);
+    Eigen::MatrixXf p = Eigen::MatrixXf::Zero(4, 2);
+    outputs out(4, 2);
+    const lossc::matrix_view<const float> null_t(nullptr, 4, 2);
+    expect_shape_error([&] { k.forward_backward(null_t, p, out.ps, out.g); }, out, {"y_true", "null", "(4, 2)"});
+    expect_shape_error([&] { k.forward(p, p, lossc::vector_view<float>(nullptr, 4)); }, out, {"per_sample", "null"});
+    const std::array<float, 2> none{};
+    const auto rt_weights = sum<1>(square(y_pred - y_true) * weights(std::span<const float>(none.data(), 0)));
+    (void)rt_weights;
+    const auto bad = sum<1>(square(y_pred - y_true) * lossc::weights_span<float>{nullptr, 2});
+    expect_shape_error([&] { lossc::compile(bad).forward_backward(p, p, out.ps, out.g); }, out, {"weights", "null"});
+}
+
+TEST_CASE("outputs that alias inputs or each other") {
+    constexpr auto k = lossc::compile(custom_mse);
+    Eigen::MatrixXf t = Eigen::MatrixXf::Ones(4, 2), p = Eigen::MatrixXf::Ones(4, 2);
+    const Eigen::MatrixXf p_copy = p, t_copy = t;
+    outputs out(4, 2);
+    expect_shape_error([&] { k.forward_backward(t, p, out.ps, p); }, out, {"grad", "overlaps", "y_pred"});
+    CHECK(p == p_copy);
+    expect_shape_error([&] { k.forward_backward(t, p, out.ps, t); }, out, {"grad", "overlaps", "y_true"});
+    CHECK(t == t_copy);
+    expect_shape_error([&] { k.forward_backward(t, p, t.col(0), out.g); }, out, {"per_sample", "overlaps", "y_true"});
+    CHECK(t == t_copy);
+    Eigen::MatrixXf shared = Eigen::MatrixXf::Constant(4, 3, -5.f);
+    expect_shape_error([&] { k.forward_backward(t, p, shared.col(1), shared.leftCols(2)); }, out, {"grad", "overlaps", "per_sample"});
+    CHECK((shared.array() == -5.f).all());
+    // Inputs may alias each other: they are only read.
+    CHECK(k.forward(p, p, out.ps) == 0.f);
+}
