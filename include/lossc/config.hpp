@@ -12,3 +12,20 @@ inline constexpr std::size_t dynamic_extent = static_cast<std::size_t>(-1);
 inline constexpr std::size_t conflicting_extent = static_cast<std::size_t>(-2);
 
 }  // namespace lossc
+
+// The instruction set the kernels are compiled for names an inline namespace around them
+// (lossc::simd and lossc's kernels), so translation units built with different -m flags get
+// different symbols instead of silently sharing one definition (ODR) with another alignment.
+#if defined(LOSSC_SCALAR_BACKEND)
+#define LOSSC_ISA isa_scalar
+#elif defined(__AVX512F__)
+#define LOSSC_ISA isa_avx512
+#elif defined(__AVX2__) && defined(__FMA__)
+#define LOSSC_ISA isa_avx2_fma
+#elif defined(__AVX__)
+#define LOSSC_ISA isa_avx
+#elif defined(__SSE2__)
+#define LOSSC_ISA isa_sse2
+#else
+#define LOSSC_ISA isa_generic
+#endif

@@ -44,9 +44,18 @@ struct sample_weights {
     }
 };
 
+/// How a kernel walks the batch. `automatic` picks from the layout: packs across rows for
+/// column-major inputs (the batch is contiguous), packs along columns for row-major rows at
+/// least one pack wide, packs across rows (gathered) for narrower row-major rows, and scalar
+/// rows where nothing else applies (a broadcast 1-column operand in a row-major input) or no
+/// SIMD is compiled in. The others force one, for tests and benchmarks; `along_columns` falls
+/// back to scalar rows where it cannot apply.
+enum class schedule { automatic, scalar_rows, along_columns, across_rows };
+
 struct options {
     lossc::reduction reduction = lossc::reduction::sum_over_batch_size;
     sample_weights sample_weight{};
+    lossc::schedule schedule = lossc::schedule::automatic;
 };
 
 }  // namespace lossc

@@ -95,56 +95,67 @@ template <class E, class A>
 /// Operands of an elementwise op need equal widths, or width 1 (numpy broadcasting). An operand
 /// whose columns are y_pred's (pred_cols) may not be the broadcast one when its width is
 /// dynamic: its gradient would need a run-time row sum in every derived formula, so
-/// col<j> or cols<f, 1> must say it statically.
+/// col<j> or cols<f, 1> must say it statically. Returns whether a broadcast happens.
 template <class E, class A, class B>
-constexpr void check_broadcast(const E& e, const A& a, const B& b, const input_dims& d) {
+constexpr bool check_broadcast(const E& e, const A& a, const B& b, const input_dims& d) {
     if constexpr (A::cols && B::cols) {
         const std::size_t wa = width(a, d), wb = width(b, d);
-        if (wa == wb) return;
+        if (wa == wb) return false;
         if (wa != 1 && wb != 1) columns_mismatch(e, a, b, wa, wb, d);
         if constexpr (A::pred_cols && A::extent != 1) if (wa == 1) pred_broadcast(e, a, wb, d);
         if constexpr (B::pred_cols && B::extent != 1) if (wb == 1) pred_broadcast(e, b, wa, d);
-    }
+        return true;
+    } else return false;
 }
 }  // namespace detail
 
+// validate(e, dims): throws shape_error if the expression cannot run on inputs of these widths;
+// returns true if some operand is broadcast from one column (the kernel then avoids the
+// packed-columns schedule).
+
 /// Constants and per-column constants need no check.
 template <class E> requires(!E::batch)
-constexpr void validate(const E&, const input_dims&) {}
+constexpr bool validate(const E&, const input_dims&) { return false; }
 template <input W>
-constexpr void validate(const placeholder<W>&, const input_dims&) {}
+constexpr bool validate(const placeholder<W>&, const input_dims&) { return false; }
 template <class U>
-constexpr void validate(const weights_span<U>& w, const input_dims&) {
+constexpr bool validate(const weights_span<U>& w, const input_dims&) {
     if (w.data == nullptr && w.size != 0) detail::null_weights(w.size);
+    return false;
 }
 template <class Op, class A>
-constexpr void validate(const unary<Op, A>& e, const input_dims& d) { validate(e.a, d); }
+constexpr bool validate(const unary<Op, A>& e, const input_dims& d) { return validate(e.a, d); }
 template <class Op, class A, class B>
-constexpr void validate(const binary<Op, A, B>& e, const input_dims& d) {
-    validate(e.a, d);
-    validate(e.b, d);
-    detail::check_broadcast(e, e.a, e.b, d);
+constexpr bool validate(const binary<Op, A, B>& e, const input_dims& d) {
+    // Every check runs (no short-circuit): a bad shape anywhere must throw.
+    const bool in_a = validate(e.a, d);
+    const bool in_b = validate(e.b, d);
+    const bool here = detail::check_broadcast(e, e.a, e.b, d);
+    return in_a || in_b || here;
 }
 template <class C, class A, class B>
-constexpr void validate(const where_t<C, A, B>& e, const input_dims& d) {
-    validate(e.c, d);
-    validate(e.a, d);
-    validate(e.b, d);
-    detail::check_broadcast(e, e.a, e.b, d);
-    detail::check_broadcast(e, e.c, e.a, d);
-    detail::check_broadcast(e, e.c, e.b, d);
+constexpr bool validate(const where_t<C, A, B>& e, const input_dims& d) {
+    const bool in_c = validate(e.c, d);
+    const bool in_a = validate(e.a, d);
+    const bool in_b = validate(e.b, d);
+    const bool ab = detail::check_broadcast(e, e.a, e.b, d);
+    const bool ca = detail::check_broadcast(e, e.c, e.a, d);
+    const bool cb = detail::check_broadcast(e, e.c, e.b, d);
+    return in_c || in_a || in_b || ab || ca || cb;
 }
 template <class R, class A>
-constexpr void validate(const reduce_t<R, A>& e, const input_dims& d) { validate(e.a, d); }
+constexpr bool validate(const reduce_t<R, A>& e, const input_dims& d) { return validate(e.a, d); }
 template <std::size_t J, class A>
-constexpr void validate(const col_t<J, A>& e, const input_dims& d) {
-    validate(e.a, d);
+constexpr bool validate(const col_t<J, A>& e, const input_dims& d) {
+    const bool below = validate(e.a, d);
     if (const std::size_t w = width(e.a, d); J >= w) detail::selection_out_of_range(e, e.a, J + 1, w, d);
+    return below;
 }
 template <std::size_t F, std::size_t N, class A>
-constexpr void validate(const cols_t<F, N, A>& e, const input_dims& d) {
-    validate(e.a, d);
+constexpr bool validate(const cols_t<F, N, A>& e, const input_dims& d) {
+    const bool below = validate(e.a, d);
     if (const std::size_t w = width(e.a, d); F + N > w) detail::selection_out_of_range(e, e.a, F + N, w, d);
+    return below;
 }
 
 }  // namespace lossc

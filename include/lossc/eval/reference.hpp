@@ -30,8 +30,8 @@ constexpr evaluation<T, N, Cp> evaluate(const E& loss, const std::array<std::arr
         no_cache nc{};
         for (std::size_t i = 0; i < N; ++i) {
             const array_row<T, Ct, Cp> row{&y_true[i], &y_pred[i], dims};
-            r.per_sample[i] = static_cast<T>(row_value(loss, nc, row, 0));
-            for (std::size_t j = 0; j < Cp; ++j) r.grad[i][j] = static_cast<T>(row_value(g, nc, row, j));
+            r.per_sample[i] = row_value<T>(loss, nc, row, 0);
+            for (std::size_t j = 0; j < Cp; ++j) r.grad[i][j] = row_value<T>(g, nc, row, j);
         }
     }
     return r;

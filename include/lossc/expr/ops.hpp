@@ -227,14 +227,14 @@ struct pow_op {
         static constexpr const char* name = symbol;                                  \
         static constexpr bool infix = true, differentiable = false;                  \
         static constexpr int precedence = 0;                                         \
-        template <class T> constexpr T operator()(T a, T b) const { return (expr_) ? T(1) : T(0); } \
+        template <class T> constexpr T operator()(T a, T b) const { return expr_; } \
     };
-LOSSC_COMPARISON(less, "<", a < b)
-LOSSC_COMPARISON(less_equal, "<=", a <= b)
-LOSSC_COMPARISON(greater, ">", a > b)
-LOSSC_COMPARISON(greater_equal, ">=", a >= b)
-LOSSC_COMPARISON(equal_op, "==", a == b)
-LOSSC_COMPARISON(not_equal_op, "!=", a != b)
+LOSSC_COMPARISON(less, "<", math::less(a, b))
+LOSSC_COMPARISON(less_equal, "<=", math::less_equal(a, b))
+LOSSC_COMPARISON(greater, ">", math::less(b, a))
+LOSSC_COMPARISON(greater_equal, ">=", math::less_equal(b, a))
+LOSSC_COMPARISON(equal_op, "==", math::equal(a, b))
+LOSSC_COMPARISON(not_equal_op, "!=", math::not_equal(a, b))
 #undef LOSSC_COMPARISON
 
 }  // namespace lossc::ops

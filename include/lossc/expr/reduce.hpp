@@ -8,15 +8,38 @@
 #include <limits>
 
 #include "../math/scalar.hpp"
+#include "../simd/pack.hpp"
 #include "node.hpp"
 
 namespace lossc::ops {
 
+template <class T>
+struct scalar_of_s {
+    using type = T;
+};
+template <class T>
+struct scalar_of_s<simd::pack<T>> {
+    using type = T;
+};
+/// float for float and pack<float>: what numeric_limits is asked about.
+template <class T>
+using scalar_of_t = typename scalar_of_s<T>::type;
+
 struct sum_r {
     static constexpr const char* name = "sum";
     template <class T, class F> static constexpr T reduce(std::size_t n, F&& at) {
-        T s = 0;
+        T s(0);
         for (std::size_t j = 0; j < n; ++j) s += at(j);
+        return s;
+    }
+    /// Packs of columns, then a scalar tail; one horizontal sum at the end.
+    template <class T, class FP, class FS> static T reduce_packed(std::size_t n, FP&& at_pack, FS&& at) {
+        using P = simd::pack<T>;
+        P acc(T(0));
+        std::size_t j = 0;
+        for (; j + P::width <= n; j += P::width) acc += at_pack(j);
+        T s = simd::hsum(acc);
+        for (; j < n; ++j) s += at(j);
         return s;
     }
     template <class X, class G> static constexpr auto adjoint(const X&, const G& g) { return g; }
@@ -25,6 +48,9 @@ struct mean_r {
     static constexpr const char* name = "mean";
     template <class T, class F> static constexpr T reduce(std::size_t n, F&& at) {
         return sum_r::reduce<T>(n, at) / static_cast<T>(n);
+    }
+    template <class T, class FP, class FS> static T reduce_packed(std::size_t n, FP&& at_pack, FS&& at) {
+        return sum_r::reduce_packed<T>(n, at_pack, at) / static_cast<T>(n);
     }
     template <class X, class G> static constexpr auto adjoint(const X& x, const G& g) {
         return ddiv(g, count_t<X>{x});
@@ -35,11 +61,17 @@ struct mean_r {
 struct max_r {
     static constexpr const char* name = "max";
     template <class T, class F> static constexpr T reduce(std::size_t n, F&& at) {
-        T m = -std::numeric_limits<T>::infinity();
-        for (std::size_t j = 0; j < n; ++j) {
-            const T v = at(j);
-            if (v > m || math::isnan(v)) m = v;
-        }
+        T m(-std::numeric_limits<scalar_of_t<T>>::infinity());
+        for (std::size_t j = 0; j < n; ++j) m = math::max(at(j), m);  // keeps a NaN once seen
+        return m;
+    }
+    template <class T, class FP, class FS> static T reduce_packed(std::size_t n, FP&& at_pack, FS&& at) {
+        using P = simd::pack<T>;
+        P acc(-std::numeric_limits<T>::infinity());
+        std::size_t j = 0;
+        for (; j + P::width <= n; j += P::width) acc = math::max(at_pack(j), acc);
+        T m = simd::hmax(acc);
+        for (; j < n; ++j) m = math::max(at(j), m);
         return m;
     }
     template <class X, class G> static constexpr auto adjoint(const X& x, const G& g);
@@ -47,11 +79,17 @@ struct max_r {
 struct min_r {
     static constexpr const char* name = "min";
     template <class T, class F> static constexpr T reduce(std::size_t n, F&& at) {
-        T m = std::numeric_limits<T>::infinity();
-        for (std::size_t j = 0; j < n; ++j) {
-            const T v = at(j);
-            if (v < m || math::isnan(v)) m = v;
-        }
+        T m(std::numeric_limits<scalar_of_t<T>>::infinity());
+        for (std::size_t j = 0; j < n; ++j) m = math::min(at(j), m);
+        return m;
+    }
+    template <class T, class FP, class FS> static T reduce_packed(std::size_t n, FP&& at_pack, FS&& at) {
+        using P = simd::pack<T>;
+        P acc(std::numeric_limits<T>::infinity());
+        std::size_t j = 0;
+        for (; j + P::width <= n; j += P::width) acc = math::min(at_pack(j), acc);
+        T m = simd::hmin(acc);
+        for (; j < n; ++j) m = math::min(at(j), m);
         return m;
     }
     template <class X, class G> static constexpr auto adjoint(const X& x, const G& g);
@@ -61,11 +99,26 @@ struct logsumexp_r {
     static constexpr const char* name = "logsumexp";
     template <class T, class F> static constexpr T reduce(std::size_t n, F&& at) {
         const T m = max_r::reduce<T>(n, at);
-        if (!(m > -std::numeric_limits<T>::infinity() && m < std::numeric_limits<T>::infinity()))
-            return m;  // empty row or all -inf: -inf; any +inf: +inf; NaN: NaN
-        T s = 0;
-        for (std::size_t j = 0; j < n; ++j) s += math::exp(at(j) - m);
-        return m + math::log(s);
+        // A row whose max is not finite (empty or all -inf: -inf; any +inf; NaN) returns it;
+        // branch-free, so that packs of rows take the same path.
+        const T finite = math::isfinite(m);
+        const T shift = math::select_nonzero(finite, m, T(0));
+        T s(0);
+        for (std::size_t j = 0; j < n; ++j) s += math::exp(at(j) - shift);
+        return math::select_nonzero(finite, shift + math::log(s), m);
+    }
+    template <class T, class FP, class FS> static T reduce_packed(std::size_t n, FP&& at_pack, FS&& at) {
+        using P = simd::pack<T>;
+        const T m = max_r::reduce_packed<T>(n, at_pack, at);
+        const T finite = math::isfinite(m);
+        const T shift = math::select_nonzero(finite, m, T(0));
+        const P shift_p(shift);
+        P acc(T(0));
+        std::size_t j = 0;
+        for (; j + P::width <= n; j += P::width) acc += math::exp(at_pack(j) - shift_p);
+        T s = simd::hsum(acc);
+        for (; j < n; ++j) s += math::exp(at(j) - shift);
+        return math::select_nonzero(finite, shift + math::log(s), m);
     }
     template <class X, class G> static constexpr auto adjoint(const X& x, const G& g);
 };

@@ -55,6 +55,8 @@ void require_data(const char* name, const T* data, index rows, index cols) {
 }
 }  // namespace detail
 
+inline namespace LOSSC_ISA {
+
 template <class E>
 class kernel {
 public:
@@ -94,8 +96,10 @@ public:
     }
 
 private:
+    /// Every run-time check, before anything is written. Returns whether the expression
+    /// broadcasts a 1-column operand at these widths.
     template <class T>
-    void check_arguments(const matrix_view<const T>& t, const matrix_view<const T>& p, const vector_view<T>& ps,
+    bool check_arguments(const matrix_view<const T>& t, const matrix_view<const T>& p, const vector_view<T>& ps,
                          const matrix_view<T>* g, const options& opt) const {
         using detail::cat, detail::num, detail::shape;
         const index n = p.rows;
@@ -116,8 +120,8 @@ private:
         detail::require_data("per_sample", ps.data, ps.size, index(1));
         if (g) detail::require_data("grad", g->data, g->rows, g->cols);
         if (opt.sample_weight.present()) detail::require_data("sample_weight", opt.sample_weight.data, opt.sample_weight.size, index(1));
-        validate(expr_, input_dims{static_cast<std::size_t>(n), static_cast<std::size_t>(t.cols),
-                                   static_cast<std::size_t>(p.cols)});
+        const bool broadcast = validate(expr_, input_dims{static_cast<std::size_t>(n), static_cast<std::size_t>(t.cols),
+                                                          static_cast<std::size_t>(p.cols)});
         const auto rt = detail::range_of(t), rp = detail::range_of(p), rps = detail::range_of(ps);
         const auto rw = detail::range_of(opt.sample_weight);
         detail::require_disjoint(rps, "per_sample", rt, "y_true");
@@ -130,12 +134,13 @@ private:
             detail::require_disjoint(rg, "grad", rps, "per_sample");
             detail::require_disjoint(rg, "grad", rw, "sample_weight");
         }
+        return broadcast;
     }
 
     template <bool Backward, class T>
     T run(matrix_view<const T> t, matrix_view<const T> p, vector_view<T> ps, matrix_view<T> g,
           const options& opt) const {
-        check_arguments(t, p, ps, Backward ? &g : nullptr, opt);
+        const bool broadcast = check_arguments(t, p, ps, Backward ? &g : nullptr, opt);
         const index n = p.rows;
         if (n == 0) return T(0);
 
@@ -149,30 +154,108 @@ private:
                              : opt.reduction == reduction::sum_over_batch_size           ? 1.0 / static_cast<double>(n)
                              : weight_sum != 0                                           ? 1.0 / weight_sum
                                                                                          : 0.0;
-        const input_dims dims{static_cast<std::size_t>(n), static_cast<std::size_t>(t.cols),
-                              static_cast<std::size_t>(p.cols)};
-        // A 1-column input broadcasts along the row: step 0 reads its only column everywhere.
-        const index t_step = t.cols == 1 ? 0 : t.col_stride;
-        const index p_step = p.cols == 1 ? 0 : p.col_stride;
-
+        const pass<T> ctx{t, p, ps, g, sw, scale,
+                          input_dims{static_cast<std::size_t>(n), static_cast<std::size_t>(t.cols),
+                                     static_cast<std::size_t>(p.cols)}};
         double total = 0;
-        for (index i = 0; i < n; ++i) {
-            const strided_row<T> row{t.data + i * t.row_stride, t_step, p.data + i * p.row_stride, p_step, dims};
-            row_state<E, T> st{};
-            prepare(expr_, st, row);
-            const T loss = row_value(expr_, st, row, 0);
-            ps[i] = loss;
-            const T w = sw.present() ? sw.at<T>(i) : T(1);
-            total += static_cast<double>(w) * static_cast<double>(loss);
-            if constexpr (Backward) {
-                const T s = static_cast<T>(static_cast<double>(w) * scale);
-                row_state<gradient_type, T> gs{};
-                prepare(grad_, gs, row);
-                for (index j = 0; j < p.cols; ++j)
-                    g(i, j) = static_cast<T>(row_value(grad_, gs, row, static_cast<std::size_t>(j))) * s;
+        switch (choose_schedule(opt.schedule, t, p, broadcast)) {
+            case schedule::across_rows: {
+                constexpr index w = pack<T>::width;
+                const index blocks = n / w * w;
+                for (index i = 0; i < blocks; i += w) total += block_of_rows<Backward>(ctx, i);
+                for (index i = blocks; i < n; ++i) total += one_row<Backward, lanes::none>(ctx, i);
+                break;
             }
+            case schedule::along_columns:
+                for (index i = 0; i < n; ++i) total += one_row<Backward, lanes::columns>(ctx, i);
+                break;
+            default:
+                for (index i = 0; i < n; ++i) total += one_row<Backward, lanes::none>(ctx, i);
         }
         return static_cast<T>(opt.reduction == reduction::sum ? total : total * scale);
+    }
+
+    /// What one pass over the batch reads and writes.
+    template <class T>
+    struct pass {
+        matrix_view<const T> t, p;
+        vector_view<T> ps;
+        matrix_view<T> g;
+        const sample_weights& sw;
+        double scale;
+        input_dims dims;
+        /// A 1-column input broadcasts along the row: step 0 reads its only column everywhere.
+        index t_step() const { return t.cols == 1 ? 0 : t.col_stride; }
+        index p_step() const { return p.cols == 1 ? 0 : p.col_stride; }
+    };
+
+    template <class T>
+    static schedule choose_schedule(schedule asked, const matrix_view<const T>& t, const matrix_view<const T>& p,
+                                    bool broadcast) {
+        constexpr index w = pack<T>::width;
+        if (w == 1) return schedule::scalar_rows;
+        // Packs along the columns of one row need contiguous columns and nothing broadcast.
+        const bool columns_ok = !broadcast && p.col_stride == 1 && (t.col_stride == 1 || t.cols <= 1);
+        if (asked == schedule::along_columns) return columns_ok ? asked : schedule::scalar_rows;
+        if (asked != schedule::automatic) return asked;
+        if (t.row_stride == 1 && p.row_stride == 1) return schedule::across_rows;  // column-major: batch contiguous
+        if (columns_ok && p.cols >= w) return schedule::along_columns;
+        return schedule::across_rows;
+    }
+
+    /// One sample, in scalars (Mode none) or with packs along its columns (Mode columns).
+    template <bool Backward, lanes Mode, class T>
+    double one_row(const pass<T>& c, index i) const {
+        const strided_row<T, Mode> row{c.t.data + i * c.t.row_stride, c.t_step(), c.p.data + i * c.p.row_stride,
+                                       c.p_step(), c.dims};
+        row_state<E, T> st{};
+        prepare(expr_, st, row);
+        const T loss = row_value<T>(expr_, st, row, 0);
+        c.ps[i] = loss;
+        const T w = c.sw.present() ? c.sw.template at<T>(i) : T(1);
+        if constexpr (Backward) {
+            const T s = static_cast<T>(static_cast<double>(w) * c.scale);
+            row_state<gradient_type, T> gs{};
+            prepare(grad_, gs, row);
+            index j = 0;
+            if constexpr (Mode == lanes::columns) {
+                using P = pack<T>;
+                const P sp(s);
+                T* out = c.g.data + i * c.g.row_stride;
+                for (; j + P::width <= c.p.cols; j += P::width)
+                    (row_value<P>(grad_, gs, row, static_cast<std::size_t>(j)) * sp).store_strided(out + j * c.g.col_stride, c.g.col_stride);
+            }
+            for (; j < c.p.cols; ++j) c.g(i, j) = row_value<T>(grad_, gs, row, static_cast<std::size_t>(j)) * s;
+        }
+        return static_cast<double>(w) * static_cast<double>(loss);
+    }
+
+    /// pack<T>::width consecutive samples, one per lane.
+    template <bool Backward, class T>
+    double block_of_rows(const pass<T>& c, index i) const {
+        using P = pack<T>;
+        const row_block<T> rows{c.t.data + i * c.t.row_stride, c.t.row_stride, c.t_step(),
+                                c.p.data + i * c.p.row_stride, c.p.row_stride, c.p_step(), c.dims};
+        row_state<E, P> st{};
+        prepare(expr_, st, rows);
+        const P loss = row_value<P>(expr_, st, rows, 0);
+        loss.store_strided(c.ps.data + i * c.ps.stride, c.ps.stride);
+        alignas(64) T w[P::width], s[P::width];
+        for (int l = 0; l < P::width; ++l) {
+            w[l] = c.sw.present() ? c.sw.template at<T>(i + l) : T(1);
+            s[l] = static_cast<T>(static_cast<double>(w[l]) * c.scale);
+        }
+        if constexpr (Backward) {
+            const P sp = P::load(s);
+            row_state<gradient_type, P> gs{};
+            prepare(grad_, gs, rows);
+            T* out = c.g.data + i * c.g.row_stride;
+            for (index j = 0; j < c.p.cols; ++j)
+                (row_value<P>(grad_, gs, rows, static_cast<std::size_t>(j)) * sp).store_strided(out + j * c.g.col_stride, c.g.row_stride);
+        }
+        double total = 0;
+        for (int l = 0; l < P::width; ++l) total += static_cast<double>(w[l]) * static_cast<double>(loss.lane(l));
+        return total;
     }
 
     E expr_;
@@ -192,4 +275,5 @@ constexpr auto compile(const E& loss) {
     else return rejected_loss<node_t<E>>{};
 }
 
+}  // namespace LOSSC_ISA
 }  // namespace lossc

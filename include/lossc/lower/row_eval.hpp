@@ -1,96 +1,139 @@
-// lossc — evaluating an expression one row at a time.
+// lossc — evaluating an expression row by row, in scalars or in SIMD packets.
 //
-// A row is one sample: accessors for its y_true and y_pred entries plus the input widths.
-// row_value(e, state, row, j) is the value of e at column j of that row (per-sample nodes
-// ignore j). Two schedules share this code:
-//   * cached (the kernels): row_state<E, T> mirrors the tree and holds one slot per row
-//     statistic (every reduction, every broadcast sum); prepare() fills the slots bottom-up
-//     once per row, so each statistic is computed once and the row stays in L1 meanwhile;
-//   * no_cache (the constexpr reference, lossc::evaluate): every statistic is recomputed where
-//     it is used — slow, obviously correct, and usable in constant expressions.
+// row_value<V>(e, state, row, j) is the value of e at column j of a row, as a V: the scalar type
+// T, or simd::pack<T>. What the lanes of a pack hold is the row's lane mode:
+//   lanes::none     scalar rows (the reference schedule, and lossc::evaluate): V is T;
+//   lanes::columns  one row, a pack holds columns j … j+W−1 (wide rows, row-major);
+//   lanes::rows     W consecutive rows, a pack holds column j of each (narrow rows, column-major).
+// Per-row statistics (every reduction, every broadcast sum) live in a row_state<E, S> that
+// mirrors the tree, S being what one row's statistic is: T, or a pack when lanes are rows.
+// prepare() fills them bottom-up once per row (block), so each is computed once while the row
+// is in L1; row_value reads them. lossc::evaluate passes no_cache instead and recomputes every
+// statistic where it is used: slow, obviously correct, usable in constant expressions.
 // Width-1 sources (a 1-column input, cols<F, 1>, weights of length 1) clamp j to 0 themselves,
-// which is numpy's broadcasting of a single column.
+// which is numpy's broadcasting of a single column; the columns schedule is not used when
+// anything is broadcast (the kernel asks validate()).
 #pragma once
 #include <array>
 #include <type_traits>
 
 #include "../analysis/shapes.hpp"
 #include "../config.hpp"
+#include "../simd/math.hpp"
 
 namespace lossc {
+inline namespace LOSSC_ISA {
 
-/// One sample of strided inputs (any storage order); a 1-column input has step 0.
-template <class T>
+using simd::is_pack;
+using simd::pack;
+
+enum class lanes { none, columns, rows };
+
+/// One sample of strided inputs (any storage order); a 1-column input has step 0. In columns
+/// mode a pack loads W consecutive columns.
+template <class T, lanes Mode = lanes::none>
 struct strided_row {
-    using value_type = T;
+    using scalar_type = T;
+    static constexpr lanes lane_mode = Mode;
     const T* t;
     index t_step;
     const T* p;
     index p_step;
     input_dims dims;
-    constexpr T true_at(std::size_t j) const { return t[static_cast<index>(j) * t_step]; }
-    constexpr T pred_at(std::size_t j) const { return p[static_cast<index>(j) * p_step]; }
+    template <class V> V load_true(std::size_t j) const { return load<V>(t, t_step, j); }
+    template <class V> V load_pred(std::size_t j) const { return load<V>(p, p_step, j); }
+    template <class V, class U> V column_constants(const U* w, std::size_t j) const {
+        if constexpr (is_pack<V>) {
+            alignas(64) T lanes_[V::width];
+            for (int l = 0; l < V::width; ++l) lanes_[l] = static_cast<T>(w[j + static_cast<std::size_t>(l)]);
+            return V::load(lanes_);
+        } else return static_cast<V>(w[j]);
+    }
+
+private:
+    template <class V> static V load(const T* base, index step, std::size_t j) {
+        const T* at = base + static_cast<index>(j) * step;
+        if constexpr (is_pack<V>) return V::load_strided(at, step);
+        else return *at;
+    }
+};
+
+/// W consecutive samples; a pack holds column j of each of them.
+template <class T>
+struct row_block {
+    using scalar_type = T;
+    static constexpr lanes lane_mode = lanes::rows;
+    const T* t;
+    index t_row, t_step;
+    const T* p;
+    index p_row, p_step;
+    input_dims dims;
+    template <class V> V load_true(std::size_t j) const { return V::load_strided(t + static_cast<index>(j) * t_step, t_row); }
+    template <class V> V load_pred(std::size_t j) const { return V::load_strided(p + static_cast<index>(j) * p_step, p_row); }
+    template <class V, class U> V column_constants(const U* w, std::size_t j) const { return V(static_cast<T>(w[j])); }
 };
 
 /// One sample of std::array inputs (lossc::evaluate): indexable in constant expressions.
 template <class T, std::size_t Ct, std::size_t Cp>
 struct array_row {
-    using value_type = T;
+    using scalar_type = T;
+    static constexpr lanes lane_mode = lanes::none;
     const std::array<T, Ct>* t;
     const std::array<T, Cp>* p;
     input_dims dims;
-    constexpr T true_at(std::size_t j) const { return (*t)[Ct == 1 ? 0 : j]; }
-    constexpr T pred_at(std::size_t j) const { return (*p)[Cp == 1 ? 0 : j]; }
+    template <class V> constexpr V load_true(std::size_t j) const { return (*t)[Ct == 1 ? 0 : j]; }
+    template <class V> constexpr V load_pred(std::size_t j) const { return (*p)[Cp == 1 ? 0 : j]; }
+    template <class V, class U> constexpr V column_constants(const U* w, std::size_t j) const { return static_cast<V>(w[j]); }
 };
 
 struct no_cache {};
 
-template <class E, class T>
+template <class E, class S>
 struct row_state {};  // leaves hold nothing
-template <class Op, class A, class T>
-struct row_state<unary<Op, A>, T> {
-    [[no_unique_address]] row_state<A, T> a;
+template <class Op, class A, class S>
+struct row_state<unary<Op, A>, S> {
+    [[no_unique_address]] row_state<A, S> a;
 };
-template <class Op, class A, class B, class T>
-struct row_state<binary<Op, A, B>, T> {
-    [[no_unique_address]] row_state<A, T> a;
-    [[no_unique_address]] row_state<B, T> b;
+template <class Op, class A, class B, class S>
+struct row_state<binary<Op, A, B>, S> {
+    [[no_unique_address]] row_state<A, S> a;
+    [[no_unique_address]] row_state<B, S> b;
 };
-template <class C, class A, class B, class T>
-struct row_state<where_t<C, A, B>, T> {
-    [[no_unique_address]] row_state<C, T> c;
-    [[no_unique_address]] row_state<A, T> a;
-    [[no_unique_address]] row_state<B, T> b;
+template <class C, class A, class B, class S>
+struct row_state<where_t<C, A, B>, S> {
+    [[no_unique_address]] row_state<C, S> c;
+    [[no_unique_address]] row_state<A, S> a;
+    [[no_unique_address]] row_state<B, S> b;
 };
-template <class R, class A, class T>
-struct row_state<reduce_t<R, A>, T> {
-    [[no_unique_address]] row_state<A, T> a;
-    T value{};
+template <class R, class A, class S>
+struct row_state<reduce_t<R, A>, S> {
+    [[no_unique_address]] row_state<A, S> a;
+    S value{};
 };
-template <std::size_t J, class A, class T>
-struct row_state<col_t<J, A>, T> {
-    [[no_unique_address]] row_state<A, T> a;
+template <std::size_t J, class A, class S>
+struct row_state<col_t<J, A>, S> {
+    [[no_unique_address]] row_state<A, S> a;
 };
-template <std::size_t F, std::size_t N, class A, class T>
-struct row_state<cols_t<F, N, A>, T> {
-    [[no_unique_address]] row_state<A, T> a;
+template <std::size_t F, std::size_t N, class A, class S>
+struct row_state<cols_t<F, N, A>, S> {
+    [[no_unique_address]] row_state<A, S> a;
 };
-template <std::size_t F, std::size_t N, class G, class Of, class T>
-struct row_state<embed_t<F, N, G, Of>, T> {
-    [[no_unique_address]] row_state<G, T> g;
+template <std::size_t F, std::size_t N, class G, class Of, class S>
+struct row_state<embed_t<F, N, G, Of>, S> {
+    [[no_unique_address]] row_state<G, S> g;
 };
-template <std::size_t J, class G, class Of, class T>
-struct row_state<onehot_t<J, G, Of>, T> {
-    [[no_unique_address]] row_state<G, T> g;
+template <std::size_t J, class G, class Of, class S>
+struct row_state<onehot_t<J, G, Of>, S> {
+    [[no_unique_address]] row_state<G, S> g;
 };
-template <class G, class Ctx, class Child, class T>
-struct row_state<unbroadcast_t<G, Ctx, Child>, T> {
-    [[no_unique_address]] row_state<G, T> g;
-    T value{};
+template <class G, class Ctx, class Child, class S>
+struct row_state<unbroadcast_t<G, Ctx, Child>, S> {
+    [[no_unique_address]] row_state<G, S> g;
+    S value{};
     bool summed = false;
 };
 
-namespace detail {
+namespace lowering {
 template <class S>
 inline constexpr bool uncached = std::is_same_v<std::remove_const_t<S>, no_cache>;
 #define LOSSC_SUBSTATE(fn, member)                                                 \
@@ -104,128 +147,154 @@ LOSSC_SUBSTATE(sub_b, b)
 LOSSC_SUBSTATE(sub_c, c)
 LOSSC_SUBSTATE(sub_g, g)
 #undef LOSSC_SUBSTATE
-}  // namespace detail
+/// Packs of columns need per-sample values broadcast from one scalar evaluation.
+template <class Row, class V>
+inline constexpr bool column_pack = Row::lane_mode == lanes::columns && is_pack<V>;
+}  // namespace lowering
 
 // ---- values ----------------------------------------------------------------------------------
-template <input W, class S, class Row>
-constexpr auto row_value(const placeholder<W>&, S&, const Row& r, std::size_t j) {
-    if constexpr (W == input::y_true) return r.true_at(j);
-    else return r.pred_at(j);
+template <class V, input W, class S, class Row>
+constexpr V row_value(const placeholder<W>&, S&, const Row& r, std::size_t j) {
+    if constexpr (W == input::y_true) return r.template load_true<V>(j);
+    else return r.template load_pred<V>(j);
 }
-template <class S, class Row>
-constexpr auto row_value(const scalar& e, S&, const Row&, std::size_t) {
-    return static_cast<typename Row::value_type>(e.value);
+template <class V, class S, class Row>
+constexpr V row_value(const scalar& e, S&, const Row&, std::size_t) {
+    return static_cast<V>(static_cast<typename Row::scalar_type>(e.value));
 }
-template <class S, class Row>
-constexpr auto row_value(const zero_t&, S&, const Row&, std::size_t) { return typename Row::value_type(0); }
-template <class S, class Row>
-constexpr auto row_value(const one_t&, S&, const Row&, std::size_t) { return typename Row::value_type(1); }
-template <class E, class S, class Row>
-constexpr auto row_value(const count_t<E>& e, S&, const Row& r, std::size_t) {
-    return static_cast<typename Row::value_type>(width(e.of, r.dims));
+template <class V, class S, class Row>
+constexpr V row_value(const zero_t&, S&, const Row&, std::size_t) { return static_cast<V>(typename Row::scalar_type(0)); }
+template <class V, class S, class Row>
+constexpr V row_value(const one_t&, S&, const Row&, std::size_t) { return static_cast<V>(typename Row::scalar_type(1)); }
+template <class V, class E, class S, class Row>
+constexpr V row_value(const count_t<E>& e, S&, const Row& r, std::size_t) {
+    return static_cast<V>(static_cast<typename Row::scalar_type>(width(e.of, r.dims)));
 }
-template <std::size_t N, class S, class Row>
-constexpr auto row_value(const weights_c<N>& e, S&, const Row&, std::size_t j) {
-    return static_cast<typename Row::value_type>(e.w[N == 1 ? 0 : j]);
+template <class V, std::size_t N, class S, class Row>
+constexpr V row_value(const weights_c<N>& e, S&, const Row& r, std::size_t j) {
+    if constexpr (N == 1) return static_cast<V>(static_cast<typename Row::scalar_type>(e.w[0]));
+    else return r.template column_constants<V>(e.w.data(), j);
 }
-template <class U, class S, class Row>
-constexpr auto row_value(const weights_span<U>& e, S&, const Row&, std::size_t j) {
-    return static_cast<typename Row::value_type>(e.data[e.size == 1 ? 0 : j]);
+template <class V, class U, class S, class Row>
+constexpr V row_value(const weights_span<U>& e, S&, const Row& r, std::size_t j) {
+    if (e.size == 1) return static_cast<V>(static_cast<typename Row::scalar_type>(e.data[0]));
+    return r.template column_constants<V>(e.data, j);
 }
-template <class Op, class A, class S, class Row>
-constexpr auto row_value(const unary<Op, A>& e, S& s, const Row& r, std::size_t j) {
-    return e.op(row_value(e.a, detail::sub_a(s), r, j));
+template <class V, class Op, class A, class S, class Row>
+constexpr V row_value(const unary<Op, A>& e, S& s, const Row& r, std::size_t j) {
+    return e.op(row_value<V>(e.a, lowering::sub_a(s), r, j));
 }
-template <class Op, class A, class B, class S, class Row>
-constexpr auto row_value(const binary<Op, A, B>& e, S& s, const Row& r, std::size_t j) {
-    return e.op(row_value(e.a, detail::sub_a(s), r, j), row_value(e.b, detail::sub_b(s), r, j));
+template <class V, class Op, class A, class B, class S, class Row>
+constexpr V row_value(const binary<Op, A, B>& e, S& s, const Row& r, std::size_t j) {
+    return e.op(row_value<V>(e.a, lowering::sub_a(s), r, j), row_value<V>(e.b, lowering::sub_b(s), r, j));
 }
-template <class C, class A, class B, class S, class Row>
-constexpr auto row_value(const where_t<C, A, B>& e, S& s, const Row& r, std::size_t j) {
-    // Both branches are evaluated (branch-free, as SIMD selects will be); only one is kept.
-    const auto c = row_value(e.c, detail::sub_c(s), r, j);
-    const auto a = row_value(e.a, detail::sub_a(s), r, j);
-    const auto b = row_value(e.b, detail::sub_b(s), r, j);
-    return c != 0 ? a : b;
+template <class V, class C, class A, class B, class S, class Row>
+constexpr V row_value(const where_t<C, A, B>& e, S& s, const Row& r, std::size_t j) {
+    // Both branches are evaluated (branch-free, as packs need); only one is kept.
+    return math::select_nonzero(row_value<V>(e.c, lowering::sub_c(s), r, j), row_value<V>(e.a, lowering::sub_a(s), r, j),
+                                row_value<V>(e.b, lowering::sub_b(s), r, j));
 }
-template <class R, class A, class S, class Row>
-constexpr auto row_value(const reduce_t<R, A>& e, S& s, const Row& r, std::size_t) {
-    using T = typename Row::value_type;
-    if constexpr (detail::uncached<S>)
-        return R::template reduce<T>(width(e.a, r.dims), [&](std::size_t k) { return row_value(e.a, s, r, k); });
-    else return s.value;
+template <class V, class R, class A, class S, class Row>
+constexpr V row_value(const reduce_t<R, A>& e, S& s, const Row& r, std::size_t) {
+    if constexpr (lowering::uncached<S>)
+        return R::template reduce<V>(width(e.a, r.dims), [&](std::size_t k) { return row_value<V>(e.a, s, r, k); });
+    else return static_cast<V>(s.value);
 }
-template <std::size_t J, class A, class S, class Row>
-constexpr auto row_value(const col_t<J, A>& e, S& s, const Row& r, std::size_t) {
-    return row_value(e.a, detail::sub_a(s), r, J);
+template <class V, std::size_t J, class A, class S, class Row>
+constexpr V row_value(const col_t<J, A>& e, S& s, const Row& r, std::size_t) {
+    using T = typename Row::scalar_type;
+    if constexpr (lowering::column_pack<Row, V>) return V(row_value<T>(e.a, lowering::sub_a(s), r, J));
+    else return row_value<V>(e.a, lowering::sub_a(s), r, J);
 }
-template <std::size_t F, std::size_t N, class A, class S, class Row>
-constexpr auto row_value(const cols_t<F, N, A>& e, S& s, const Row& r, std::size_t j) {
-    return row_value(e.a, detail::sub_a(s), r, F + (N == 1 ? 0 : j));
+template <class V, std::size_t F, std::size_t N, class A, class S, class Row>
+constexpr V row_value(const cols_t<F, N, A>& e, S& s, const Row& r, std::size_t j) {
+    return row_value<V>(e.a, lowering::sub_a(s), r, F + (N == 1 ? 0 : j));
 }
-template <std::size_t F, std::size_t N, class G, class Of, class S, class Row>
-constexpr auto row_value(const embed_t<F, N, G, Of>& e, S& s, const Row& r, std::size_t j) {
-    using T = typename Row::value_type;
-    return (j >= F && j < F + N) ? static_cast<T>(row_value(e.g, detail::sub_g(s), r, j - F)) : T(0);
+template <class V, std::size_t F, std::size_t N, class G, class Of, class S, class Row>
+constexpr V row_value(const embed_t<F, N, G, Of>& e, S& s, const Row& r, std::size_t j) {
+    using T = typename Row::scalar_type;
+    if constexpr (lowering::column_pack<Row, V>) {
+        if (j >= F && j + V::width <= F + N) return row_value<V>(e.g, lowering::sub_g(s), r, j - F);
+        if (j + V::width <= F || j >= F + N) return V(T(0));
+        alignas(64) T lanes_[V::width];  // a pack straddling the slice's edge: lane by lane
+        for (int l = 0; l < V::width; ++l) lanes_[l] = row_value<T>(e, s, r, j + static_cast<std::size_t>(l));
+        return V::load(lanes_);
+    } else return (j >= F && j < F + N) ? row_value<V>(e.g, lowering::sub_g(s), r, j - F) : static_cast<V>(T(0));
 }
-template <std::size_t J, class G, class Of, class S, class Row>
-constexpr auto row_value(const onehot_t<J, G, Of>& e, S& s, const Row& r, std::size_t j) {
-    using T = typename Row::value_type;
-    return j == J ? static_cast<T>(row_value(e.g, detail::sub_g(s), r, 0)) : T(0);
+template <class V, std::size_t J, class G, class Of, class S, class Row>
+constexpr V row_value(const onehot_t<J, G, Of>& e, S& s, const Row& r, std::size_t j) {
+    using T = typename Row::scalar_type;
+    if constexpr (lowering::column_pack<Row, V>) {
+        const V g(row_value<T>(e.g, lowering::sub_g(s), r, 0));
+        return simd::select(simd::eq(V::iota(), V(static_cast<T>(J) - static_cast<T>(j))), g, V(T(0)));
+    } else return j == J ? row_value<V>(e.g, lowering::sub_g(s), r, 0) : static_cast<V>(T(0));
 }
-namespace detail {
+namespace lowering {
 template <class G, class Ctx, class Child>
 constexpr bool needs_row_sum(const unbroadcast_t<G, Ctx, Child>& e, const input_dims& d) {
     if constexpr (!Child::cols) return true;
     else return width(e.child, d) != width(e.ctx, d);
 }
-}  // namespace detail
-template <class G, class Ctx, class Child, class S, class Row>
-constexpr auto row_value(const unbroadcast_t<G, Ctx, Child>& e, S& s, const Row& r, std::size_t j) {
-    using T = typename Row::value_type;
-    if constexpr (detail::uncached<S>) {
-        if (!detail::needs_row_sum(e, r.dims)) return static_cast<T>(row_value(e.g, s, r, j));
-        return ops::sum_r::reduce<T>(width(e.ctx, r.dims), [&](std::size_t k) { return row_value(e.g, s, r, k); });
-    } else return s.summed ? s.value : static_cast<T>(row_value(e.g, s.g, r, j));
+}  // namespace lowering
+template <class V, class G, class Ctx, class Child, class S, class Row>
+constexpr V row_value(const unbroadcast_t<G, Ctx, Child>& e, S& s, const Row& r, std::size_t j) {
+    if constexpr (lowering::uncached<S>) {
+        if (!lowering::needs_row_sum(e, r.dims)) return row_value<V>(e.g, s, r, j);
+        return ops::sum_r::reduce<V>(width(e.ctx, r.dims), [&](std::size_t k) { return row_value<V>(e.g, s, r, k); });
+    } else return s.summed ? static_cast<V>(s.value) : row_value<V>(e.g, s.g, r, j);
 }
 
-// ---- per-row statistics (cached schedule only) -----------------------------------------------
+// ---- per-row statistics (cached schedules only) ----------------------------------------------
+namespace lowering {
+/// Reduce n values of a row with R: in packs of columns (and a scalar tail) when lanes are
+/// columns, else one S at a time. `at` is a generic lambda at<V>(k).
+template <class R, class S, class Row, class At>
+S reduce_row(const Row&, std::size_t n, At&& at) {
+    using T = typename Row::scalar_type;
+    if constexpr (Row::lane_mode == lanes::columns)
+        return R::template reduce_packed<T>(n, [&](std::size_t k) { return at.template operator()<pack<T>>(k); },
+                                            [&](std::size_t k) { return at.template operator()<T>(k); });
+    else return R::template reduce<S>(n, [&](std::size_t k) { return at.template operator()<S>(k); });
+}
+}  // namespace lowering
+
 template <class E, class S, class Row>
 constexpr void prepare(const E&, S&, const Row&) {}  // leaves
 template <class Op, class A, class S, class Row>
-constexpr void prepare(const unary<Op, A>& e, S& s, const Row& r) { prepare(e.a, s.a, r); }
+void prepare(const unary<Op, A>& e, S& s, const Row& r) { prepare(e.a, s.a, r); }
 template <class Op, class A, class B, class S, class Row>
-constexpr void prepare(const binary<Op, A, B>& e, S& s, const Row& r) {
+void prepare(const binary<Op, A, B>& e, S& s, const Row& r) {
     prepare(e.a, s.a, r);
     prepare(e.b, s.b, r);
 }
 template <class C, class A, class B, class S, class Row>
-constexpr void prepare(const where_t<C, A, B>& e, S& s, const Row& r) {
+void prepare(const where_t<C, A, B>& e, S& s, const Row& r) {
     prepare(e.c, s.c, r);
     prepare(e.a, s.a, r);
     prepare(e.b, s.b, r);
 }
 template <class R, class A, class S, class Row>
-constexpr void prepare(const reduce_t<R, A>& e, S& s, const Row& r) {
-    using T = typename Row::value_type;
+void prepare(const reduce_t<R, A>& e, S& s, const Row& r) {
     prepare(e.a, s.a, r);
-    s.value = R::template reduce<T>(width(e.a, r.dims), [&](std::size_t k) { return row_value(e.a, s.a, r, k); });
+    s.value = lowering::reduce_row<R, decltype(s.value)>(
+        r, width(e.a, r.dims), [&]<class V>(std::size_t k) { return row_value<V>(e.a, s.a, r, k); });
 }
 template <std::size_t J, class A, class S, class Row>
-constexpr void prepare(const col_t<J, A>& e, S& s, const Row& r) { prepare(e.a, s.a, r); }
+void prepare(const col_t<J, A>& e, S& s, const Row& r) { prepare(e.a, s.a, r); }
 template <std::size_t F, std::size_t N, class A, class S, class Row>
-constexpr void prepare(const cols_t<F, N, A>& e, S& s, const Row& r) { prepare(e.a, s.a, r); }
+void prepare(const cols_t<F, N, A>& e, S& s, const Row& r) { prepare(e.a, s.a, r); }
 template <std::size_t F, std::size_t N, class G, class Of, class S, class Row>
-constexpr void prepare(const embed_t<F, N, G, Of>& e, S& s, const Row& r) { prepare(e.g, s.g, r); }
+void prepare(const embed_t<F, N, G, Of>& e, S& s, const Row& r) { prepare(e.g, s.g, r); }
 template <std::size_t J, class G, class Of, class S, class Row>
-constexpr void prepare(const onehot_t<J, G, Of>& e, S& s, const Row& r) { prepare(e.g, s.g, r); }
+void prepare(const onehot_t<J, G, Of>& e, S& s, const Row& r) { prepare(e.g, s.g, r); }
 template <class G, class Ctx, class Child, class S, class Row>
-constexpr void prepare(const unbroadcast_t<G, Ctx, Child>& e, S& s, const Row& r) {
-    using T = typename Row::value_type;
+void prepare(const unbroadcast_t<G, Ctx, Child>& e, S& s, const Row& r) {
     prepare(e.g, s.g, r);
-    s.summed = detail::needs_row_sum(e, r.dims);
+    s.summed = lowering::needs_row_sum(e, r.dims);
     if (s.summed)
-        s.value = ops::sum_r::reduce<T>(width(e.ctx, r.dims), [&](std::size_t k) { return row_value(e.g, s.g, r, k); });
+        s.value = lowering::reduce_row<ops::sum_r, decltype(s.value)>(
+            r, width(e.ctx, r.dims), [&]<class V>(std::size_t k) { return row_value<V>(e.g, s.g, r, k); });
 }
 
+}  // namespace LOSSC_ISA
 }  // namespace lossc

@@ -63,4 +63,20 @@ template <real T> constexpr T log_cosh(T x) {
     return a + log1p(exp(T(-2) * a)) - T(0.693147180559945309417232121458176568);
 }
 
+// Comparisons as 1/0 values and select on a value: the spellings the op table uses, so that the
+// same rule serves scalars and packs (simd/math.hpp).
+template <real T> constexpr T less(T a, T b) { return a < b ? T(1) : T(0); }
+template <real T> constexpr T less_equal(T a, T b) { return a <= b ? T(1) : T(0); }
+template <real T> constexpr T equal(T a, T b) { return a == b ? T(1) : T(0); }
+template <real T> constexpr T not_equal(T a, T b) { return a != b ? T(1) : T(0); }
+/// c ≠ 0 ? a : b
+template <real T> constexpr T select_nonzero(T c, T a, T b) { return c != 0 ? a : b; }
+template <real T> constexpr T isfinite(T x) {
+    return (x > -std::numeric_limits<T>::infinity() && x < std::numeric_limits<T>::infinity()) ? T(1) : T(0);
+}
+
 }  // namespace lossc::math
+
+// Packet overloads, declared here so that the op table's qualified calls (math::exp(x)) see
+// them: a qualified name is looked up where the template is defined.
+#include "../simd/math.hpp"

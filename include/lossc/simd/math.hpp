@@ -1,0 +1,137 @@
+// lossc — packet versions of the scalar math (math/scalar.hpp), in the same namespace so that
+// every op's scalar rule works on packs unchanged. Eigen's packet exp/log are the core; their
+// special values are fixed here: Eigen clamps the argument of exp to about ±88.4 (float) and
+// ±709.4 (double), so exp(-inf) would not be 0, exp(+inf) not inf, results near the ends of
+// the range wrong, and a NaN argument replaced by a bound; float log flushes subnormals. log1p,
+// expm1 (missing for double in Eigen 3.4) and tanh are built on them with the same formulas as
+// the constexpr versions. pow has no packet rule: it runs lane by lane (std::pow).
+#pragma once
+#include <cmath>
+#include <limits>
+
+#include "pack.hpp"
+
+namespace lossc::math {
+
+using simd::pack;
+namespace ei = Eigen::internal;
+
+template <class T> pack<T> abs(pack<T> x) { return pack<T>(ei::pabs(x.v)); }
+template <class T> pack<T> sqrt(pack<T> x) { return simd::sqrt(x); }
+template <class T> pack<T> round(pack<T> x) { return pack<T>(ei::pround(x.v)); }
+template <class T> pack<T> isnan(pack<T> x) { return simd::as_value(simd::is_nan(x)); }
+/// NaN-propagating, with the scalar rule's tie behaviour: max(a, b) = a > b || isnan(a) ? a : b.
+template <class T> pack<T> max(pack<T> a, pack<T> b) { return simd::select(simd::lt(b, a) | simd::is_nan(a), a, b); }
+template <class T> pack<T> min(pack<T> a, pack<T> b) { return simd::select(simd::lt(a, b) | simd::is_nan(a), a, b); }
+template <class T> pack<T> sign(pack<T> x) {
+    const pack<T> zero(T(0));
+    return simd::select(simd::lt(zero, x), pack<T>(T(1)), simd::select(simd::lt(x, zero), pack<T>(T(-1)), x));
+}
+
+template <class T>
+pack<T> exp(pack<T> x) {
+    using lim = std::numeric_limits<T>;
+    // Inside Eigen's clamp everything is accurate; near and beyond the ends shift the argument
+    // into range and scale back, which keeps results that overflow or are subnormal right.
+    constexpr bool f = std::is_same_v<T, float>;
+    const pack<T> hi(f ? T(80) : T(700)), lo(f ? T(-80) : T(-700)), shift(f ? T(16) : T(32));
+    const auto big = simd::lt(hi, x), small = simd::lt(x, lo);
+    const pack<T> zero(T(0));
+    const pack<T> s = simd::select(big, -shift, simd::select(small, shift + shift, zero));
+    pack<T> r(ei::pexp((x + s).v));
+    const pack<T> up(f ? T(8886110.520507872) : T(78962960182680.69)),  // e^16, e^32
+        down(f ? T(1.2664165549094176e-14) : T(1.6038108905486378e-28));  // e^-32, e^-64
+    r = simd::select(big, r * up, simd::select(small, r * down, r));
+    const pack<T> overflow(f ? T(88.72283935546875) : T(709.782712893384)),
+        underflow(f ? T(-103.97208) : T(-745.1332191019412));
+    r = simd::select(simd::lt(overflow, x), pack<T>(lim::infinity()), r);
+    r = simd::select(simd::lt(x, underflow), zero, r);
+    return simd::select(simd::is_nan(x), x, r);
+}
+
+template <class T>
+pack<T> log(pack<T> x) {
+    using lim = std::numeric_limits<T>;
+    constexpr bool f = std::is_same_v<T, float>;
+    // Subnormal arguments: scale into the normal range, subtract the scale's log.
+    const auto sub = simd::lt(x, pack<T>(lim::min())) & simd::lt(pack<T>(T(0)), x);
+    const pack<T> scale(f ? T(8388608.0) : T(4503599627370496.0));  // 2^23, 2^52
+    const pack<T> scaled = simd::select(sub, x * scale, x);
+    pack<T> r(ei::plog(scaled.v));
+    const pack<T> ln_scale(f ? T(15.942385152878742) : T(36.04365338911715));  // 23 ln 2, 52 ln 2
+    r = simd::select(sub, r - ln_scale, r);
+    r = simd::select(simd::eq(x, pack<T>(T(0))), pack<T>(-lim::infinity()), r);
+    r = simd::select(simd::eq(x, pack<T>(lim::infinity())), x, r);
+    r = simd::select(simd::lt(x, pack<T>(T(0))), pack<T>(lim::quiet_NaN()), r);
+    return simd::select(simd::is_nan(x), x, r);
+}
+
+/// log(1+x) = log(u)·x/(u−1) with u = 1+x (Goldberg): exact where u == 1.
+template <class T>
+pack<T> log1p(pack<T> x) {
+    const pack<T> one(T(1));
+    const pack<T> u = one + x;
+    const pack<T> r = log(u) * (x / (u - one));
+    const auto is_inf = simd::eq(x, pack<T>(std::numeric_limits<T>::infinity()));
+    return simd::select(simd::eq(u, one) | is_inf, x, r);
+}
+
+/// e^x − 1 by Kahan's correction: (u−1)·x/log(u) with u = e^x.
+template <class T>
+pack<T> expm1(pack<T> x) {
+    const pack<T> one(T(1));
+    const pack<T> u = exp(x);
+    const pack<T> um1 = u - one;
+    pack<T> r = um1 * x / log(u);
+    r = simd::select(simd::eq(u, one), x, r);
+    r = simd::select(simd::eq(um1, -one), -one, r);
+    r = simd::select(simd::eq(u, pack<T>(std::numeric_limits<T>::infinity())), u, r);
+    return simd::select(simd::is_nan(x), x, r);
+}
+
+template <class T>
+pack<T> tanh(pack<T> x) {
+    const pack<T> a = abs(x);
+    const pack<T> e = expm1(a + a);
+    pack<T> t = e / (e + pack<T>(T(2)));
+    t = simd::select(simd::lt(pack<T>(std::is_same_v<T, float> ? T(9) : T(22)), a), pack<T>(T(1)), t);
+    return simd::select(simd::lt(x, pack<T>(T(0))), -t, t);
+}
+
+template <class T>
+pack<T> pow(pack<T> x, pack<T> p) {
+    alignas(64) T xs[pack<T>::width], ps[pack<T>::width];
+    x.store(xs);
+    p.store(ps);
+    for (int l = 0; l < pack<T>::width; ++l) xs[l] = std::pow(xs[l], ps[l]);
+    return pack<T>::load(xs);
+}
+
+// Stable compound functions: the same formulas as the scalar versions, without branches.
+template <class T> pack<T> softplus(pack<T> x) {
+    return max(x, pack<T>(T(0))) + log1p(exp(-abs(x)));
+}
+template <class T> pack<T> sigmoid(pack<T> x) {
+    const pack<T> e = exp(-abs(x)), d = pack<T>(T(1)) + e;
+    return simd::select(simd::le(pack<T>(T(0)), x), pack<T>(T(1)) / d, e / d);
+}
+template <class T> pack<T> log_cosh(pack<T> x) {
+    const pack<T> a = abs(x);
+    return a + log1p(exp(pack<T>(T(-2)) * a)) - pack<T>(T(0.693147180559945309417232121458176568));
+}
+
+// Comparisons as 1/0 values, and select on a value, for packs.
+template <class T> pack<T> less(pack<T> a, pack<T> b) { return simd::as_value(simd::lt(a, b)); }
+template <class T> pack<T> less_equal(pack<T> a, pack<T> b) { return simd::as_value(simd::le(a, b)); }
+template <class T> pack<T> equal(pack<T> a, pack<T> b) { return simd::as_value(simd::eq(a, b)); }
+template <class T> pack<T> not_equal(pack<T> a, pack<T> b) { return simd::as_value(!simd::eq(a, b)); }
+/// c ≠ 0 ? a : b
+template <class T> pack<T> select_nonzero(pack<T> c, pack<T> a, pack<T> b) {
+    return simd::select(simd::eq(c, pack<T>(T(0))), b, a);
+}
+template <class T> pack<T> isfinite(pack<T> x) {
+    const pack<T> a = abs(x);
+    return simd::as_value(simd::lt(a, pack<T>(std::numeric_limits<T>::infinity())));
+}
+
+}  // namespace lossc::math

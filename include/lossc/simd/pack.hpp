@@ -1,0 +1,129 @@
+// lossc — SIMD packets. The only layer that names Eigen::internal: pack<T> wraps the widest
+// packet Eigen chose for the compile flags in use (Packet16f with AVX-512, Packet8f with AVX,
+// Packet4f with SSE2, …) and gives it the arithmetic, comparison (as 1/0 values, like the scalar
+// rules), select, load/store/gather and horizontal operations the lowering needs.
+// Define LOSSC_SCALAR_BACKEND to compile the kernels without packets (every schedule then runs
+// the scalar row code: the reference the SIMD schedules are tested against).
+#pragma once
+#include <Eigen/Core>
+#include <cmath>
+#include <type_traits>
+
+#include "../config.hpp"
+
+namespace lossc::simd {
+inline namespace LOSSC_ISA {
+
+namespace ei = Eigen::internal;
+
+template <class T>
+struct pack {
+    using scalar_type = T;
+#if defined(LOSSC_SCALAR_BACKEND)
+    using packet = T;  // Eigen's generic packet functions work on plain scalars
+#else
+    using packet = typename ei::packet_traits<T>::type;
+#endif
+    static constexpr int width = ei::unpacket_traits<packet>::size;
+
+    packet v;
+
+    pack() = default;
+    explicit pack(packet p) : v(p) {}
+    explicit pack(T s) requires(width != 1) : v(ei::pset1<packet>(s)) {}  // with width 1 the packet is T
+    template <class U> requires(std::is_arithmetic_v<U> && !std::is_same_v<U, T>)
+    explicit pack(U s) : v(ei::pset1<packet>(static_cast<T>(s))) {}
+
+    static pack load(const T* p) { return pack(ei::ploadu<packet>(p)); }
+    /// Lanes p[0], p[stride], …: contiguous when stride is 1, a broadcast when it is 0.
+    static pack load_strided(const T* p, index stride) {
+        if (stride == 1) return load(p);
+        if (stride == 0) return pack(*p);
+        return pack(ei::pgather<T, packet>(p, static_cast<Eigen::Index>(stride)));
+    }
+    void store(T* p) const { ei::pstoreu(p, v); }
+    void store_strided(T* p, index stride) const {
+        if (stride == 1) store(p);
+        else ei::pscatter<T, packet>(p, v, static_cast<Eigen::Index>(stride));
+    }
+    /// 0, 1, 2, … in the lanes.
+    static pack iota() {
+        alignas(64) T lanes[width];
+        for (int l = 0; l < width; ++l) lanes[l] = static_cast<T>(l);
+        return load(lanes);
+    }
+    T lane(int l) const {
+        alignas(64) T lanes[width];
+        store(lanes);
+        return lanes[l];
+    }
+
+    friend pack operator+(pack a, pack b) { return pack(ei::padd(a.v, b.v)); }
+    friend pack operator-(pack a, pack b) { return pack(ei::psub(a.v, b.v)); }
+    friend pack operator*(pack a, pack b) { return pack(ei::pmul(a.v, b.v)); }
+    friend pack operator/(pack a, pack b) { return pack(ei::pdiv(a.v, b.v)); }
+    friend pack operator-(pack a) { return pack(ei::pnegate(a.v)); }
+    pack& operator+=(pack b) { return *this = *this + b; }
+    pack& operator-=(pack b) { return *this = *this - b; }
+    pack& operator*=(pack b) { return *this = *this * b; }
+};
+
+/// Lane masks (all bits set where true) and what turns them into values.
+template <class T>
+struct mask {
+    typename pack<T>::packet m;
+};
+template <class T> mask<T> lt(pack<T> a, pack<T> b) { return {ei::pcmp_lt(a.v, b.v)}; }
+template <class T> mask<T> le(pack<T> a, pack<T> b) { return {ei::pcmp_le(a.v, b.v)}; }
+template <class T> mask<T> eq(pack<T> a, pack<T> b) { return {ei::pcmp_eq(a.v, b.v)}; }
+template <class T> mask<T> is_nan(pack<T> a) { return {ei::pandnot(ei::ptrue(a.v), ei::pcmp_eq(a.v, a.v))}; }
+template <class T> mask<T> operator|(mask<T> a, mask<T> b) { return {ei::por(a.m, b.m)}; }
+template <class T> mask<T> operator&(mask<T> a, mask<T> b) { return {ei::pand(a.m, b.m)}; }
+template <class T> mask<T> operator!(mask<T> a) { return {ei::pandnot(ei::ptrue(a.m), a.m)}; }
+/// where m: a, else b.
+template <class T> pack<T> select(mask<T> m, pack<T> a, pack<T> b) { return pack<T>(ei::pselect(m.m, a.v, b.v)); }
+/// 1 where m, 0 elsewhere: comparisons are values in lossc, as in the scalar rules.
+template <class T> pack<T> as_value(mask<T> m) { return pack<T>(ei::pand(m.m, ei::pset1<typename pack<T>::packet>(T(1)))); }
+
+template <class T> T hsum(pack<T> a) { return ei::predux(a.v); }
+/// Horizontal max/min that propagate NaN (the scalar reductions do).
+template <class T> T hmax(pack<T> a) {
+    alignas(64) T lanes[pack<T>::width];
+    a.store(lanes);
+    T m = lanes[0];
+    for (int l = 1; l < pack<T>::width; ++l) m = (lanes[l] > m || lanes[l] != lanes[l]) && m == m ? lanes[l] : m;
+    return m;
+}
+template <class T> T hmin(pack<T> a) {
+    alignas(64) T lanes[pack<T>::width];
+    a.store(lanes);
+    T m = lanes[0];
+    for (int l = 1; l < pack<T>::width; ++l) m = (lanes[l] < m || lanes[l] != lanes[l]) && m == m ? lanes[l] : m;
+    return m;
+}
+
+/// Exact (correctly rounded) square root. Eigen's psqrt is an rsqrt approximation plus one
+/// Newton step under EIGEN_FAST_MATH (its default): not correctly rounded, subnormals flushed
+/// and sqrt(inf) = NaN. So the instruction itself, per packet type.
+#if defined(EIGEN_VECTORIZE_AVX512)
+inline __m512 exact_sqrt(__m512 x) { return _mm512_sqrt_ps(x); }
+inline __m512d exact_sqrt(__m512d x) { return _mm512_sqrt_pd(x); }
+#endif
+#if defined(EIGEN_VECTORIZE_AVX)
+inline __m256 exact_sqrt(__m256 x) { return _mm256_sqrt_ps(x); }
+inline __m256d exact_sqrt(__m256d x) { return _mm256_sqrt_pd(x); }
+#endif
+#if defined(EIGEN_VECTORIZE_SSE2)
+inline __m128 exact_sqrt(__m128 x) { return _mm_sqrt_ps(x); }
+inline __m128d exact_sqrt(__m128d x) { return _mm_sqrt_pd(x); }
+#endif
+template <class T> pack<T> sqrt(pack<T> x) {
+    if constexpr (pack<T>::width == 1) return pack<T>(std::sqrt(x.v));
+    else return pack<T>(exact_sqrt(x.v));
+}
+
+template <class V> inline constexpr bool is_pack = false;
+template <class T> inline constexpr bool is_pack<pack<T>> = true;
+
+}  // namespace LOSSC_ISA
+}  // namespace lossc::simd
