@@ -56,6 +56,12 @@ struct options {
     lossc::reduction reduction = lossc::reduction::sum_over_batch_size;
     sample_weights sample_weight{};
     lossc::schedule schedule = lossc::schedule::automatic;
+    /// Opt-in parallelism: up to this many threads, each on a contiguous block of rows. Calls
+    /// with fewer than `parallel_threshold` elements (rows × columns of y_pred) stay on the
+    /// calling thread: below it, starting a thread costs more than it saves. The threaded path
+    /// starts std::threads (which allocate); the single-thread path allocates nothing.
+    int threads = 1;
+    index parallel_threshold = index(1) << 16;
 };
 
 }  // namespace lossc

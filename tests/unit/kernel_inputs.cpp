@@ -180,3 +180,22 @@ TEST_CASE("fixed-size Eigen types and a constexpr kernel of a runtime-weighted l
     CHECK(ps(0) == 6.f);
     CHECK(g(1, 2) == 2 * 3 * 2.f);
 }
+
+TEST_CASE("opt-in threads give the single-thread results") {
+    constexpr auto k = lossc::compile(-sum<1>(y_true * log(softmax<1>(y_pred))));
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<float> u(0, 1);
+    MatR<float> t(1003, 7), p(1003, 7), g1(1003, 7), g2(1003, 7);
+    for (Eigen::Index i = 0; i < t.rows(); ++i)
+        for (Eigen::Index j = 0; j < 7; ++j) t(i, j) = u(rng), p(i, j) = 4 * u(rng);
+    Eigen::VectorXf ps1(1003), ps2(1003);
+    const float one = k.forward_backward(t, p, ps1, g1);
+    for (int threads : {2, 3, 8}) {
+        const float many = k.forward_backward(t, p, ps2, g2, {.threads = threads, .parallel_threshold = 1});
+        CHECK(many == doctest::Approx(one).epsilon(1e-6));  // the partial sums are added in another order
+        CHECK(ps1 == ps2);
+        CHECK(g1 == g2);
+    }
+    // Below the threshold no thread is started (and the result is the same anyway).
+    CHECK(k.forward_backward(t, p, ps2, g2, {.threads = 2}) == one);
+}

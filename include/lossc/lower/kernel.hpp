@@ -4,8 +4,10 @@
 // (row_state), its loss and gradient written, before the next row is touched. No allocation,
 // no temporary of batch size; every argument is checked before anything is written.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <string>
+#include <thread>
 #include <type_traits>
 
 #include "../analysis/diagnose.hpp"
@@ -157,22 +159,47 @@ private:
         const pass<T> ctx{t, p, ps, g, sw, scale,
                           input_dims{static_cast<std::size_t>(n), static_cast<std::size_t>(t.cols),
                                      static_cast<std::size_t>(p.cols)}};
+        const schedule sched = choose_schedule(opt.schedule, t, p, broadcast);
         double total = 0;
-        switch (choose_schedule(opt.schedule, t, p, broadcast)) {
+        const index elements = n * std::max<index>(p.cols, 1);
+        const index threads = opt.threads > 1 && elements >= opt.parallel_threshold
+                                  ? std::min<index>(opt.threads, std::max<index>(n / pack<T>::width, 1))
+                                  : 1;
+        if (threads == 1) total = rows<Backward, T>(ctx, sched, 0, n);
+        else {
+            // Contiguous blocks of rows, multiples of the pack width; disjoint outputs.
+            const index per = (n / threads + pack<T>::width - 1) / pack<T>::width * pack<T>::width;
+            double partial[64] = {};
+            std::thread workers[63];
+            const index used = std::min<index>(threads, 64);
+            for (index k = 1; k < used; ++k)
+                workers[k - 1] = std::thread([&, k] { partial[k] = rows<Backward, T>(ctx, sched, std::min(n, k * per), std::min(n, (k + 1) * per)); });
+            partial[0] = rows<Backward, T>(ctx, sched, 0, std::min(n, per));
+            for (index k = 1; k < used; ++k) workers[k - 1].join();
+            for (index k = 0; k < used; ++k) total += partial[k];
+        }
+        return static_cast<T>(opt.reduction == reduction::sum ? total : total * scale);
+    }
+
+    /// Rows [begin, end) with one schedule; returns Σ w_i L_i.
+    template <bool Backward, class T>
+    double rows(const auto& ctx, schedule sched, index begin, index end) const {
+        double total = 0;
+        switch (sched) {
             case schedule::across_rows: {
                 constexpr index w = pack<T>::width;
-                const index blocks = n / w * w;
-                for (index i = 0; i < blocks; i += w) total += block_of_rows<Backward>(ctx, i);
-                for (index i = blocks; i < n; ++i) total += one_row<Backward, lanes::none>(ctx, i);
+                const index blocks_end = begin + (end - begin) / w * w;
+                for (index i = begin; i < blocks_end; i += w) total += block_of_rows<Backward>(ctx, i);
+                for (index i = blocks_end; i < end; ++i) total += one_row<Backward, lanes::none>(ctx, i);
                 break;
             }
             case schedule::along_columns:
-                for (index i = 0; i < n; ++i) total += one_row<Backward, lanes::columns>(ctx, i);
+                for (index i = begin; i < end; ++i) total += one_row<Backward, lanes::columns>(ctx, i);
                 break;
             default:
-                for (index i = 0; i < n; ++i) total += one_row<Backward, lanes::none>(ctx, i);
+                for (index i = begin; i < end; ++i) total += one_row<Backward, lanes::none>(ctx, i);
         }
-        return static_cast<T>(opt.reduction == reduction::sum ? total : total * scale);
+        return total;
     }
 
     /// What one pass over the batch reads and writes.
@@ -199,7 +226,7 @@ private:
         if (asked == schedule::along_columns) return columns_ok ? asked : schedule::scalar_rows;
         if (asked != schedule::automatic) return asked;
         if (t.row_stride == 1 && p.row_stride == 1) return schedule::across_rows;  // column-major: batch contiguous
-        if (columns_ok && p.cols >= w) return schedule::along_columns;
+        if (columns_ok && p.cols > w) return schedule::along_columns;
         return schedule::across_rows;
     }
 
@@ -209,14 +236,14 @@ private:
         const strided_row<T, Mode> row{c.t.data + i * c.t.row_stride, c.t_step(), c.p.data + i * c.p.row_stride,
                                        c.p_step(), c.dims};
         row_state<E, T> st{};
-        prepare(expr_, st, row);
+        prepare(expr_, st, row, no_sharing{});
         const T loss = row_value<T>(expr_, st, row, 0);
         c.ps[i] = loss;
         const T w = c.sw.present() ? c.sw.template at<T>(i) : T(1);
         if constexpr (Backward) {
             const T s = static_cast<T>(static_cast<double>(w) * c.scale);
             row_state<gradient_type, T> gs{};
-            prepare(grad_, gs, row);
+            prepare(grad_, gs, row, shared_stats<E, row_state<E, T>>{expr_, st});
             index j = 0;
             if constexpr (Mode == lanes::columns) {
                 using P = pack<T>;
@@ -230,33 +257,56 @@ private:
         return static_cast<double>(w) * static_cast<double>(loss);
     }
 
-    /// pack<T>::width consecutive samples, one per lane.
+    /// Widest row-major rows the across-rows schedule stages through the stack (see below).
+    static constexpr index max_staged_columns = 64;
+
+    /// pack<T>::width consecutive samples, one per lane. Unless the batch is contiguous already
+    /// (column-major), the block's rows are first staged column by column into stack buffers
+    /// (one gather per column), so that every pass over the row reads contiguous L1 instead of
+    /// gathering again; the gradient is staged likewise and scattered once per column.
     template <bool Backward, class T>
     double block_of_rows(const pass<T>& c, index i) const {
         using P = pack<T>;
-        const row_block<T> rows{c.t.data + i * c.t.row_stride, c.t.row_stride, c.t_step(),
-                                c.p.data + i * c.p.row_stride, c.p.row_stride, c.p_step(), c.dims};
+        constexpr index w = P::width;
+        const bool contiguous = c.t.row_stride == 1 && c.p.row_stride == 1;
+        const bool stage = !contiguous && c.t.cols <= max_staged_columns && c.p.cols <= max_staged_columns;
+        alignas(64) T t_buf[stage_size<T>()], p_buf[stage_size<T>()], g_buf[Backward ? stage_size<T>() : 1];
+        row_block<T> rows{c.t.data + i * c.t.row_stride, c.t.row_stride, c.t_step(),
+                          c.p.data + i * c.p.row_stride, c.p.row_stride, c.p_step(), c.dims};
+        if (stage) {
+            for (index j = 0; j < c.t.cols; ++j) P::load_strided(rows.t + j * c.t.col_stride, c.t.row_stride).store(t_buf + j * w);
+            for (index j = 0; j < c.p.cols; ++j) P::load_strided(rows.p + j * c.p.col_stride, c.p.row_stride).store(p_buf + j * w);
+            rows = row_block<T>{t_buf, 1, c.t.cols == 1 ? 0 : w, p_buf, 1, c.p.cols == 1 ? 0 : w, c.dims};
+        }
         row_state<E, P> st{};
-        prepare(expr_, st, rows);
+        prepare(expr_, st, rows, no_sharing{});
         const P loss = row_value<P>(expr_, st, rows, 0);
         loss.store_strided(c.ps.data + i * c.ps.stride, c.ps.stride);
-        alignas(64) T w[P::width], s[P::width];
+        alignas(64) T wt[P::width], s[P::width];
         for (int l = 0; l < P::width; ++l) {
-            w[l] = c.sw.present() ? c.sw.template at<T>(i + l) : T(1);
-            s[l] = static_cast<T>(static_cast<double>(w[l]) * c.scale);
+            wt[l] = c.sw.present() ? c.sw.template at<T>(i + l) : T(1);
+            s[l] = static_cast<T>(static_cast<double>(wt[l]) * c.scale);
         }
         if constexpr (Backward) {
             const P sp = P::load(s);
             row_state<gradient_type, P> gs{};
-            prepare(grad_, gs, rows);
+            prepare(grad_, gs, rows, shared_stats<E, row_state<E, P>>{expr_, st});
             T* out = c.g.data + i * c.g.row_stride;
-            for (index j = 0; j < c.p.cols; ++j)
-                (row_value<P>(grad_, gs, rows, static_cast<std::size_t>(j)) * sp).store_strided(out + j * c.g.col_stride, c.g.row_stride);
+            for (index j = 0; j < c.p.cols; ++j) {
+                const P gj = row_value<P>(grad_, gs, rows, static_cast<std::size_t>(j)) * sp;
+                // Staged: kept until every column is done (a column of y_pred may be read for all j).
+                if (stage) gj.store(g_buf + j * w);
+                else gj.store_strided(out + j * c.g.col_stride, c.g.row_stride);
+            }
+            if (stage)
+                for (index j = 0; j < c.p.cols; ++j) P::load(g_buf + j * w).store_strided(out + j * c.g.col_stride, c.g.row_stride);
         }
         double total = 0;
-        for (int l = 0; l < P::width; ++l) total += static_cast<double>(w[l]) * static_cast<double>(loss.lane(l));
+        for (int l = 0; l < P::width; ++l) total += static_cast<double>(wt[l]) * static_cast<double>(loss.lane(l));
         return total;
     }
+    template <class T>
+    static constexpr std::size_t stage_size() { return static_cast<std::size_t>(max_staged_columns * pack<T>::width); }
 
     E expr_;
     gradient_type grad_;

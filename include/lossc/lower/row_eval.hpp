@@ -244,6 +244,69 @@ constexpr V row_value(const unbroadcast_t<G, Ctx, Child>& e, S& s, const Row& r,
     } else return s.summed ? static_cast<V>(s.value) : row_value<V>(e.g, s.g, r, j);
 }
 
+// ---- sharing statistics between the loss and its gradient -------------------------------------
+// A node without run-time parameters (scalars, weights, pow exponents, clip bounds) below it is
+// determined by its type alone, so two occurrences of that type have the same value in a row.
+// The gradient of a loss repeats many of the loss's row statistics (d logsumexp = softmax needs
+// logsumexp again); the kernel prepares the loss first and lets the gradient read those.
+template <class E> inline constexpr bool param_free = false;
+template <input W> inline constexpr bool param_free<placeholder<W>> = true;
+template <> inline constexpr bool param_free<zero_t> = true;
+template <> inline constexpr bool param_free<one_t> = true;
+template <class E> inline constexpr bool param_free<count_t<E>> = param_free<E>;
+template <class Op, class A> inline constexpr bool param_free<unary<Op, A>> = std::is_empty_v<Op> && param_free<A>;
+template <class Op, class A, class B>
+inline constexpr bool param_free<binary<Op, A, B>> = std::is_empty_v<Op> && param_free<A> && param_free<B>;
+template <class C, class A, class B>
+inline constexpr bool param_free<where_t<C, A, B>> = param_free<C> && param_free<A> && param_free<B>;
+template <class R, class A> inline constexpr bool param_free<reduce_t<R, A>> = param_free<A>;
+template <std::size_t J, class A> inline constexpr bool param_free<col_t<J, A>> = param_free<A>;
+template <std::size_t F, std::size_t N, class A> inline constexpr bool param_free<cols_t<F, N, A>> = param_free<A>;
+
+namespace lowering {
+/// Address of the statistic of the first node of type N in (e, s), or nullptr_t if none.
+template <class N, class E, class S>
+constexpr auto find_stat(const E& e, S& s) {
+    if constexpr (std::is_same_v<E, N> && requires { s.value; }) return &s.value;
+    else {
+        auto in = [&](const auto& child, auto& child_state) { return find_stat<N>(child, child_state); };
+        auto first = [](auto p, auto rest) {
+            if constexpr (!std::is_null_pointer_v<decltype(p)>) return p;
+            else return rest();
+        };
+        auto from_g = [&] {
+            if constexpr (requires { e.g; s.g; }) return in(e.g, s.g);
+            else return nullptr;
+        };
+        auto from_b = [&] {
+            if constexpr (requires { e.b; s.b; }) return first(in(e.b, s.b), from_g);
+            else return from_g();
+        };
+        auto from_a = [&] {
+            if constexpr (requires { e.a; s.a; }) return first(in(e.a, s.a), from_b);
+            else return from_b();
+        };
+        if constexpr (requires { e.c; s.c; }) return first(in(e.c, s.c), from_a);
+        else return from_a();
+    }
+}
+}  // namespace lowering
+
+/// No statistics to share (the loss itself, scalar reference rows).
+struct no_sharing {
+    template <class N> static constexpr std::nullptr_t find() { return nullptr; }
+};
+/// The prepared statistics of a loss, offered to its gradient.
+template <class E, class S>
+struct shared_stats {
+    const E& e;
+    const S& s;
+    template <class N> constexpr auto find() const {
+        if constexpr (param_free<N>) return lowering::find_stat<N>(e, s);
+        else return nullptr;
+    }
+};
+
 // ---- per-row statistics (cached schedules only) ----------------------------------------------
 namespace lowering {
 /// Reduce n values of a row with R: in packs of columns (and a scalar tail) when lanes are
@@ -258,38 +321,44 @@ S reduce_row(const Row&, std::size_t n, At&& at) {
 }
 }  // namespace lowering
 
-template <class E, class S, class Row>
-constexpr void prepare(const E&, S&, const Row&) {}  // leaves
-template <class Op, class A, class S, class Row>
-void prepare(const unary<Op, A>& e, S& s, const Row& r) { prepare(e.a, s.a, r); }
-template <class Op, class A, class B, class S, class Row>
-void prepare(const binary<Op, A, B>& e, S& s, const Row& r) {
-    prepare(e.a, s.a, r);
-    prepare(e.b, s.b, r);
+// prepare(e, state, row, shared): fill the row statistics below e, children first. `shared`
+// offers statistics already computed for this row (shared_stats of the loss, for its gradient).
+template <class E, class S, class Row, class Sh>
+constexpr void prepare(const E&, S&, const Row&, const Sh&) {}  // leaves
+template <class Op, class A, class S, class Row, class Sh>
+void prepare(const unary<Op, A>& e, S& s, const Row& r, const Sh& sh) { prepare(e.a, s.a, r, sh); }
+template <class Op, class A, class B, class S, class Row, class Sh>
+void prepare(const binary<Op, A, B>& e, S& s, const Row& r, const Sh& sh) {
+    prepare(e.a, s.a, r, sh);
+    prepare(e.b, s.b, r, sh);
 }
-template <class C, class A, class B, class S, class Row>
-void prepare(const where_t<C, A, B>& e, S& s, const Row& r) {
-    prepare(e.c, s.c, r);
-    prepare(e.a, s.a, r);
-    prepare(e.b, s.b, r);
+template <class C, class A, class B, class S, class Row, class Sh>
+void prepare(const where_t<C, A, B>& e, S& s, const Row& r, const Sh& sh) {
+    prepare(e.c, s.c, r, sh);
+    prepare(e.a, s.a, r, sh);
+    prepare(e.b, s.b, r, sh);
 }
-template <class R, class A, class S, class Row>
-void prepare(const reduce_t<R, A>& e, S& s, const Row& r) {
-    prepare(e.a, s.a, r);
-    s.value = lowering::reduce_row<R, decltype(s.value)>(
-        r, width(e.a, r.dims), [&]<class V>(std::size_t k) { return row_value<V>(e.a, s.a, r, k); });
+template <class R, class A, class S, class Row, class Sh>
+void prepare(const reduce_t<R, A>& e, S& s, const Row& r, const Sh& sh) {
+    if constexpr (!std::is_null_pointer_v<decltype(sh.template find<reduce_t<R, A>>())>) {
+        s.value = *sh.template find<reduce_t<R, A>>();  // computed already: its subtree is not visited
+    } else {
+        prepare(e.a, s.a, r, sh);
+        s.value = lowering::reduce_row<R, decltype(s.value)>(
+            r, width(e.a, r.dims), [&]<class V>(std::size_t k) { return row_value<V>(e.a, s.a, r, k); });
+    }
 }
-template <std::size_t J, class A, class S, class Row>
-void prepare(const col_t<J, A>& e, S& s, const Row& r) { prepare(e.a, s.a, r); }
-template <std::size_t F, std::size_t N, class A, class S, class Row>
-void prepare(const cols_t<F, N, A>& e, S& s, const Row& r) { prepare(e.a, s.a, r); }
-template <std::size_t F, std::size_t N, class G, class Of, class S, class Row>
-void prepare(const embed_t<F, N, G, Of>& e, S& s, const Row& r) { prepare(e.g, s.g, r); }
-template <std::size_t J, class G, class Of, class S, class Row>
-void prepare(const onehot_t<J, G, Of>& e, S& s, const Row& r) { prepare(e.g, s.g, r); }
-template <class G, class Ctx, class Child, class S, class Row>
-void prepare(const unbroadcast_t<G, Ctx, Child>& e, S& s, const Row& r) {
-    prepare(e.g, s.g, r);
+template <std::size_t J, class A, class S, class Row, class Sh>
+void prepare(const col_t<J, A>& e, S& s, const Row& r, const Sh& sh) { prepare(e.a, s.a, r, sh); }
+template <std::size_t F, std::size_t N, class A, class S, class Row, class Sh>
+void prepare(const cols_t<F, N, A>& e, S& s, const Row& r, const Sh& sh) { prepare(e.a, s.a, r, sh); }
+template <std::size_t F, std::size_t N, class G, class Of, class S, class Row, class Sh>
+void prepare(const embed_t<F, N, G, Of>& e, S& s, const Row& r, const Sh& sh) { prepare(e.g, s.g, r, sh); }
+template <std::size_t J, class G, class Of, class S, class Row, class Sh>
+void prepare(const onehot_t<J, G, Of>& e, S& s, const Row& r, const Sh& sh) { prepare(e.g, s.g, r, sh); }
+template <class G, class Ctx, class Child, class S, class Row, class Sh>
+void prepare(const unbroadcast_t<G, Ctx, Child>& e, S& s, const Row& r, const Sh& sh) {
+    prepare(e.g, s.g, r, sh);
     s.summed = lowering::needs_row_sum(e, r.dims);
     if (s.summed)
         s.value = lowering::reduce_row<ops::sum_r, decltype(s.value)>(

@@ -31,12 +31,14 @@ template <class T> pack<T> sign(pack<T> x) {
 template <class T>
 pack<T> exp(pack<T> x) {
     using lim = std::numeric_limits<T>;
-    // Inside Eigen's clamp everything is accurate; near and beyond the ends shift the argument
-    // into range and scale back, which keeps results that overflow or are subnormal right.
     constexpr bool f = std::is_same_v<T, float>;
-    const pack<T> hi(f ? T(80) : T(700)), lo(f ? T(-80) : T(-700)), shift(f ? T(16) : T(32));
+    // Inside Eigen's clamp everything is accurate. The rare packet with a lane near or beyond
+    // the ends (or NaN) takes the careful path: shift the argument into range and scale back,
+    // which keeps results that overflow or are subnormal right.
+    const pack<T> hi(f ? T(80) : T(700)), lo(f ? T(-80) : T(-700));
     const auto big = simd::lt(hi, x), small = simd::lt(x, lo);
-    const pack<T> zero(T(0));
+    if (!simd::any(big | small | simd::is_nan(x))) return pack<T>(ei::pexp(x.v));
+    const pack<T> shift(f ? T(16) : T(32)), zero(T(0));
     const pack<T> s = simd::select(big, -shift, simd::select(small, shift + shift, zero));
     pack<T> r(ei::pexp((x + s).v));
     const pack<T> up(f ? T(8886110.520507872) : T(78962960182680.69)),  // e^16, e^32
@@ -53,6 +55,9 @@ template <class T>
 pack<T> log(pack<T> x) {
     using lim = std::numeric_limits<T>;
     constexpr bool f = std::is_same_v<T, float>;
+    // Normal, finite, positive lanes only: Eigen's plog as it is. Otherwise fix the rest.
+    const auto normal = simd::le(pack<T>(lim::min()), x) & simd::lt(x, pack<T>(lim::infinity()));
+    if (!simd::any(!normal)) return pack<T>(ei::plog(x.v));
     // Subnormal arguments: scale into the normal range, subtract the scale's log.
     const auto sub = simd::lt(x, pack<T>(lim::min())) & simd::lt(pack<T>(T(0)), x);
     const pack<T> scale(f ? T(8388608.0) : T(4503599627370496.0));  // 2^23, 2^52
