@@ -274,8 +274,8 @@ private:
         row_block<T> rows{c.t.data + i * c.t.row_stride, c.t.row_stride, c.t_step(),
                           c.p.data + i * c.p.row_stride, c.p.row_stride, c.p_step(), c.dims};
         if (stage) {
-            for (index j = 0; j < c.t.cols; ++j) P::load_strided(rows.t + j * c.t.col_stride, c.t.row_stride).store(t_buf + j * w);
-            for (index j = 0; j < c.p.cols; ++j) P::load_strided(rows.p + j * c.p.col_stride, c.p.row_stride).store(p_buf + j * w);
+            stage_in(rows.t, c.t, t_buf);
+            stage_in(rows.p, c.p, p_buf);
             rows = row_block<T>{t_buf, 1, c.t.cols == 1 ? 0 : w, p_buf, 1, c.p.cols == 1 ? 0 : w, c.dims};
         }
         row_state<E, P> st{};
@@ -298,12 +298,30 @@ private:
                 if (stage) gj.store(g_buf + j * w);
                 else gj.store_strided(out + j * c.g.col_stride, c.g.row_stride);
             }
-            if (stage)
-                for (index j = 0; j < c.p.cols; ++j) P::load(g_buf + j * w).store_strided(out + j * c.g.col_stride, c.g.row_stride);
+            if (stage) {
+                if (simd::has_deinterleave2 && c.p.cols == 2 && c.g.col_stride == 1 && c.g.row_stride == 2)
+                    simd::interleave2(out, P::load(g_buf), P::load(g_buf + w));
+                else
+                    for (index j = 0; j < c.p.cols; ++j) P::load(g_buf + j * w).store_strided(out + j * c.g.col_stride, c.g.row_stride);
+            }
         }
         double total = 0;
         for (int l = 0; l < P::width; ++l) total += static_cast<double>(wt[l]) * static_cast<double>(loss.lane(l));
         return total;
+    }
+    /// Copies a block of pack-width rows, column by column, into buf (column-major): one gather
+    /// per column, or two permutes for a dense two-column block.
+    template <class T>
+    static void stage_in(const T* rows, const matrix_view<const T>& m, T* buf) {
+        using P = pack<T>;
+        if (simd::has_deinterleave2 && m.cols == 2 && m.col_stride == 1 && m.row_stride == 2) {
+            P even, odd;
+            simd::deinterleave2(rows, even, odd);
+            even.store(buf);
+            odd.store(buf + P::width);
+            return;
+        }
+        for (index j = 0; j < m.cols; ++j) P::load_strided(rows + j * m.col_stride, m.row_stride).store(buf + j * P::width);
     }
     template <class T>
     static constexpr std::size_t stage_size() { return static_cast<std::size_t>(max_staged_columns * pack<T>::width); }

@@ -125,6 +125,39 @@ template <class T> pack<T> sqrt(pack<T> x) {
     else return pack<T>(exact_sqrt(x.v));
 }
 
+/// Two-column row-major blocks without gathers: 2·width consecutive values (width rows of two
+/// columns) split into the column packs, and joined back. AVX-512 only (two-source permutes);
+/// elsewhere `has_deinterleave2` is false and callers gather.
+#if defined(EIGEN_VECTORIZE_AVX512) && !defined(LOSSC_SCALAR_BACKEND)
+inline constexpr bool has_deinterleave2 = true;
+inline void deinterleave2(const float* src, pack<float>& even, pack<float>& odd) {
+    const __m512 a = _mm512_loadu_ps(src), b = _mm512_loadu_ps(src + 16);
+    const __m512i ie = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i io = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    even = pack<float>(_mm512_permutex2var_ps(a, ie, b));
+    odd = pack<float>(_mm512_permutex2var_ps(a, io, b));
+}
+inline void interleave2(float* dst, pack<float> even, pack<float> odd) {
+    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    _mm512_storeu_ps(dst, _mm512_permutex2var_ps(even.v, lo, odd.v));
+    _mm512_storeu_ps(dst + 16, _mm512_permutex2var_ps(even.v, hi, odd.v));
+}
+inline void deinterleave2(const double* src, pack<double>& even, pack<double>& odd) {
+    const __m512d a = _mm512_loadu_pd(src), b = _mm512_loadu_pd(src + 8);
+    even = pack<double>(_mm512_permutex2var_pd(a, _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14), b));
+    odd = pack<double>(_mm512_permutex2var_pd(a, _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15), b));
+}
+inline void interleave2(double* dst, pack<double> even, pack<double> odd) {
+    _mm512_storeu_pd(dst, _mm512_permutex2var_pd(even.v, _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11), odd.v));
+    _mm512_storeu_pd(dst + 8, _mm512_permutex2var_pd(even.v, _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15), odd.v));
+}
+#else
+inline constexpr bool has_deinterleave2 = false;
+template <class T> void deinterleave2(const T*, pack<T>&, pack<T>&) {}
+template <class T> void interleave2(T*, pack<T>, pack<T>) {}
+#endif
+
 template <class V> inline constexpr bool is_pack = false;
 template <class T> inline constexpr bool is_pack<pack<T>> = true;
 

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs every benchmark in one go and renders docs/benchmarks.md and docs/benchmarks.png.
+#   bench/run.sh              everything (C++ peers, then jax.jit and torch.compile)
+#   LOSSC_BENCH_PEERS=0 bench/run.sh   C++ only (no virtual environment, no downloads)
+# Installs: Debian's libtorch-dev (for the libtorch eager peer) and, in build/bench-venv, the
+# pinned Python peers. Takes about 10 minutes, most of it the large batches.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+"$root/tests/deps.sh"
+if ! dpkg-query -W -f='${Status}' libtorch-dev 2>/dev/null | grep -q "install ok installed"; then
+  sudo_cmd=(); [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends libtorch-dev || \
+    echo "lossc bench: libtorch-dev not installed; its peer is skipped"
+fi
+build="$root/build/bench"
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLOSSC_BUILD_TESTS=OFF \
+      -DLOSSC_BUILD_EXAMPLES=OFF -DLOSSC_BUILD_BENCH=ON >/dev/null
+cmake --build "$build" -j "${LOSSC_JOBS:-2}"
+"$build/bench/lossc_bench" --benchmark_out="$build/cpp.json" --benchmark_out_format=json
+
+venv="$root/build/bench-venv"
+py="python3"
+if [[ "${LOSSC_BENCH_PEERS:-1}" != 0 ]]; then
+  [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv"
+  # Pinned, checked together on Python 3.11: jax 0.4.38 (CPU), torch 2.5.1 (PyPI's wheel,
+  # which pulls its CUDA libraries even though only its CPU backend runs here), matplotlib.
+  "$venv/bin/pip" install -q "jax[cpu]==0.4.38" "torch==2.5.1" "numpy==2.1.3" "matplotlib==3.9.2"
+  py="$venv/bin/python"
+  "$py" "$root/bench/peers.py" > "$build/peers.json"
+else
+  echo '{"benchmarks": []}' > "$build/peers.json"
+fi
+"$py" "$root/bench/render.py" "$build/cpp.json" "$build/peers.json" "$root/docs"
+echo "lossc bench: wrote docs/benchmarks.md and docs/benchmarks.png"
