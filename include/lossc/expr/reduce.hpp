@@ -38,6 +38,10 @@ struct sum_r {
         P acc(T(0));
         std::size_t j = 0;
         for (; j + P::width <= n; j += P::width) acc += at_pack(j);
+        if (j < n && n >= P::width) {  // tail: the last pack, overlapping, counted lanes masked out
+            acc += simd::select(simd::lanes_from<T>(static_cast<int>(j + P::width - n)), at_pack(n - P::width), P(T(0)));
+            j = n;
+        }
         T s = simd::hsum(acc);
         for (; j < n; ++j) s += at(j);
         return s;
@@ -70,6 +74,10 @@ struct max_r {
         P acc(-std::numeric_limits<T>::infinity());
         std::size_t j = 0;
         for (; j + P::width <= n; j += P::width) acc = math::max(at_pack(j), acc);
+        if (j < n && n >= P::width) {  // overlapping last pack: re-reading counted lanes is harmless for max
+            acc = math::max(at_pack(n - P::width), acc);
+            j = n;
+        }
         T m = simd::hmax(acc);
         for (; j < n; ++j) m = math::max(at(j), m);
         return m;
@@ -88,6 +96,10 @@ struct min_r {
         P acc(std::numeric_limits<T>::infinity());
         std::size_t j = 0;
         for (; j + P::width <= n; j += P::width) acc = math::min(at_pack(j), acc);
+        if (j < n && n >= P::width) {
+            acc = math::min(at_pack(n - P::width), acc);
+            j = n;
+        }
         T m = simd::hmin(acc);
         for (; j < n; ++j) m = math::min(at(j), m);
         return m;
@@ -116,6 +128,11 @@ struct logsumexp_r {
         P acc(T(0));
         std::size_t j = 0;
         for (; j + P::width <= n; j += P::width) acc += math::exp(at_pack(j) - shift_p);
+        if (j < n && n >= P::width) {
+            acc += simd::select(simd::lanes_from<T>(static_cast<int>(j + P::width - n)),
+                                math::exp(at_pack(n - P::width) - shift_p), P(T(0)));
+            j = n;
+        }
         T s = simd::hsum(acc);
         for (; j < n; ++j) s += math::exp(at(j) - shift);
         return math::select_nonzero(finite, shift + math::log(s), m);

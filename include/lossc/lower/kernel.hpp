@@ -251,6 +251,11 @@ private:
                 T* out = c.g.data + i * c.g.row_stride;
                 for (; j + P::width <= c.p.cols; j += P::width)
                     (row_value<P>(grad_, gs, row, static_cast<std::size_t>(j)) * sp).store_strided(out + j * c.g.col_stride, c.g.col_stride);
+                if (j < c.p.cols && c.p.cols >= P::width) {  // the last pack overlaps: same values again
+                    j = c.p.cols - P::width;
+                    (row_value<P>(grad_, gs, row, static_cast<std::size_t>(j)) * sp).store_strided(out + j * c.g.col_stride, c.g.col_stride);
+                    j = c.p.cols;
+                }
             }
             for (; j < c.p.cols; ++j) c.g(i, j) = row_value<T>(grad_, gs, row, static_cast<std::size_t>(j)) * s;
         }

@@ -28,6 +28,34 @@ template <class T> pack<T> sign(pack<T> x) {
     return simd::select(simd::lt(zero, x), pack<T>(T(1)), simd::select(simd::lt(x, zero), pack<T>(T(-1)), x));
 }
 
+/// e^x for float lanes with |x| ≤ 80 and no NaN: Cody–Waite reduction x = k ln2 + r with
+/// |r| ≤ ln2/2, Cephes' degree-5 polynomial for e^r (about 1 ulp), and 2^k made from exponent
+/// bits (k stays in the normal range). Eigen 3.4's generic pexp builds 2^k with its fully
+/// general pldexp: measured at ~90 instructions per 8 lanes against ~20 here.
+// Naming Eigen's integer packet through unpacket_traits<Packet> trips GCC's -Wignored-attributes
+// (packet types carry alignment attributes that template arguments drop, harmlessly here).
+#if !defined(LOSSC_SCALAR_BACKEND)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wignored-attributes"
+inline pack<float> exp_in_range(pack<float> x) {
+    using P = pack<float>::packet;
+    using I = typename ei::unpacket_traits<P>::integer_packet;
+    const P k = ei::print(ei::pmul(x.v, ei::pset1<P>(1.44269504088896341f)));
+    P r = ei::pmadd(k, ei::pset1<P>(-0.693359375f), x.v);
+    r = ei::pmadd(k, ei::pset1<P>(2.12194440e-4f), r);
+    P y = ei::pset1<P>(1.9875691500e-4f);
+    y = ei::pmadd(y, r, ei::pset1<P>(1.3981999507e-3f));
+    y = ei::pmadd(y, r, ei::pset1<P>(8.3334519073e-3f));
+    y = ei::pmadd(y, r, ei::pset1<P>(4.1665795894e-2f));
+    y = ei::pmadd(y, r, ei::pset1<P>(1.6666665459e-1f));
+    y = ei::pmadd(y, r, ei::pset1<P>(5.0000001201e-1f));
+    y = ei::padd(ei::pmadd(y, ei::pmul(r, r), r), ei::pset1<P>(1.0f));
+    const I bits = ei::plogical_shift_left<23>(ei::padd(ei::pcast<P, I>(k), ei::pset1<I>(127)));
+    return pack<float>(ei::pmul(y, ei::preinterpret<P>(bits)));
+}
+#pragma GCC diagnostic pop
+#endif
+
 template <class T>
 pack<T> exp(pack<T> x) {
     using lim = std::numeric_limits<T>;
@@ -37,7 +65,12 @@ pack<T> exp(pack<T> x) {
     // which keeps results that overflow or are subnormal right.
     const pack<T> hi(f ? T(80) : T(700)), lo(f ? T(-80) : T(-700));
     const auto big = simd::lt(hi, x), small = simd::lt(x, lo);
-    if (!simd::any(big | small | simd::is_nan(x))) return pack<T>(ei::pexp(x.v));
+    if (!simd::any(big | small | simd::is_nan(x))) {
+#if !defined(LOSSC_SCALAR_BACKEND)
+        if constexpr (f) return exp_in_range(x);
+#endif
+        return pack<T>(ei::pexp(x.v));
+    }
     const pack<T> shift(f ? T(16) : T(32)), zero(T(0));
     const pack<T> s = simd::select(big, -shift, simd::select(small, shift + shift, zero));
     pack<T> r(ei::pexp((x + s).v));

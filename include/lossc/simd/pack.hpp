@@ -80,6 +80,9 @@ template <class T> mask<T> is_nan(pack<T> a) { return {ei::pandnot(ei::ptrue(a.v
 template <class T> mask<T> operator|(mask<T> a, mask<T> b) { return {ei::por(a.m, b.m)}; }
 template <class T> mask<T> operator&(mask<T> a, mask<T> b) { return {ei::pand(a.m, b.m)}; }
 template <class T> mask<T> operator!(mask<T> a) { return {ei::pandnot(ei::ptrue(a.m), a.m)}; }
+/// Lanes l ≥ first (the last `width − first` lanes): the tail of a row handled by an
+/// overlapping last pack, whose first lanes were already counted.
+template <class T> mask<T> lanes_from(int first) { return {lt(pack<T>(static_cast<T>(first) - T(0.5)), pack<T>::iota()).m}; }
 /// where m: a, else b.
 template <class T> pack<T> select(mask<T> m, pack<T> a, pack<T> b) { return pack<T>(ei::pselect(m.m, a.v, b.v)); }
 /// 1 where m, 0 elsewhere: comparisons are values in lossc, as in the scalar rules.
