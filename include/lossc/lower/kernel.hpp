@@ -287,13 +287,18 @@ private:
         prepare(expr_, st, rows, no_sharing{});
         const P loss = row_value<P>(expr_, st, rows, 0);
         loss.store_strided(c.ps.data + i * c.ps.stride, c.ps.stride);
-        alignas(64) T wt[P::width], s[P::width];
-        for (int l = 0; l < P::width; ++l) {
-            wt[l] = c.sw.present() ? c.sw.template at<T>(i + l) : T(1);
-            s[l] = static_cast<T>(static_cast<double>(wt[l]) * c.scale);
+        // Weights and gradient scales of the block's rows; without sample weights a broadcast.
+        alignas(64) T wt[P::width], losses[P::width];
+        P sp(static_cast<T>(c.scale));
+        if (c.sw.present()) {
+            alignas(64) T s[P::width];
+            for (int l = 0; l < P::width; ++l) {
+                wt[l] = c.sw.template at<T>(i + l);
+                s[l] = static_cast<T>(static_cast<double>(wt[l]) * c.scale);
+            }
+            sp = P::load(s);
         }
         if constexpr (Backward) {
-            const P sp = P::load(s);
             row_state<gradient_type, P> gs{};
             prepare(grad_, gs, rows, shared_stats<E, row_state<E, P>>{expr_, st});
             T* out = c.g.data + i * c.g.row_stride;
@@ -310,10 +315,15 @@ private:
                     for (index j = 0; j < c.p.cols; ++j) P::load(g_buf + j * w).store_strided(out + j * c.g.col_stride, c.g.row_stride);
             }
         }
+        loss.store(losses);
         double total = 0;
-        for (int l = 0; l < P::width; ++l) total += static_cast<double>(wt[l]) * static_cast<double>(loss.lane(l));
+        if (c.sw.present())
+            for (int l = 0; l < P::width; ++l) total += static_cast<double>(wt[l]) * static_cast<double>(losses[l]);
+        else
+            for (int l = 0; l < P::width; ++l) total += static_cast<double>(losses[l]);
         return total;
     }
+
     /// Copies a block of pack-width rows, column by column, into buf (column-major): one gather
     /// per column, or two permutes for a dense two-column block.
     template <class T>
