@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# The whole test suite, built and run with g++ and with clang++ (the README's second command).
-#   tests/run.sh            both compilers
-#   LOSSC_COMPILERS=clang tests/run.sh   one of them
+# The whole test suite (the README's second command), built and run three times: with g++,
+# with clang++, and with clang++ under AddressSanitizer + UndefinedBehaviorSanitizer.
+#   tests/run.sh                          all three
+#   LOSSC_COMPILERS="gcc clang" tests/run.sh   a choice of them
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$root/tests/deps.sh"
 jobs=${LOSSC_JOBS:-2}
-declare -A cxx=([gcc]=g++ [clang]=clang++)
-for compiler in ${LOSSC_COMPILERS:-gcc clang}; do
+declare -A cxx=([gcc]=g++ [clang]=clang++ [clang-asan]=clang++)
+declare -A flags=([gcc]="" [clang]="" [clang-asan]="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer")
+for compiler in ${LOSSC_COMPILERS:-gcc clang clang-asan}; do
   build="$root/build/test-$compiler"
   echo "== lossc: $compiler: configure, build, test ($build)"
   start=$(date +%s)
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-        -DCMAKE_CXX_COMPILER="${cxx[$compiler]}" -DLOSSC_WERROR=ON >/dev/null
+        -DCMAKE_CXX_COMPILER="${cxx[$compiler]}" -DCMAKE_CXX_FLAGS="${flags[$compiler]}" -DLOSSC_WERROR=ON >/dev/null
   cmake --build "$build" -j "$jobs"
   echo "== lossc: $compiler: built in $(( $(date +%s) - start )) s"
   ctest --test-dir "$build" -j "$jobs" --output-on-failure
