@@ -237,7 +237,9 @@ private:
                                        c.p_step(), c.dims};
         row_state<E, T> st{};
         prepare(expr_, st, row, no_sharing{});
-        const T loss = row_value<T>(expr_, st, row, 0);
+        T loss;
+        if constexpr (Mode == lanes::columns) loss = simd::first_lane(row_value<pack<T>>(expr_, st, row.single(), 0));
+        else loss = row_value<T>(expr_, st, row, 0);
         c.ps[i] = loss;
         const T w = c.sw.present() ? c.sw.template at<T>(i) : T(1);
         if constexpr (Backward) {
@@ -257,7 +259,11 @@ private:
                     j = c.p.cols;
                 }
             }
-            for (; j < c.p.cols; ++j) c.g(i, j) = row_value<T>(grad_, gs, row, static_cast<std::size_t>(j)) * s;
+            for (; j < c.p.cols; ++j) {
+                if constexpr (Mode == lanes::columns)  // lone columns: broadcast packs, the same math
+                    c.g(i, j) = simd::first_lane(row_value<pack<T>>(grad_, gs, row.single(), static_cast<std::size_t>(j))) * s;
+                else c.g(i, j) = row_value<T>(grad_, gs, row, static_cast<std::size_t>(j)) * s;
+            }
         }
         return static_cast<double>(w) * static_cast<double>(loss);
     }

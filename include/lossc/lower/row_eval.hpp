@@ -27,7 +27,11 @@ inline namespace LOSSC_ISA {
 using simd::is_pack;
 using simd::pack;
 
-enum class lanes { none, columns, rows };
+/// `single`: like columns, but a pack holds column j in every lane (a broadcast). The columns
+/// schedule evaluates every lone column this way (tails, selections, per-sample values) so that
+/// each value of a row comes from the packet math: the derivative of max/min compares a
+/// recomputed value with the row's statistic for exact equality.
+enum class lanes { none, columns, rows, single };
 
 /// One sample of strided inputs (any storage order); a 1-column input has step 0. In columns
 /// mode a pack loads W consecutive columns.
@@ -42,8 +46,11 @@ struct strided_row {
     input_dims dims;
     template <class V> V load_true(std::size_t j) const { return load<V>(t, t_step, j); }
     template <class V> V load_pred(std::size_t j) const { return load<V>(p, p_step, j); }
+    /// The same row, one column broadcast per pack.
+    constexpr strided_row<T, lanes::single> single() const { return {t, t_step, p, p_step, dims}; }
     template <class V, class U> V column_constants(const U* w, std::size_t j) const {
-        if constexpr (is_pack<V>) {
+        if constexpr (is_pack<V> && Mode == lanes::single) return V(static_cast<T>(w[j]));
+        else if constexpr (is_pack<V>) {
             alignas(64) T lanes_[V::width];
             for (int l = 0; l < V::width; ++l) lanes_[l] = static_cast<T>(w[j + static_cast<std::size_t>(l)]);
             return V::load(lanes_);
@@ -53,7 +60,8 @@ struct strided_row {
 private:
     template <class V> static V load(const T* base, index step, std::size_t j) {
         const T* at = base + static_cast<index>(j) * step;
-        if constexpr (is_pack<V>) return V::load_strided(at, step);
+        if constexpr (is_pack<V> && Mode == lanes::single) return V(*at);
+        else if constexpr (is_pack<V>) return V::load_strided(at, step);
         else return *at;
     }
 };
@@ -202,8 +210,7 @@ constexpr V row_value(const reduce_t<R, A>& e, S& s, const Row& r, std::size_t) 
 }
 template <class V, std::size_t J, class A, class S, class Row>
 constexpr V row_value(const col_t<J, A>& e, S& s, const Row& r, std::size_t) {
-    using T = typename Row::scalar_type;
-    if constexpr (lowering::column_pack<Row, V>) return V(row_value<T>(e.a, lowering::sub_a(s), r, J));
+    if constexpr (lowering::column_pack<Row, V>) return row_value<V>(e.a, lowering::sub_a(s), r.single(), J);
     else return row_value<V>(e.a, lowering::sub_a(s), r, J);
 }
 template <class V, std::size_t F, std::size_t N, class A, class S, class Row>
@@ -217,7 +224,11 @@ constexpr V row_value(const embed_t<F, N, G, Of>& e, S& s, const Row& r, std::si
         if (j >= F && j + V::width <= F + N) return row_value<V>(e.g, lowering::sub_g(s), r, j - F);
         if (j + V::width <= F || j >= F + N) return V(T(0));
         alignas(64) T lanes_[V::width];  // a pack straddling the slice's edge: lane by lane
-        for (int l = 0; l < V::width; ++l) lanes_[l] = row_value<T>(e, s, r, j + static_cast<std::size_t>(l));
+        const auto one = r.single();
+        for (int l = 0; l < V::width; ++l) {
+            const std::size_t k = j + static_cast<std::size_t>(l);
+            lanes_[l] = (k >= F && k < F + N) ? simd::first_lane(row_value<V>(e.g, lowering::sub_g(s), one, k - F)) : T(0);
+        }
         return V::load(lanes_);
     } else return (j >= F && j < F + N) ? row_value<V>(e.g, lowering::sub_g(s), r, j - F) : static_cast<V>(T(0));
 }
@@ -225,7 +236,7 @@ template <class V, std::size_t J, class G, class Of, class S, class Row>
 constexpr V row_value(const onehot_t<J, G, Of>& e, S& s, const Row& r, std::size_t j) {
     using T = typename Row::scalar_type;
     if constexpr (lowering::column_pack<Row, V>) {
-        const V g(row_value<T>(e.g, lowering::sub_g(s), r, 0));
+        const V g = row_value<V>(e.g, lowering::sub_g(s), r.single(), 0);
         return simd::select(simd::eq(V::iota(), V(static_cast<T>(J) - static_cast<T>(j))), g, V(T(0)));
     } else return j == J ? row_value<V>(e.g, lowering::sub_g(s), r, 0) : static_cast<V>(T(0));
 }
@@ -310,14 +321,17 @@ struct shared_stats {
 // ---- per-row statistics (cached schedules only) ----------------------------------------------
 namespace lowering {
 /// Reduce n values of a row with R: in packs of columns (and a scalar tail) when lanes are
-/// columns, else one S at a time. `at` is a generic lambda at<V>(k).
+/// columns, else one S at a time. `at` is a generic lambda at<V>(row, k). Along columns, the
+/// tail columns are broadcast packs of the same row, so they see the same packet math.
 template <class R, class S, class Row, class At>
-S reduce_row(const Row&, std::size_t n, At&& at) {
+S reduce_row(const Row& r, std::size_t n, At&& at) {
     using T = typename Row::scalar_type;
-    if constexpr (Row::lane_mode == lanes::columns)
-        return R::template reduce_packed<T>(n, [&](std::size_t k) { return at.template operator()<pack<T>>(k); },
-                                            [&](std::size_t k) { return at.template operator()<T>(k); });
-    else return R::template reduce<S>(n, [&](std::size_t k) { return at.template operator()<S>(k); });
+    if constexpr (Row::lane_mode == lanes::columns) {
+        const auto one = r.single();
+        return R::template reduce_packed<T>(
+            n, [&](std::size_t k) { return at.template operator()<pack<T>>(r, k); },
+            [&](std::size_t k) { return simd::first_lane(at.template operator()<pack<T>>(one, k)); });
+    } else return R::template reduce<S>(n, [&](std::size_t k) { return at.template operator()<S>(r, k); });
 }
 }  // namespace lowering
 
@@ -345,7 +359,7 @@ void prepare(const reduce_t<R, A>& e, S& s, const Row& r, const Sh& sh) {
     } else {
         prepare(e.a, s.a, r, sh);
         s.value = lowering::reduce_row<R, decltype(s.value)>(
-            r, width(e.a, r.dims), [&]<class V>(std::size_t k) { return row_value<V>(e.a, s.a, r, k); });
+            r, width(e.a, r.dims), [&]<class V>(const auto& row, std::size_t k) { return row_value<V>(e.a, s.a, row, k); });
     }
 }
 template <std::size_t J, class A, class S, class Row, class Sh>
@@ -362,7 +376,7 @@ void prepare(const unbroadcast_t<G, Ctx, Child>& e, S& s, const Row& r, const Sh
     s.summed = lowering::needs_row_sum(e, r.dims);
     if (s.summed)
         s.value = lowering::reduce_row<ops::sum_r, decltype(s.value)>(
-            r, width(e.ctx, r.dims), [&]<class V>(std::size_t k) { return row_value<V>(e.g, s.g, r, k); });
+            r, width(e.ctx, r.dims), [&]<class V>(const auto& row, std::size_t k) { return row_value<V>(e.g, s.g, row, k); });
 }
 
 }  // namespace LOSSC_ISA

@@ -88,6 +88,9 @@ template <class T> pack<T> select(mask<T> m, pack<T> a, pack<T> b) { return pack
 /// 1 where m, 0 elsewhere: comparisons are values in lossc, as in the scalar rules.
 template <class T> pack<T> as_value(mask<T> m) { return pack<T>(ei::pand(m.m, ei::pset1<typename pack<T>::packet>(T(1)))); }
 
+template <class T> T first_lane(pack<T> a) { return ei::pfirst(a.v); }
+template <class T> T first_lane(T a) { return a; }
+
 /// Does any lane of the mask hold true? (One branch per packet buys skipping the rare paths.)
 template <class T> bool any(mask<T> m) { return ei::predux_any(m.m); }
 

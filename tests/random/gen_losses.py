@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Writes random well-formed lossc losses as a C++ test file (differential testing).
+
+    gen_losses.py --seed 1 --count 40 -o losses.cpp
+
+Every loss is built from the whole vocabulary (elementwise ops, comparisons and where,
+reductions, softmax/log_softmax/l2_normalize, column selection, weights, run-time parameters)
+with widths tracked so that it is shape-correct for inputs of C >= 4 columns. Arguments of
+ops with a restricted domain are kept inside it (log(abs(x) + 0.5), ...), and values bounded
+(tanh, clip) so that finite differences are meaningful. Each loss is checked by
+tests/support/differential.hpp. The seed is written into the file."""
+import argparse
+import random
+
+UNARY_ANY = ["square", "abs", "tanh", "sigmoid", "softplus", "log_cosh", "-"]
+BINARY = ["+", "-", "*", "maximum", "minimum"]
+
+
+class Gen:
+    def __init__(self, rng):
+        self.rng = rng
+
+    def num(self, lo=-2.0, hi=2.0):
+        return f"{self.rng.uniform(lo, hi):.3f}"
+
+    def leaf(self, width):
+        """A rank-2 operand of the given width ('C', 2 or 3)."""
+        r = self.rng
+        if width == "C":
+            return r.choice(["y_pred", "y_pred", "y_true"])
+        f = r.randint(0, 4 - width)  # C >= 4: cols<f, width> fits
+        src = r.choice(["y_pred", "y_pred", "y_true"])
+        if r.random() < 0.25:
+            w = ", ".join(self.num(0.1, 2.0) for _ in range(width))
+            return f"(cols<{f}, {width}>({src}) * weights({w}))"
+        return f"cols<{f}, {width}>({src})"
+
+    def full(self, width, depth):
+        r = self.rng
+        if depth <= 0 or r.random() < 0.2:
+            return self.leaf(width)
+        k = r.random()
+        a = self.full(width, depth - 1)
+        if k < 0.30:
+            op = r.choice(UNARY_ANY)
+            return f"-({a})" if op == "-" else f"{op}({a})"
+        if k < 0.42:
+            op = r.choice(["log", "sqrt", "exp", "log1p", "expm1", "pow", "clip"])
+            if op == "log":
+                return f"log(abs({a}) + 0.5)"
+            if op == "sqrt":
+                return f"sqrt(abs({a}) + 0.1)"
+            if op == "exp":
+                return f"exp(tanh({a}))"
+            if op == "log1p":
+                return f"log1p(abs({a}))"
+            if op == "expm1":
+                return f"expm1(tanh({a}))"
+            if op == "pow":
+                return f"pow(abs({a}) + 0.5, {self.num(-1.5, 2.5)})"
+            return f"clip({a}, {self.num(-2, -0.5)}, {self.num(0.5, 2)})"
+        if k < 0.70:
+            b = self.full(width, depth - 1) if r.random() < 0.6 else (self.per_row(depth - 1) if r.random() < 0.5 else self.num())
+            op = r.choice(BINARY + ["/"])
+            if op == "/":
+                return f"(({a}) / (abs({b}) + 0.5))"
+            if op in ("maximum", "minimum"):
+                return f"{op}({a}, {b})"
+            return f"(({a}) {op} ({b}))"
+        if k < 0.80:
+            c = self.full(width, depth - 1)
+            cmp = r.choice(["<", ">", "<=", ">="])
+            b = self.full(width, depth - 1)
+            return f"where(({c}) {cmp} {self.num(-1, 1)}, {a}, {b})"
+        if k < 0.90:
+            op = r.choice(["softmax<1>", "log_softmax<1>", "l2_normalize<-1>"])
+            return f"{op}(tanh({a}))" if op != "l2_normalize<-1>" else f"{op}({a})"
+        return f"(({a}) * stop_gradient({self.full(width, depth - 1)}))"
+
+    def per_row(self, depth):
+        r = self.rng
+        k = r.random()
+        if depth <= 0 or k < 0.15:
+            return f"col<{r.randint(0, 3)}>({r.choice(['y_pred', 'y_true'])})"
+        if k < 0.75:
+            red = r.choice(["sum<1>", "mean<1>", "max<1>", "min<1>", "logsumexp<1>", "mean<-1>"])
+            width = r.choice(["C", "C", 2, 3])
+            inner = self.full(width, depth - 1)
+            return f"{red}(tanh({inner}))" if red.startswith("logsumexp") else f"{red}({inner})"
+        a = self.per_row(depth - 1)
+        if k < 0.88:
+            op = r.choice(UNARY_ANY)
+            return f"-({a})" if op == "-" else f"{op}({a})"
+        b = self.per_row(depth - 1)
+        op = r.choice(BINARY)
+        return f"{op}({a}, {b})" if op in ("maximum", "minimum") else f"(({a}) {op} ({b}))"
+
+    def loss(self, depth):
+        # The reduction that makes it per-sample, over a random rank-2 body; y_pred is added
+        # differentiably when the body might not use it (rule 1).
+        body = f"sum<1>({self.full(self.rng.choice(['C', 'C', 2, 3]), depth)})"
+        extra = self.per_row(depth - 1)
+        return f"{body} + {extra} + 0.25 * mean<1>(square(y_pred))"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--count", type=int, default=40)
+    ap.add_argument("--depth", type=int, default=4)
+    ap.add_argument("--name", default="random_losses")
+    ap.add_argument("-o", "--output", required=True)
+    args = ap.parse_args()
+    gen = Gen(random.Random(args.seed))
+    out = [f"// Generated by tests/random/gen_losses.py --seed {args.seed} --count {args.count} "
+           f"--depth {args.depth}: do not edit.",
+           '#include "differential.hpp"', "", "using namespace lossc::dsl;", ""]
+    out.append(f'TEST_CASE("{args.name}: seed {args.seed}, {args.count} random losses") {{')
+    for i in range(args.count):
+        expr = gen.loss(args.depth)
+        out.append(f"    {{  // loss {i}")
+        out.append(f"        constexpr auto loss = {expr};")
+        out.append(f'        lossc_test::differential(loss, {args.seed * 1000 + i});')
+        out.append("    }")
+    out.append("}")
+    with open(args.output, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+if __name__ == "__main__":
+    main()
