@@ -25,19 +25,33 @@ struct scalar_of_s<simd::pack<T>> {
 template <class T>
 using scalar_of_t = typename scalar_of_s<T>::type;
 
+/// Sums are blocked: terms go into a running sum of at most `sum_block` of them, which is then
+/// added to the total. Rounding error then grows with n/sum_block + sum_block instead of n —
+/// for a row of a million floats about 2e-6 instead of 2e-5 relative (tests/unit/edge_cases.cpp).
+inline constexpr std::size_t sum_block = 256;
+
 struct sum_r {
     static constexpr const char* name = "sum";
     template <class T, class F> static constexpr T reduce(std::size_t n, F&& at) {
-        T s(0);
-        for (std::size_t j = 0; j < n; ++j) s += at(j);
-        return s;
+        T total(0);
+        for (std::size_t b = 0; b < n; b += sum_block) {
+            T s(0);
+            const std::size_t end = b + sum_block < n ? b + sum_block : n;
+            for (std::size_t j = b; j < end; ++j) s += at(j);
+            total += s;
+        }
+        return total;
     }
     /// Packs of columns, then a scalar tail; one horizontal sum at the end.
     template <class T, class FP, class FS> static T reduce_packed(std::size_t n, FP&& at_pack, FS&& at) {
         using P = simd::pack<T>;
-        P acc(T(0));
-        std::size_t j = 0;
-        for (; j + P::width <= n; j += P::width) acc += at_pack(j);
+        P acc(T(0)), total(T(0));
+        std::size_t j = 0, in_block = 0;
+        for (; j + P::width <= n; j += P::width) {
+            acc += at_pack(j);
+            if (++in_block == sum_block) total += acc, acc = P(T(0)), in_block = 0;
+        }
+        acc += total;
         if (j < n && n >= P::width) {  // tail: the last pack, overlapping, counted lanes masked out
             acc += simd::select(simd::lanes_from<T>(static_cast<int>(j + P::width - n)), at_pack(n - P::width), P(T(0)));
             j = n;
@@ -115,8 +129,7 @@ struct logsumexp_r {
         // branch-free, so that packs of rows take the same path.
         const T finite = math::isfinite(m);
         const T shift = math::select_nonzero(finite, m, T(0));
-        T s(0);
-        for (std::size_t j = 0; j < n; ++j) s += math::exp(at(j) - shift);
+        const T s = sum_r::reduce<T>(n, [&](std::size_t j) { return math::exp(at(j) - shift); });
         return math::select_nonzero(finite, shift + math::log(s), m);
     }
     template <class T, class FP, class FS> static T reduce_packed(std::size_t n, FP&& at_pack, FS&& at) {
@@ -125,9 +138,13 @@ struct logsumexp_r {
         const T finite = math::isfinite(m);
         const T shift = math::select_nonzero(finite, m, T(0));
         const P shift_p(shift);
-        P acc(T(0));
-        std::size_t j = 0;
-        for (; j + P::width <= n; j += P::width) acc += math::exp(at_pack(j) - shift_p);
+        P acc(T(0)), total(T(0));
+        std::size_t j = 0, in_block = 0;
+        for (; j + P::width <= n; j += P::width) {
+            acc += math::exp(at_pack(j) - shift_p);
+            if (++in_block == sum_block) total += acc, acc = P(T(0)), in_block = 0;
+        }
+        acc += total;
         if (j < n && n >= P::width) {
             acc += simd::select(simd::lanes_from<T>(static_cast<int>(j + P::width - n)),
                                 math::exp(at_pack(n - P::width) - shift_p), P(T(0)));
