@@ -6,6 +6,7 @@
 //   model.compile(loss="categorical_crossentropy")     # softmax outputs, one-hot labels
 #include <Eigen/Core>
 #include <cstdio>
+#include <exception>
 #include <lossc/lossc.hpp>
 
 using namespace lossc::dsl;
@@ -37,7 +38,7 @@ static void print_matrix(const char* name, const M& m) {
     }
 }
 
-int main() {
+static int run() {
     std::printf("custom_mse            L = %s\n", lossc::to_string(custom_mse).c_str());
     std::printf("                  dL/dp = %s\n", lossc::to_string(mse_kernel.gradient_expression()).c_str());
     Eigen::MatrixXf yt(4, 2), yp(4, 2), grad(4, 2);
@@ -63,4 +64,13 @@ int main() {
     print_matrix("dloss/dlogits = softmax - y_true", g);
     std::printf("loss (sum) = %.6f\n", static_cast<double>(ce_loss));
     return 0;
+}
+
+int main() {
+    try {
+        return run();
+    } catch (const std::exception& e) {  // lossc::shape_error on misuse; none is expected here
+        std::fprintf(stderr, "%s\n", e.what());
+        return 1;
+    }
 }

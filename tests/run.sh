@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite (the README's second command), built and run three times: with g++,
-# with clang++, and with clang++ under AddressSanitizer + UndefinedBehaviorSanitizer.
+# with clang++ (then clang-tidy and cppcheck, tests/lint.sh), and with clang++ under
+# AddressSanitizer + UndefinedBehaviorSanitizer.
 #   tests/run.sh                          all three
 #   LOSSC_COMPILERS="gcc clang" tests/run.sh   a choice of them
 set -euo pipefail
@@ -14,8 +15,11 @@ for compiler in ${LOSSC_COMPILERS:-gcc clang clang-asan}; do
   echo "== lossc: $compiler: configure, build, test ($build)"
   start=$(date +%s)
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-        -DCMAKE_CXX_COMPILER="${cxx[$compiler]}" -DCMAKE_CXX_FLAGS="${flags[$compiler]}" -DLOSSC_WERROR=ON >/dev/null
+        -DCMAKE_CXX_COMPILER="${cxx[$compiler]}" -DCMAKE_CXX_FLAGS="${flags[$compiler]}" -DLOSSC_WERROR=ON \
+        -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
   cmake --build "$build" -j "$jobs"
   echo "== lossc: $compiler: built in $(( $(date +%s) - start )) s"
   ctest --test-dir "$build" -j "$jobs" --output-on-failure
+  # Static analysis once, on the plain clang build's compile database (LOSSC_LINT=0 skips it).
+  if [[ "$compiler" == clang && "${LOSSC_LINT:-1}" != 0 ]]; then "$root/tests/lint.sh" "$build"; fi
 done

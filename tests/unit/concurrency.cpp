@@ -24,6 +24,7 @@ TEST_CASE("one kernel, many threads at once") {
     std::vector<Eigen::VectorXf> per_sample(n_threads, Eigen::VectorXf(301));
     std::vector<float> results(n_threads);
     std::vector<std::thread> threads;
+    threads.reserve(n_threads);
     for (int k = 0; k < n_threads; ++k)
         threads.emplace_back([&, k] {
             for (int rep = 0; rep < 20; ++rep) results[k] = kernel.forward_backward(t, p, per_sample[k], grads[k]);
@@ -36,6 +37,7 @@ TEST_CASE("one kernel, many threads at once") {
     }
     // The kernel's own threads, from several callers at once.
     std::vector<std::thread> callers;
+    callers.reserve(2);
     for (int k = 0; k < 2; ++k)
         callers.emplace_back([&, k] {
             results[k] = kernel.forward_backward(t, p, per_sample[k], grads[k], {.threads = 3, .parallel_threshold = 1});

@@ -155,3 +155,27 @@ TEST_CASE("single column and a row of a million columns") {
         CHECK(g.row(i).cast<double>().sum() == doctest::Approx(0.0).scale(1.0).epsilon(1e-5));  // Σ softmax − 1
     }
 }
+
+TEST_CASE("a row's results do not depend on the other rows of its SIMD block") {
+    // Found by the fuzzer: an infinity in one row sent a whole pack of exp through its careful
+    // path, which rounded other lanes differently; a tie in max<1>(tanh(y_pred)) in another row
+    // then broke, and that row's gradient changed. Every lane must compute the same thing alone.
+    constexpr auto k = lossc::compile(max<1>(tanh(y_pred)) + logsumexp<1>(y_pred) - min<1>(y_pred * y_true));
+    M t = M::Zero(16, 4), p_benign = M::Zero(16, 4);
+    for (int i = 0; i < 16; ++i) t(i, 0) = 0.25f, p_benign.row(i).setConstant(0.5f + 0.0625f * float(i));
+    p_benign.row(3).setConstant(1.62352943f);  // a four-way tie
+    M p_extreme = p_benign;
+    p_extreme(1, 0) = std::numeric_limits<float>::infinity();
+    p_extreme(10, 2) = std::numeric_limits<float>::quiet_NaN();
+    p_extreme(12, 3) = 1e4f;
+    for (auto s : schedules) {
+        CAPTURE(int(s));
+        Eigen::VectorXf a(16), b(16);
+        M ga(16, 4), gb(16, 4);
+        k.forward_backward(t, p_benign, a, ga, {.schedule = s});
+        k.forward_backward(t, p_extreme, b, gb, {.schedule = s});
+        CHECK(a(3) == b(3));
+        CHECK(ga.row(3) == gb.row(3));
+        CHECK(ga(3, 0) == ga(3, 1));  // the tie shares the gradient
+    }
+}

@@ -196,6 +196,17 @@ TEST_CASE("opt-in threads give the single-thread results") {
         CHECK(ps1 == ps2);
         CHECK(g1 == g2);
     }
+    // Batch sizes that do not split evenly into pack-aligned blocks (found by the fuzzer: the
+    // last rows were left out when the rounded blocks ended before the batch did).
+    for (Eigen::Index n : {2, 17, 41, 65}) {
+        const MatR<float> tn = t.topRows(n), pn = p.topRows(n);
+        MatR<float> ga(n, 7), gb(n, 7);
+        Eigen::VectorXf pa(n), pb(n);
+        k.forward_backward(tn, pn, pa, ga);
+        k.forward_backward(tn, pn, pb, gb, {.threads = 2, .parallel_threshold = 1});
+        CHECK(pa == pb);
+        CHECK(ga == gb);
+    }
     // Below the threshold no thread is started (and the result is the same anyway).
     CHECK(k.forward_backward(t, p, ps2, g2, {.threads = 2}) == one);
 }

@@ -64,9 +64,10 @@ void agree(const E& loss, const MatR<T>& t, const MatR<T>& p, const std::string&
                                                  std::to_string(double(g(i, j))) + " vs " + std::to_string(double(g_ref(i, j)));
             }
             worst_seen = std::max(worst_seen, worst);
-            const std::string label = what + ", schedule " + std::to_string(int(sched)) +
-                                      (layout ? ", column-major" : ", row-major") + ", shape (" + std::to_string(n) + ", " +
-                                      std::to_string(c) + "): " + where_worst;
+            std::string label = what;
+            label.append(", schedule ").append(std::to_string(int(sched)));
+            label.append(layout ? ", column-major" : ", row-major").append(", shape (").append(std::to_string(n));
+            label.append(", ").append(std::to_string(c)).append("): ").append(where_worst);
             CHECK_MESSAGE(worst <= bound, label << ": " << worst << " eps");
         }
     }

@@ -27,10 +27,9 @@ inline constexpr bool may_be_broadcast =
 /// operand passes g through unchanged (the common case, with no run-time cost).
 template <bool SiblingHasCols, std::size_t SiblingExtent, class Ctx, class Child, class G>
 constexpr auto route(const Ctx& ctx, const Child& child, const G& g) {
-    if constexpr (is_zero<G>) return g;
-    else if constexpr (Ctx::cols && !Child::cols) return unbroadcast_t<G, Ctx, Child>{g, ctx, child};
-    else if constexpr (Child::cols && SiblingHasCols && may_be_broadcast<Child, SiblingExtent>)
-        return unbroadcast_t<G, Ctx, Child>{g, ctx, child};
+    constexpr bool summed = !is_zero<G> && Ctx::cols &&
+                            (!Child::cols || (SiblingHasCols && may_be_broadcast<Child, SiblingExtent>));
+    if constexpr (summed) return unbroadcast_t<G, Ctx, Child>{g, ctx, child};
     else return g;
 }
 }  // namespace detail

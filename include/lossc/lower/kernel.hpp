@@ -172,9 +172,11 @@ private:
             double partial[64] = {};
             std::thread workers[63];
             const index used = std::min<index>(threads, 64);
+            // Block k is [k·per, (k+1)·per), the last one ending at n whatever the rounding.
+            auto end_of = [&](index k) { return k == used - 1 ? n : std::min(n, (k + 1) * per); };
             for (index k = 1; k < used; ++k)
-                workers[k - 1] = std::thread([&, k] { partial[k] = rows<Backward, T>(ctx, sched, std::min(n, k * per), std::min(n, (k + 1) * per)); });
-            partial[0] = rows<Backward, T>(ctx, sched, 0, std::min(n, per));
+                workers[k - 1] = std::thread([&, k] { partial[k] = rows<Backward, T>(ctx, sched, std::min(n, k * per), end_of(k)); });
+            partial[0] = rows<Backward, T>(ctx, sched, 0, end_of(0));
             for (index k = 1; k < used; ++k) workers[k - 1].join();
             for (index k = 0; k < used; ++k) total += partial[k];
         }
@@ -230,15 +232,20 @@ private:
         return schedule::across_rows;
     }
 
-    /// One sample, in scalars (Mode none) or with packs along its columns (Mode columns).
+    /// One sample, column by column (Mode none) or with packs along its columns (Mode columns).
+    /// With SIMD compiled in, even the column-by-column walk evaluates through broadcast packs
+    /// (lanes::single), so that every element of every row, whatever the schedule and wherever the
+    /// row sits in the batch (a block's lane or a tail row), comes from the same instructions;
+    /// schedules then differ only in the order of sums. The scalar backend uses <cmath>.
     template <bool Backward, lanes Mode, class T>
     double one_row(const pass<T>& c, index i) const {
-        const strided_row<T, Mode> row{c.t.data + i * c.t.row_stride, c.t_step(), c.p.data + i * c.p.row_stride,
+        constexpr lanes walk = (Mode == lanes::none && pack<T>::width > 1) ? lanes::single : Mode;
+        const strided_row<T, walk> row{c.t.data + i * c.t.row_stride, c.t_step(), c.p.data + i * c.p.row_stride,
                                        c.p_step(), c.dims};
         row_state<E, T> st{};
         prepare(expr_, st, row, no_sharing{});
         T loss;
-        if constexpr (Mode == lanes::columns) loss = simd::first_lane(row_value<pack<T>>(expr_, st, row.single(), 0));
+        if constexpr (walk != lanes::none) loss = simd::first_lane(row_value<pack<T>>(expr_, st, row.single(), 0));
         else loss = row_value<T>(expr_, st, row, 0);
         c.ps[i] = loss;
         const T w = c.sw.present() ? c.sw.template at<T>(i) : T(1);
@@ -260,7 +267,7 @@ private:
                 }
             }
             for (; j < c.p.cols; ++j) {
-                if constexpr (Mode == lanes::columns)  // lone columns: broadcast packs, the same math
+                if constexpr (walk != lanes::none)  // lone columns: broadcast packs, the same math
                     c.g(i, j) = simd::first_lane(row_value<pack<T>>(grad_, gs, row.single(), static_cast<std::size_t>(j))) * s;
                 else c.g(i, j) = row_value<T>(grad_, gs, row, static_cast<std::size_t>(j)) * s;
             }

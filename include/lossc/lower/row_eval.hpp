@@ -331,6 +331,8 @@ S reduce_row(const Row& r, std::size_t n, At&& at) {
         return R::template reduce_packed<T>(
             n, [&](std::size_t k) { return at.template operator()<pack<T>>(r, k); },
             [&](std::size_t k) { return simd::first_lane(at.template operator()<pack<T>>(one, k)); });
+    } else if constexpr (Row::lane_mode == lanes::single) {
+        return R::template reduce<S>(n, [&](std::size_t k) { return simd::first_lane(at.template operator()<pack<T>>(r, k)); });
     } else return R::template reduce<S>(n, [&](std::size_t k) { return at.template operator()<S>(r, k); });
 }
 }  // namespace lowering

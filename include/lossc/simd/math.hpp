@@ -73,7 +73,14 @@ pack<T> exp(pack<T> x) {
     }
     const pack<T> shift(f ? T(16) : T(32)), zero(T(0));
     const pack<T> s = simd::select(big, -shift, simd::select(small, shift + shift, zero));
-    pack<T> r(ei::pexp((x + s).v));
+    // In-range lanes go through exactly the fast path's instructions (s = 0 there): a lane's
+    // result must not depend on its neighbours, which are other samples across rows.
+    pack<T> r;
+#if !defined(LOSSC_SCALAR_BACKEND)
+    if constexpr (f) r = exp_in_range(math::min(math::max(x + s, pack<T>(T(-80))), pack<T>(T(80))));
+    else
+#endif
+        r = pack<T>(ei::pexp((x + s).v));
     const pack<T> up(f ? T(8886110.520507872) : T(78962960182680.69)),  // e^16, e^32
         down(f ? T(1.2664165549094176e-14) : T(1.6038108905486378e-28));  // e^-32, e^-64
     r = simd::select(big, r * up, simd::select(small, r * down, r));

@@ -100,14 +100,16 @@ template <class T> T hmax(pack<T> a) {
     alignas(64) T lanes[pack<T>::width];
     a.store(lanes);
     T m = lanes[0];
-    for (int l = 1; l < pack<T>::width; ++l) m = (lanes[l] > m || lanes[l] != lanes[l]) && m == m ? lanes[l] : m;
+    for (int l = 1; l < pack<T>::width && m == m; ++l)  // stops at a NaN, which is the result
+        if (lanes[l] > m || lanes[l] != lanes[l]) m = lanes[l];
     return m;
 }
 template <class T> T hmin(pack<T> a) {
     alignas(64) T lanes[pack<T>::width];
     a.store(lanes);
     T m = lanes[0];
-    for (int l = 1; l < pack<T>::width; ++l) m = (lanes[l] < m || lanes[l] != lanes[l]) && m == m ? lanes[l] : m;
+    for (int l = 1; l < pack<T>::width && m == m; ++l)
+        if (lanes[l] < m || lanes[l] != lanes[l]) m = lanes[l];
     return m;
 }
 
