@@ -5,6 +5,8 @@
 #pragma once
 #include <doctest/doctest.h>
 
+#include "gradcheck.hpp"
+
 #include <Eigen/Core>
 #include <cmath>
 #include <limits>
@@ -97,13 +99,7 @@ void differential(const E& loss, unsigned seed) {
     if (text.find("stop_gradient") == std::string::npos)
         for (Eigen::Index i = 0; i < 3; ++i)
             for (Eigen::Index j = 0; j < 5; ++j) {
-                const double p0 = p(i, j), h = 1e-6 * std::max(1.0, std::abs(p0));
-                p(i, j) = p0 + h;
-                k.forward(t, p, ps_plus);
-                p(i, j) = p0 - h;
-                k.forward(t, p, ps_minus);
-                p(i, j) = p0;
-                const double fd = (ps_plus(i) - ps_minus(i)) / (2 * h);
+                const double fd = central_difference(k, t, p, i, j, ps_plus, ps_minus);
                 CHECK_MESSAGE(std::abs(g(i, j) - fd) <= 1e-5 * (1 + std::abs(g(i, j)) + std::abs(ps(i))),
                               "d L_" << i << " / d y_pred(" << i << ", " << j << "): derived " << g(i, j) << ", finite difference " << fd);
             }

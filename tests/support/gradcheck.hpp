@@ -39,6 +39,21 @@ inline bool close(double a, double b, double rel, double abs_floor) {
     return std::abs(a - b) <= rel * std::max(std::abs(a), std::abs(b)) + abs_floor;
 }
 
+/// Central finite differences of a kernel's per-sample losses in y_pred(i, j), in double:
+/// fills plus/minus with the per-sample losses at y_pred(i, j) ± h and returns the slope of L_i.
+/// y_pred is restored before returning.
+template <class K, class YT, class YP>
+double central_difference(const K& k, const YT& yt, YP& yp, Eigen::Index i, Eigen::Index j, Eigen::VectorXd& plus,
+                          Eigen::VectorXd& minus) {
+    const double p0 = yp(i, j), h = 1e-6 * std::max(1.0, std::abs(p0));
+    yp(i, j) = p0 + h;
+    k.forward(yt, yp, plus);
+    yp(i, j) = p0 - h;
+    k.forward(yt, yp, minus);
+    yp(i, j) = p0;
+    return (plus(i) - minus(i)) / (2 * h);
+}
+
 /// Checks one loss at one input; `what` names the case in failure messages.
 template <class E, std::size_t N, std::size_t Ct, std::size_t Cp>
 void check_gradient(const E& loss, const rows_t<N, Ct>& yt_rows, const rows_t<N, Cp>& yp_rows, const std::string& what,
@@ -68,13 +83,7 @@ void check_gradient(const E& loss, const rows_t<N, Ct>& yt_rows, const rows_t<N,
 
     for (Eigen::Index i = 0; i < n; ++i)
         for (Eigen::Index j = 0; j < cp; ++j) {
-            const double p0 = yp(i, j), h = 1e-6 * std::max(1.0, std::abs(p0));
-            yp(i, j) = p0 + h;
-            k.forward(yt, yp, ps_plus);
-            yp(i, j) = p0 - h;
-            k.forward(yt, yp, ps_minus);
-            yp(i, j) = p0;
-            const double fd = (ps_plus(i) - ps_minus(i)) / (2 * h);
+            const double fd = central_difference(k, yt, yp, i, j, ps_plus, ps_minus);
             CHECK_MESSAGE(close(g(i, j), fd, fd_tol, fd_tol * (1 + std::abs(ps(i)))),
                           "d L_" << i << " / d y_pred(" << i << ", " << j << "): derived " << g(i, j)
                                  << ", finite difference " << fd);
