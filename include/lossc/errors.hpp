@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace lossc {
 
@@ -24,10 +25,10 @@ std::string cat(const Parts&... parts) {
     (s.append(std::string_view(parts)), ...);
     return s;
 }
-inline std::string num(std::size_t v) { return std::to_string(v); }
-inline std::string num(std::ptrdiff_t v) { return std::to_string(v); }
-inline std::string shape(std::size_t r, std::size_t c) { return cat("(", num(r), ", ", num(c), ")"); }
-inline std::string shape(std::ptrdiff_t r, std::ptrdiff_t c) { return cat("(", num(r), ", ", num(c), ")"); }
+template <class I> requires std::is_integral_v<I>
+std::string num(I v) { return std::to_string(v); }
+template <class I> requires std::is_integral_v<I>
+std::string shape(I rows, I cols) { return cat("(", num(rows), ", ", num(cols), ")"); }
 }  // namespace detail
 
 }  // namespace lossc

@@ -138,20 +138,9 @@ struct logsumexp_r {
         const T finite = math::isfinite(m);
         const T shift = math::select_nonzero(finite, m, T(0));
         const P shift_p(shift);
-        P acc(T(0)), total(T(0));
-        std::size_t j = 0, in_block = 0;
-        for (; j + P::width <= n; j += P::width) {
-            acc += math::exp(at_pack(j) - shift_p);
-            if (++in_block == sum_block) total += acc, acc = P(T(0)), in_block = 0;
-        }
-        acc += total;
-        if (j < n && n >= P::width) {
-            acc += simd::select(simd::lanes_from<T>(static_cast<int>(j + P::width - n)),
-                                math::exp(at_pack(n - P::width) - shift_p), P(T(0)));
-            j = n;
-        }
-        T s = simd::hsum(acc);
-        for (; j < n; ++j) s += math::exp(at(j) - shift);
+        const T s = sum_r::reduce_packed<T>(
+            n, [&](std::size_t j) { return math::exp(at_pack(j) - shift_p); },
+            [&](std::size_t j) { return math::exp(at(j) - shift); });
         return math::select_nonzero(finite, shift + math::log(s), m);
     }
     template <class X, class G> static constexpr auto adjoint(const X& x, const G& g);

@@ -52,11 +52,6 @@ struct pack {
         for (int l = 0; l < width; ++l) lanes[l] = static_cast<T>(l);
         return load(lanes);
     }
-    T lane(int l) const {
-        alignas(64) T lanes[width];
-        store(lanes);
-        return lanes[l];
-    }
 
     friend pack operator+(pack a, pack b) { return pack(ei::padd(a.v, b.v)); }
     friend pack operator-(pack a, pack b) { return pack(ei::psub(a.v, b.v)); }
@@ -89,7 +84,6 @@ template <class T> pack<T> select(mask<T> m, pack<T> a, pack<T> b) { return pack
 template <class T> pack<T> as_value(mask<T> m) { return pack<T>(ei::pand(m.m, ei::pset1<typename pack<T>::packet>(T(1)))); }
 
 template <class T> T first_lane(pack<T> a) { return ei::pfirst(a.v); }
-template <class T> T first_lane(T a) { return a; }
 
 /// Does any lane of the mask hold true? (One branch per packet buys skipping the rare paths.)
 template <class T> bool any(mask<T> m) { return ei::predux_any(m.m); }
