@@ -16,6 +16,21 @@ public:
     explicit shape_error(const std::string& what) : std::invalid_argument(std::string("lossc: ").append(what)) {}
 };
 
+/// Thrown before any output is written when an integer class label lies outside [0, classes)
+/// (and is not the ignored class): the message names the sample, the label and the class count.
+class label_error : public std::out_of_range {
+public:
+    explicit label_error(const std::string& what) : std::out_of_range(std::string("lossc: ").append(what)) {}
+};
+
+/// Thrown when a loss parameter lies outside the range its formula allows (Keras raises
+/// ValueError for the same values): a generalized cross-entropy q outside (0, 1), a label
+/// smoothing outside [0, 1], an axis the loss cannot reduce.
+class parameter_error : public std::invalid_argument {
+public:
+    explicit parameter_error(const std::string& what) : std::invalid_argument(std::string("lossc: ").append(what)) {}
+};
+
 namespace detail {
 /// Concatenation for messages by appending: GCC 12 warns falsely (-Wrestrict, bug 105329) on
 /// chains of std::string operator+ at -O2 and above.

@@ -36,11 +36,26 @@ struct sample_weights {
           is_double(std::is_same_v<typename D::Scalar, double>) {
         static_assert(real_scalar<typename D::Scalar>, "lossc: sample weights are float or double");
     }
+    // What the Keras wrapper (lossc::keras::loss) adds, to pass a merged weight without a
+    // temporary: sample i reads element ((i + offset) / repeat) · stride (a per-sample weight
+    // shared by the `repeat` time steps of a sequence), is multiplied by `factor` (the
+    // reduction's scale) and is 0 where `mask` (indexed by i) is false.
+    index offset = 0;
+    index repeat = 1;
+    const bool* mask = nullptr;
+    double factor = 1.0;
+
     constexpr bool present() const { return size != -1; }
+    constexpr index element(index i) const { return (repeat == 1 ? i + offset : (i + offset) / repeat) * stride; }
     template <class T>
     constexpr T at(index i) const {
-        return is_double ? static_cast<T>(static_cast<const double*>(data)[i * stride])
-                         : static_cast<T>(static_cast<const float*>(data)[i * stride]);
+        if (mask != nullptr && !mask[i]) return T(0);
+        const index k = element(i);
+        if (factor == 1.0)
+            return is_double ? static_cast<T>(static_cast<const double*>(data)[k])
+                             : static_cast<T>(static_cast<const float*>(data)[k]);
+        const double w = is_double ? static_cast<const double*>(data)[k] : static_cast<double>(static_cast<const float*>(data)[k]);
+        return static_cast<T>(w * factor);
     }
 };
 

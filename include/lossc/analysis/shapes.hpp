@@ -23,6 +23,8 @@ template <input W>
 constexpr std::size_t width(const placeholder<W>&, const input_dims& d) {
     return W == input::y_true ? d.true_cols : d.pred_cols;
 }
+/// Class indices run along y_pred's classes.
+constexpr std::size_t width(const column_index_t&, const input_dims& d) { return d.pred_cols; }
 template <std::size_t N>
 constexpr std::size_t width(const weights_c<N>&, const input_dims&) { return N; }
 template <class U>

@@ -109,6 +109,16 @@ struct weights_span {
     std::size_t size;
 };
 
+/// The index j of the column being evaluated, as a value (0, 1, …, C−1 along y_pred's classes):
+/// what `one_hot(labels)` compares integer class ids with.
+struct column_index_t {
+    using lossc_node = void;
+    static constexpr bool batch = false, cols = true;
+    static constexpr bool pred_dep = false, grad_dep = false, batch_red = false;
+    static constexpr std::size_t extent = dynamic_extent;
+    static constexpr bool extent_ok = true, pred_cols = false;
+};
+
 /// The run-time column count of an expression, as a scalar (mean's 1/K, broadcast sums).
 template <class E>
 struct count_t {

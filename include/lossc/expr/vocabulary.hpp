@@ -127,6 +127,21 @@ constexpr auto weights(W... w) { return weights_c<sizeof...(W)>{{static_cast<dou
 template <class U> requires std::is_same_v<std::remove_const_t<U>, float> || std::is_same_v<std::remove_const_t<U>, double>
 constexpr auto weights(std::span<U> w) { return weights_span<std::remove_const_t<U>>{w.data(), w.size()}; }
 
+// ---- integer class ids ------------------------------------------------------------------------
+/// The class index j of each column of y_pred (0 … C−1), as a value.
+inline constexpr column_index_t column_index{};
+
+/// one_hot(ids): 1 in the column whose index equals the sample's class id, 0 elsewhere; as wide as
+/// y_pred. `ids` is per sample (lossc::labels, or col<J>(…)). A label
+/// outside [0, C) gives a row of zeros: the Keras wrapper (lossc::keras::loss) range-checks
+/// labels first and throws lossc::label_error.
+template <expression L>
+constexpr auto one_hot(const L& labels) { return equal(column_index, labels); }
+
+/// y_true read as one class id per sample: its column 0 (y_true of shape (N, 1)). The label
+/// placeholder of the sparse losses; the Keras wrapper also accepts int32/int64 labels for it.
+inline constexpr col_t<0, y_true_t> labels{};
+
 // ---- reductions ------------------------------------------------------------------------------
 // sum<A>, mean<A>, max<A>, min<A>, logsumexp<A>: A = 1 or -1 reduces the class axis (one value
 // per sample); A = 0 builds a batch reduction, which compile() rejects with a Keras-rule message.

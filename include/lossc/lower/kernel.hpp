@@ -42,8 +42,11 @@ template <class T>
 byte_range range_of(const vector_view<T>& v) { return range_of(v.data, v.size, index(1), v.stride, index(1)); }
 inline byte_range range_of(const sample_weights& w) {
     if (!w.present() || w.size <= 0 || w.data == nullptr) return {};
-    return w.is_double ? range_of(static_cast<const double*>(w.data), w.size, 1, w.stride, 1)
-                       : range_of(static_cast<const float*>(w.data), w.size, 1, w.stride, 1);
+    // Elements first … last are read (stride ≥ 0 when repeat > 1: the wrapper's layouts).
+    const index first = w.element(0), last = w.element(w.size - 1);
+    const index lo = std::min(first, last), count = (first <= last ? last - first : first - last) + 1;
+    return w.is_double ? range_of(static_cast<const double*>(w.data) + lo, count, 1, 1, 1)
+                       : range_of(static_cast<const float*>(w.data) + lo, count, 1, 1, 1);
 }
 inline void require_disjoint(const byte_range& out, const char* out_name, const byte_range& other, const char* other_name) {
     if (out.overlaps(other))

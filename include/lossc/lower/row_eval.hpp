@@ -178,6 +178,13 @@ template <class V, class E, class S, class Row>
 constexpr V row_value(const count_t<E>& e, S&, const Row& r, std::size_t) {
     return static_cast<V>(static_cast<typename Row::scalar_type>(width(e.of, r.dims)));
 }
+/// Column j's index: j, j+1, … across the lanes when a pack holds consecutive columns.
+template <class V, class S, class Row>
+constexpr V row_value(const column_index_t&, S&, const Row&, std::size_t j) {
+    using T = typename Row::scalar_type;
+    if constexpr (lowering::column_pack<Row, V>) return V::iota() + V(static_cast<T>(j));
+    else return static_cast<V>(static_cast<T>(j));
+}
 template <class V, std::size_t N, class S, class Row>
 constexpr V row_value(const weights_c<N>& e, S&, const Row& r, std::size_t j) {
     if constexpr (N == 1) return static_cast<V>(static_cast<typename Row::scalar_type>(e.w[0]));
@@ -264,6 +271,7 @@ template <class E> inline constexpr bool param_free = false;
 template <input W> inline constexpr bool param_free<placeholder<W>> = true;
 template <> inline constexpr bool param_free<zero_t> = true;
 template <> inline constexpr bool param_free<one_t> = true;
+template <> inline constexpr bool param_free<column_index_t> = true;
 template <class E> inline constexpr bool param_free<count_t<E>> = param_free<E>;
 template <class Op, class A> inline constexpr bool param_free<unary<Op, A>> = std::is_empty_v<Op> && param_free<A>;
 template <class Op, class A, class B>

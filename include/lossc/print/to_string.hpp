@@ -30,6 +30,7 @@ detail::printed print(const placeholder<W>&) { return {W == input::y_true ? "y_t
 inline detail::printed print(const scalar& s) { return {detail::number_str(s.value), s.value < 0 ? 3 : detail::atom}; }
 inline detail::printed print(const zero_t&) { return {"0", detail::atom}; }
 inline detail::printed print(const one_t&) { return {"1", detail::atom}; }
+inline detail::printed print(const column_index_t&) { return {"class_index", detail::atom}; }
 template <class E>
 detail::printed print(const count_t<E>& c) { return {"columns(" + print(c.of).text + ")", detail::atom}; }
 template <std::size_t N>
