@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages lossc builds and tests with, only those that are missing.
 set -euo pipefail
-packages=(cmake ninja-build g++ clang libclang-rt-14-dev clang-tidy cppcheck python3 libeigen3-dev libboost-dev doctest-dev libbenchmark-dev)
+packages=(cmake ninja-build g++ clang libclang-rt-14-dev clang-tidy cppcheck python3 python3-venv python3-numpy libeigen3-dev libboost-dev doctest-dev libbenchmark-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

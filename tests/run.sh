@@ -7,6 +7,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$root/tests/deps.sh"
+# The Keras oracle of the differential test (real keras + jax, CPU wheels, pinned), once.
+keras_python=$("$root/tests/keras/venv.sh")
 jobs=${LOSSC_JOBS:-2}
 declare -A cxx=([gcc]=g++ [clang]=clang++ [clang-asan]=clang++)
 declare -A flags=([gcc]="" [clang]="" [clang-asan]="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer")
@@ -16,6 +18,7 @@ for compiler in ${LOSSC_COMPILERS:-gcc clang clang-asan}; do
   start=$(date +%s)
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
         -DCMAKE_CXX_COMPILER="${cxx[$compiler]}" -DCMAKE_CXX_FLAGS="${flags[$compiler]}" -DLOSSC_WERROR=ON \
+        -DLOSSC_KERAS_PYTHON="$keras_python" -DLOSSC_KERAS_CACHE="$root/build/keras-ref" \
         -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
   cmake --build "$build" -j "$jobs"
   echo "== lossc: $compiler: built in $(( $(date +%s) - start )) s"

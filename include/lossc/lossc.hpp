@@ -47,6 +47,9 @@ using lossc::logsumexp;
 using lossc::log_softmax;
 using lossc::softmax;
 using lossc::l2_normalize;
+using lossc::column_index;
+using lossc::one_hot;
+using lossc::labels;
 using lossc::col;
 using lossc::cols;
 using lossc::operator+;
@@ -58,3 +61,6 @@ using lossc::operator<=;
 using lossc::operator>;
 using lossc::operator>=;
 }  // namespace lossc::dsl
+
+// The Keras catalog (lossc::keras), last: it is written in the vocabulary above.
+#include "keras.hpp"

@@ -1,0 +1,133 @@
+// lossc::keras — the cross-entropy family. `FromLogits` changes the expression's structure, so it
+// is a template argument; every numeric parameter is a run-time value held in the expression.
+// Formulas follow Keras 3 on its JAX/TF/torch backends (keras/src/backend/jax/nn.py):
+// probabilities are clipped to [ε, 1 − ε] (categorical ones renormalised first); logits go
+// through log-sigmoid / log-softmax exactly, with no clipping.
+#pragma once
+#include <cstdint>
+#include <optional>
+
+#include "common.hpp"
+
+namespace lossc::keras {
+
+namespace detail {
+/// The clip range of probabilities: (ε, 1 − ε) in double, rounded to the working type.
+template <expression P>
+constexpr auto clip_probability(const P& p) { return clip(p, epsilon, 1.0 - epsilon); }
+
+/// Binary label smoothing: t(1 − ls) + ls/2 (labels squeezed towards ½).
+constexpr auto smoothed_binary_labels(double ls) { return y_true * (1.0 - ls) + 0.5 * ls; }
+/// Categorical label smoothing: t(1 − ls) + ls/K, K the number of classes (y_pred's columns).
+constexpr auto smoothed_categorical_labels(double ls) { return y_true * (1.0 - ls) + scalar{ls} / count_t<y_pred_t>{}; }
+
+/// Element-wise binary cross-entropy of labels t and probabilities p (clipped), as Keras's backend.
+template <expression Tl, expression P>
+constexpr auto binary_crossentropy_of_probabilities(const Tl& t, const P& p) {
+    const auto q = clip_probability(p);
+    return -(t * log(q) + (1.0 - t) * log(1.0 - q));
+}
+/// ... and of logits x: −t·log σ(x) − (1 − t)·log σ(−x) = t·softplus(−x) + (1 − t)·softplus(x).
+template <expression Tl, expression X>
+constexpr auto binary_crossentropy_of_logits(const Tl& t, const X& x) {
+    return t * softplus(-x) + (1.0 - t) * softplus(x);
+}
+
+/// log_softmax as jax.nn.log_softmax computes it: s = x − stop_gradient(max x), s − log Σ exp(s).
+/// log Σ exp(s) is built directly (s ≤ 0, so exp cannot overflow) rather than rewritten to
+/// logsumexp: the difference s − log S is then rounded once, as in Keras, which keeps saturated
+/// logits within float32 rounding of Keras's values (m + log S − x would lose log S's low bits).
+template <expression X>
+constexpr auto keras_log_softmax(const X& x) {
+    const auto shifted = x - stop_gradient(max<-1>(x));
+    return shifted - lossc::detail::make_unary<ops::log_op>(sum<-1>(exp(shifted)));
+}
+/// softmax as jax.nn.softmax: e = exp(x − stop_gradient(max x)), e / Σ e.
+template <expression X>
+constexpr auto keras_softmax(const X& x) {
+    const auto e = exp(x - stop_gradient(max<-1>(x)));
+    return e / sum<-1>(e);
+}
+/// Renormalised, clipped probabilities: clip(p / Σ p, ε, 1 − ε).
+template <expression P>
+constexpr auto renormalised(const P& p) { return clip_probability(p / sum<-1>(p)); }
+
+/// −Σ t · log q over the classes, from probabilities (renormalised) or logits.
+template <bool FromLogits, expression Tl>
+constexpr auto categorical_crossentropy_of(const Tl& t) {
+    if constexpr (FromLogits) return -sum<-1>(t * keras_log_softmax(y_pred));
+    else return -sum<-1>(t * log(renormalised(y_pred)));
+}
+
+template <class A>
+constexpr auto as_alpha(const A& alpha) {
+    if constexpr (std::is_arithmetic_v<A>) return scalar{static_cast<double>(alpha)};
+    else return alpha;
+}
+}  // namespace detail
+
+/// mean over the last axis of the element-wise binary cross-entropy, labels smoothed towards ½.
+template <bool FromLogits = false>
+constexpr auto binary_crossentropy(double label_smoothing = 0.0) {
+    const auto t = detail::smoothed_binary_labels(label_smoothing);
+    if constexpr (FromLogits) return mean<-1>(detail::binary_crossentropy_of_logits(t, y_pred));
+    else return mean<-1>(detail::binary_crossentropy_of_probabilities(t, y_pred));
+}
+
+/// Focal BCE: mean((1 − p_t)^γ · bce), p_t = t·p + (1 − t)(1 − p), bce the clipped-probability
+/// BCE even from logits (p = σ(x)), as Keras 3; with class balancing each element is weighted
+/// by α for t = 1 and 1 − α for t = 0 (α unused without it).
+template <bool FromLogits = false>
+constexpr auto binary_focal_crossentropy(bool apply_class_balancing = false, double alpha = 0.25, double gamma = 2.0,
+                                         double label_smoothing = 0.0) {
+    const auto t = detail::smoothed_binary_labels(label_smoothing);
+    const auto p = [] {
+        if constexpr (FromLogits) return sigmoid(y_pred);
+        else return y_pred;
+    }();
+    const auto bce = detail::binary_crossentropy_of_probabilities(t, p);
+    const auto p_t = t * p + (1.0 - t) * (1.0 - p);
+    const auto focal_bce = pow(1.0 - p_t, gamma) * bce;
+    const auto weight = t * alpha + (1.0 - t) * (1.0 - alpha);
+    return mean<-1>(where(scalar{apply_class_balancing ? 1.0 : 0.0}, weight * focal_bce, focal_bce));
+}
+
+/// −Σ t'·log q over the classes; t' = t(1 − ls) + ls/K; q = clip(p/Σp, ε, 1 − ε) or log_softmax(x).
+template <bool FromLogits = false>
+constexpr auto categorical_crossentropy(double label_smoothing = 0.0) {
+    return detail::categorical_crossentropy_of<FromLogits>(detail::smoothed_categorical_labels(label_smoothing));
+}
+
+/// Categorical cross-entropy of one_hot(labels): y_true holds class ids, one per sample (lossc::labels,
+/// a 1-column y_true; lossc::keras::loss also takes int32/int64 labels and range-checks them). A sample whose
+/// label is ignore_class has loss 0 (and lossc::keras::loss leaves it out of the mean).
+template <bool FromLogits = false>
+constexpr auto sparse_categorical_crossentropy(std::optional<std::int64_t> ignore_class = std::nullopt) {
+    // Without ignore_class, −1 stands in: a label of −1 has an all-zero one_hot row, so its loss
+    // is 0 either way, and the wrapper rejects it as out of range.
+    const scalar ignored{static_cast<double>(ignore_class.value_or(-1))};
+    return where(not_equal(labels, ignored), detail::categorical_crossentropy_of<FromLogits>(one_hot(labels)), 0.0);
+}
+
+/// Focal CCE: Σ α·(1 − q)^γ · (−t'·log q), q = clip(p/Σp, ε, 1 − ε) (p = softmax(x) from logits);
+/// the focal factor is per class. alpha: a number, or per-class weights (weights(…)).
+template <bool FromLogits = false, class Alpha = double>
+constexpr auto categorical_focal_crossentropy(Alpha alpha = 0.25, double gamma = 2.0, double label_smoothing = 0.0) {
+    const auto t = detail::smoothed_categorical_labels(label_smoothing);
+    const auto q = [] {
+        if constexpr (FromLogits) return detail::renormalised(detail::keras_softmax(y_pred));
+        else return detail::renormalised(y_pred);
+    }();
+    const auto cce = -t * log(q);
+    return sum<-1>(pow(1.0 - q, gamma) * detail::as_alpha(alpha) * cce);
+}
+
+/// Generalized cross-entropy (Zhang & Sabuncu): (1 − p_t^q)/q, p_t the probability of the labelled
+/// class (y_true holds class ids); q in (0, 1), else lossc::parameter_error as Keras's ValueError.
+constexpr auto categorical_generalized_cross_entropy(double q = 0.5) {
+    if (!(q > 0.0 && q < 1.0)) throw parameter_error("categorical_generalized_cross_entropy needs q in (0, 1)");
+    const auto p_t = sum<-1>(y_pred * one_hot(labels));
+    return (1.0 - pow(p_t, q)) / q;
+}
+
+}  // namespace lossc::keras

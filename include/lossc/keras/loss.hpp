@@ -1,0 +1,328 @@
+// lossc::keras::loss — the Keras Loss wrapper (keras.losses.Loss.__call__) around a compiled
+// lossc kernel: y_true/y_pred rank matching, the reduced axes, integer labels, hinge's
+// batch-wide label conversion, sample weights with Keras's broadcasting, masks (given, and
+// sparse cross-entropy's ignore_class), the five reductions, and the gradient of the reduced
+// loss. No allocation: the batch goes through the kernel in chunks of rows, with labels,
+// masks and (when not asked for) per-sample values staged on the stack.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <type_traits>
+
+#include "../lower/kernel.hpp"
+#include "common.hpp"
+#include "tensor.hpp"
+
+namespace lossc::keras {
+
+/// What a Keras loss object is configured with (besides its formula's own parameters).
+struct config {
+    keras::reduction reduction = keras::reduction::sum_over_batch_size;
+    keras::axes axis = -1;
+    /// Sparse cross-entropy's ignore_class: samples with this label are masked out.
+    std::optional<std::int64_t> ignore_class = std::nullopt;
+};
+
+/// What one call takes besides y_true and y_pred.
+/// - sample_weight: a number, or a tensor of shape (N), (N, 1), or for (N, T) losses (N, T),
+///   (N, 1) or (N, T, 1), broadcast as Keras does (§1.1 of keras-semantics.md);
+/// - mask: a bool tensor of the per-sample losses' shape (Keras's mask from Masking/Embedding);
+/// - values: if not empty, receives the per-sample losses times their weight and mask (Keras's
+///   reduction="none" result), size = the number of per-sample losses;
+/// - grad: if not empty, receives d(result)/d(y_pred) (for reduction none: of the sum of the
+///   values), y_pred's size and layout.
+template <class T>
+struct call_args {
+    weight_tensor sample_weight{};
+    tensor_view<const bool> mask{};
+    std::span<T> values{};
+    std::span<T> grad{};
+};
+
+namespace detail {
+template <class N, class E>
+constexpr bool contains() {
+    if constexpr (std::is_same_v<E, N>) return true;
+    else {
+        bool found = false;
+        if constexpr (requires { std::declval<E>().a; }) found = found || contains<N, decltype(std::declval<E>().a)>();
+        if constexpr (requires { std::declval<E>().b; }) found = found || contains<N, decltype(std::declval<E>().b)>();
+        if constexpr (requires { std::declval<E>().c; }) found = found || contains<N, decltype(std::declval<E>().c)>();
+        return found;
+    }
+}
+template <class D>
+struct expression_of {
+    using type = D;
+};
+template <class E>
+struct expression_of<batch_decided<E>> {
+    using type = E;
+};
+
+/// How the reduced axes map onto kernel rows: `slabs` blocks, each of `rows` rows of `cols`
+/// elements, y_pred's row r of slab s starting at s·slab_stride + r·row_stride, its columns
+/// col_stride apart. Per-sample losses are numbered slab by slab, row by row.
+struct layout {
+    index slabs = 1, rows = 0, cols = 0;
+    index slab_stride = 0, row_stride = 0, col_stride = 1;
+    int loss_rank = 1;
+    std::array<index, 3> loss_shape{1, 1, 1};
+    index losses() const { return slabs * rows; }
+};
+
+inline layout layout_for(const axes& ax, int rank, const std::array<index, 3>& s) {
+    layout l;
+    const index n = s[0], d1 = s[1], d2 = rank == 3 ? s[2] : 1;
+    bool reduce[3] = {false, false, false};
+    if (ax.all) reduce[0] = reduce[1] = reduce[2] = true;
+    for (int k = 0; k < ax.count; ++k) {
+        int a = ax.list[static_cast<std::size_t>(k)];
+        if (a < 0) a += rank;
+        if (a < 0 || a >= rank)
+            throw parameter_error(cat("axis ", num(ax.list[static_cast<std::size_t>(k)]), " is out of range for y_pred of rank ",
+                                      num(rank)));
+        reduce[a] = true;
+    }
+    if (rank == 2) reduce[2] = false;
+    const bool r0 = reduce[0], r1 = reduce[1], r2 = rank == 3 && reduce[2];
+    if (r0 && r1 && (rank == 2 || r2)) {  // everything: one value for the batch
+        l.rows = 1;
+        l.cols = n * d1 * d2;
+        l.row_stride = l.cols;
+        l.loss_rank = 0;
+    } else if (r0) {
+        throw parameter_error("a loss may reduce the batch axis 0 only together with every other axis (axis=None)");
+    } else if (rank == 2 && r1) {
+        l.rows = n, l.cols = d1, l.row_stride = d1;
+        l.loss_shape[0] = n;
+    } else if (rank == 3 && r1 && r2) {  // per sample, over steps and classes
+        l.rows = n, l.cols = d1 * d2, l.row_stride = d1 * d2;
+        l.loss_shape[0] = n;
+    } else if (rank == 3 && r2) {  // the last axis: (N, T) losses, rows of the flattened (N·T, K)
+        l.rows = n * d1, l.cols = d2, l.row_stride = d2;
+        l.loss_rank = 2, l.loss_shape = {n, d1, 1};
+    } else if (rank == 3 && r1) {  // channels first: per sample, a (K, T) block read column-wise
+        l.slabs = n, l.slab_stride = d1 * d2;
+        l.rows = d2, l.row_stride = 1, l.cols = d1, l.col_stride = d2;
+        l.loss_rank = 2, l.loss_shape = {n, d2, 1};
+    } else {
+        throw parameter_error("no axis to reduce");
+    }
+    return l;
+}
+}  // namespace detail
+
+/// The Keras Loss object: loss(expression or batch_decided, config), called like
+/// keras.losses.X(...)(y_true, y_pred, sample_weight). Returns the reduced loss (reduction none:
+/// the sum of the per-sample values, which go to args.values).
+template <class Def>
+class loss {
+public:
+    using expression_type = typename detail::expression_of<Def>::type;
+    static_assert(expression<expression_type>, "lossc: keras::loss wraps a lossc expression or a keras::batch_decided pair");
+
+    constexpr explicit loss(const Def& def, config cfg = {}) : def_(def), cfg_(cfg) {}
+    constexpr const Def& definition() const { return def_; }
+    constexpr const keras::config& configuration() const { return cfg_; }
+
+    template <class L, class T>
+    T operator()(tensor_view<const L> y_true, tensor_view<const T> y_pred, const call_args<T>& args = {}) const;
+
+private:
+    Def def_;
+    keras::config cfg_;
+};
+
+template <class Def>
+loss(const Def&, config) -> loss<Def>;
+template <class Def>
+loss(const Def&) -> loss<Def>;
+
+template <class Def>
+template <class L, class T>
+T loss<Def>::operator()(tensor_view<const L> y_true, tensor_view<const T> y_pred, const call_args<T>& args) const {
+    static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "lossc: y_pred holds float or double");
+    static_assert(std::is_same_v<L, T> || (std::is_integral_v<L> && !std::is_same_v<L, bool>),
+                  "lossc: y_true holds y_pred's scalar type, or integer class ids (int32/int64) for the sparse losses");
+    using detail::cat, detail::num, detail::shape_str;
+    constexpr bool uses_labels = detail::contains<column_index_t, expression_type>();
+    static_assert(uses_labels || !std::is_integral_v<L>,
+                  "lossc: integer y_true is for losses over class ids (sparse_categorical_crossentropy, "
+                  "categorical_generalized_cross_entropy); convert the labels to y_pred's type for this loss");
+
+    // ---- shapes: y_pred rank 2 or 3; y_true rank-matched against it (Keras §1.1) -------------
+    const int rp = y_pred.rank;
+    if (rp < 2)
+        throw shape_error(cat("y_pred has shape ", shape_str(y_pred), "; give it a batch axis and a class axis, e.g. (N, 1): "
+                              "on a rank-1 y_pred Keras reduces the batch axis itself"));
+    auto ts = y_true.shape;
+    int rt = y_true.rank;
+    if (rt == rp + 1 && ts[static_cast<std::size_t>(rt - 1)] == 1) --rt;  // (N, K, 1) against (N, K)
+    // y_true of y_pred's shape ("full"), or one value per row of the last axis ("column"):
+    // y_pred's shape with the last axis 1, or without it.
+    bool same_lead = true;
+    for (int i = 0; i < rp - 1; ++i) same_lead = same_lead && i < rt && ts[static_cast<std::size_t>(i)] == y_pred.shape[static_cast<std::size_t>(i)];
+    const bool full = rt == rp && same_lead && ts[static_cast<std::size_t>(rp - 1)] == y_pred.shape[static_cast<std::size_t>(rp - 1)];
+    const bool column = !full && same_lead && (rt == rp - 1 || (rt == rp && ts[static_cast<std::size_t>(rp - 1)] == 1));
+    if (!full && !column)
+        throw shape_error(cat("y_true has shape ", shape_str(y_true), " but y_pred has shape ", shape_str(y_pred),
+                              ": y_true must have y_pred's shape, or one value per sample and step (y_pred's shape "
+                              "without the last axis, or with it 1)"));
+    if (uses_labels && !column)
+        throw shape_error(cat("class-id labels of shape ", shape_str(y_true), " against y_pred ", shape_str(y_pred),
+                              ": give one class id per sample (y_pred's shape without the class axis)"));
+
+    const detail::layout lay = detail::layout_for(cfg_.axis, rp, y_pred.shape);
+    const bool last_axis = lay.slabs == 1 && lay.cols == y_pred.shape[static_cast<std::size_t>(rp - 1)] &&
+                           lay.row_stride == lay.cols && lay.loss_rank == rp - 1;
+    if (column && !last_axis)
+        throw shape_error(cat("y_true of shape ", shape_str(y_true), " holds one value per row of the last axis, but this "
+                              "loss reduces other axes of y_pred ", shape_str(y_pred), "; give y_true y_pred's shape"));
+    if (y_pred.data == nullptr && y_pred.size() > 0) throw shape_error("y_pred is a null pointer");
+    if (y_true.data == nullptr && y_true.size() > 0) throw shape_error("y_true is a null pointer");
+
+    const index n_loss = lay.losses();
+    const index classes = y_pred.shape[static_cast<std::size_t>(rp - 1)];
+
+    // ---- outputs ----------------------------------------------------------------------------
+    if (!args.values.empty() && static_cast<index>(args.values.size()) != n_loss)
+        throw shape_error(cat("values has ", num(args.values.size()), " elements but there are ", num(n_loss),
+                              " per-sample losses, shape ", shape_str(lay.loss_rank, lay.loss_shape)));
+    if (!args.grad.empty() && static_cast<index>(args.grad.size()) != y_pred.size())
+        throw shape_error(cat("grad has ", num(args.grad.size()), " elements but y_pred has ", num(y_pred.size()),
+                              ", shape ", shape_str(y_pred)));
+
+    // ---- sample weights and masks against the per-sample losses (Keras §1.1, §1.3) --------------
+    const weight_tensor& sw = args.sample_weight;
+    const tensor_view<const bool>& in_mask = args.mask;
+    const bool has_mask_in = in_mask.data != nullptr || in_mask.rank > 0;
+    const bool ignoring = cfg_.ignore_class.has_value();
+    if (lay.loss_rank == 0 && (sw.present() || has_mask_in))
+        throw shape_error("this loss gives one value for the whole batch (axis=None): sample weights and masks apply to "
+                          "per-sample losses; choose the per-sample axes, e.g. axis={1, 2}");
+    index w_stride = 0, w_repeat = 1;  // weight of loss e: element (e / w_repeat) · w_stride
+    if (sw.present() && sw.rank > 0) {
+        const index n = lay.loss_shape[0], m = lay.loss_rank == 2 ? lay.loss_shape[1] : 1;
+        const auto& s = sw.shape;
+        const bool per_loss = (sw.rank == lay.loss_rank && sw.size() == n_loss && s[0] == n) ||
+                              (sw.rank == lay.loss_rank + 1 && s[static_cast<std::size_t>(sw.rank - 1)] == 1 && sw.size() == n_loss && s[0] == n);
+        const bool per_sample = lay.loss_rank == 2 && sw.rank == 2 && s[0] == n && s[1] == 1;
+        if (per_loss) w_stride = 1;
+        else if (per_sample) w_stride = 1, w_repeat = m;
+        else
+            throw shape_error(cat("sample_weight has shape ", shape_str(sw.rank, sw.shape), " but the per-sample losses have shape ",
+                                  shape_str(lay.loss_rank, lay.loss_shape), lay.loss_rank == 2 ? "; give (N, 1) per sample (Keras "
+                                  "would align an (N,) weight with the last axis), or the losses' shape" : ""));
+        if (sw.data == nullptr) throw shape_error("sample_weight is a null pointer");
+    }
+    if (has_mask_in) {
+        const bool fits = in_mask.size() == n_loss && in_mask.rank >= lay.loss_rank && in_mask.shape[0] == lay.loss_shape[0] &&
+                          (in_mask.rank == lay.loss_rank || in_mask.shape[static_cast<std::size_t>(in_mask.rank - 1)] == 1);
+        if (!fits || in_mask.data == nullptr)
+            throw shape_error(cat("mask has shape ", shape_str(in_mask), " but the per-sample losses have shape ",
+                                  shape_str(lay.loss_rank, lay.loss_shape)));
+    }
+    auto weight_of = [&](index e) { return sw.present() ? sw.at(sw.rank == 0 ? 0 : e / w_repeat * w_stride) : 1.0; };
+
+    // ---- labels: integer (or float) class ids are range-checked before anything is written ----
+    auto label_at = [&](index e) -> L { return y_true.data[e]; };  // column layout: one label per loss
+    if constexpr (uses_labels) {
+        if (column)
+            for (index e = 0; e < n_loss; ++e) {
+                const L v = label_at(e);
+                if (ignoring && static_cast<double>(v) == static_cast<double>(*cfg_.ignore_class)) continue;
+                const bool integral = std::is_integral_v<L> || std::floor(static_cast<double>(v)) == static_cast<double>(v);
+                if (!integral || !(static_cast<double>(v) >= 0) || !(static_cast<double>(v) < static_cast<double>(classes)))
+                    throw label_error(cat("label ", std::to_string(v), " of sample ", num(e), " is not a class id in [0, ",
+                                          num(classes), ")", ignoring ? " nor the ignored class" : ""));
+            }
+    }
+    auto ignored = [&](index e) {
+        return ignoring && column && static_cast<double>(label_at(e)) == static_cast<double>(*cfg_.ignore_class);
+    };
+    const bool has_mask = has_mask_in || (ignoring && column);
+    auto valid = [&](index e) { return !(has_mask_in && !in_mask.data[e]) && !ignored(e); };
+
+    // ---- hinge: the 0/1 → ±1 decision over the whole batch ------------------------------------
+    const expression_type* chosen = nullptr;
+    if constexpr (std::is_same_v<Def, expression_type>) chosen = &def_;
+    else {
+        bool zero_one = true;
+        for (index k = 0, n = y_true.size(); k < n && zero_one; ++k) zero_one = y_true.data[k] == L(0) || y_true.data[k] == L(1);
+        chosen = zero_one ? &def_.zero_one : &def_.as_given;
+    }
+    const auto kern = lossc::compile(*chosen);
+
+    // ---- the reduction's scale, folded into every weight -----------------------------------------
+    double scale = 1.0;
+    const reduction red = cfg_.reduction;
+    if (lay.loss_rank != 0 && red != reduction::sum && red != reduction::none) {
+        double divisor = static_cast<double>(n_loss);
+        if (has_mask && red != reduction::mean_with_sample_weight) {
+            divisor = 0;
+            for (index e = 0; e < n_loss; ++e) divisor += valid(e) ? 1.0 : 0.0;
+        } else if (red == reduction::mean_with_sample_weight && has_mask) {
+            divisor = 0;
+            for (index e = 0; e < n_loss; ++e) divisor += valid(e) ? weight_of(e) : 0.0;
+        } else if (red == reduction::mean_with_sample_weight && sw.present()) {
+            divisor = 0;  // Σw over the weight tensor as given, before broadcasting
+            for (index k = 0, n = sw.rank == 0 ? 1 : sw.size(); k < n; ++k) divisor += sw.at(k);
+        }
+        scale = divisor != 0 ? 1.0 / divisor : 0.0;  // Keras: divide_no_nan
+    }
+
+    // ---- the batch, in chunks of rows --------------------------------------------------------------
+    constexpr index chunk = 256;
+    alignas(64) T label_buf[chunk];
+    alignas(64) T value_buf[chunk];
+    bool mask_buf[chunk];
+    const double one = 1.0;
+    double total = 0;
+    const index t_cols = column ? 1 : lay.cols;
+    for (index s = 0; s < lay.slabs; ++s) {
+        for (index r0 = 0; r0 < lay.rows; r0 += chunk) {
+            const index rows = std::min(chunk, lay.rows - r0);
+            const index e0 = s * lay.rows + r0;  // first per-sample loss of the chunk
+            const index p_off = s * lay.slab_stride + r0 * lay.row_stride;
+            matrix_view<const T> tv{};
+            if constexpr (std::is_integral_v<L>) {
+                for (index i = 0; i < rows; ++i) label_buf[i] = static_cast<T>(y_true.data[e0 + i]);
+                tv = matrix_view<const T>{label_buf, rows, 1, 1, 1};
+            } else if (column) {
+                tv = matrix_view<const T>{y_true.data + e0, rows, 1, 1, 1};
+            } else {
+                tv = matrix_view<const T>{y_true.data + p_off, rows, t_cols, lay.row_stride, lay.col_stride};
+            }
+            const matrix_view<const T> pv{y_pred.data + p_off, rows, lay.cols, lay.row_stride, lay.col_stride};
+            if (has_mask)
+                for (index i = 0; i < rows; ++i) mask_buf[i] = valid(e0 + i);
+            sample_weights w;
+            if (sw.present() && sw.rank > 0) {
+                w.data = sw.data, w.is_double = sw.is_double, w.stride = w_stride, w.repeat = w_repeat, w.offset = e0;
+            } else {
+                w.data = sw.present() ? &sw.value : &one, w.is_double = true, w.stride = 0;
+            }
+            w.size = rows;
+            w.mask = has_mask ? mask_buf : nullptr;
+            w.factor = scale;
+            const options opt{.reduction = lossc::reduction::sum, .sample_weight = w};
+            T* values = args.values.empty() ? value_buf : args.values.data() + e0;
+            const vector_view<T> vv{values, rows, 1};
+            if (!args.grad.empty())
+                total += static_cast<double>(kern.forward_backward(
+                    tv, pv, vv, matrix_view<T>{args.grad.data() + p_off, rows, lay.cols, lay.row_stride, lay.col_stride}, opt));
+            else total += static_cast<double>(kern.forward(tv, pv, vv, opt));
+            // Keras's reduction="none" values: W = L · weight, 0 where masked.
+            if (!args.values.empty() && (sw.present() || has_mask))
+                for (index i = 0; i < rows; ++i)
+                    values[i] = (has_mask && !mask_buf[i]) ? T(0) : static_cast<T>(static_cast<double>(values[i]) * weight_of(e0 + i));
+        }
+    }
+    return static_cast<T>(total);
+}
+
+}  // namespace lossc::keras

@@ -1,0 +1,221 @@
+// lossc::keras::loss, the Keras Loss wrapper, against numbers worked out by hand from
+// keras-semantics.md §1: the five reductions, sample weights of each shape (and Keras's
+// surprises: a scalar weight under mean_with_sample_weight sums, an (N, 1) weight against (N, T)
+// losses divides by Σ w_i), masks (all masked, all weights 0: 0, never NaN), the gradient of the
+// reduced loss, hinge's batch-wide label conversion, integer labels and their checks, rank-3
+// inputs and axes. The differential test (tests/keras/) compares the same against real Keras.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <lossc/lossc.hpp>
+#include <numeric>
+#include <vector>
+
+namespace k = lossc::keras;
+using k::reduction;
+using k::tensor_view;
+
+namespace {
+/// MSE over rows p_i = (a_i, a_i), t = 0: L_i = a_i², with a = 1, 2, 3, 4 → L = 1, 4, 9, 16.
+struct mse_fixture {
+    std::vector<double> t = std::vector<double>(8, 0.0);
+    std::vector<double> p = {1, 1, 2, 2, 3, 3, 4, 4};
+    tensor_view<const double> yt{t.data(), {4, 2}}, yp{p.data(), {4, 2}};
+    std::vector<double> values = std::vector<double>(4), grad = std::vector<double>(8);
+    double call(reduction r, k::weight_tensor w = {}, tensor_view<const bool> mask = {}) {
+        return k::MeanSquaredError(r)(yt, yp, {.sample_weight = w, .mask = mask, .values = values, .grad = grad});
+    }
+};
+}  // namespace
+
+TEST_CASE("reductions without weights") {
+    mse_fixture f;
+    CHECK(f.call(reduction::sum_over_batch_size) == doctest::Approx(7.5));
+    CHECK(f.call(reduction::mean) == doctest::Approx(7.5));
+    CHECK(f.call(reduction::mean_with_sample_weight) == doctest::Approx(7.5));  // no weights: like the mean
+    CHECK(f.call(reduction::sum) == doctest::Approx(30));
+    CHECK(f.call(reduction::none) == doctest::Approx(30));  // the sum of the values, which are L
+    CHECK(f.values == std::vector<double>{1, 4, 9, 16});
+    // d(Σ L)/dp = 2p/K = p
+    CHECK(f.grad == f.p);
+    f.call(reduction::sum_over_batch_size);
+    for (std::size_t e = 0; e < 8; ++e) CHECK(f.grad[e] == doctest::Approx(f.p[e] / 4));
+}
+
+TEST_CASE("sample weights (N,), (N, 1) and a scalar, with Keras's divisors") {
+    mse_fixture f;
+    std::vector<double> w = {1, 0.5, 0, 2};
+    for (auto wt : {tensor_view<const double>{w.data(), {4}}, tensor_view<const double>{w.data(), {4, 1}}}) {
+        CHECK(f.call(reduction::sum_over_batch_size, wt) == doctest::Approx(35.0 / 4));
+        CHECK(f.call(reduction::sum, wt) == doctest::Approx(35));
+        CHECK(f.call(reduction::mean_with_sample_weight, wt) == doctest::Approx(35 / 3.5));
+        for (std::size_t e = 0; e < 8; ++e) CHECK(f.grad[e] == doctest::Approx(w[e / 2] * f.p[e] / 3.5));
+        CHECK(f.call(reduction::none, wt) == doctest::Approx(35));
+        CHECK(f.values == std::vector<double>{1, 2, 0, 32});  // W = L·w
+    }
+    // A scalar weight s: mean_with_sample_weight divides Σ(L·s) by s itself (keras-semantics §1.2).
+    CHECK(f.call(reduction::mean_with_sample_weight, 0.5) == doctest::Approx(30));
+    CHECK(f.call(reduction::sum_over_batch_size, 0.5) == doctest::Approx(3.75));
+    // All weights 0: 0, not NaN, and no gradient.
+    std::vector<double> zeros(4, 0.0);
+    CHECK(f.call(reduction::mean_with_sample_weight, tensor_view<const double>{zeros.data(), {4}}) == 0.0);
+    for (double g : f.grad) CHECK(g == 0.0);
+    // float weights with double losses
+    std::vector<float> wf = {1, 0.5f, 0, 2};
+    CHECK(f.call(reduction::sum, tensor_view<const float>{wf.data(), {4}}) == doctest::Approx(35));
+}
+
+TEST_CASE("masks: the mean over unmasked samples; fully masked is 0") {
+    mse_fixture f;
+    const bool m[] = {true, false, true, true};
+    const tensor_view<const bool> mask{m, {4}};
+    CHECK(f.call(reduction::sum_over_batch_size, {}, mask) == doctest::Approx(26.0 / 3));
+    CHECK(f.call(reduction::sum, {}, mask) == doctest::Approx(26));
+    CHECK(f.call(reduction::mean_with_sample_weight, {}, mask) == doctest::Approx(26.0 / 3));
+    CHECK(f.call(reduction::none, {}, mask) == doctest::Approx(26));
+    CHECK(f.values == std::vector<double>{1, 0, 9, 16});
+    std::vector<double> w = {1, 0.5, 0, 2};
+    const tensor_view<const double> wt{w.data(), {4}};
+    CHECK(f.call(reduction::sum_over_batch_size, wt, mask) == doctest::Approx(33.0 / 3));
+    CHECK(f.call(reduction::mean_with_sample_weight, wt, mask) == doctest::Approx(33.0 / 3));  // Σ(w·m) = 3
+    CHECK(f.grad[2] == 0.0);  // masked sample: no gradient
+    const bool none_valid[] = {false, false, false, false};
+    CHECK(f.call(reduction::sum_over_batch_size, {}, tensor_view<const bool>{none_valid, {4}}) == 0.0);
+    for (double g : f.grad) CHECK(g == 0.0);
+}
+
+TEST_CASE("rank 3: (N, T, K) reduces K; sum_over_batch_size divides by N·T; (N, 1) weights divide by Σ w_i") {
+    // L(n, t) = a² for p(n, t, :) = (a, a): values 1 … 6.
+    std::vector<double> p, t(12, 0.0);
+    for (double a : {1.0, 2.0, 3.0, 4.0, 5.0, 6.0}) p.push_back(std::sqrt(a)), p.push_back(std::sqrt(a));
+    const tensor_view<const double> yt{t.data(), {2, 3, 2}}, yp{p.data(), {2, 3, 2}};
+    std::vector<double> values(6), grad(12);
+    const auto mse = k::MeanSquaredError(reduction::sum_over_batch_size);
+    CHECK(mse(yt, yp, {.values = values}) == doctest::Approx(21.0 / 6));
+    std::vector<double> w = {2, 0.5};
+    const tensor_view<const double> per_sample{w.data(), {2, 1}};
+    CHECK(k::MeanSquaredError(reduction::mean_with_sample_weight)(yt, yp, {.sample_weight = per_sample}) ==
+          doctest::Approx((2 * 6 + 0.5 * 15) / 2.5));
+    CHECK(k::MeanSquaredError(reduction::sum)(yt, yp, {.sample_weight = per_sample, .values = values, .grad = grad}) ==
+          doctest::Approx(2 * 6 + 0.5 * 15));
+    const double expected[] = {2, 4, 6, 2, 2.5, 3};
+    for (std::size_t e = 0; e < 6; ++e) CHECK(values[e] == doctest::Approx(expected[e]));
+    // Keras's pitfall: an (N,) weight against (N, T) losses would align with T; lossc refuses it.
+    const tensor_view<const double> flat{w.data(), {2}};
+    CHECK_THROWS_AS(mse(yt, yp, {.sample_weight = flat}), lossc::shape_error);
+}
+
+TEST_CASE("hinge decides the 0/1 → ±1 conversion over the whole batch") {
+    std::vector<double> t = {0, 1, 1, 0}, p = {0.3, -0.2, 0.8, 0.1}, t_half = {0, 1, 0.5, 0};
+    const tensor_view<const double> yp{p.data(), {2, 2}};
+    const double converted = k::Hinge(reduction::sum)(tensor_view<const double>{t.data(), {2, 2}}, yp);
+    // s = 2t − 1 = (−1, 1, 1, −1): max(1 − s·p, 0) = 1.3, 1.2, 0.2, 1.1; per sample means 1.25, 0.65
+    CHECK(converted == doctest::Approx(1.25 + 0.65));
+    // One 0.5 in the batch: nothing is converted, 0 labels stay 0 (max(1 − 0·p, 0) = 1).
+    const double as_given = k::Hinge(reduction::sum)(tensor_view<const double>{t_half.data(), {2, 2}}, yp);
+    CHECK(as_given == doctest::Approx((1 + 1.2) / 2 + (1 - 0.5 * 0.8 + 1) / 2));
+}
+
+TEST_CASE("integer labels: int32 and int64, (N) and (N, 1), range-checked before anything is written") {
+    std::vector<float> p = {1, 2, 3, 0, 0, 0, -1, 5, 2};
+    const tensor_view<const float> yp{p.data(), {3, 3}};
+    std::vector<float> values(3), ref(3), grad(9);
+    std::vector<float> float_ids = {2, 0, 1};
+    const auto scce = k::SparseCategoricalCrossentropy<true>();
+    const float r_ref = scce(tensor_view<const float>{float_ids.data(), {3, 1}}, yp, {.values = ref});
+    std::vector<std::int32_t> i32 = {2, 0, 1};
+    std::vector<std::int64_t> i64 = {2, 0, 1};
+    CHECK(scce(tensor_view<const std::int32_t>{i32.data(), {3}}, yp, {.values = values}) == r_ref);
+    CHECK(values == ref);
+    CHECK(scce(tensor_view<const std::int64_t>{i64.data(), {3, 1}}, yp, {.values = values, .grad = grad}) == r_ref);
+    // −log softmax(1, 2, 3)[2] = log(e + e² + e³) − 3
+    CHECK(values[0] == doctest::Approx(std::log(std::exp(1.0) + std::exp(2.0) + std::exp(3.0)) - 3).epsilon(1e-6));
+
+    std::fill(values.begin(), values.end(), -7.0f);
+    std::fill(grad.begin(), grad.end(), -7.0f);
+    for (std::int32_t bad : {3, -1}) {
+        std::vector<std::int32_t> ids = {0, bad, 1};
+        CHECK_THROWS_AS(scce(tensor_view<const std::int32_t>{ids.data(), {3}}, yp, {.values = values, .grad = grad}),
+                        lossc::label_error);
+    }
+    std::vector<float> fractional = {0, 1.5f, 1};
+    CHECK_THROWS_AS(scce(tensor_view<const float>{fractional.data(), {3}}, yp, {.values = values}), lossc::label_error);
+    for (float v : values) CHECK(v == -7.0f);  // nothing written
+    for (float g : grad) CHECK(g == -7.0f);
+
+    // ignore_class: a label equal to it is masked out (even outside [0, classes)), loss and gradient 0.
+    std::vector<std::int32_t> with_void = {2, 255, 1};
+    const auto masked = k::SparseCategoricalCrossentropy<true>(255);
+    const float r = masked(tensor_view<const std::int32_t>{with_void.data(), {3}}, yp, {.values = values, .grad = grad});
+    CHECK(values[1] == 0.0f);
+    CHECK(r == doctest::Approx((ref[0] + ref[2]) / 2));  // the mean over the two valid samples
+    for (int j = 3; j < 6; ++j) CHECK(grad[static_cast<std::size_t>(j)] == 0.0f);
+}
+
+TEST_CASE("axes: dice over the whole batch, per sample, and channels-first cross-entropy") {
+    std::vector<double> t = {1, 0, 1, 1, 0, 0}, p = {0.9, 0.2, 0.6, 0.7, 0.1, 0.3};
+    const tensor_view<const double> yt{t.data(), {2, 3}}, yp{p.data(), {2, 3}};
+    std::vector<double> grad(6), values(2), one(1);
+    // axis=None: 1 − 2·Σtp/(Σt + Σp + ε), one value for the batch, returned as is by every reduction.
+    const double inter = 0.9 + 0.6 + 0.7, st = 3, sp = 2.8;
+    const double whole = 1 - 2 * inter / (st + sp + 1e-7);
+    CHECK(k::Dice()(yt, yp, {.values = one, .grad = grad}) == doctest::Approx(whole));
+    CHECK(k::Dice(reduction::sum)(yt, yp) == doctest::Approx(whole));
+    // d/dp_i = −(2 t_i S − 2 I)/S²
+    for (std::size_t e = 0; e < 6; ++e)
+        CHECK(grad[e] == doctest::Approx(-(2 * t[e] * (st + sp + 1e-7) - 2 * inter) / std::pow(st + sp + 1e-7, 2)));
+    std::vector<double> w = {1, 2};
+    CHECK_THROWS_AS(k::Dice()(yt, yp, {.sample_weight = tensor_view<const double>{w.data(), {2}}}), lossc::shape_error);
+    // axis=(1,): per sample
+    CHECK(k::Dice(reduction::sum, {1})(yt, yp, {.values = values}) ==
+          doctest::Approx((1 - 2 * 1.5 / (2 + 1.7 + 1e-7)) + (1 - 2 * 0.7 / (1 + 1.1 + 1e-7))));
+
+    // Channels first: (N, K, T) with axis=1 equals (N, T, K) with axis=-1, losses in (N, T) order.
+    const std::size_t N = 2, K = 3, T = 4;
+    std::vector<double> x_last(N * T * K), t_last(N * T * K, 0.0), x_first(N * K * T), t_first(N * K * T);
+    for (std::size_t e = 0; e < x_last.size(); ++e) x_last[e] = std::sin(static_cast<double>(e) * 1.7) * 3;
+    for (std::size_t n = 0; n < N; ++n)
+        for (std::size_t s = 0; s < T; ++s) t_last[(n * T + s) * K + (n + s) % K] = 1;
+    for (std::size_t n = 0; n < N; ++n)
+        for (std::size_t c = 0; c < K; ++c)
+            for (std::size_t s = 0; s < T; ++s) {
+                x_first[(n * K + c) * T + s] = x_last[(n * T + s) * K + c];
+                t_first[(n * K + c) * T + s] = t_last[(n * T + s) * K + c];
+            }
+    std::vector<double> v_last(N * T), v_first(N * T), g_last(x_last.size()), g_first(x_first.size());
+    const double r_last = k::CategoricalCrossentropy<true>(0.0, -1)(
+        tensor_view<const double>{t_last.data(), {2, 4, 3}}, tensor_view<const double>{x_last.data(), {2, 4, 3}},
+        {.values = v_last, .grad = g_last});
+    const double r_first = k::CategoricalCrossentropy<true>(0.0, 1)(
+        tensor_view<const double>{t_first.data(), {2, 3, 4}}, tensor_view<const double>{x_first.data(), {2, 3, 4}},
+        {.values = v_first, .grad = g_first});
+    CHECK(r_first == doctest::Approx(r_last));
+    for (std::size_t e = 0; e < v_last.size(); ++e) CHECK(v_first[e] == doctest::Approx(v_last[e]));
+    for (std::size_t n = 0; n < N; ++n)
+        for (std::size_t c = 0; c < K; ++c)
+            for (std::size_t s = 0; s < T; ++s)
+                CHECK(g_first[(n * K + c) * T + s] == doctest::Approx(g_last[(n * T + s) * K + c]));
+}
+
+TEST_CASE("misuse is a lossc exception naming the shapes, before anything is written") {
+    std::vector<double> t(6, 0.0), p(6, 1.0), values(3, -7.0), grad(6, -7.0);
+    const tensor_view<const double> yt{t.data(), {3, 2}}, yp{p.data(), {3, 2}};
+    const auto mse = k::MeanSquaredError();
+    CHECK_THROWS_AS(mse(yt, tensor_view<const double>{p.data(), {6}}), lossc::shape_error);  // rank-1 y_pred
+    CHECK_THROWS_AS(mse(tensor_view<const double>{t.data(), {2, 3}}, yp), lossc::shape_error);
+    std::vector<double> small(2);
+    CHECK_THROWS_AS(mse(yt, yp, {.values = small}), lossc::shape_error);
+    CHECK_THROWS_AS(k::MeanSquaredError(reduction::sum)(yt, yp, {.grad = small}), lossc::shape_error);
+    CHECK_THROWS_AS(k::CategoricalCrossentropy(0.0, 0)(yt, yp), lossc::parameter_error);  // the batch axis alone
+    CHECK_THROWS_AS(k::CategoricalCrossentropy(0.0, 2)(yt, yp), lossc::parameter_error);  // no axis 2 in rank 2
+    const bool m[] = {true, false};
+    CHECK_THROWS_AS(mse(yt, yp, {.mask = tensor_view<const bool>{m, {2}}}), lossc::shape_error);
+    std::vector<double> w = {1, 2};
+    CHECK_THROWS_AS(mse(yt, yp, {.sample_weight = tensor_view<const double>{w.data(), {2}}, .values = values, .grad = grad}),
+                    lossc::shape_error);
+    for (double v : values) CHECK(v == -7.0);
+    for (double g : grad) CHECK(g == -7.0);
+    // An empty batch: 0.
+    CHECK(mse(tensor_view<const double>{t.data(), {0, 2}}, tensor_view<const double>{p.data(), {0, 2}}) == 0.0);
+}
