@@ -204,6 +204,8 @@ TEST_CASE("misuse is a lossc exception naming the shapes, before anything is wri
     const auto mse = k::MeanSquaredError();
     CHECK_THROWS_AS(mse(yt, tensor_view<const double>{p.data(), {6}}), lossc::shape_error);  // rank-1 y_pred
     CHECK_THROWS_AS(mse(tensor_view<const double>{t.data(), {2, 3}}, yp), lossc::shape_error);
+    CHECK_THROWS_AS(mse(tensor_view<const double>{t.data(), {3}}, yp), lossc::shape_error);  // (N,) against (N, 2)
+    CHECK(mse(tensor_view<const double>{t.data(), {3, 1}}, yp) == doctest::Approx(1.0));       // (N, 1): per row
     std::vector<double> small(2);
     CHECK_THROWS_AS(mse(yt, yp, {.values = small}), lossc::shape_error);
     CHECK_THROWS_AS(k::MeanSquaredError(reduction::sum)(yt, yp, {.grad = small}), lossc::shape_error);

@@ -172,6 +172,10 @@ T loss<Def>::operator()(tensor_view<const L> y_true, tensor_view<const T> y_pred
         throw shape_error(cat("y_true has shape ", shape_str(y_true), " but y_pred has shape ", shape_str(y_pred),
                               ": y_true must have y_pred's shape, or one value per sample and step (y_pred's shape "
                               "without the last axis, or with it 1)"));
+    if (!uses_labels && column && rt == rp - 1 && y_pred.shape[static_cast<std::size_t>(rp - 1)] != 1)
+        throw shape_error(cat("y_true has shape ", shape_str(y_true), " but y_pred has shape ", shape_str(y_pred),
+                              ": Keras would broadcast y_true along y_pred's last axis (an error unless the sizes agree); "
+                              "give y_true y_pred's shape, or a last axis of 1 to use one value per row"));
     if (uses_labels && !column)
         throw shape_error(cat("class-id labels of shape ", shape_str(y_true), " against y_pred ", shape_str(y_pred),
                               ": give one class id per sample (y_pred's shape without the class axis)"));
