@@ -52,6 +52,7 @@ using lossc::one_hot;
 using lossc::labels;
 using lossc::col;
 using lossc::cols;
+using lossc::cols_from;
 using lossc::operator+;
 using lossc::operator-;
 using lossc::operator*;

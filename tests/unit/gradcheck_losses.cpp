@@ -61,6 +61,15 @@ TEST_CASE("y_pred split into parts: Gaussian NLL with y_true (N, 1) and y_pred (
     check_gradient(gaussian_nll, random_rows<N, 1>(rng, -2, 2), random_rows<N, 2>(rng, -1, 1), "gaussian nll");
 }
 
+TEST_CASE("y_pred split into a head column and the rest: cols_from<1> (Keras y_pred[:, 1:])") {
+    std::mt19937_64 rng(13);
+    constexpr auto head_and_tail = square(col<0>(y_pred) - col<0>(y_true)) +
+                                   0.5 * mean<1>(abs(cols_from<1>(y_pred) - cols_from<1>(y_true)));
+    check_gradient(head_and_tail, random_rows<N, 5>(rng, -2, 2), random_rows<N, 5>(rng, -2, 2), "head and tail, 5 columns");
+    check_gradient(head_and_tail, random_rows<N, 2>(rng, -2, 2), random_rows<N, 2>(rng, -2, 2), "head and tail, 2 columns");
+    CHECK(lossc::to_string(head_and_tail).find("cols_from<1>(y_pred)") != std::string::npos);
+}
+
 TEST_CASE("broadcasting: a 1-column input against a wider row, per-sample values in a row") {
     std::mt19937_64 rng(13);
     // y_true (N, 1) broadcast against y_pred (N, 3), as numpy does.

@@ -72,6 +72,10 @@ TEST_CASE("column selections need the columns they name") {
     const Eigen::MatrixXf t(4, 1), p1(4, 1);
     outputs out(4, 1);
     expect_shape_error([&] { k.forward_backward(t, p1, out.ps, out.g); }, out, {"col<1>(y_pred)", "needs 2 columns", "has 1"});
+    constexpr auto tail = lossc::compile(sum<1>(square(cols_from<2>(y_pred) - cols_from<2>(y_true))));
+    const Eigen::MatrixXf t2(4, 2);
+    outputs out2(4, 2);
+    expect_shape_error([&] { tail.forward_backward(t2, t2, out2.ps, out2.g); }, out2, {"cols_from<2>(y_pred)", "needs 3 columns", "has 2"});
 }
 
 TEST_CASE("null pointers with a non-zero size") {

@@ -49,7 +49,12 @@ constexpr std::size_t width(const where_t<C, A, B>& e, const input_dims& d) {
     return w;
 }
 template <std::size_t F, std::size_t N, class A>
-constexpr std::size_t width(const cols_t<F, N, A>&, const input_dims&) { return N; }
+constexpr std::size_t width(const cols_t<F, N, A>& e, const input_dims& d) {
+    if constexpr (N == dynamic_extent) {
+        const std::size_t w = width(e.a, d);
+        return w > F ? w - F : 0;
+    } else return N;
+}
 template <std::size_t F, std::size_t N, class G, class Of>
 constexpr std::size_t width(const embed_t<F, N, G, Of>& e, const input_dims& d) { return width(e.of, d); }
 template <std::size_t J, class G, class Of>
@@ -156,7 +161,8 @@ constexpr bool validate(const col_t<J, A>& e, const input_dims& d) {
 template <std::size_t F, std::size_t N, class A>
 constexpr bool validate(const cols_t<F, N, A>& e, const input_dims& d) {
     const bool below = validate(e.a, d);
-    if (const std::size_t w = width(e.a, d); F + N > w) detail::selection_out_of_range(e, e.a, F + N, w, d);
+    constexpr std::size_t needed = N == dynamic_extent ? F + 1 : F + N;
+    if (const std::size_t w = width(e.a, d); needed > w) detail::selection_out_of_range(e, e.a, needed, w, d);
     return below;
 }
 

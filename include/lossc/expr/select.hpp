@@ -19,15 +19,17 @@ struct col_t {
     A a;
 };
 
-/// Columns [F, F+N) of an (N, C) expression.
+/// Columns [F, F+N) of an (N, C) expression; N = dynamic_extent: columns F … C−1 (`x[:, F:]`).
 template <std::size_t F, std::size_t N, class A>
 struct cols_t {
     using lossc_node = void;
     static constexpr bool batch = A::batch, cols = true;
     static constexpr bool pred_dep = A::pred_dep, grad_dep = A::grad_dep;
     static constexpr bool batch_red = A::batch_red;
-    static constexpr std::size_t extent = N;
-    static constexpr bool extent_ok = A::extent_ok && (A::extent == dynamic_extent || F + N <= A::extent);
+    static constexpr bool to_end = N == dynamic_extent;
+    static constexpr std::size_t extent = to_end && A::extent != dynamic_extent ? A::extent - F : N;
+    static constexpr bool extent_ok =
+        A::extent_ok && (A::extent == dynamic_extent || (to_end ? F < A::extent : F + N <= A::extent));
     static constexpr bool pred_cols = A::pred_cols;
     A a;
 };

@@ -193,5 +193,11 @@ constexpr auto cols(const A& a) {
     static_assert(N > 0, "lossc: cols<F, N> needs N >= 1 columns");
     return cols_t<F, N, A>{a};
 }
+/// cols_from<F>(e): columns F to the last (Keras `y_pred[:, F:]`, `y_pred[..., F:]`).
+template <std::size_t F, expression A>
+constexpr auto cols_from(const A& a) {
+    static_assert(A::cols, "lossc: cols_from<F> selects columns of an (N, C) operand; this one is already per-sample");
+    return cols_t<F, dynamic_extent, A>{a};
+}
 
 }  // namespace lossc

@@ -52,11 +52,11 @@ constexpr auto keras_softmax(const X& x) {
 template <expression P>
 constexpr auto renormalised(const P& p) { return clip_probability(p / sum<-1>(p)); }
 
-/// −Σ t · log q over the classes, from probabilities (renormalised) or logits.
-template <bool FromLogits, expression Tl>
-constexpr auto categorical_crossentropy_of(const Tl& t) {
-    if constexpr (FromLogits) return -sum<-1>(t * keras_log_softmax(y_pred));
-    else return -sum<-1>(t * log(renormalised(y_pred)));
+/// −Σ t · log q over the classes, from probabilities p (renormalised) or logits.
+template <bool FromLogits, expression Tl, expression P = y_pred_t>
+constexpr auto categorical_crossentropy_of(const Tl& t, const P& p = {}) {
+    if constexpr (FromLogits) return -sum<-1>(t * keras_log_softmax(p));
+    else return -sum<-1>(t * log(renormalised(p)));
 }
 
 template <class A>
@@ -129,5 +129,26 @@ constexpr auto categorical_generalized_cross_entropy(double q = 0.5) {
     const auto p_t = sum<-1>(y_pred * one_hot(labels));
     return (1.0 - pow(p_t, q)) / q;
 }
+
+/// keras.ops' cross-entropies (K.binary_crossentropy, K.categorical_crossentropy, …): the same
+/// formulas on any two expressions, for losses that apply them to transformed tensors.
+namespace ops {
+/// Element-wise binary cross-entropy of targets t and probabilities (clipped) or logits.
+template <bool FromLogits = false, expression Tl, expression P>
+constexpr auto binary_crossentropy(const Tl& t, const P& p) {
+    if constexpr (FromLogits) return detail::binary_crossentropy_of_logits(t, p);
+    else return detail::binary_crossentropy_of_probabilities(t, p);
+}
+/// −Σ t·log q over the last axis (q renormalised and clipped, or log_softmax of logits).
+template <bool FromLogits = false, expression Tl, expression P>
+constexpr auto categorical_crossentropy(const Tl& t, const P& p) {
+    return detail::categorical_crossentropy_of<FromLogits>(t, p);
+}
+/// The same with one class id per sample (ids: lossc::labels or another per-sample value).
+template <bool FromLogits = false, expression Ids, expression P>
+constexpr auto sparse_categorical_crossentropy(const Ids& ids, const P& p) {
+    return detail::categorical_crossentropy_of<FromLogits>(one_hot(ids), p);
+}
+}  // namespace ops
 
 }  // namespace lossc::keras

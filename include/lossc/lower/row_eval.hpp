@@ -227,17 +227,18 @@ constexpr V row_value(const cols_t<F, N, A>& e, S& s, const Row& r, std::size_t 
 template <class V, std::size_t F, std::size_t N, class G, class Of, class S, class Row>
 constexpr V row_value(const embed_t<F, N, G, Of>& e, S& s, const Row& r, std::size_t j) {
     using T = typename Row::scalar_type;
+    constexpr std::size_t end = N == dynamic_extent ? dynamic_extent : F + N;  // one past the slice
     if constexpr (lowering::column_pack<Row, V>) {
-        if (j >= F && j + V::width <= F + N) return row_value<V>(e.g, lowering::sub_g(s), r, j - F);
-        if (j + V::width <= F || j >= F + N) return V(T(0));
+        if (j >= F && j + V::width <= end) return row_value<V>(e.g, lowering::sub_g(s), r, j - F);
+        if (j + V::width <= F || j >= end) return V(T(0));
         alignas(64) T lanes_[V::width];  // a pack straddling the slice's edge: lane by lane
         const auto one = r.single();
         for (int l = 0; l < V::width; ++l) {
             const std::size_t k = j + static_cast<std::size_t>(l);
-            lanes_[l] = (k >= F && k < F + N) ? simd::first_lane(row_value<V>(e.g, lowering::sub_g(s), one, k - F)) : T(0);
+            lanes_[l] = (k >= F && k < end) ? simd::first_lane(row_value<V>(e.g, lowering::sub_g(s), one, k - F)) : T(0);
         }
         return V::load(lanes_);
-    } else return (j >= F && j < F + N) ? row_value<V>(e.g, lowering::sub_g(s), r, j - F) : static_cast<V>(T(0));
+    } else return (j >= F && j < end) ? row_value<V>(e.g, lowering::sub_g(s), r, j - F) : static_cast<V>(T(0));
 }
 template <class V, std::size_t J, class G, class Of, class S, class Row>
 constexpr V row_value(const onehot_t<J, G, Of>& e, S& s, const Row& r, std::size_t j) {

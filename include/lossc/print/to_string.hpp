@@ -76,11 +76,13 @@ template <std::size_t J, class A>
 detail::printed print(const col_t<J, A>& e) { return {"col<" + std::to_string(J) + ">(" + print(e.a).text + ")", detail::atom}; }
 template <std::size_t F, std::size_t N, class A>
 detail::printed print(const cols_t<F, N, A>& e) {
-    return {"cols<" + std::to_string(F) + ", " + std::to_string(N) + ">(" + print(e.a).text + ")", detail::atom};
+    if constexpr (N == dynamic_extent) return {"cols_from<" + std::to_string(F) + ">(" + print(e.a).text + ")", detail::atom};
+    else return {"cols<" + std::to_string(F) + ", " + std::to_string(N) + ">(" + print(e.a).text + ")", detail::atom};
 }
 template <std::size_t F, std::size_t N, class G, class Of>
 detail::printed print(const embed_t<F, N, G, Of>& e) {
-    return {"embed<" + std::to_string(F) + ", " + std::to_string(N) + ">(" + print(e.g).text + ")", detail::atom};
+    const std::string n = N == dynamic_extent ? std::string("end") : std::to_string(N);
+    return {"embed<" + std::to_string(F) + ", " + n + ">(" + print(e.g).text + ")", detail::atom};
 }
 template <std::size_t J, class G, class Of>
 detail::printed print(const onehot_t<J, G, Of>& e) {
