@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""Tests of codegen/lossc-keras (run by the README's test command through CTest).
+
+For each file in cases/: translate it (header and C ABI), build the C ABI into a shared library,
+load it with ctypes, and compare every loss with the original Python function run on a numpy
+stand-in for K / keras.ops / tf (standin/; with --keras, on real Keras 3 with the JAX backend):
+per-sample values in float64 and float32, and the gradient of the summed loss against central
+finite differences of the Python function (numpy) or jax.grad (Keras). Then the C ABI's error
+codes, and every file in bad/: a non-zero exit and each `# expect:` text, located FILE:LINE:COL.
+
+  run_tests.py --tool codegen/lossc-keras --cxx g++ --include include --eigen /usr/include/eigen3 --work DIR
+               [--keras] [--cases seed.py,custom.py]
+"""
+import argparse
+import ctypes
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FAILURES = []
+
+
+def fail(msg):
+    FAILURES.append(msg)
+    print("FAIL", msg)
+
+
+def load_module(path, keras_real):
+    if not keras_real:
+        sys.path.insert(0, os.path.join(HERE, "standin"))
+    name = "case_" + os.path.basename(path)[:-3] + ("_keras" if keras_real else "")
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    if not keras_real:
+        sys.path.pop(0)
+    return mod
+
+
+def inputs(spec, rng):
+    n, c = spec["shape"]
+    kind_t, kind_p = spec.get("y_true", "normal"), spec.get("y_pred", "normal")
+
+    def make(kind, cols):
+        if kind == "normal":
+            return rng.normal(0, 1.5, (n, cols))
+        if kind == "onehot":
+            return np.eye(cols)[rng.integers(0, cols, n)]
+        if kind == "binary":
+            return rng.integers(0, 2, (n, cols)).astype(float)
+        if kind == "unit":
+            return rng.uniform(0.05, 0.95, (n, cols))
+        if kind == "positive":
+            return rng.uniform(0.2, 3.0, (n, cols))
+        if kind == "probabilities":
+            p = rng.uniform(0.05, 1.0, (n, cols))
+            return p / p.sum(axis=1, keepdims=True)
+        if kind == "with_minus_one":
+            x = rng.normal(0, 1, (n, cols))
+            x[rng.uniform(size=(n, cols)) < 0.3] = -1.0
+            return x
+        if kind == "column":
+            return rng.normal(0, 1, (n, 1))
+        raise ValueError(kind)
+    return make(kind_t, c), make(kind_p, c)
+
+
+class Library:
+    def __init__(self, path, prefix):
+        self.lib = ctypes.CDLL(path)
+        self.prefix = prefix
+        self._last_error = getattr(self.lib, prefix + "last_error")
+        self._last_error.restype = ctypes.c_char_p
+
+    def call(self, name, t, p, params=(), dtype=np.float64, grad=True, reduction=1, weight=None):
+        t, p = np.ascontiguousarray(t, dtype), np.ascontiguousarray(p, dtype)
+        T = ctypes.c_double if dtype == np.float64 else ctypes.c_float
+        suffix = "f64" if dtype == np.float64 else "f32"
+        fn = self.lib[f"{self.prefix}{name}_{'forward_backward' if grad else 'forward'}_{suffix}"]
+        ps = np.zeros(p.shape[0], dtype)
+        g = np.zeros(p.shape, dtype)
+        loss = T(0)
+        par = (ctypes.c_double * max(len(params), 1))(*params)
+        ptr = lambda a: a.ctypes.data_as(ctypes.POINTER(T)) if a is not None else None  # noqa: E731
+        args = [ptr(t), ptr(p), ctypes.c_int64(p.shape[0]), ctypes.c_int64(t.shape[1]), ctypes.c_int64(p.shape[1]),
+                ptr(weight), ctypes.c_int(reduction), par if params else None, ctypes.c_int64(len(params)), ptr(ps)]
+        if grad:
+            args.append(ptr(g))
+        args.append(ctypes.byref(loss))
+        status = fn(*args)
+        return status, ps, g, loss.value
+
+    def last_error(self):
+        return self._last_error().decode()
+
+
+def translate_and_build(args, case_file, tag):
+    base = os.path.join(args.work, tag)
+    header, abi, lib = base + ".hpp", base + "_abi.cpp", base + ".so"
+    run = subprocess.run([sys.executable, args.tool, case_file, "-o", header, "--namespace", "gen"],
+                         capture_output=True, text=True)
+    if run.returncode != 0:
+        fail(f"{case_file}: lossc-keras failed:\n{run.stderr}")
+        return None, run.stderr
+    subprocess.run([sys.executable, args.tool, case_file, "--emit", "c-abi", "-o", abi, "--header", header,
+                    "--namespace", "gen", "--prefix", "gen_"], check=True)
+    cc = subprocess.run([args.cxx, "-std=c++20", "-O1", "-shared", "-fPIC", "-fvisibility=hidden",
+                         "-I", args.include, "-isystem", args.eigen, abi, "-o", lib], capture_output=True, text=True)
+    if cc.returncode != 0:
+        fail(f"{case_file}: the generated C++ does not compile:\n{cc.stderr[-3000:]}")
+        return None, run.stderr
+    return Library(lib, "gen_"), run.stderr
+
+
+def python_loss(mod, name, spec, params):
+    fn = getattr(mod, spec.get("ref", name)) if spec.get("ref") and hasattr(mod, spec["ref"]) else getattr(mod, name)
+    if params is not None:
+        fn = fn(*params)
+    return fn
+
+
+def check_numpy(mod, lib, name, spec, rng):
+    for params in spec.get("params", [None]):
+        t, p = inputs(spec, rng)
+        fn = python_loss(mod, name, spec, params)
+        ref_name = spec.get("ref")
+        if ref_name and not hasattr(mod, ref_name):  # keras.losses.* called by name: the stand-in's formula
+            fn = getattr(mod, name) if params is None else getattr(mod, name)(*params)
+        ref = np.asarray(fn(t, p), float)
+        c_params = tuple(params or ())
+        status, ps, g, total = lib.call(name, t, p, c_params)
+        what = f"{name}{'' if params is None else list(params)}"
+        if status != 0:
+            fail(f"{what}: status {status}: {lib.last_error()}")
+            continue
+        batch = spec.get("batch")
+        if batch == "mean":  # the original reduced over the batch: its value is the mean of lossc's per-sample values
+            ok = np.isclose(ps.mean(), ref, rtol=1e-10, atol=1e-12)
+        else:
+            ok = ref.shape == ps.shape and np.allclose(ps, ref, rtol=1e-10, atol=1e-12)
+        if not ok:
+            fail(f"{what}: values differ:\n lossc {ps}\n python {ref}")
+        # gradient of Σ L_i against central differences of the Python function
+        fd = np.zeros_like(p)
+        for i in range(p.shape[0]):
+            for j in range(p.shape[1]):
+                h = 1e-6 * max(1.0, abs(p[i, j]))
+                pp, pm = p.copy(), p.copy()
+                pp[i, j] += h
+                pm[i, j] -= h
+                fp, fm = np.sum(np.asarray(fn(t, pp), float)), np.sum(np.asarray(fn(t, pm), float))
+                fd[i, j] = (fp - fm) / (2 * h)
+        if batch == "mean":
+            fd = fd * p.shape[0]  # d(mean over the batch) → d(Σ per sample)
+        if not np.allclose(g, fd, rtol=1e-5, atol=1e-6 * (1 + np.max(np.abs(fd)))):
+            k = int(np.argmax(np.abs(g - fd)))
+            fail(f"{what}: gradient differs at {np.unravel_index(k, g.shape)}: lossc {g.flat[k]} finite difference {fd.flat[k]}")
+        # float32: the same values to float precision
+        status, ps32, g32, _ = lib.call(name, t, p, c_params, dtype=np.float32)
+        if status != 0 or not np.allclose(ps32, ps, rtol=2e-5, atol=2e-6 * (1 + np.max(np.abs(ps)))):
+            fail(f"{what}: float32 values differ from float64: {ps32} vs {ps}")
+
+
+def check_keras(mod, lib, name, spec, rng):
+    import jax
+    import jax.numpy as jnp
+    for params in spec.get("params", [None]):
+        t, p = inputs(spec, rng)
+        t32, p32 = t.astype(np.float32), p.astype(np.float32)
+        fn = python_loss(mod, name, spec, params)
+        ref = np.asarray(fn(jnp.asarray(t32), jnp.asarray(p32)), np.float64)
+        grad = np.asarray(jax.grad(lambda q: jnp.sum(fn(jnp.asarray(t32), q)))(jnp.asarray(p32)), np.float64)
+        status, ps, g, _ = lib.call(name, t32, p32, tuple(params or ()), dtype=np.float32)
+        what = f"{name}{'' if params is None else list(params)} (keras)"
+        if status != 0:
+            fail(f"{what}: status {status}: {lib.last_error()}")
+            continue
+        scale = 1 + np.max(np.abs(ref))
+        if not np.allclose(ps, ref, rtol=1e-5, atol=1e-6 * scale):
+            fail(f"{what}: values differ:\n lossc {ps}\n keras {ref}")
+        if not np.allclose(g, grad, rtol=1e-4, atol=1e-5 * (1 + np.max(np.abs(grad)))):
+            k = int(np.argmax(np.abs(g - grad)))
+            fail(f"{what}: gradient differs at {k}: lossc {g.flat[k]} jax {grad.flat[k]}")
+
+
+def check_abi_errors(lib):
+    t = np.zeros((3, 2))
+    p = np.ones((3, 2))
+    status, *_ = lib.call("custom_mse", t, p, params=(1.0,))
+    if status != 3 or "takes no parameters" not in lib.last_error():
+        fail(f"C ABI: a parameter to a plain loss gave status {status} ({lib.last_error()})")
+    status, *_ = lib.call("custom_mse", t, np.ones((3, 3)))
+    if status != 1 or "lossc:" not in lib.last_error():
+        fail(f"C ABI: a shape mismatch gave status {status} ({lib.last_error()})")
+    status, *_ = lib.call("custom_mse", t, p, reduction=7)
+    if status != 3:
+        fail(f"C ABI: an unknown reduction gave status {status}")
+    status, ps, g, total = lib.call("custom_mse", t, p, reduction=0)
+    if status != 0 or lib.last_error() != "" or not np.isclose(total, 1.0):
+        fail(f"C ABI: a good call gave status {status}, loss {total}, message '{lib.last_error()}'")
+    w = np.array([1.0, 0.0, 3.0])
+    status, ps, g, total = lib.call("custom_mse", t, p, reduction=2, weight=w)
+    if status != 0 or not np.isclose(total, 1.0) or not np.allclose(g[1], 0):
+        fail(f"C ABI: weighted mean gave status {status}, loss {total}")
+
+
+def check_diagnostics(args):
+    bad = sorted(f for f in os.listdir(os.path.join(HERE, "bad")) if f.endswith(".py"))
+    for f in bad:
+        path = os.path.join(HERE, "bad", f)
+        expects = [ln[len("# expect: "):].strip() for ln in open(path, encoding="utf-8") if ln.startswith("# expect: ")]
+        run = subprocess.run([sys.executable, args.tool, path, "-o", os.path.join(args.work, "bad.hpp")],
+                             capture_output=True, text=True)
+        if run.returncode == 0:
+            fail(f"bad/{f}: translated, but it must be rejected")
+            continue
+        if os.path.exists(os.path.join(args.work, "bad.hpp")):
+            os.remove(os.path.join(args.work, "bad.hpp"))
+            fail(f"bad/{f}: a header was written despite the error")
+        if not re.search(r"^" + re.escape(path) + r":\d+:\d+: .+ — .+", run.stderr, re.M):
+            fail(f"bad/{f}: no located 'FILE:LINE:COL: what — alternative' message:\n{run.stderr}")
+        for e in expects:
+            if e not in run.stderr:
+                fail(f"bad/{f}: expected '{e}' in:\n{run.stderr}")
+    return len(bad)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tool", required=True)
+    ap.add_argument("--cxx", default="c++")
+    ap.add_argument("--include", required=True)
+    ap.add_argument("--eigen", default="/usr/include/eigen3")
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--keras", action="store_true", help="check keras.ops cases under real Keras (JAX)")
+    ap.add_argument("--cases", default="")
+    args = ap.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+    rng = np.random.default_rng(7)
+    files = args.cases.split(",") if args.cases else (["kops.py"] if args.keras else
+                                                      ["seed.py", "custom.py", "builtins.py", "kops.py"])
+    checked = 0
+    for f in files:
+        path = os.path.join(HERE, "cases", f)
+        lib, notes = translate_and_build(args, path, f[:-3] + ("_keras" if args.keras else ""))
+        if lib is None:
+            continue
+        mod = load_module(path, args.keras)
+        for name, spec in mod.CASES.items():
+            (check_keras if args.keras else check_numpy)(mod, lib, name, spec, rng)
+            checked += 1
+        if f == "seed.py" and not args.keras:
+            check_abi_errors(lib)
+        if f == "custom.py" and "batch_mean_mse" not in notes:
+            fail("custom.py: no note for batch_mean_mse's batch reduction")
+    n_bad = 0 if args.keras else check_diagnostics(args)
+    print(f"codegen: {checked} losses from {len(files)} files checked against "
+          f"{'real Keras' if args.keras else 'the numpy stand-in'}, {n_bad} diagnostics, {len(FAILURES)} failures")
+    return 1 if FAILURES else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

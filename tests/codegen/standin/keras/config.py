@@ -1,0 +1,1 @@
+from _numpy_ops import epsilon  # noqa: F401

@@ -1,0 +1,1 @@
+from _numpy_ops import *  # noqa: F401,F403

@@ -1,0 +1,1 @@
+from . import backend  # noqa: F401
