@@ -230,6 +230,21 @@ def check_diagnostics(args):
     return len(bad)
 
 
+def check_cli(args):
+    """Standard input in, standard output out: the same header as from the file."""
+    path = os.path.join(HERE, "cases", "seed.py")
+    from_file = subprocess.run([sys.executable, args.tool, path], capture_output=True, text=True, check=True).stdout
+    with open(path, encoding="utf-8") as f:
+        from_stdin = subprocess.run([sys.executable, args.tool, "-"], stdin=f, capture_output=True, text=True,
+                                    check=True).stdout
+    if from_stdin.replace("<stdin>", path) != from_file:
+        fail("lossc-keras: the header from standard input differs from the one from the file")
+    for needle in ("inline constexpr auto custom_mse = ", "static_assert(lossc::depends_on_y_pred<decltype(custom_mse)>",
+                   f"// {path}:10: def custom_mse(y_true, y_pred)"):
+        if needle not in from_file:
+            fail(f"lossc-keras: '{needle}' missing from the header:\n{from_file}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tool", required=True)
@@ -259,6 +274,8 @@ def main():
         if f == "custom.py" and "batch_mean_mse" not in notes:
             fail("custom.py: no note for batch_mean_mse's batch reduction")
     n_bad = 0 if args.keras else check_diagnostics(args)
+    if not args.keras:
+        check_cli(args)
     print(f"codegen: {checked} losses from {len(files)} files checked against "
           f"{'real Keras' if args.keras else 'the numpy stand-in'}, {n_bad} diagnostics, {len(FAILURES)} failures")
     return 1 if FAILURES else 0

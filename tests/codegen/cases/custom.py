@@ -14,6 +14,7 @@ CASES = {
     "head_and_tail": {"shape": (9, 4)},
     "batch_mean_mse": {"shape": (9, 3), "batch": "mean"},
     "softmax_ce": {"shape": (9, 5), "y_true": "onehot"},
+    "centred_mse": {"shape": (9, 4)},
 }
 
 CLASS_WEIGHTS = [1.0, 2.0, 0.5]
@@ -88,3 +89,9 @@ def batch_mean_mse(y_true, y_pred):
 
 def softmax_ce(y_true, y_pred):
     return -tf.reduce_sum(y_true * tf.nn.log_softmax(y_pred), axis=-1)
+
+
+def centred_mse(y_true, y_pred):
+    """Squared error of the row-centred prediction (keepdims keeps the per-sample mean a column)."""
+    centred = y_pred - K.mean(y_pred, axis=-1, keepdims=True)
+    return K.mean(K.square(centred - y_true), axis=-1)
