@@ -55,3 +55,32 @@ TEST_CASE("forward and forward_backward allocate nothing") {
     CHECK(allocations.load() - before == during + 1);
     delete probe;
 }
+
+TEST_CASE("the Keras wrapper allocates nothing either: weights, masks, integer labels, rank 3, axes") {
+    namespace k = lossc::keras;
+    const Eigen::MatrixXf t = Eigen::MatrixXf::Random(600, 6).cwiseAbs(), p = Eigen::MatrixXf::Random(600, 6).cwiseAbs();
+    Eigen::VectorXf w = Eigen::VectorXf::Random(600).cwiseAbs();
+    Eigen::MatrixXf g(600, 6);
+    Eigen::VectorXf v(600);
+    std::array<bool, 600> mask{};
+    std::array<std::int32_t, 600> ids{};
+    for (std::size_t i = 0; i < 600; ++i) mask[i] = i % 3 != 0, ids[i] = static_cast<std::int32_t>(i % 6);
+    const k::tensor_view<const float> yt{t.data(), {600, 6}}, yp{p.data(), {600, 6}}, y3{p.data(), {100, 6, 6}};
+    const k::tensor_view<const float> wt{w.data(), {600}};
+    const auto mse = k::MeanSquaredError(k::reduction::mean_with_sample_weight);
+    const auto scce = k::SparseCategoricalCrossentropy<true>(3);
+    const auto hinge = k::Hinge();
+    const auto cce_first = k::CategoricalCrossentropy<true>(0.1, 1);
+    const auto dice = k::Dice();
+    float sink = 0;
+    const long before = allocations.load();
+    for (int rep = 0; rep < 3; ++rep) {
+        sink += mse(yt, yp, {.sample_weight = wt, .mask = {mask.data(), {600}}, .values = {v.data(), 600}, .grad = {g.data(), 3600}});
+        sink += scce(k::tensor_view<const std::int32_t>{ids.data(), {600}}, yp, {.grad = {g.data(), 3600}});
+        sink += hinge(yt, yp, {.sample_weight = 0.5, .grad = {g.data(), 3600}});
+        sink += cce_first(y3, y3, {.values = {v.data(), 600}, .grad = {g.data(), 3600}});
+        sink += dice(yt, yp, {.grad = {g.data(), 3600}});
+    }
+    CHECK(allocations.load() - before == 0);
+    CHECK(sink == sink);
+}
