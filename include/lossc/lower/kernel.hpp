@@ -243,8 +243,17 @@ private:
     template <bool Backward, lanes Mode, class T>
     double one_row(const pass<T>& c, index i) const {
         constexpr lanes walk = (Mode == lanes::none && pack<T>::width > 1) ? lanes::single : Mode;
-        const strided_row<T, walk> row{c.t.data + i * c.t.row_stride, c.t_step(), c.p.data + i * c.p.row_stride,
-                                       c.p_step(), c.dims};
+        strided_row<T, walk> row{c.t.data + i * c.t.row_stride, c.t_step(), c.p.data + i * c.p.row_stride,
+                                 c.p_step(), c.dims};
+        // Softmax from the logsumexp pass's exps, kept in this row of the gradient (contiguous
+        // along columns; any stride column by column).
+        exp_memo<T> memo{};
+        if constexpr (Backward && walk != lanes::none && lowering::memoizable<E, gradient_type>())
+            if (Mode != lanes::columns || c.g.col_stride == 1) {
+                memo.data = c.g.data + i * c.g.row_stride;
+                memo.step = c.g.col_stride;
+                row.memo = &memo;
+            }
         row_state<E, T> st{};
         prepare(expr_, st, row, no_sharing{});
         T loss;
@@ -254,6 +263,7 @@ private:
         const T w = c.sw.present() ? c.sw.template at<T>(i) : T(1);
         if constexpr (Backward) {
             const T s = static_cast<T>(static_cast<double>(w) * c.scale);
+            memo.for_gradient = true;
             row_state<gradient_type, T> gs{};
             prepare(grad_, gs, row, shared_stats<E, row_state<E, T>>{expr_, st});
             index j = 0;
@@ -263,7 +273,9 @@ private:
                 T* out = c.g.data + i * c.g.row_stride;
                 for (; j + P::width <= c.p.cols; j += P::width)
                     (row_value<P>(grad_, gs, row, static_cast<std::size_t>(j)) * sp).store_strided(out + j * c.g.col_stride, c.g.col_stride);
-                if (j < c.p.cols && c.p.cols >= P::width) {  // the last pack overlaps: same values again
+                // The last pack overlaps: the same values again (not with a memo, whose overlapped
+                // entries hold gradient values by then: lone columns instead).
+                if (j < c.p.cols && c.p.cols >= P::width && row.memo == nullptr) {
                     j = c.p.cols - P::width;
                     (row_value<P>(grad_, gs, row, static_cast<std::size_t>(j)) * sp).store_strided(out + j * c.g.col_stride, c.g.col_stride);
                     j = c.p.cols;
@@ -299,6 +311,16 @@ private:
             stage_in(rows.p, c.p, p_buf);
             rows = row_block<T>{t_buf, 1, c.t.cols == 1 ? 0 : w, p_buf, 1, c.p.cols == 1 ? 0 : w, c.dims};
         }
+        // Softmax from the logsumexp pass's exps, kept where the gradient will be written: the
+        // staged gradient block, or (contiguous batch) the output columns themselves.
+        exp_memo<T, P> memo{};
+        if constexpr (Backward && lowering::memoizable<E, gradient_type>()) {
+            if (stage) memo.data = g_buf, memo.step = w, rows.memo = &memo;
+            // Column-major output: only when the block's columns fit in L1 (measured: with 1000
+            // columns the early write costs more than the exp it saves, 1.16× slower).
+            else if (contiguous && c.g.row_stride == 1 && c.p.cols <= max_staged_columns)
+                memo.data = c.g.data + i * c.g.row_stride, memo.step = c.g.col_stride, rows.memo = &memo;
+        }
         row_state<E, P> st{};
         prepare(expr_, st, rows, no_sharing{});
         const P loss = row_value<P>(expr_, st, rows, 0);
@@ -315,6 +337,7 @@ private:
             sp = P::load(s);
         }
         if constexpr (Backward) {
+            memo.for_gradient = true;
             row_state<gradient_type, P> gs{};
             prepare(grad_, gs, rows, shared_stats<E, row_state<E, P>>{expr_, st});
             T* out = c.g.data + i * c.g.row_stride;

@@ -33,6 +33,25 @@ using simd::pack;
 /// recomputed value with the row's statistic for exact equality.
 enum class lanes { none, columns, rows, single };
 
+/// DESIGN.md's cross-entropy plan, as a memo: when a row's loss has one logsumexp and its
+/// gradient needs softmax = exp(x − logsumexp(x)), the logsumexp pass keeps e_j = exp(x_j − m)
+/// where the gradient of column j will be written (the output row, or the staged block) and the
+/// gradient reads e_j · (1/Σe) instead of computing a second exp per element. S is a row's
+/// statistic: T along columns, a pack across rows. A row whose maximum is not finite takes the
+/// ordinary path (lane by lane across rows, so a lane never depends on its neighbours).
+template <class T, class S = T>
+struct exp_memo {
+    T* data = nullptr;
+    index step = 1;  // column j's exps start at data + j·step
+    S scale{};       // 1 / Σ_j e_j
+    S valid{};       // 1 where the row's maximum is finite
+    bool all_valid = false;
+    bool ready = false;  // set by the logsumexp pass
+    // Set by the kernel once the loss is evaluated: only the gradient reads the memo, so that a
+    // loss's own values are the same with forward() (no memo) and forward_backward().
+    bool for_gradient = false;
+};
+
 /// One sample of strided inputs (any storage order); a 1-column input has step 0. In columns
 /// mode a pack loads W consecutive columns.
 template <class T, lanes Mode = lanes::none>
@@ -44,10 +63,11 @@ struct strided_row {
     const T* p;
     index p_step;
     input_dims dims;
+    exp_memo<T>* memo = nullptr;  // the kernel's, along columns with a gradient; else none
     template <class V> V load_true(std::size_t j) const { return load<V>(t, t_step, j); }
     template <class V> V load_pred(std::size_t j) const { return load<V>(p, p_step, j); }
     /// The same row, one column broadcast per pack.
-    constexpr strided_row<T, lanes::single> single() const { return {t, t_step, p, p_step, dims}; }
+    constexpr strided_row<T, lanes::single> single() const { return {t, t_step, p, p_step, dims, memo}; }
     template <class V, class U> V column_constants(const U* w, std::size_t j) const {
         if constexpr (is_pack<V> && Mode == lanes::single) return V(static_cast<T>(w[j]));
         else if constexpr (is_pack<V>) {
@@ -76,6 +96,7 @@ struct row_block {
     const T* p;
     index p_row, p_step;
     input_dims dims;
+    exp_memo<T, pack<T>>* memo = nullptr;  // the kernel's, with a gradient; else none
     template <class V> V load_true(std::size_t j) const { return V::load_strided(t + static_cast<index>(j) * t_step, t_row); }
     template <class V> V load_pred(std::size_t j) const { return V::load_strided(p + static_cast<index>(j) * p_step, p_row); }
     template <class V, class U> V column_constants(const U* w, std::size_t j) const { return V(static_cast<T>(w[j])); }
@@ -209,6 +230,26 @@ constexpr V row_value(const where_t<C, A, B>& e, S& s, const Row& r, std::size_t
     return math::select_nonzero(row_value<V>(e.c, lowering::sub_c(s), r, j), row_value<V>(e.a, lowering::sub_a(s), r, j),
                                 row_value<V>(e.b, lowering::sub_b(s), r, j));
 }
+/// exp(x − logsumexp(x)) (softmax, as differentiation produces it): from the memo when the row
+/// has one, else as written.
+template <class V, class A, class S, class Row>
+constexpr V row_value(const unary<ops::exp_op, binary<ops::sub, A, reduce_t<ops::logsumexp_r, A>>>& e, S& s,
+                      const Row& r, std::size_t j) {
+    if constexpr (requires { r.memo; } && is_pack<V>) {
+        const auto* m = r.memo;
+        if (m != nullptr && m->ready && m->for_gradient) {
+            if constexpr (Row::lane_mode == lanes::rows) {
+                const V memo = V::load(m->data + static_cast<index>(j) * m->step) * m->scale;
+                if (m->all_valid) return memo;
+                return math::select_nonzero(m->valid, memo, e.op(row_value<V>(e.a, lowering::sub_a(s), r, j)));
+            } else if (m->all_valid) {
+                if constexpr (Row::lane_mode == lanes::columns) return V::load(m->data + j) * V(m->scale);
+                else return V(m->data[static_cast<index>(j) * m->step]) * V(m->scale);
+            }
+        }
+    }
+    return e.op(row_value<V>(e.a, lowering::sub_a(s), r, j));
+}
 template <class V, class R, class A, class S, class Row>
 constexpr V row_value(const reduce_t<R, A>& e, S& s, const Row& r, std::size_t) {
     if constexpr (lowering::uncached<S>)
@@ -284,6 +325,98 @@ template <std::size_t J, class A> inline constexpr bool param_free<col_t<J, A>> 
 template <std::size_t F, std::size_t N, class A> inline constexpr bool param_free<cols_t<F, N, A>> = param_free<A>;
 
 namespace lowering {
+/// Every node type of a tree, children after parents, each passed to f.template operator()<N>().
+template <class E, class F>
+constexpr void visit_node_types(F& f) {
+    f.template operator()<E>();
+#define LOSSC_VISIT(member)                                                   \
+    if constexpr (requires { std::declval<const E&>().member; })             \
+        visit_node_types<std::remove_cvref_t<decltype(std::declval<const E&>().member)>>(f);
+    LOSSC_VISIT(a)
+    LOSSC_VISIT(b)
+    LOSSC_VISIT(c)
+    LOSSC_VISIT(g)
+#undef LOSSC_VISIT
+}
+template <class N> inline constexpr bool is_logsumexp = false;
+template <class A> inline constexpr bool is_logsumexp<reduce_t<ops::logsumexp_r, A>> = true;
+/// The first logsumexp node type of a tree (as std::type_identity), or type_identity<void>.
+template <class E>
+constexpr auto first_logsumexp();
+#define LOSSC_FIRST_IN(member)                                                                          \
+    template <class E>                                                                                  \
+    constexpr auto first_logsumexp_in_##member() {                                                      \
+        if constexpr (requires { std::declval<const E&>().member; })                                    \
+            return first_logsumexp<std::remove_cvref_t<decltype(std::declval<const E&>().member)>>();   \
+        else return std::type_identity<void>{};                                                         \
+    }
+LOSSC_FIRST_IN(a)
+LOSSC_FIRST_IN(b)
+LOSSC_FIRST_IN(c)
+#undef LOSSC_FIRST_IN
+template <class E>
+constexpr auto first_logsumexp() {
+    if constexpr (is_logsumexp<E>) return std::type_identity<E>{};
+    else if constexpr (!std::is_void_v<typename decltype(first_logsumexp_in_a<E>())::type>) return first_logsumexp_in_a<E>();
+    else if constexpr (!std::is_void_v<typename decltype(first_logsumexp_in_b<E>())::type>) return first_logsumexp_in_b<E>();
+    else return first_logsumexp_in_c<E>();
+}
+/// Counts, over a tree, logsumexp node types other than L and softmax nodes of L's operand.
+template <class L>
+struct logsumexp_census {
+    bool other = false, softmax = false;
+    template <class N>
+    constexpr void operator()() {
+        if constexpr (is_logsumexp<N> && !std::is_same_v<N, L>) other = true;
+        if constexpr (std::is_same_v<N, unary<ops::exp_op, binary<ops::sub, decltype(std::declval<const L&>().a), L>>>)
+            softmax = true;
+    }
+};
+template <class N> inline constexpr bool remaps_columns = false;  // reads its operand at other columns
+template <std::size_t J, class A> inline constexpr bool remaps_columns<col_t<J, A>> = true;
+template <std::size_t F, std::size_t N, class A> inline constexpr bool remaps_columns<cols_t<F, N, A>> = true;
+template <std::size_t F, std::size_t N, class G, class Of> inline constexpr bool remaps_columns<embed_t<F, N, G, Of>> = true;
+template <std::size_t J, class G, class Of> inline constexpr bool remaps_columns<onehot_t<J, G, Of>> = true;
+template <class P>
+struct finds_node {
+    bool found = false;
+    template <class N> constexpr void operator()() { found = found || std::is_same_v<N, P>; }
+};
+/// Is node P read under a node that moves columns? Then gradient column j could read the memo
+/// at another column, already overwritten by the gradient: no memo.
+template <class P>
+struct remapped_census {
+    bool remapped = false;
+    template <class N>
+    constexpr void operator()() {
+        if constexpr (remaps_columns<N>) {
+            finds_node<P> f;
+            if constexpr (requires { std::declval<const N&>().g; }) visit_node_types<std::remove_cvref_t<decltype(std::declval<const N&>().g)>>(f);
+            else visit_node_types<std::remove_cvref_t<decltype(std::declval<const N&>().a)>>(f);
+            remapped = remapped || f.found;
+        }
+    }
+};
+/// Does the memo apply to a loss E with gradient G: exactly one logsumexp node type in both
+/// (so the memo's row holds that one's exps), G reads softmax of the same operand, and never
+/// through a column selection (the kernel also checks at run time that the operand is as wide
+/// as y_pred, the row the memo lives in).
+template <class E, class G>
+constexpr bool memoizable() {
+    using L = typename decltype(first_logsumexp<E>())::type;
+    if constexpr (std::is_void_v<L>) return false;
+    else {
+        using softmax_t = unary<ops::exp_op, binary<ops::sub, decltype(std::declval<const L&>().a), L>>;
+        logsumexp_census<L> in_e, in_g;
+        visit_node_types<E>(in_e);
+        visit_node_types<G>(in_g);
+        remapped_census<softmax_t> remap_e, remap_g;
+        visit_node_types<E>(remap_e);
+        visit_node_types<G>(remap_g);
+        return !in_e.other && !in_g.other && in_g.softmax && !remap_e.remapped && !remap_g.remapped;
+    }
+}
+
 /// Address of the statistic of the first node of type N in (e, s), or nullptr_t if none.
 template <class N, class E, class S>
 constexpr auto find_stat(const E& e, S& s) {
@@ -371,6 +504,94 @@ void prepare(const reduce_t<R, A>& e, S& s, const Row& r, const Sh& sh) {
         prepare(e.a, s.a, r, sh);
         s.value = lowering::reduce_row<R, decltype(s.value)>(
             r, width(e.a, r.dims), [&]<class V>(const auto& row, std::size_t k) { return row_value<V>(e.a, s.a, row, k); });
+    }
+}
+/// logsumexp along the columns of a row that has a memo: the exp-sum pass also stores e_j.
+template <class A, class S, class Row, class Sh>
+void prepare(const reduce_t<ops::logsumexp_r, A>& e, S& s, const Row& r, const Sh& sh) {
+    using N = reduce_t<ops::logsumexp_r, A>;
+    if constexpr (!std::is_null_pointer_v<decltype(sh.template find<N>())>) {
+        s.value = *sh.template find<N>();
+        return;
+    } else {
+        prepare(e.a, s.a, r, sh);
+        const std::size_t n = width(e.a, r.dims);
+        if constexpr (Row::lane_mode == lanes::columns && requires { r.memo; }) {
+            if (r.memo != nullptr && n == r.dims.pred_cols) {
+                using T = typename Row::scalar_type;
+                using P = pack<T>;
+                const auto one = r.single();
+                auto at_pack = [&](std::size_t k) { return row_value<P>(e.a, s.a, r, k); };
+                auto at_lone = [&](std::size_t k) { return row_value<P>(e.a, s.a, one, k); };
+                const T m = ops::max_r::reduce_packed<T>(n, at_pack, [&](std::size_t k) { return simd::first_lane(at_lone(k)); });
+                const T finite = math::isfinite(m);
+                const T shift = math::select_nonzero(finite, m, T(0));
+                const P shift_p(shift);
+                T* out = r.memo->data;
+                const T sum = ops::sum_r::reduce_packed<T>(
+                    n,
+                    [&](std::size_t k) {
+                        const P x = math::exp(at_pack(k) - shift_p);
+                        x.store(out + k);
+                        return x;
+                    },
+                    [&](std::size_t k) {  // lone columns: the scalar exp, as logsumexp_r::reduce_packed
+                        const T x = math::exp(simd::first_lane(at_lone(k)) - shift);
+                        out[k] = x;
+                        return x;
+                    });
+                s.value = math::select_nonzero(finite, shift + math::log(sum), m);
+                r.memo->scale = T(1) / sum;
+                r.memo->valid = finite;
+                r.memo->all_valid = finite != T(0);
+                r.memo->ready = true;
+                return;
+            }
+        } else if constexpr (Row::lane_mode == lanes::single && requires { r.memo; }) {
+            if (r.memo != nullptr && n == r.dims.pred_cols) {  // logsumexp_r::reduce on a row's values
+                using T = typename Row::scalar_type;
+                auto at = [&](std::size_t k) { return simd::first_lane(row_value<pack<T>>(e.a, s.a, r, k)); };
+                const T m = ops::max_r::reduce<T>(n, at);
+                const T finite = math::isfinite(m);
+                const T shift = math::select_nonzero(finite, m, T(0));
+                T* out = r.memo->data;
+                const index step = r.memo->step;
+                const T sum = ops::sum_r::reduce<T>(n, [&](std::size_t k) {
+                    const T x = math::exp(at(k) - shift);
+                    out[static_cast<index>(k) * step] = x;
+                    return x;
+                });
+                s.value = math::select_nonzero(finite, shift + math::log(sum), m);
+                r.memo->scale = T(1) / sum;
+                r.memo->valid = finite;
+                r.memo->all_valid = finite != T(0);
+                r.memo->ready = true;
+                return;
+            }
+        } else if constexpr (Row::lane_mode == lanes::rows && requires { r.memo; }) {
+            if (r.memo != nullptr && n == r.dims.pred_cols) {  // logsumexp_r::reduce on packs of rows
+                using Sv = decltype(s.value);
+                auto at = [&](std::size_t k) { return row_value<Sv>(e.a, s.a, r, k); };
+                const Sv m = ops::max_r::reduce<Sv>(n, at);
+                const Sv finite = math::isfinite(m);
+                const Sv shift = math::select_nonzero(finite, m, Sv(typename Row::scalar_type(0)));
+                auto* out = r.memo->data;
+                const index step = r.memo->step;
+                const Sv sum = ops::sum_r::reduce<Sv>(n, [&](std::size_t k) {
+                    const Sv x = math::exp(at(k) - shift);
+                    x.store(out + static_cast<index>(k) * step);
+                    return x;
+                });
+                s.value = math::select_nonzero(finite, shift + math::log(sum), m);
+                r.memo->scale = Sv(typename Row::scalar_type(1)) / sum;
+                r.memo->valid = finite;
+                r.memo->all_valid = !simd::any(simd::eq(finite, Sv(typename Row::scalar_type(0))));
+                r.memo->ready = true;
+                return;
+            }
+        }
+        s.value = lowering::reduce_row<ops::logsumexp_r, decltype(s.value)>(
+            r, n, [&]<class V>(const auto& row, std::size_t k) { return row_value<V>(e.a, s.a, row, k); });
     }
 }
 template <std::size_t J, class A, class S, class Row, class Sh>
