@@ -29,3 +29,13 @@ inline constexpr std::size_t conflicting_extent = static_cast<std::size_t>(-2);
 #else
 #define LOSSC_ISA isa_generic
 #endif
+
+/// Inline every call inside a kernel's per-row and per-block functions: the expression's row
+/// evaluation is a deep recursion of small templates, which the compilers' inlining limits
+/// otherwise leave as calls passing packs through memory.
+#if defined(__GNUC__) || defined(__clang__)
+#define LOSSC_FLATTEN [[gnu::flatten]]
+#else
+#define LOSSC_FLATTEN
+#endif
+

@@ -241,7 +241,7 @@ private:
     /// row sits in the batch (a block's lane or a tail row), comes from the same instructions;
     /// schedules then differ only in the order of sums. The scalar backend uses <cmath>.
     template <bool Backward, lanes Mode, class T>
-    double one_row(const pass<T>& c, index i) const {
+    LOSSC_FLATTEN double one_row(const pass<T>& c, index i) const {
         constexpr lanes walk = (Mode == lanes::none && pack<T>::width > 1) ? lanes::single : Mode;
         strided_row<T, walk> row{c.t.data + i * c.t.row_stride, c.t_step(), c.p.data + i * c.p.row_stride,
                                  c.p_step(), c.dims};
@@ -298,7 +298,7 @@ private:
     /// (one gather per column), so that every pass over the row reads contiguous L1 instead of
     /// gathering again; the gradient is staged likewise and scattered once per column.
     template <bool Backward, class T>
-    double block_of_rows(const pass<T>& c, index i) const {
+    LOSSC_FLATTEN double block_of_rows(const pass<T>& c, index i) const {
         using P = pack<T>;
         constexpr index w = P::width;
         const bool contiguous = c.t.row_stride == 1 && c.p.row_stride == 1;
