@@ -34,13 +34,14 @@ constexpr auto binary_crossentropy_of_logits(const Tl& t, const X& x) {
 }
 
 /// log_softmax as jax.nn.log_softmax computes it: s = x − stop_gradient(max x), s − log Σ exp(s).
-/// log Σ exp(s) is built directly (s ≤ 0, so exp cannot overflow) rather than rewritten to
-/// logsumexp: the difference s − log S is then rounded once, as in Keras, which keeps saturated
-/// logits within float32 rounding of Keras's values (m + log S − x would lose log S's low bits).
+/// Written s − logsumexp(s): the maximum of s is exactly 0, so logsumexp(s) = 0 + log Σ exp(s − 0)
+/// is Keras's log S to the bit, and s − log S is rounded once, as in Keras (x − (m + log S) would
+/// lose log S's low bits for saturated logits). The logsumexp node lets the kernel keep exp(s)
+/// for the gradient's softmax (the softmax memo of lower/row_eval.hpp).
 template <expression X>
 constexpr auto keras_log_softmax(const X& x) {
     const auto shifted = x - stop_gradient(max<-1>(x));
-    return shifted - lossc::detail::make_unary<ops::log_op>(sum<-1>(exp(shifted)));
+    return shifted - logsumexp<-1>(shifted);
 }
 /// softmax as jax.nn.softmax: e = exp(x − stop_gradient(max x)), e / Σ e.
 template <expression X>
