@@ -479,6 +479,18 @@ S reduce_row(const Row& r, std::size_t n, At&& at) {
 }
 }  // namespace lowering
 
+namespace lowering {
+/// What the gradient needs of a memo besides the exps: 1/Σe and which rows may use them.
+template <class Memo, class Sv>
+void fill_memo(Memo& m, Sv finite, Sv sum) {
+    m.scale = Sv(1) / sum;
+    m.valid = finite;
+    if constexpr (is_pack<Sv>) m.all_valid = !simd::any(simd::eq(finite, Sv(0)));
+    else m.all_valid = finite != Sv(0);
+    m.ready = true;
+}
+}  // namespace lowering
+
 // prepare(e, state, row, shared): fill the row statistics below e, children first. `shared`
 // offers statistics already computed for this row (shared_stats of the loss, for its gradient).
 template <class E, class S, class Row, class Sh>
@@ -541,52 +553,30 @@ void prepare(const reduce_t<ops::logsumexp_r, A>& e, S& s, const Row& r, const S
                         return x;
                     });
                 s.value = math::select_nonzero(finite, shift + math::log(sum), m);
-                r.memo->scale = T(1) / sum;
-                r.memo->valid = finite;
-                r.memo->all_valid = finite != T(0);
-                r.memo->ready = true;
+                lowering::fill_memo(*r.memo, finite, sum);
                 return;
             }
-        } else if constexpr (Row::lane_mode == lanes::single && requires { r.memo; }) {
-            if (r.memo != nullptr && n == r.dims.pred_cols) {  // logsumexp_r::reduce on a row's values
+        } else if constexpr ((Row::lane_mode == lanes::single || Row::lane_mode == lanes::rows) && requires { r.memo; }) {
+            if (r.memo != nullptr && n == r.dims.pred_cols) {  // logsumexp_r::reduce, storing each exp
                 using T = typename Row::scalar_type;
-                auto at = [&](std::size_t k) { return simd::first_lane(row_value<pack<T>>(e.a, s.a, r, k)); };
-                const T m = ops::max_r::reduce<T>(n, at);
-                const T finite = math::isfinite(m);
-                const T shift = math::select_nonzero(finite, m, T(0));
-                T* out = r.memo->data;
-                const index step = r.memo->step;
-                const T sum = ops::sum_r::reduce<T>(n, [&](std::size_t k) {
-                    const T x = math::exp(at(k) - shift);
-                    out[static_cast<index>(k) * step] = x;
-                    return x;
-                });
-                s.value = math::select_nonzero(finite, shift + math::log(sum), m);
-                r.memo->scale = T(1) / sum;
-                r.memo->valid = finite;
-                r.memo->all_valid = finite != T(0);
-                r.memo->ready = true;
-                return;
-            }
-        } else if constexpr (Row::lane_mode == lanes::rows && requires { r.memo; }) {
-            if (r.memo != nullptr && n == r.dims.pred_cols) {  // logsumexp_r::reduce on packs of rows
-                using Sv = decltype(s.value);
-                auto at = [&](std::size_t k) { return row_value<Sv>(e.a, s.a, r, k); };
+                using Sv = decltype(s.value);  // T for one row, a pack for a block of rows
+                auto at = [&](std::size_t k) {
+                    if constexpr (Row::lane_mode == lanes::single) return simd::first_lane(row_value<pack<T>>(e.a, s.a, r, k));
+                    else return row_value<Sv>(e.a, s.a, r, k);
+                };
                 const Sv m = ops::max_r::reduce<Sv>(n, at);
                 const Sv finite = math::isfinite(m);
-                const Sv shift = math::select_nonzero(finite, m, Sv(typename Row::scalar_type(0)));
-                auto* out = r.memo->data;
+                const Sv shift = math::select_nonzero(finite, m, Sv(T(0)));
+                T* out = r.memo->data;
                 const index step = r.memo->step;
                 const Sv sum = ops::sum_r::reduce<Sv>(n, [&](std::size_t k) {
                     const Sv x = math::exp(at(k) - shift);
-                    x.store(out + static_cast<index>(k) * step);
+                    if constexpr (is_pack<Sv>) x.store(out + static_cast<index>(k) * step);
+                    else out[static_cast<index>(k) * step] = x;
                     return x;
                 });
                 s.value = math::select_nonzero(finite, shift + math::log(sum), m);
-                r.memo->scale = Sv(typename Row::scalar_type(1)) / sum;
-                r.memo->valid = finite;
-                r.memo->all_valid = !simd::any(simd::eq(finite, Sv(typename Row::scalar_type(0))));
-                r.memo->ready = true;
+                lowering::fill_memo(*r.memo, finite, sum);
                 return;
             }
         }
