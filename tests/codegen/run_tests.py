@@ -99,22 +99,34 @@ class Library:
         return self._last_error().decode()
 
 
-def translate_and_build(args, case_file, tag):
-    base = os.path.join(args.work, tag)
-    header, abi, lib = base + ".hpp", base + "_abi.cpp", base + ".so"
-    run = subprocess.run([sys.executable, args.tool, case_file, "-o", header, "--namespace", "gen"],
-                         capture_output=True, text=True)
-    if run.returncode != 0:
-        fail(f"{case_file}: lossc-keras failed:\n{run.stderr}")
-        return None, run.stderr
-    subprocess.run([sys.executable, args.tool, case_file, "--emit", "c-abi", "-o", abi, "--header", header,
-                    "--namespace", "gen", "--prefix", "gen_"], check=True)
-    cc = subprocess.run([args.cxx, "-std=c++20", "-O1", "-shared", "-fPIC", "-fvisibility=hidden",
-                         "-I", args.include, "-isystem", args.eigen, abi, "-o", lib], capture_output=True, text=True)
-    if cc.returncode != 0:
-        fail(f"{case_file}: the generated C++ does not compile:\n{cc.stderr[-3000:]}")
-        return None, run.stderr
-    return Library(lib, "gen_"), run.stderr
+def translate_and_build(args, jobs):
+    """Translates each (case_file, tag), then builds the C ABIs two at a time (the compiles are
+    most of this test's time). Returns {case_file: (Library or None, the tool's stderr)}."""
+    out, builds = {}, []
+    for case_file, tag in jobs:
+        base = os.path.join(args.work, tag)
+        header, abi, lib = base + ".hpp", base + "_abi.cpp", base + ".so"
+        run = subprocess.run([sys.executable, args.tool, case_file, "-o", header, "--namespace", "gen"],
+                             capture_output=True, text=True)
+        out[case_file] = (None, run.stderr)
+        if run.returncode != 0:
+            fail(f"{case_file}: lossc-keras failed:\n{run.stderr}")
+            continue
+        subprocess.run([sys.executable, args.tool, case_file, "--emit", "c-abi", "-o", abi, "--header", header,
+                        "--namespace", "gen", "--prefix", "gen_"], check=True, capture_output=True)
+        builds.append((case_file, lib, [args.cxx, "-std=c++20", "-O0", "-shared", "-fPIC", "-fvisibility=hidden",
+                                        "-I", args.include, "-isystem", args.eigen, abi, "-o", lib]))
+    while builds:
+        batch, builds = builds[:2], builds[2:]
+        procs = [(f, lib, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+                 for f, lib, cmd in batch]
+        for f, lib, proc in procs:
+            log = proc.communicate()[0]
+            if proc.returncode != 0:
+                fail(f"{f}: the generated C++ does not compile:\n{log[-3000:]}")
+            else:
+                out[f] = (Library(lib, "gen_"), out[f][1])
+    return out
 
 
 def python_loss(mod, name, spec, params):
@@ -260,9 +272,11 @@ def main():
     files = args.cases.split(",") if args.cases else (["kops.py"] if args.keras else
                                                       ["seed.py", "custom.py", "builtins.py", "kops.py"])
     checked = 0
+    built = translate_and_build(args, [(os.path.join(HERE, "cases", f), f[:-3] + ("_keras" if args.keras else ""))
+                                       for f in files])
     for f in files:
         path = os.path.join(HERE, "cases", f)
-        lib, notes = translate_and_build(args, path, f[:-3] + ("_keras" if args.keras else ""))
+        lib, notes = built[path]
         if lib is None:
             continue
         mod = load_module(path, args.keras)
