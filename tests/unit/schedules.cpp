@@ -135,3 +135,45 @@ TEST_CASE_TEMPLATE("SIMD schedules agree with scalar rows", T, float, double) {
     run_all<T>();
     MESSAGE("packet width " << lossc::simd::pack<T>::width << ", worst disagreement " << worst_seen << " eps");
 }
+
+// The softmax memo (lower/row_eval.hpp) serves only the gradient: forward() and forward_backward()
+// must give the same per-sample losses bit for bit, in every schedule and layout, for losses that
+// have a logsumexp whose softmax the gradient reads — the DSL's, the Keras catalog's, one that
+// reads softmax in the loss itself — on ordinary rows and rows whose maximum is not finite.
+TEST_CASE_TEMPLATE("forward and forward_backward give identical losses where the softmax memo applies", T, float, double) {
+    std::mt19937 rng(77);
+    const auto focal = -sum<1>(y_true * pow(1.0 - softmax<1>(y_pred), 2.0) * log_softmax<1>(y_pred));
+    const auto check = [&](const auto& loss, const char* what) {
+        const auto k = lossc::compile(loss);
+        for (Eigen::Index c : {1, 5, 16, 17, 70}) {
+            MatR<T> t = random_matrix<T>(rng, 37, c, 0, 1), p = random_matrix<T>(rng, 37, c, -6, 6);
+            p(3, 0) = std::numeric_limits<T>::infinity();
+            p(5, c - 1) = std::numeric_limits<T>::quiet_NaN();
+            p.row(7).setConstant(T(-1e30));
+            const MatC<T> tc = t, pc = p;
+            for (auto sched : {lossc::schedule::automatic, lossc::schedule::along_columns, lossc::schedule::across_rows,
+                               lossc::schedule::scalar_rows})
+                for (int layout = 0; layout < 2; ++layout) {
+                    Eigen::Matrix<T, Eigen::Dynamic, 1> fwd(37), both(37);
+                    MatR<T> g(37, c);
+                    MatC<T> gc(37, c);
+                    if (layout == 0) {
+                        k.forward(t, p, fwd, {.schedule = sched});
+                        k.forward_backward(t, p, both, g, {.schedule = sched});
+                    } else {
+                        k.forward(tc, pc, fwd, {.schedule = sched});
+                        k.forward_backward(tc, pc, both, gc, {.schedule = sched});
+                    }
+                    for (Eigen::Index i = 0; i < 37; ++i) {
+                        const bool same = (std::isnan(fwd(i)) && std::isnan(both(i))) || fwd(i) == both(i);
+                        CHECK_MESSAGE(same, what << ", " << c << " columns, schedule " << int(sched) << ", layout " << layout
+                                                 << ": L_" << i << " forward " << fwd(i) << " forward_backward " << both(i));
+                    }
+                }
+        }
+    };
+    check(cce, "cce");
+    check(focal, "focal (softmax in the loss)");
+    check(lossc::keras::categorical_crossentropy<true>(0.1), "keras cce");
+    check(lossc::keras::sparse_categorical_crossentropy<true>(), "keras scce (ids in column 0)");
+}
