@@ -51,11 +51,8 @@ struct sample_weights {
     constexpr T at(index i) const {
         if (mask != nullptr && !mask[i]) return T(0);
         const index k = element(i);
-        if (factor == 1.0)
-            return is_double ? static_cast<T>(static_cast<const double*>(data)[k])
-                             : static_cast<T>(static_cast<const float*>(data)[k]);
         const double w = is_double ? static_cast<const double*>(data)[k] : static_cast<double>(static_cast<const float*>(data)[k]);
-        return static_cast<T>(w * factor);
+        return static_cast<T>(w * factor);  // exact when factor is 1: float → double → T loses nothing
     }
 };
 

@@ -357,7 +357,6 @@ def main():
 
     import keras
     import jax
-    refs_text = None
     key_src = "".join(case_text(c, 0) for c in cases) + keras.__version__ + jax.__version__
     key = hashlib.sha256(key_src.encode()).hexdigest()[:16]
     cache = os.path.join(args.cache, f"keras-ref-{key}.npz") if args.cache else None
@@ -370,7 +369,6 @@ def main():
         if cache:
             os.makedirs(args.cache, exist_ok=True)
             np.savez(cache, refs=np.array(refs, dtype=object))
-    del refs_text
 
     text = "".join(case_text(c, len(refs[c.id][1])) for c in cases)
     out = subprocess.run([args.binary], input=text, capture_output=True, text=True)

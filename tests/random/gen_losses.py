@@ -45,20 +45,17 @@ class Gen:
             op = r.choice(UNARY_ANY)
             return f"-({a})" if op == "-" else f"{op}({a})"
         if k < 0.42:
-            op = r.choice(["log", "sqrt", "exp", "log1p", "expm1", "pow", "clip"])
-            if op == "log":
-                return f"log(abs({a}) + 0.5)"
-            if op == "sqrt":
-                return f"sqrt(abs({a}) + 0.1)"
-            if op == "exp":
-                return f"exp(tanh({a}))"
-            if op == "log1p":
-                return f"log1p(abs({a}))"
-            if op == "expm1":
-                return f"expm1(tanh({a}))"
-            if op == "pow":
-                return f"pow(abs({a}) + 0.5, {self.num(-1.5, 2.5)})"
-            return f"clip({a}, {self.num(-2, -0.5)}, {self.num(0.5, 2)})"
+            # Ops with a restricted domain, each with its operand mapped into that domain.
+            guarded = {
+                "log": lambda: f"log(abs({a}) + 0.5)",
+                "sqrt": lambda: f"sqrt(abs({a}) + 0.1)",
+                "exp": lambda: f"exp(tanh({a}))",
+                "log1p": lambda: f"log1p(abs({a}))",
+                "expm1": lambda: f"expm1(tanh({a}))",
+                "pow": lambda: f"pow(abs({a}) + 0.5, {self.num(-1.5, 2.5)})",
+                "clip": lambda: f"clip({a}, {self.num(-2, -0.5)}, {self.num(0.5, 2)})",
+            }
+            return guarded[r.choice(list(guarded))]()
         if k < 0.70:
             b = self.full(width, depth - 1) if r.random() < 0.6 else (self.per_row(depth - 1) if r.random() < 0.5 else self.num())
             op = r.choice(BINARY + ["/"])

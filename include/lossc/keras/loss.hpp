@@ -265,14 +265,13 @@ T loss<Def>::operator()(tensor_view<const L> y_true, tensor_view<const T> y_pred
     double scale = 1.0;
     const reduction red = cfg_.reduction;
     if (lay.loss_rank != 0 && red != reduction::sum && red != reduction::none) {
+        const bool weighted = red == reduction::mean_with_sample_weight;
         double divisor = static_cast<double>(n_loss);
-        if (has_mask && red != reduction::mean_with_sample_weight) {
+        if (has_mask) {  // the valid entries, counted or weighted
             divisor = 0;
-            for (index e = 0; e < n_loss; ++e) divisor += valid(e) ? 1.0 : 0.0;
-        } else if (red == reduction::mean_with_sample_weight && has_mask) {
-            divisor = 0;
-            for (index e = 0; e < n_loss; ++e) divisor += valid(e) ? weight_of(e) : 0.0;
-        } else if (red == reduction::mean_with_sample_weight && sw.present()) {
+            for (index e = 0; e < n_loss; ++e)
+                if (valid(e)) divisor += weighted ? weight_of(e) : 1.0;
+        } else if (weighted && sw.present()) {
             divisor = 0;  // Σw over the weight tensor as given, before broadcasting
             for (index k = 0, n = sw.rank == 0 ? 1 : sw.size(); k < n; ++k) divisor += sw.at(k);
         }
