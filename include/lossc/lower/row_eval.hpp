@@ -230,6 +230,11 @@ constexpr V row_value(const where_t<C, A, B>& e, S& s, const Row& r, std::size_t
     return math::select_nonzero(row_value<V>(e.c, lowering::sub_c(s), r, j), row_value<V>(e.a, lowering::sub_a(s), r, j),
                                 row_value<V>(e.b, lowering::sub_b(s), r, j));
 }
+/// x / count (a mean's derivative): see ops::divide_by_count.
+template <class V, class A, class X, class S, class Row>
+constexpr V row_value(const binary<ops::div, A, count_t<X>>& e, S& s, const Row& r, std::size_t j) {
+    return ops::divide_by_count(row_value<V>(e.a, lowering::sub_a(s), r, j), width(e.b.of, r.dims));
+}
 /// exp(x − logsumexp(x)) (softmax, as differentiation produces it): from the memo when the row
 /// has one, else as written.
 template <class V, class A, class S, class Row>
