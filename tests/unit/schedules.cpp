@@ -177,3 +177,73 @@ TEST_CASE_TEMPLATE("forward and forward_backward give identical losses where the
     check(lossc::keras::categorical_crossentropy<true>(0.1), "keras cce");
     check(lossc::keras::sparse_categorical_crossentropy<true>(), "keras scce (ids in column 0)");
 }
+
+// The logistic memo (lower/row_eval.hpp): a block's loss keeps exp(−|x|) of its softplus/sigmoid
+// and the gradient's sigmoid/softplus of the same x (up to sign) reads it. It must apply where
+// it is meant to (a silent fallback would only show as lost speed), not where a column selection
+// could make the gradient read another column's slot, and change no value: losses as forward()
+// gives them, gradients as the same schedule gives them for an equal loss whose memo is off.
+namespace logistic_memo_check {
+template <class L>
+using base_of = typename decltype(lossc::lowering::logistic_memo_base<lossc::node_t<L>, lossc::gradient_t<lossc::node_t<L>>>())::type;
+template <class L>
+inline constexpr bool applies = !std::is_void_v<base_of<L>>;
+static_assert(applies<decltype(bce)>);
+static_assert(std::is_same_v<base_of<decltype(bce)>, std::remove_cvref_t<decltype(y_pred)>>);
+static_assert(applies<decltype(lossc::keras::binary_crossentropy<true>())>);  // t·softplus(−x) + (1 − t)·softplus(x)
+static_assert(applies<decltype(mean<1>(sigmoid(y_pred) * y_true))>);        // sigmoid in the loss, s(1 − s) in the gradient
+static_assert(!applies<decltype(cce)>);
+static_assert(!applies<decltype(sum<1>(softplus(cols<1, 2>(y_pred))))>);   // read through a column selection
+static_assert(!applies<decltype(softplus(col<0>(y_pred)) + sum<1>(softplus(y_pred)))>);
+static_assert(!applies<decltype(sum<1>(softplus(y_pred * 2.0)))>);          // a run-time parameter in the operand
+}  // namespace logistic_memo_check
+
+TEST_CASE_TEMPLATE("the logistic memo changes no loss and no gradient", T, float, double) {
+    std::mt19937 rng(78);
+    // Equal losses for which the memo is off: the operand carries a run-time parameter (× 1.0).
+    const auto bce_off = mean<1>(softplus(y_pred * 1.0) - y_true * y_pred);
+    const auto keras_off = mean<1>(y_true * softplus(-(y_pred * 1.0)) + (1.0 - y_true) * softplus(y_pred * 1.0));
+    const auto keras_on = mean<1>(y_true * softplus(-y_pred) + (1.0 - y_true) * softplus(y_pred));
+    static_assert(logistic_memo_check::applies<decltype(keras_on)> && !logistic_memo_check::applies<decltype(keras_off)>);
+    const auto check = [&](const auto& on, const auto& off, const char* what) {
+        const auto k_on = lossc::compile(on), k_off = lossc::compile(off);
+        for (Eigen::Index c : {1, 2, 3, 16, 17, 70}) {
+            MatR<T> t = random_matrix<T>(rng, 37, c, 0, 1), p = random_matrix<T>(rng, 37, c, -30, 30);
+            p(3, 0) = std::numeric_limits<T>::infinity();
+            p(4, c - 1) = -std::numeric_limits<T>::infinity();
+            p(5, c - 1) = std::numeric_limits<T>::quiet_NaN();
+            p(6, 0) = T(0);
+            p(7, 0) = T(-200);
+            const MatC<T> tc = t, pc = p;
+            for (auto sched : {lossc::schedule::automatic, lossc::schedule::across_rows})
+                for (int layout = 0; layout < 2; ++layout) {
+                    Eigen::Matrix<T, Eigen::Dynamic, 1> fwd(37), both(37), ref(37);
+                    MatR<T> g(37, c), g_ref(37, c);
+                    if (layout == 0) {
+                        k_on.forward(t, p, fwd, {.schedule = sched});
+                        k_on.forward_backward(t, p, both, g, {.schedule = sched});
+                        k_off.forward_backward(t, p, ref, g_ref, {.schedule = sched});
+                    } else {
+                        MatC<T> gc(37, c), gc_ref(37, c);
+                        k_on.forward(tc, pc, fwd, {.schedule = sched});
+                        k_on.forward_backward(tc, pc, both, gc, {.schedule = sched});
+                        k_off.forward_backward(tc, pc, ref, gc_ref, {.schedule = sched});
+                        g = gc, g_ref = gc_ref;
+                    }
+                    const auto same = [](T a, T b) { return (std::isnan(a) && std::isnan(b)) || a == b; };
+                    for (Eigen::Index i = 0; i < 37; ++i) {
+                        CHECK_MESSAGE(same(fwd(i), both(i)), what << ", " << c << " columns, schedule " << int(sched) << ", layout "
+                                                                  << layout << ": L_" << i << " " << fwd(i) << " vs " << both(i));
+                        CHECK_MESSAGE(same(both(i), ref(i)), what << ", " << c << " columns, schedule " << int(sched) << ", layout "
+                                                                  << layout << ": L_" << i << " " << both(i) << " vs " << ref(i));
+                        for (Eigen::Index j = 0; j < c; ++j)
+                            CHECK_MESSAGE(same(g(i, j), g_ref(i, j)), what << ", " << c << " columns, schedule " << int(sched)
+                                                                          << ", layout " << layout << ": g(" << i << ", " << j
+                                                                          << ") " << g(i, j) << " vs " << g_ref(i, j));
+                    }
+                }
+        }
+    };
+    check(bce, bce_off, "bce");
+    check(keras_on, keras_off, "keras-form bce");
+}

@@ -334,14 +334,21 @@ private:
         constexpr index w = P::width;
         const bool contiguous = c.t.row_stride == 1 && c.p.row_stride == 1;
         const bool stage = !contiguous && c.t.cols <= max_staged_columns && c.p.cols <= max_staged_columns;
+        using logistic_base = typename decltype(lowering::logistic_memo_base<E, gradient_type>())::type;
+        constexpr bool logistic = Backward && !std::is_void_v<logistic_base>;
         alignas(64) T t_buf[stage_size<T>()], p_buf[stage_size<T>()], g_buf[Backward ? stage_size<T>() : 1];
-        row_block<T> rows{c.t.data + i * c.t.row_stride, c.t.row_stride, c.t_step(),
-                          c.p.data + i * c.p.row_stride, c.p.row_stride, c.p_step(), c.dims};
+        alignas(64) T e_buf[logistic ? stage_size<T>() : 1];
+        row_block<T, logistic_base> rows{c.t.data + i * c.t.row_stride, c.t.row_stride, c.t_step(),
+                                         c.p.data + i * c.p.row_stride, c.p.row_stride, c.p_step(), c.dims};
         if (stage) {
             stage_in(rows.t, c.t, t_buf);
             stage_in(rows.p, c.p, p_buf);
-            rows = row_block<T>{t_buf, 1, c.t.cols == 1 ? 0 : w, p_buf, 1, c.p.cols == 1 ? 0 : w, c.dims};
+            rows = row_block<T, logistic_base>{t_buf, 1, c.t.cols == 1 ? 0 : w, p_buf, 1, c.p.cols == 1 ? 0 : w, c.dims};
         }
+        // exp(−|x|) of the loss's softplus/sigmoid, kept per column for the gradient's.
+        logistic_memo<T> lmemo{};
+        if constexpr (logistic)
+            if (c.p.cols <= max_staged_columns) lmemo.data = e_buf, rows.logistic = &lmemo;
         // Softmax from the logsumexp pass's exps, kept where the gradient will be written: the
         // staged gradient block, or (contiguous batch) the output columns themselves.
         exp_memo<T, P> memo{};
@@ -369,6 +376,7 @@ private:
         }
         if constexpr (Backward) {
             memo.for_gradient = true;
+            lmemo.filled = true;
             row_state<gradient_type, P> gs{};
             prepare(grad_, gs, rows, shared_stats<E, row_state<E, P>>{expr_, st});
             T* out = c.g.data + i * c.g.row_stride;

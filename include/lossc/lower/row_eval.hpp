@@ -52,6 +52,17 @@ struct exp_memo {
     bool for_gradient = false;
 };
 
+/// The logistic pair's memo: softplus(x) and sigmoid(x) (and of −x) are all made from
+/// e = exp(−|x|). When a loss's softplus or sigmoid and its gradient's read the same operand x up
+/// to sign, the loss's pass over a block of rows keeps e for each column and the gradient's reads
+/// it: BCE from logits costs one exp per element instead of two (four in Keras's form
+/// t·softplus(−x) + (1 − t)·softplus(x)), with the same values (simd::softplus_from).
+template <class T>
+struct logistic_memo {
+    T* data = nullptr;    // column j's e at data + j·(pack width)
+    bool filled = false;  // set by the kernel once the loss is evaluated: the gradient reads
+};
+
 /// One sample of strided inputs (any storage order); a 1-column input has step 0. In columns
 /// mode a pack loads W consecutive columns.
 template <class T, lanes Mode = lanes::none>
@@ -86,10 +97,12 @@ private:
     }
 };
 
-/// W consecutive samples; a pack holds column j of each of them.
-template <class T>
+/// W consecutive samples; a pack holds column j of each of them. LogisticBase: the operand whose
+/// softplus/sigmoid the block's logistic memo holds (void: none).
+template <class T, class LogisticBase = void>
 struct row_block {
     using scalar_type = T;
+    using logistic_base = LogisticBase;
     static constexpr lanes lane_mode = lanes::rows;
     const T* t;
     index t_row, t_step;
@@ -97,6 +110,7 @@ struct row_block {
     index p_row, p_step;
     input_dims dims;
     exp_memo<T, pack<T>>* memo = nullptr;  // the kernel's, with a gradient; else none
+    logistic_memo<T>* logistic = nullptr;  // likewise
     template <class V> V load_true(std::size_t j) const { return V::load_strided(t + static_cast<index>(j) * t_step, t_row); }
     template <class V> V load_pred(std::size_t j) const { return V::load_strided(p + static_cast<index>(j) * p_step, p_row); }
     template <class V, class U> V column_constants(const U* w, std::size_t j) const { return V(static_cast<T>(w[j])); }
@@ -229,6 +243,50 @@ constexpr V row_value(const where_t<C, A, B>& e, S& s, const Row& r, std::size_t
     // Both branches are evaluated (branch-free, as packs need); only one is kept.
     return math::select_nonzero(row_value<V>(e.c, lowering::sub_c(s), r, j), row_value<V>(e.a, lowering::sub_a(s), r, j),
                                 row_value<V>(e.b, lowering::sub_b(s), r, j));
+}
+namespace lowering {
+template <class X> struct strip_neg { using type = X; };
+template <class X> struct strip_neg<unary<ops::neg, X>> { using type = X; };
+/// The operand, up to sign, of a softplus or sigmoid node; void for other nodes.
+template <class N> struct logistic_operand { using type = void; };
+template <class X> struct logistic_operand<unary<ops::softplus_op, X>> { using type = typename strip_neg<X>::type; };
+template <class X> struct logistic_operand<unary<ops::sigmoid_op, X>> { using type = typename strip_neg<X>::type; };
+template <class Row> struct logistic_base_of { using type = void; };
+template <class Row> requires requires { typename Row::logistic_base; }
+struct logistic_base_of<Row> { using type = typename Row::logistic_base; };
+/// Does a row of type Row keep the logistic memo for operand X (up to sign)?
+template <class Row, class X>
+inline constexpr bool logistic_memo_for = !std::is_void_v<typename logistic_base_of<Row>::type> &&
+                                          std::is_same_v<typename strip_neg<X>::type, typename logistic_base_of<Row>::type>;
+/// e = exp(−|x|) at column j: the loss's pass computes and keeps it, the gradient's reads it.
+template <class T, class V>
+V logistic_exp(logistic_memo<T>& m, V x, std::size_t j) {
+    T* at = m.data + static_cast<index>(j) * V::width;
+    if (m.filled) return V::load(at);
+    const V e = math::exp_neg_abs(x);
+    e.store(at);
+    return e;
+}
+}  // namespace lowering
+template <class V, class X, class S, class Row>
+constexpr V row_value(const unary<ops::softplus_op, X>& e, S& s, const Row& r, std::size_t j) {
+    if constexpr (lowering::logistic_memo_for<Row, X> && is_pack<V>) {
+        if (r.logistic != nullptr) {
+            const V x = row_value<V>(e.a, lowering::sub_a(s), r, j);
+            return math::softplus_from(x, lowering::logistic_exp(*r.logistic, x, j));
+        }
+    }
+    return e.op(row_value<V>(e.a, lowering::sub_a(s), r, j));
+}
+template <class V, class X, class S, class Row>
+constexpr V row_value(const unary<ops::sigmoid_op, X>& e, S& s, const Row& r, std::size_t j) {
+    if constexpr (lowering::logistic_memo_for<Row, X> && is_pack<V>) {
+        if (r.logistic != nullptr) {
+            const V x = row_value<V>(e.a, lowering::sub_a(s), r, j);
+            return math::sigmoid_from(x, lowering::logistic_exp(*r.logistic, x, j));
+        }
+    }
+    return e.op(row_value<V>(e.a, lowering::sub_a(s), r, j));
 }
 /// x / count (a mean's derivative): see ops::divide_by_count.
 template <class V, class A, class X, class S, class Row>
@@ -387,21 +445,29 @@ struct finds_node {
     bool found = false;
     template <class N> constexpr void operator()() { found = found || std::is_same_v<N, P>; }
 };
-/// Is node P read under a node that moves columns? Then gradient column j could read the memo
-/// at another column, already overwritten by the gradient: no memo.
-template <class P>
-struct remapped_census {
+/// Finds a softplus or sigmoid node of operand B (up to sign).
+template <class B>
+struct finds_logistic {
+    bool found = false;
+    template <class N> constexpr void operator()() { found = found || std::is_same_v<typename logistic_operand<N>::type, B>; }
+};
+/// Is a node that Finder finds read under a node that moves columns? Then gradient column j
+/// could read a memo at another column, already overwritten or never filled: no memo.
+template <class Finder>
+struct remapped_census_of {
     bool remapped = false;
     template <class N>
     constexpr void operator()() {
         if constexpr (remaps_columns<N>) {
-            finds_node<P> f;
+            Finder f;
             if constexpr (requires { std::declval<const N&>().g; }) visit_node_types<std::remove_cvref_t<decltype(std::declval<const N&>().g)>>(f);
             else visit_node_types<std::remove_cvref_t<decltype(std::declval<const N&>().a)>>(f);
             remapped = remapped || f.found;
         }
     }
 };
+template <class P>
+using remapped_census = remapped_census_of<finds_node<P>>;
 /// Does the memo apply to a loss E with gradient G: exactly one logsumexp node type in both
 /// (so the memo's row holds that one's exps), G reads softmax of the same operand, and never
 /// through a column selection (the kernel also checks at run time that the operand is as wide
@@ -419,6 +485,53 @@ constexpr bool memoizable() {
         visit_node_types<E>(remap_e);
         visit_node_types<G>(remap_g);
         return !in_e.other && !in_g.other && in_g.softmax && !remap_e.remapped && !remap_g.remapped;
+    }
+}
+
+/// The operand (up to sign) of the first softplus/sigmoid node of a tree, as std::type_identity.
+template <class E>
+constexpr auto first_logistic_operand();
+#define LOSSC_FIRST_IN(member)                                                                          \
+    template <class E>                                                                                  \
+    constexpr auto first_logistic_in_##member() {                                                       \
+        if constexpr (requires { std::declval<const E&>().member; })                                    \
+            return first_logistic_operand<std::remove_cvref_t<decltype(std::declval<const E&>().member)>>(); \
+        else return std::type_identity<void>{};                                                         \
+    }
+LOSSC_FIRST_IN(a)
+LOSSC_FIRST_IN(b)
+LOSSC_FIRST_IN(c)
+#undef LOSSC_FIRST_IN
+template <class E>
+constexpr auto first_logistic_operand() {
+    using here = typename logistic_operand<E>::type;
+    if constexpr (!std::is_void_v<here>) return std::type_identity<here>{};
+    else if constexpr (!std::is_void_v<typename decltype(first_logistic_in_a<E>())::type>) return first_logistic_in_a<E>();
+    else if constexpr (!std::is_void_v<typename decltype(first_logistic_in_b<E>())::type>) return first_logistic_in_b<E>();
+    else return first_logistic_in_c<E>();
+}
+/// The operand B whose e = exp(−|B|) a block keeps for loss E and gradient G (type_identity of
+/// void: no memo): the first softplus/sigmoid operand of E, when G reads one of B too; B has no
+/// run-time parameters (so equal types are equal values) and y_pred's width (one slot per column
+/// of y_pred); and no such node is read under a node that moves columns.
+template <class E, class G>
+constexpr auto logistic_memo_base() {
+    using B = typename decltype(first_logistic_operand<E>())::type;
+    if constexpr (std::is_void_v<B>) return std::type_identity<void>{};
+    else {
+        constexpr bool ok = [] {
+            if constexpr (!param_free<B> || !B::pred_cols || B::extent != dynamic_extent) return false;
+            else {
+                finds_logistic<B> in_g;
+                visit_node_types<G>(in_g);
+                remapped_census_of<finds_logistic<B>> remap_e, remap_g;
+                visit_node_types<E>(remap_e);
+                visit_node_types<G>(remap_g);
+                return in_g.found && !remap_e.remapped && !remap_g.remapped;
+            }
+        }();
+        if constexpr (ok) return std::type_identity<B>{};
+        else return std::type_identity<void>{};
     }
 }
 

@@ -168,14 +168,18 @@ pack<T> log1p_unit(pack<T> e) {
 }
 
 // Stable compound functions: the same formulas as the scalar versions, without branches.
-template <class T> pack<T> softplus(pack<T> x) {
-    return max(x, pack<T>(T(0))) + log1p_unit(exp(-abs(x)));
-}
+// softplus and sigmoid are both made from e = exp(−|x|); the *_from forms take e given, so that
+// a kernel computing both for the same x (BCE from logits: softplus in the loss, sigmoid in its
+// gradient) makes one exp and gets exactly the values of the plain forms.
+template <class T> pack<T> exp_neg_abs(pack<T> x) { return exp(-abs(x)); }
+template <class T> pack<T> softplus_from(pack<T> x, pack<T> e) { return max(x, pack<T>(T(0))) + log1p_unit(e); }
 /// One division: 1/(1 + e), times e for negative x.
-template <class T> pack<T> sigmoid(pack<T> x) {
-    const pack<T> e = exp(-abs(x)), r = pack<T>(T(1)) / (pack<T>(T(1)) + e);
+template <class T> pack<T> sigmoid_from(pack<T> x, pack<T> e) {
+    const pack<T> r = pack<T>(T(1)) / (pack<T>(T(1)) + e);
     return simd::select(simd::le(pack<T>(T(0)), x), r, e * r);
 }
+template <class T> pack<T> softplus(pack<T> x) { return softplus_from(x, exp_neg_abs(x)); }
+template <class T> pack<T> sigmoid(pack<T> x) { return sigmoid_from(x, exp_neg_abs(x)); }
 template <class T> pack<T> log_cosh(pack<T> x) {
     const pack<T> a = abs(x);
     return a + log1p_unit(exp(pack<T>(T(-2)) * a)) - pack<T>(T(0.693147180559945309417232121458176568));
