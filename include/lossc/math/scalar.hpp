@@ -57,9 +57,29 @@ template <real T> constexpr T sigmoid(T x) {
     const T e = exp(-abs(x));
     return x >= 0 ? T(1) / (T(1) + e) : e / (T(1) + e);
 }
-/// log(cosh x) = |x| + log1p(e^{-2|x|}) - log 2, finite for every finite x.
+/// log cosh x = Σ_n c_n x^(2n), c_n = 2^(2n)(2^(2n) − 1) B_(2n) / (2n (2n)!) (tanh's series,
+/// integrated), used below |x| = 3/4 where |x| + log1p(e^(−2|x|)) − log 2 cancels: that formula
+/// loses up to 17 bits near 0 in float (x = 0.002: 3% off) and 3 bits at 1/2. Each term is at most
+/// a quarter of the last there: 11 terms reach float's precision and 24 double's.
+inline constexpr double log_cosh_series[24] = {
+    0.5, -0.08333333333333333, 0.022222222222222223, -0.006746031746031746, 0.0021869488536155205,
+    -0.0007386029608251831, 0.0002565805740408915, -9.09896491907074e-05, 3.277930227475478e-05,
+    -1.1956455712177625e-05, 4.405244525877023e-06, -1.6365968284715348e-06, 6.122655795895756e-07,
+    -2.3041747198769394e-07, 8.715903837635848e-08, -3.3116463500327045e-08, 1.2632091406687664e-08,
+    -4.835171934325458e-09, 1.8564834069476232e-09, -7.147841655763135e-10, 2.758962960190203e-10,
+    -1.0673398632342959e-10, 4.137688769415817e-11, -1.6070695073664715e-11};
+template <class T>
+inline constexpr int log_cosh_terms = std::is_same_v<T, float> ? 11 : 24;
+inline constexpr double log_cosh_series_below = 0.75;
+/// log(cosh x): the series near 0, else |x| + log1p(e^{-2|x|}) - log 2, finite for every finite x.
 template <real T> constexpr T log_cosh(T x) {
     const T a = abs(x);
+    if (a < T(log_cosh_series_below)) {
+        const T z = a * a;
+        T y = static_cast<T>(log_cosh_series[log_cosh_terms<T> - 1]);
+        for (int k = log_cosh_terms<T> - 2; k >= 0; --k) y = y * z + static_cast<T>(log_cosh_series[k]);
+        return y * z;
+    }
     return a + log1p(exp(T(-2) * a)) - T(0.693147180559945309417232121458176568);
 }
 

@@ -56,10 +56,39 @@ inline pack<float> exp_in_range(pack<float> x) {
 #pragma GCC diagnostic pop
 #endif
 
+#if defined(EIGEN_VECTORIZE_AVX512) && !defined(LOSSC_SCALAR_BACKEND)
+/// AVX-512: the same reduction and polynomial, with 2^k applied by vscalefps, which rounds once
+/// and takes overflow to inf and underflow through the subnormals to 0 itself: no special path
+/// and no branch (16 instructions against 23 with the range check). The argument is clamped to
+/// [−104, 89] first, beyond which e^x rounds to 0 or inf anyway; NaN passes both clamps (maxps
+/// and minps return their second operand when one is NaN). In range the result is the fast
+/// path's exactly (y·2^k is exact there either way).
+inline constexpr bool has_scalef_exp = true;
+inline pack<float> exp_scalef(pack<float> x) {
+    const __m512 xc = _mm512_min_ps(_mm512_set1_ps(89.0f), _mm512_max_ps(_mm512_set1_ps(-104.0f), x.v));
+    const __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(xc, _mm512_set1_ps(1.44269504088896341f)),
+                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fmadd_ps(k, _mm512_set1_ps(-0.693359375f), xc);
+    r = _mm512_fmadd_ps(k, _mm512_set1_ps(2.12194440e-4f), r);
+    __m512 y = _mm512_set1_ps(1.9875691500e-4f);
+    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.3981999507e-3f));
+    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(8.3334519073e-3f));
+    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(4.1665795894e-2f));
+    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.6666665459e-1f));
+    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(5.0000001201e-1f));
+    y = _mm512_add_ps(_mm512_fmadd_ps(y, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0f));
+    return pack<float>(_mm512_scalef_ps(y, k));
+}
+#else
+inline constexpr bool has_scalef_exp = false;
+inline pack<float> exp_scalef(pack<float> x) { return x; }
+#endif
+
 template <class T>
 pack<T> exp(pack<T> x) {
     using lim = std::numeric_limits<T>;
     constexpr bool f = std::is_same_v<T, float>;
+    if constexpr (f && has_scalef_exp) return exp_scalef(x);
     // Inside Eigen's clamp everything is accurate. The rare packet with a lane near or beyond
     // the ends (or NaN) takes the careful path: shift the argument into range and scale back,
     // which keeps results that overflow or are subnormal right.
@@ -128,6 +157,8 @@ pack<T> expm1(pack<T> x) {
     const pack<T> u = exp(x);
     const pack<T> um1 = u - one;
     pack<T> r = um1 * x / log(u);
+    // Away from 0 e^x − 1 has no cancellation to correct, and (u − 1)·x overflows before e^x does.
+    r = simd::select(simd::lt(one, abs(x)), um1, r);
     r = simd::select(simd::eq(u, one), x, r);
     r = simd::select(simd::eq(um1, -one), -one, r);
     r = simd::select(simd::eq(u, pack<T>(std::numeric_limits<T>::infinity())), u, r);
@@ -180,9 +211,13 @@ template <class T> pack<T> sigmoid_from(pack<T> x, pack<T> e) {
 }
 template <class T> pack<T> softplus(pack<T> x) { return softplus_from(x, exp_neg_abs(x)); }
 template <class T> pack<T> sigmoid(pack<T> x) { return sigmoid_from(x, exp_neg_abs(x)); }
+/// As the scalar log_cosh: the series below 3/4 (math/scalar.hpp), the formula above.
 template <class T> pack<T> log_cosh(pack<T> x) {
-    const pack<T> a = abs(x);
-    return a + log1p_unit(exp(pack<T>(T(-2)) * a)) - pack<T>(T(0.693147180559945309417232121458176568));
+    const pack<T> a = abs(x), z = a * a;
+    pack<T> y(static_cast<T>(log_cosh_series[log_cosh_terms<T> - 1]));
+    for (int k = log_cosh_terms<T> - 2; k >= 0; --k) y = pack<T>(ei::pmadd(y.v, z.v, pack<T>(static_cast<T>(log_cosh_series[k])).v));
+    const pack<T> far = a + log1p_unit(exp(pack<T>(T(-2)) * a)) - pack<T>(T(0.693147180559945309417232121458176568));
+    return simd::select(simd::lt(a, pack<T>(T(log_cosh_series_below))), y * z, far);
 }
 
 // Comparisons as 1/0 values, and select on a value, for packs.
