@@ -88,12 +88,13 @@ void set_counters(benchmark::State& state, Index n, Index c, std::size_t elem_by
 }
 
 template <class T>
-void run_lossc(benchmark::State& state, const workload& w, Index n, bool colmajor, int threads) {
+void run_lossc(benchmark::State& state, const workload& w, Index n, bool colmajor, int threads,
+               lossc::output_stores stores = lossc::output_stores::automatic) {
     auto& d = cached<T>(w, n);
     using MatC = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
     MatC tc, pc, gc;
     if (colmajor) tc = d.t.matrix(), pc = d.p.matrix(), gc = MatC::Zero(n, w.cols);
-    const lossc::options opt{.threads = threads};
+    const lossc::options opt{.threads = threads, .stores = stores};
     for (auto _ : state) {
         T r;
         auto call = [&](const auto& k) {
@@ -147,10 +148,11 @@ void run_eigen(benchmark::State& state, const workload& w, Index n) {
 }
 
 template <class T>
-void run_stream(benchmark::State& state, const workload& w, Index n) {
+void run_stream(benchmark::State& state, const workload& w, Index n, bool non_temporal = false) {
     auto& d = cached<T>(w, n);
     for (auto _ : state) {
-        peers::stream(d.t.data(), d.p.data(), d.g.data(), n * w.cols);
+        if (non_temporal) peers::stream_nt(d.t.data(), d.p.data(), d.g.data(), n * w.cols);
+        else peers::stream(d.t.data(), d.p.data(), d.g.data(), n * w.cols);
         benchmark::ClobberMemory();
     }
     set_counters(state, n, w.cols, sizeof(T));
@@ -201,6 +203,15 @@ void register_all() {
                 reg(base + "stream/double", [w, n](benchmark::State& s) { run_stream<double>(s, w, n); });
                 reg(base + "lossc/colmajor", [w, n](benchmark::State& s) { run_lossc<float>(s, w, n, true, 1); });
                 reg(base + "lossc/threads:2", [w, n](benchmark::State& s) { run_lossc<float>(s, w, n, false, 2); });
+                // Output stores forced each way (automatic streams for arithmetic-only losses),
+                // and the floor kernel with non-temporal stores, for reference.
+                reg(base + "lossc/cached", [w, n](benchmark::State& s) {
+                    run_lossc<float>(s, w, n, false, 1, lossc::output_stores::cached);
+                });
+                reg(base + "lossc/streaming", [w, n](benchmark::State& s) {
+                    run_lossc<float>(s, w, n, false, 1, lossc::output_stores::streaming);
+                });
+                reg(base + "stream/nt", [w, n](benchmark::State& s) { run_stream<float>(s, w, n, true); });
             }
         }
     }

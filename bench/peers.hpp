@@ -4,6 +4,9 @@
 // loss and writes per-sample losses and d(mean)/d y_pred, like lossc's default reduction.
 #pragma once
 #include <Eigen/Core>
+#include <cstdint>
+#include <immintrin.h>
+#include <type_traits>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -115,6 +118,28 @@ T eigen_bce(const ArrR<T>& t, const ArrR<T>& x, Col<T>& ps, ArrR<T>& g) {
 template <class T>
 void stream(const T* a, const T* b, T* out, Index n) {
     for (Index k = 0; k < n; ++k) out[k] = a[k] + b[k];
+}
+
+/// The same with non-temporal stores (float, AVX-512 or AVX; ordinary stores elsewhere): what
+/// the floor becomes when the written lines are not read first. A reference beside lossc's own
+/// streaming stores (options::output_stores), not the floor the targets are measured against.
+template <class T>
+void stream_nt(const T* a, const T* b, T* out, Index n) {
+    Index k = 0;
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<T, float>) {
+        for (; k < n && (reinterpret_cast<std::uintptr_t>(out + k) & 63) != 0; ++k) out[k] = a[k] + b[k];
+        for (; k + 16 <= n; k += 16) _mm512_stream_ps(out + k, _mm512_add_ps(_mm512_loadu_ps(a + k), _mm512_loadu_ps(b + k)));
+        _mm_sfence();
+    }
+#elif defined(__AVX__)
+    if constexpr (std::is_same_v<T, float>) {
+        for (; k < n && (reinterpret_cast<std::uintptr_t>(out + k) & 31) != 0; ++k) out[k] = a[k] + b[k];
+        for (; k + 8 <= n; k += 8) _mm256_stream_ps(out + k, _mm256_add_ps(_mm256_loadu_ps(a + k), _mm256_loadu_ps(b + k)));
+        _mm_sfence();
+    }
+#endif
+    for (; k < n; ++k) out[k] = a[k] + b[k];
 }
 
 }  // namespace peers

@@ -80,7 +80,10 @@ def main():
             if batch == "large":
                 for suffix, label, base in (("lossc/double", "lossc, double", "stream/double"),
                                             ("lossc/colmajor", "lossc, column-major", "stream"),
-                                            ("lossc/threads:2", "lossc, 2 threads", "stream")):
+                                            ("lossc/threads:2", "lossc, 2 threads", "stream"),
+                                            ("lossc/cached", "lossc, cached output stores", "stream"),
+                                            ("lossc/streaming", "lossc, streaming output stores", "stream"),
+                                            ("stream/nt", "streaming kernel, non-temporal stores (reference)", "stream")):
                     r = res.get(f"{wl}/{batch}/{suffix}")
                     b = res.get(f"{wl}/{batch}/{base}")
                     if r:

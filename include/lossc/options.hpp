@@ -64,6 +64,15 @@ struct sample_weights {
 /// back to scalar rows where it cannot apply.
 enum class schedule { automatic, scalar_rows, along_columns, across_rows };
 
+/// How per_sample and grad are written. `cached`: ordinary stores. `streaming`: non-temporal
+/// stores where the output is aligned to the packet (around the caches, without first reading
+/// each line: a quarter less memory traffic for custom_mse). `automatic`: streaming for losses of
+/// arithmetic only (no exp, log, pow…: they run at memory speed; with transcendental functions
+/// streaming measured slower) whose two outputs together exceed `streaming_threshold` bytes,
+/// much more than a last-level cache holds, so that the written gradient would be evicted before
+/// the optimiser step reads it anyway; below that, cached stores leave it in cache for that step.
+enum class output_stores { automatic, cached, streaming };
+
 struct options {
     lossc::reduction reduction = lossc::reduction::sum_over_batch_size;
     sample_weights sample_weight{};
@@ -74,6 +83,8 @@ struct options {
     /// starts std::threads (which allocate); the single-thread path allocates nothing.
     int threads = 1;
     index parallel_threshold = index(1) << 16;
+    output_stores stores = output_stores::automatic;
+    index streaming_threshold = index(64) << 20;  // bytes: 64 MiB
 };
 
 }  // namespace lossc

@@ -247,3 +247,49 @@ TEST_CASE_TEMPLATE("the logistic memo changes no loss and no gradient", T, float
     check(bce, bce_off, "bce");
     check(keras_on, keras_off, "keras-form bce");
 }
+
+// Non-temporal output stores (options::output_stores) change how results are written, never
+// what: every schedule and layout, outputs aligned to the packet and one element off, one and
+// two threads, against ordinary stores.
+TEST_CASE_TEMPLATE("streaming stores write the same results as cached stores", T, float, double) {
+    std::mt19937 rng(79);
+    const auto check = [&](const auto& loss, Eigen::Index c, const char* what) {
+        const auto k = lossc::compile(loss);
+        const Eigen::Index n = 301;
+        const MatR<T> t = random_matrix<T>(rng, n, c, 0, 1), p = random_matrix<T>(rng, n, c, -4, 4);
+        const MatC<T> tc = t, pc = p;
+        for (auto sched : {lossc::schedule::automatic, lossc::schedule::along_columns, lossc::schedule::across_rows})
+            for (int layout = 0; layout < 2; ++layout)
+                for (Eigen::Index offset : {0, 1})
+                    for (int threads : {1, 2}) {
+                        // Outputs carved from larger buffers at an offset: aligned, then not.
+                        Eigen::Matrix<T, Eigen::Dynamic, 1> ps_buf(n + 1), ref_ps(n), g_buf(n * c + 1);
+                        MatR<T> ref_g(n, c);
+                        lossc::options cached{.schedule = sched, .threads = threads, .parallel_threshold = 0,
+                                              .stores = lossc::output_stores::cached};
+                        lossc::options streaming = cached;
+                        streaming.stores = lossc::output_stores::streaming;
+                        Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, 1>> ps(ps_buf.data() + offset, n);
+                        T r_ref, r;
+                        if (layout == 0) {
+                            Eigen::Map<MatR<T>> g(g_buf.data() + offset, n, c);
+                            r_ref = k.forward_backward(t, p, ref_ps, ref_g, cached);
+                            r = k.forward_backward(t, p, ps, g, streaming);
+                            CHECK_MESSAGE(g == ref_g, what << ": gradient, schedule " << int(sched) << ", offset " << offset);
+                        } else {
+                            Eigen::Map<MatC<T>> g(g_buf.data() + offset, n, c);
+                            MatC<T> ref_gc(n, c);
+                            r_ref = k.forward_backward(tc, pc, ref_ps, ref_gc, cached);
+                            r = k.forward_backward(tc, pc, ps, g, streaming);
+                            CHECK_MESSAGE(g == ref_gc, what << ": gradient (column-major), schedule " << int(sched) << ", offset " << offset);
+                        }
+                        CHECK_MESSAGE(ps == ref_ps, what << ": losses, schedule " << int(sched) << ", layout " << layout << ", offset " << offset);
+                        CHECK(r == r_ref);
+                    }
+    };
+    check(custom_mse, 2, "custom_mse");
+    check(bce, 1, "bce");
+    check(cce, 10, "cce10");
+    check(cce, 40, "cce40");
+    check(sum<1>(square(y_pred - y_true)), 37, "sse37");
+}

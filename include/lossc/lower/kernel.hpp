@@ -159,9 +159,14 @@ private:
                              : opt.reduction == reduction::sum_over_batch_size           ? 1.0 / static_cast<double>(n)
                              : weight_sum != 0                                           ? 1.0 / weight_sum
                                                                                          : 0.0;
+        const index out_bytes = (n + (Backward ? n * p.cols : 0)) * static_cast<index>(sizeof(T));
+        const bool stream = opt.stores == output_stores::streaming ||
+                            (opt.stores == output_stores::automatic && lowering::memory_bound<E, gradient_type>() &&
+                             out_bytes > opt.streaming_threshold);
         const pass<T> ctx{t, p, ps, g, sw, scale,
                           input_dims{static_cast<std::size_t>(n), static_cast<std::size_t>(t.cols),
-                                     static_cast<std::size_t>(p.cols)}};
+                                     static_cast<std::size_t>(p.cols)},
+                          stream};
         const schedule sched = choose_schedule(opt.schedule, t, p, broadcast);
         double total = 0;
         const index elements = n * std::max<index>(p.cols, 1);
@@ -189,6 +194,12 @@ private:
     /// Rows [begin, end) with one schedule; returns Σ w_i L_i.
     template <bool Backward, class T>
     double rows(const auto& ctx, schedule sched, index begin, index end) const {
+        double total = rows_unfenced<Backward, T>(ctx, sched, begin, end);
+        if (ctx.stream) simd::stream_fence();  // on the thread that wrote, before it joins or returns
+        return total;
+    }
+    template <bool Backward, class T>
+    double rows_unfenced(const auto& ctx, schedule sched, index begin, index end) const {
         double total = 0;
         switch (sched) {
             case schedule::across_rows: {
@@ -221,6 +232,7 @@ private:
         const sample_weights& sw;
         double scale;
         input_dims dims;
+        bool stream;  // non-temporal stores for the outputs (options::stores)
         /// A 1-column input broadcasts along the row: step 0 reads its only column everywhere.
         index t_step() const { return t.cols == 1 ? 0 : t.col_stride; }
         index p_step() const { return p.cols == 1 ? 0 : p.col_stride; }
@@ -276,6 +288,11 @@ private:
                 using P = pack<T>;
                 const P sp(s);
                 T* out = c.g.data + i * c.g.row_stride;
+                // Non-temporal only where the row's lines are not in cache already (the memo
+                // wrote its exps there).
+                if (c.stream && c.g.col_stride == 1 && row.memo == nullptr)
+                    for (; j + P::width <= c.p.cols; j += P::width)
+                        (row_value<P>(grad_, gs, row, static_cast<std::size_t>(j)) * sp).store_stream(out + j);
                 for (; j + P::width <= c.p.cols; j += P::width)
                     (row_value<P>(grad_, gs, row, static_cast<std::size_t>(j)) * sp).store_strided(out + j * c.g.col_stride, c.g.col_stride);
                 // The last pack overlaps: the same values again (not with a memo, whose overlapped
@@ -362,7 +379,8 @@ private:
         row_state<E, P> st{};
         prepare(expr_, st, rows, no_sharing{});
         const P loss = row_value<P>(expr_, st, rows, 0);
-        loss.store_strided(c.ps.data + i * c.ps.stride, c.ps.stride);
+        if (c.stream && c.ps.stride == 1) loss.store_stream(c.ps.data + i);
+        else loss.store_strided(c.ps.data + i * c.ps.stride, c.ps.stride);
         // Weights and gradient scales of the block's rows; without sample weights a broadcast.
         alignas(64) T wt[P::width], losses[P::width];
         P sp(static_cast<T>(c.scale));
@@ -384,11 +402,12 @@ private:
                 const P gj = row_value<P>(grad_, gs, rows, static_cast<std::size_t>(j)) * sp;
                 // Staged: kept until every column is done (a column of y_pred may be read for all j).
                 if (stage) gj.store(g_buf + j * w);
+                else if (c.stream && c.g.row_stride == 1 && rows.memo == nullptr) gj.store_stream(out + j * c.g.col_stride);
                 else gj.store_strided(out + j * c.g.col_stride, c.g.row_stride);
             }
             if (stage) {
                 if (simd::has_deinterleave2 && c.p.cols == 2 && c.g.col_stride == 1 && c.g.row_stride == 2)
-                    simd::interleave2(out, P::load(g_buf), P::load(g_buf + w));
+                    simd::interleave2(out, P::load(g_buf), P::load(g_buf + w), c.stream);
                 else
                     for (index j = 0; j < c.p.cols; ++j) P::load(g_buf + j * w).store_strided(out + j * c.g.col_stride, c.g.row_stride);
             }

@@ -535,6 +535,30 @@ constexpr auto logistic_memo_base() {
     }
 }
 
+/// Does a node compute a transcendental function (an exp or a log inside, pow)?
+template <class N> inline constexpr bool transcendental = false;
+template <class A> inline constexpr bool transcendental<reduce_t<ops::logsumexp_r, A>> = true;
+template <class Op, class A>
+inline constexpr bool transcendental<unary<Op, A>> =
+    std::is_same_v<Op, ops::exp_op> || std::is_same_v<Op, ops::log_op> || std::is_same_v<Op, ops::log1p_op> ||
+    std::is_same_v<Op, ops::expm1_op> || std::is_same_v<Op, ops::softplus_op> || std::is_same_v<Op, ops::sigmoid_op> ||
+    std::is_same_v<Op, ops::tanh_op> || std::is_same_v<Op, ops::log_cosh_op> || std::is_same_v<Op, ops::pow_c>;
+template <class A, class B> inline constexpr bool transcendental<binary<ops::pow_op, A, B>> = true;
+struct finds_transcendental {
+    bool found = false;
+    template <class N> constexpr void operator()() { found = found || transcendental<N>; }
+};
+/// A loss and gradient of arithmetic only run at memory speed: there, and only there,
+/// non-temporal output stores paid in the benchmarks (custom_mse: about 8% less time, while BCE
+/// from logits took 12% more), so options::output_stores::automatic streams for these alone.
+template <class E, class G>
+constexpr bool memory_bound() {
+    finds_transcendental in_e, in_g;
+    visit_node_types<E>(in_e);
+    visit_node_types<G>(in_g);
+    return !in_e.found && !in_g.found;
+}
+
 /// Address of the statistic of the first node of type N in (e, s), or nullptr_t if none.
 template <class N, class E, class S>
 constexpr auto find_stat(const E& e, S& s) {

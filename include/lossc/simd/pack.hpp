@@ -7,6 +7,7 @@
 #pragma once
 #include <Eigen/Core>
 #include <cmath>
+#include <cstdint>
 #include <type_traits>
 
 #include "../config.hpp"
@@ -42,6 +43,9 @@ struct pack {
         return pack(ei::pgather<T, packet>(p, static_cast<Eigen::Index>(stride)));
     }
     void store(T* p) const { ei::pstoreu(p, v); }
+    /// A non-temporal store where p is aligned to the packet (written around the caches, without
+    /// reading the line first), an ordinary one elsewhere. simd::stream_fence() orders them.
+    void store_stream(T* p) const;
     void store_strided(T* p, index stride) const {
         if (stride == 1) store(p);
         else ei::pscatter<T, packet>(p, v, static_cast<Eigen::Index>(stride));
@@ -139,26 +143,60 @@ inline void deinterleave2(const float* src, pack<float>& even, pack<float>& odd)
     even = pack<float>(_mm512_permutex2var_ps(a, ie, b));
     odd = pack<float>(_mm512_permutex2var_ps(a, io, b));
 }
-inline void interleave2(float* dst, pack<float> even, pack<float> odd) {
+inline void interleave2(float* dst, pack<float> even, pack<float> odd, bool stream = false) {
     const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-    _mm512_storeu_ps(dst, _mm512_permutex2var_ps(even.v, lo, odd.v));
-    _mm512_storeu_ps(dst + 16, _mm512_permutex2var_ps(even.v, hi, odd.v));
+    const pack<float> a(_mm512_permutex2var_ps(even.v, lo, odd.v)), b(_mm512_permutex2var_ps(even.v, hi, odd.v));
+    if (stream) a.store_stream(dst), b.store_stream(dst + 16);
+    else a.store(dst), b.store(dst + 16);
 }
 inline void deinterleave2(const double* src, pack<double>& even, pack<double>& odd) {
     const __m512d a = _mm512_loadu_pd(src), b = _mm512_loadu_pd(src + 8);
     even = pack<double>(_mm512_permutex2var_pd(a, _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14), b));
     odd = pack<double>(_mm512_permutex2var_pd(a, _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15), b));
 }
-inline void interleave2(double* dst, pack<double> even, pack<double> odd) {
-    _mm512_storeu_pd(dst, _mm512_permutex2var_pd(even.v, _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11), odd.v));
-    _mm512_storeu_pd(dst + 8, _mm512_permutex2var_pd(even.v, _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15), odd.v));
+inline void interleave2(double* dst, pack<double> even, pack<double> odd, bool stream = false) {
+    const pack<double> a(_mm512_permutex2var_pd(even.v, _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11), odd.v)),
+        b(_mm512_permutex2var_pd(even.v, _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15), odd.v));
+    if (stream) a.store_stream(dst), b.store_stream(dst + 8);
+    else a.store(dst), b.store(dst + 8);
 }
 #else
 inline constexpr bool has_deinterleave2 = false;
 template <class T> void deinterleave2(const T*, pack<T>&, pack<T>&) {}
-template <class T> void interleave2(T*, pack<T>, pack<T>) {}
+template <class T> void interleave2(T*, pack<T>, pack<T>, bool = false) {}
 #endif
+
+// Non-temporal stores, per packet type; the scalar backend and other packets store normally.
+namespace detail {
+template <class T, class Packet>
+void stream(T*, Packet) = delete;  // no such instruction for this packet
+#if !defined(LOSSC_SCALAR_BACKEND) && defined(EIGEN_VECTORIZE_AVX512)
+inline void stream(float* p, __m512 v) { _mm512_stream_ps(p, v); }
+inline void stream(double* p, __m512d v) { _mm512_stream_pd(p, v); }
+#endif
+#if !defined(LOSSC_SCALAR_BACKEND) && defined(EIGEN_VECTORIZE_AVX)
+inline void stream(float* p, __m256 v) { _mm256_stream_ps(p, v); }
+inline void stream(double* p, __m256d v) { _mm256_stream_pd(p, v); }
+#endif
+#if !defined(LOSSC_SCALAR_BACKEND) && defined(EIGEN_VECTORIZE_SSE2)
+inline void stream(float* p, __m128 v) { _mm_stream_ps(p, v); }
+inline void stream(double* p, __m128d v) { _mm_stream_pd(p, v); }
+#endif
+}  // namespace detail
+template <class T>
+void pack<T>::store_stream(T* p) const {
+    if constexpr (requires(T* q, packet w) { detail::stream(q, w); }) {
+        if ((reinterpret_cast<std::uintptr_t>(p) & (sizeof(packet) - 1)) == 0) return detail::stream(p, v);
+    }
+    store(p);
+}
+/// Makes this thread's non-temporal stores visible before what follows (a join, a return).
+inline void stream_fence() {
+#if !defined(LOSSC_SCALAR_BACKEND) && defined(EIGEN_VECTORIZE_SSE2)
+    _mm_sfence();
+#endif
+}
 
 template <class V> inline constexpr bool is_pack = false;
 template <class T> inline constexpr bool is_pack<pack<T>> = true;
