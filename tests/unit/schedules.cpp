@@ -293,3 +293,33 @@ TEST_CASE_TEMPLATE("streaming stores write the same results as cached stores", T
     check(cce, 40, "cce40");
     check(sum<1>(square(y_pred - y_true)), 37, "sse37");
 }
+
+// Staging a block of rows (gathers, two-column permutes, in-register transposes by 16 columns)
+// reads and writes exactly the block: padded rows (a view of wider rows) give the results of
+// compact ones and leave the padding alone, for every width the across-rows schedule stages.
+TEST_CASE_TEMPLATE("padded rows are staged like compact ones", T, float, double) {
+    std::mt19937 rng(80);
+    const auto check = [&](const auto& loss, Eigen::Index c, const char* what) {
+        const auto k = lossc::compile(loss);
+        for (Eigen::Index n : {16, 37, 64}) {
+            const MatR<T> t = random_matrix<T>(rng, n, c, 0, 1), p = random_matrix<T>(rng, n, c, -4, 4);
+            MatR<T> t_wide = random_matrix<T>(rng, n, c + 5, 0, 1), p_wide = random_matrix<T>(rng, n, c + 5, -4, 4);
+            t_wide.leftCols(c) = t;
+            p_wide.leftCols(c) = p;
+            MatR<T> g_wide = MatR<T>::Constant(n, c + 5, T(7)), g(n, c);
+            Eigen::Matrix<T, Eigen::Dynamic, 1> ps(n), ps_wide(n);
+            const lossc::options opt{.schedule = lossc::schedule::across_rows};
+            const T r = k.forward_backward(t, p, ps, g, opt);
+            auto gw = g_wide.leftCols(c);
+            const T r_wide = k.forward_backward(t_wide.leftCols(c), p_wide.leftCols(c), ps_wide, gw, opt);
+            CHECK_MESSAGE(r == r_wide, what << ", " << c << " columns, " << n << " rows");
+            CHECK_MESSAGE(ps == ps_wide, what << ", " << c << " columns, " << n << " rows");
+            CHECK_MESSAGE(g == MatR<T>(g_wide.leftCols(c)), what << ", " << c << " columns, " << n << " rows");
+            CHECK_MESSAGE((g_wide.rightCols(5).array() == T(7)).all(), what << ": padding written, " << c << " columns");
+        }
+    };
+    for (Eigen::Index c : {2, 3, 4, 10, 16, 17, 33, 64}) {
+        check(cce, c, "cce");
+        check(sum<1>(square(y_pred - y_true)), c, "sse");
+    }
+}

@@ -405,12 +405,7 @@ private:
                 else if (c.stream && c.g.row_stride == 1 && rows.memo == nullptr) gj.store_stream(out + j * c.g.col_stride);
                 else gj.store_strided(out + j * c.g.col_stride, c.g.row_stride);
             }
-            if (stage) {
-                if (simd::has_deinterleave2 && c.p.cols == 2 && c.g.col_stride == 1 && c.g.row_stride == 2)
-                    simd::interleave2(out, P::load(g_buf), P::load(g_buf + w), c.stream);
-                else
-                    for (index j = 0; j < c.p.cols; ++j) P::load(g_buf + j * w).store_strided(out + j * c.g.col_stride, c.g.row_stride);
-            }
+            if (stage) stage_out(out, c.g, g_buf, c.stream);
         }
         loss.store(losses);
         if (c.sw.present())
@@ -431,8 +426,31 @@ private:
             odd.store(buf + P::width);
             return;
         }
+        if constexpr (transposes<T>) {
+            if (m.col_stride == 1 && m.cols >= min_transposed_columns) return simd::load_columns16(rows, m.row_stride, m.cols, buf);
+        }
         for (index j = 0; j < m.cols; ++j) P::load_strided(rows + j * m.col_stride, m.row_stride).store(buf + j * P::width);
     }
+    /// The inverse of stage_in for the gradient block: two permutes for two dense columns,
+    /// transposes, or one scatter per column.
+    template <class T>
+    static void stage_out(T* rows, const matrix_view<T>& g, const T* buf, bool stream) {
+        using P = pack<T>;
+        if (simd::has_deinterleave2 && g.cols == 2 && g.col_stride == 1 && g.row_stride == 2)
+            return simd::interleave2(rows, P::load(buf), P::load(buf + P::width), stream);
+        if constexpr (transposes<T>) {
+            if (g.col_stride == 1 && g.cols >= min_transposed_columns) return simd::store_columns16(rows, g.row_stride, g.cols, buf);
+        }
+        for (index j = 0; j < g.cols; ++j) P::load(buf + j * P::width).store_strided(rows + j * g.col_stride, g.row_stride);
+    }
+    /// Blocks of contiguous columns are staged by in-register transposes where the packet
+    /// layer has them (16 float lanes, AVX-512), else by gathers and scatters.
+    /// A 16 × 16 transpose costs the same for any column count: below 4 columns the gathers it
+    /// replaces cost less (measured: 3 columns 2.9 against 2.8 ns per element, 5 columns 2.1
+    /// against 2.4, 10 columns 1.4 against 2.15).
+    template <class T>
+    static constexpr bool transposes = std::is_same_v<T, float> && simd::has_transpose16 && pack<T>::width == 16;
+    static constexpr index min_transposed_columns = 4;
     template <class T>
     static constexpr std::size_t stage_size() { return static_cast<std::size_t>(max_staged_columns * pack<T>::width); }
 
