@@ -189,7 +189,7 @@ void register_all() {
             auto reg = [&](const std::string& name, auto fn) {
                 auto* b = benchmark::RegisterBenchmark(name.c_str(), fn);
                 b->Unit(benchmark::kMicrosecond)->UseRealTime();
-                if (large) b->MinTime(0.5);
+                if (large) b->MinTime(0.3);
             };
             reg(base + "lossc", [w, n](benchmark::State& s) { run_lossc<float>(s, w, n, false, 1); });
             reg(base + "hand", [w, n](benchmark::State& s) { run_hand<float>(s, w, n); });

@@ -6,6 +6,7 @@ the Google Benchmark JSON of bench_losses.cpp and the JSON of peers.py.
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 
@@ -21,10 +22,15 @@ def load(cpp_path, peers_path):
     res = {}
     with open(cpp_path) as f:
         cpp = json.load(f)
+    # With repetitions, the median of each benchmark's repetitions (its "median" aggregate);
+    # without, its one run.
+    medians = any(b.get("aggregate_name") == "median" for b in cpp["benchmarks"])
     for b in cpp["benchmarks"]:
-        if b.get("run_type") == "aggregate":
+        if medians and b.get("aggregate_name") != "median":
             continue
-        name = b["name"].replace("/min_time:0.500", "").replace("/real_time", "")
+        if not medians and b.get("run_type") == "aggregate":
+            continue
+        name = re.sub(r"/min_time:[0-9.]+", "", b.get("run_name", b["name"])).replace("/real_time", "")
         ns = b["real_time"] * {"us": 1e3, "ms": 1e6, "ns": 1.0, "s": 1e9}[b["time_unit"]]
         bytes_per_call = b["bytes_per_second"] * ns * 1e-9
         elems = b["items_per_second"] * ns * 1e-9

@@ -3,7 +3,7 @@
 #   bench/run.sh              everything (C++ peers, then jax.jit and torch.compile)
 #   LOSSC_BENCH_PEERS=0 bench/run.sh   C++ only (no virtual environment, no downloads)
 # Installs: Debian's libtorch-dev (for the libtorch eager peer) and, in build/bench-venv, the
-# pinned Python peers. Takes about 10 minutes, most of it the large batches.
+# pinned Python peers. Takes about 15 minutes, most of it the large batches.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$root/tests/deps.sh"
@@ -16,7 +16,11 @@ build="$root/build/bench"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLOSSC_BUILD_TESTS=OFF \
       -DLOSSC_BUILD_EXAMPLES=OFF -DLOSSC_BUILD_BENCH=ON >/dev/null
 cmake --build "$build" -j "${LOSSC_JOBS:-2}"
-"$build/bench/lossc_bench" --benchmark_out="$build/cpp.json" --benchmark_out_format=json
+# Three repetitions of every benchmark in random order, the tables using each one's median: on
+# a shared machine the load changes over minutes, and one pass in order gave the same kernel
+# timings 40% apart depending on when it ran.
+"$build/bench/lossc_bench" --benchmark_repetitions=3 --benchmark_enable_random_interleaving=true \
+  --benchmark_out="$build/cpp.json" --benchmark_out_format=json
 
 venv="$root/build/bench-venv"
 py="python3"

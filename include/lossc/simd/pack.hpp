@@ -150,12 +150,12 @@ inline void interleave2(float* dst, pack<float> even, pack<float> odd, bool stre
     if (stream) a.store_stream(dst), b.store_stream(dst + 16);
     else a.store(dst), b.store(dst + 16);
 }
-/// Row-major blocks of 16 rows without gathers: each row's `cols` (≤ 16) values are read with
-/// one masked load and the 16 × 16 tile is transposed in registers (64 shuffles), giving the
+/// Row-major blocks of 16 rows without gathers: each row's columns are read 16 at a time with
+/// one masked load and each 16 × 16 tile is transposed in registers (64 shuffles), giving the
 /// column packs; and back, with masked stores. Gathers and scatters of 16 lanes cost about 22
 /// and 25 cycles each on AVX-512 cores of this class (measured), so for a 10-column block the
 /// 20 gathers and 10 scatters cost more than the loss itself.
-inline constexpr bool has_transpose16 = true;
+inline constexpr bool has_tile_transpose = true;
 inline void transpose16(__m512 r[16]) {
     __m512 t[16], u[16];
     for (int i = 0; i < 16; i += 2) {
@@ -179,7 +179,7 @@ inline void transpose16(__m512 r[16]) {
 }
 /// Columns [0, cols) of 16 rows (row k at src + k·row_stride, contiguous columns) into
 /// buf + j·16 for column j, 16 columns at a time.
-inline void load_columns16(const float* src, Eigen::Index row_stride, Eigen::Index cols, float* buf) {
+inline void load_columns(const float* src, Eigen::Index row_stride, Eigen::Index cols, float* buf) {
     for (Eigen::Index q = 0; q < cols; q += 16) {
         const Eigen::Index n = cols - q < 16 ? cols - q : 16;
         const __mmask16 m = static_cast<__mmask16>((1u << n) - 1u);
@@ -190,7 +190,7 @@ inline void load_columns16(const float* src, Eigen::Index row_stride, Eigen::Ind
     }
 }
 /// The inverse: column packs buf + j·16 into columns [0, cols) of 16 rows at dst.
-inline void store_columns16(float* dst, Eigen::Index row_stride, Eigen::Index cols, const float* buf) {
+inline void store_columns(float* dst, Eigen::Index row_stride, Eigen::Index cols, const float* buf) {
     for (Eigen::Index q = 0; q < cols; q += 16) {
         const Eigen::Index n = cols - q < 16 ? cols - q : 16;
         const __mmask16 m = static_cast<__mmask16>((1u << n) - 1u);
@@ -198,6 +198,45 @@ inline void store_columns16(float* dst, Eigen::Index row_stride, Eigen::Index co
         for (int j = 0; j < 16; ++j) r[j] = j < n ? _mm512_loadu_ps(buf + (q + j) * 16) : _mm512_setzero_ps();
         transpose16(r);
         for (int k = 0; k < 16; ++k) _mm512_mask_storeu_ps(dst + k * row_stride + q, m, r[k]);
+    }
+}
+/// The same for double: 8 × 8 tiles, 24 shuffles.
+inline void transpose8(__m512d r[8]) {
+    __m512d t[8], u[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm512_unpacklo_pd(r[i], r[i + 1]);      // per 128-bit lane k: a(2k) b(2k)
+        t[i + 1] = _mm512_unpackhi_pd(r[i], r[i + 1]);  // a(2k+1) b(2k+1)
+    }
+    for (int i = 0; i < 8; i += 4) {
+        u[i] = _mm512_shuffle_f64x2(t[i], t[i + 2], 0x88);          // columns 0, 4
+        u[i + 1] = _mm512_shuffle_f64x2(t[i], t[i + 2], 0xDD);      // columns 2, 6
+        u[i + 2] = _mm512_shuffle_f64x2(t[i + 1], t[i + 3], 0x88);  // columns 1, 5
+        u[i + 3] = _mm512_shuffle_f64x2(t[i + 1], t[i + 3], 0xDD);  // columns 3, 7
+    }
+    constexpr int first[4] = {0, 2, 1, 3};  // the column whose pair u[m] holds first
+    for (int m = 0; m < 4; ++m) {
+        r[first[m]] = _mm512_shuffle_f64x2(u[m], u[4 + m], 0x88);
+        r[first[m] + 4] = _mm512_shuffle_f64x2(u[m], u[4 + m], 0xDD);
+    }
+}
+inline void load_columns(const double* src, Eigen::Index row_stride, Eigen::Index cols, double* buf) {
+    for (Eigen::Index q = 0; q < cols; q += 8) {
+        const Eigen::Index n = cols - q < 8 ? cols - q : 8;
+        const __mmask8 m = static_cast<__mmask8>((1u << n) - 1u);
+        __m512d r[8];
+        for (int k = 0; k < 8; ++k) r[k] = _mm512_maskz_loadu_pd(m, src + k * row_stride + q);
+        transpose8(r);
+        for (Eigen::Index j = 0; j < n; ++j) _mm512_storeu_pd(buf + (q + j) * 8, r[j]);
+    }
+}
+inline void store_columns(double* dst, Eigen::Index row_stride, Eigen::Index cols, const double* buf) {
+    for (Eigen::Index q = 0; q < cols; q += 8) {
+        const Eigen::Index n = cols - q < 8 ? cols - q : 8;
+        const __mmask8 m = static_cast<__mmask8>((1u << n) - 1u);
+        __m512d r[8];
+        for (int j = 0; j < 8; ++j) r[j] = j < n ? _mm512_loadu_pd(buf + (q + j) * 8) : _mm512_setzero_pd();
+        transpose8(r);
+        for (int k = 0; k < 8; ++k) _mm512_mask_storeu_pd(dst + k * row_stride + q, m, r[k]);
     }
 }
 inline void deinterleave2(const double* src, pack<double>& even, pack<double>& odd) {
@@ -212,9 +251,9 @@ inline void interleave2(double* dst, pack<double> even, pack<double> odd, bool s
     else a.store(dst), b.store(dst + 8);
 }
 #else
-inline constexpr bool has_transpose16 = false;
-inline void load_columns16(const float*, Eigen::Index, Eigen::Index, float*) {}
-inline void store_columns16(float*, Eigen::Index, Eigen::Index, const float*) {}
+inline constexpr bool has_tile_transpose = false;
+template <class T> void load_columns(const T*, Eigen::Index, Eigen::Index, T*) {}
+template <class T> void store_columns(T*, Eigen::Index, Eigen::Index, const T*) {}
 inline constexpr bool has_deinterleave2 = false;
 template <class T> void deinterleave2(const T*, pack<T>&, pack<T>&) {}
 template <class T> void interleave2(T*, pack<T>, pack<T>, bool = false) {}
