@@ -206,7 +206,8 @@ TEST_CASE_TEMPLATE("the logistic memo changes no loss and no gradient", T, float
     const auto keras_on = mean<1>(y_true * softplus(-y_pred) + (1.0 - y_true) * softplus(y_pred));
     static_assert(logistic_memo_check::applies<decltype(keras_on)> && !logistic_memo_check::applies<decltype(keras_off)>);
     const auto check = [&](const auto& on, const auto& off, const char* what) {
-        const auto k_on = lossc::compile(on), k_off = lossc::compile(off);
+        const auto k_on = lossc::compile(on);
+        const auto k_off = lossc::compile(off);
         for (Eigen::Index c : {1, 2, 3, 16, 17, 70}) {
             MatR<T> t = random_matrix<T>(rng, 37, c, 0, 1), p = random_matrix<T>(rng, 37, c, -30, 30);
             p(3, 0) = std::numeric_limits<T>::infinity();
