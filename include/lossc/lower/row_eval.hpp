@@ -549,8 +549,8 @@ struct finds_transcendental {
     template <class N> constexpr void operator()() { found = found || transcendental<N>; }
 };
 /// A loss and gradient of arithmetic only run at memory speed: there, and only there,
-/// non-temporal output stores paid in the benchmarks (custom_mse: about 8% less time, while BCE
-/// from logits took 12% more), so options::output_stores::automatic streams for these alone.
+/// non-temporal output stores paid in the benchmarks (custom_mse: 2–16% less time over four
+/// runs; BCE from logits 0–16% more), so options::output_stores::automatic streams for these.
 template <class E, class G>
 constexpr bool memory_bound() {
     finds_transcendental in_e, in_g;
