@@ -268,22 +268,16 @@ V logistic_exp(logistic_memo<T>& m, V x, std::size_t j) {
     return e;
 }
 }  // namespace lowering
-template <class V, class X, class S, class Row>
-constexpr V row_value(const unary<ops::softplus_op, X>& e, S& s, const Row& r, std::size_t j) {
-    if constexpr (lowering::logistic_memo_for<Row, X> && is_pack<V>) {
+/// softplus and sigmoid, from the block's logistic memo where it holds their operand's e.
+template <class V, class Op, class A, class S, class Row>
+    requires(std::is_same_v<Op, ops::softplus_op> || std::is_same_v<Op, ops::sigmoid_op>)
+constexpr V row_value(const unary<Op, A>& e, S& s, const Row& r, std::size_t j) {
+    if constexpr (lowering::logistic_memo_for<Row, A> && is_pack<V>) {
         if (r.logistic != nullptr) {
             const V x = row_value<V>(e.a, lowering::sub_a(s), r, j);
-            return math::softplus_from(x, lowering::logistic_exp(*r.logistic, x, j));
-        }
-    }
-    return e.op(row_value<V>(e.a, lowering::sub_a(s), r, j));
-}
-template <class V, class X, class S, class Row>
-constexpr V row_value(const unary<ops::sigmoid_op, X>& e, S& s, const Row& r, std::size_t j) {
-    if constexpr (lowering::logistic_memo_for<Row, X> && is_pack<V>) {
-        if (r.logistic != nullptr) {
-            const V x = row_value<V>(e.a, lowering::sub_a(s), r, j);
-            return math::sigmoid_from(x, lowering::logistic_exp(*r.logistic, x, j));
+            const V ex = lowering::logistic_exp(*r.logistic, x, j);
+            if constexpr (std::is_same_v<Op, ops::softplus_op>) return math::softplus_from(x, ex);
+            else return math::sigmoid_from(x, ex);
         }
     }
     return e.op(row_value<V>(e.a, lowering::sub_a(s), r, j));
@@ -403,27 +397,33 @@ constexpr void visit_node_types(F& f) {
 }
 template <class N> inline constexpr bool is_logsumexp = false;
 template <class A> inline constexpr bool is_logsumexp<reduce_t<ops::logsumexp_r, A>> = true;
-/// The first logsumexp node type of a tree (as std::type_identity), or type_identity<void>.
-template <class E>
-constexpr auto first_logsumexp();
-#define LOSSC_FIRST_IN(member)                                                                          \
-    template <class E>                                                                                  \
-    constexpr auto first_logsumexp_in_##member() {                                                      \
-        if constexpr (requires { std::declval<const E&>().member; })                                    \
-            return first_logsumexp<std::remove_cvref_t<decltype(std::declval<const E&>().member)>>();   \
-        else return std::type_identity<void>{};                                                         \
+/// The first node of a tree (children in the order a, b, c) for which Pick<N>::type is not
+/// void, as std::type_identity of that type; type_identity<void> if none.
+template <template <class> class Pick, class E>
+constexpr auto first_picked();
+#define LOSSC_FIRST_IN(member)                                                                         \
+    template <template <class> class Pick, class E>                                                    \
+    constexpr auto first_picked_in_##member() {                                                        \
+        if constexpr (requires { std::declval<const E&>().member; })                                   \
+            return first_picked<Pick, std::remove_cvref_t<decltype(std::declval<const E&>().member)>>(); \
+        else return std::type_identity<void>{};                                                        \
     }
 LOSSC_FIRST_IN(a)
 LOSSC_FIRST_IN(b)
 LOSSC_FIRST_IN(c)
 #undef LOSSC_FIRST_IN
-template <class E>
-constexpr auto first_logsumexp() {
-    if constexpr (is_logsumexp<E>) return std::type_identity<E>{};
-    else if constexpr (!std::is_void_v<typename decltype(first_logsumexp_in_a<E>())::type>) return first_logsumexp_in_a<E>();
-    else if constexpr (!std::is_void_v<typename decltype(first_logsumexp_in_b<E>())::type>) return first_logsumexp_in_b<E>();
-    else return first_logsumexp_in_c<E>();
+template <template <class> class Pick, class E>
+constexpr auto first_picked() {
+    using here = typename Pick<E>::type;
+    if constexpr (!std::is_void_v<here>) return std::type_identity<here>{};
+    else if constexpr (!std::is_void_v<typename decltype(first_picked_in_a<Pick, E>())::type>) return first_picked_in_a<Pick, E>();
+    else if constexpr (!std::is_void_v<typename decltype(first_picked_in_b<Pick, E>())::type>) return first_picked_in_b<Pick, E>();
+    else return first_picked_in_c<Pick, E>();
 }
+template <class N> struct pick_logsumexp { using type = std::conditional_t<is_logsumexp<N>, N, void>; };
+/// The first logsumexp node type of a tree (as std::type_identity), or type_identity<void>.
+template <class E>
+constexpr auto first_logsumexp() { return first_picked<pick_logsumexp, E>(); }
 /// Counts, over a tree, logsumexp node types other than L and softmax nodes of L's operand.
 template <class L>
 struct logsumexp_census {
@@ -490,26 +490,7 @@ constexpr bool memoizable() {
 
 /// The operand (up to sign) of the first softplus/sigmoid node of a tree, as std::type_identity.
 template <class E>
-constexpr auto first_logistic_operand();
-#define LOSSC_FIRST_IN(member)                                                                          \
-    template <class E>                                                                                  \
-    constexpr auto first_logistic_in_##member() {                                                       \
-        if constexpr (requires { std::declval<const E&>().member; })                                    \
-            return first_logistic_operand<std::remove_cvref_t<decltype(std::declval<const E&>().member)>>(); \
-        else return std::type_identity<void>{};                                                         \
-    }
-LOSSC_FIRST_IN(a)
-LOSSC_FIRST_IN(b)
-LOSSC_FIRST_IN(c)
-#undef LOSSC_FIRST_IN
-template <class E>
-constexpr auto first_logistic_operand() {
-    using here = typename logistic_operand<E>::type;
-    if constexpr (!std::is_void_v<here>) return std::type_identity<here>{};
-    else if constexpr (!std::is_void_v<typename decltype(first_logistic_in_a<E>())::type>) return first_logistic_in_a<E>();
-    else if constexpr (!std::is_void_v<typename decltype(first_logistic_in_b<E>())::type>) return first_logistic_in_b<E>();
-    else return first_logistic_in_c<E>();
-}
+constexpr auto first_logistic_operand() { return first_picked<logistic_operand, E>(); }
 /// The operand B whose e = exp(−|B|) a block keeps for loss E and gradient G (type_identity of
 /// void: no memo): the first softplus/sigmoid operand of E, when G reads one of B too; B has no
 /// run-time parameters (so equal types are equal values) and y_pred's width (one slot per column

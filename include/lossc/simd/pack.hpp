@@ -177,29 +177,6 @@ inline void transpose16(__m512 r[16]) {
         r[12 + m] = _mm512_shuffle_f32x4(v2, w2, 0xDD);
     }
 }
-/// Columns [0, cols) of 16 rows (row k at src + k·row_stride, contiguous columns) into
-/// buf + j·16 for column j, 16 columns at a time.
-inline void load_columns(const float* src, Eigen::Index row_stride, Eigen::Index cols, float* buf) {
-    for (Eigen::Index q = 0; q < cols; q += 16) {
-        const Eigen::Index n = cols - q < 16 ? cols - q : 16;
-        const __mmask16 m = static_cast<__mmask16>((1u << n) - 1u);
-        __m512 r[16];
-        for (int k = 0; k < 16; ++k) r[k] = _mm512_maskz_loadu_ps(m, src + k * row_stride + q);
-        transpose16(r);
-        for (Eigen::Index j = 0; j < n; ++j) _mm512_storeu_ps(buf + (q + j) * 16, r[j]);
-    }
-}
-/// The inverse: column packs buf + j·16 into columns [0, cols) of 16 rows at dst.
-inline void store_columns(float* dst, Eigen::Index row_stride, Eigen::Index cols, const float* buf) {
-    for (Eigen::Index q = 0; q < cols; q += 16) {
-        const Eigen::Index n = cols - q < 16 ? cols - q : 16;
-        const __mmask16 m = static_cast<__mmask16>((1u << n) - 1u);
-        __m512 r[16];
-        for (int j = 0; j < 16; ++j) r[j] = j < n ? _mm512_loadu_ps(buf + (q + j) * 16) : _mm512_setzero_ps();
-        transpose16(r);
-        for (int k = 0; k < 16; ++k) _mm512_mask_storeu_ps(dst + k * row_stride + q, m, r[k]);
-    }
-}
 /// The same for double: 8 × 8 tiles, 24 shuffles.
 inline void transpose8(__m512d r[8]) {
     __m512d t[8], u[8];
@@ -219,24 +196,49 @@ inline void transpose8(__m512d r[8]) {
         r[first[m] + 4] = _mm512_shuffle_f64x2(u[m], u[4 + m], 0xDD);
     }
 }
-inline void load_columns(const double* src, Eigen::Index row_stride, Eigen::Index cols, double* buf) {
-    for (Eigen::Index q = 0; q < cols; q += 8) {
-        const Eigen::Index n = cols - q < 8 ? cols - q : 8;
-        const __mmask8 m = static_cast<__mmask8>((1u << n) - 1u);
-        __m512d r[8];
-        for (int k = 0; k < 8; ++k) r[k] = _mm512_maskz_loadu_pd(m, src + k * row_stride + q);
-        transpose8(r);
-        for (Eigen::Index j = 0; j < n; ++j) _mm512_storeu_pd(buf + (q + j) * 8, r[j]);
+/// One register tile per scalar type: 16 × 16 floats or 8 × 8 doubles.
+template <class T> struct tile;
+template <> struct tile<float> {
+    using reg = __m512;
+    static constexpr int n = 16;
+    static reg load(unsigned lanes, const float* p) { return _mm512_maskz_loadu_ps(static_cast<__mmask16>(lanes), p); }
+    static void store(unsigned lanes, float* p, reg v) { _mm512_mask_storeu_ps(p, static_cast<__mmask16>(lanes), v); }
+    static void transpose(reg r[16]) { transpose16(r); }
+};
+template <> struct tile<double> {
+    using reg = __m512d;
+    static constexpr int n = 8;
+    static reg load(unsigned lanes, const double* p) { return _mm512_maskz_loadu_pd(static_cast<__mmask8>(lanes), p); }
+    static void store(unsigned lanes, double* p, reg v) { _mm512_mask_storeu_pd(p, static_cast<__mmask8>(lanes), v); }
+    static void transpose(reg r[8]) { transpose8(r); }
+};
+/// Columns [0, cols) of a tile's worth of rows (row k at src + k·row_stride, contiguous
+/// columns) into buf + j·n for column j, n columns at a time.
+template <class T>
+void load_columns(const T* src, Eigen::Index row_stride, Eigen::Index cols, T* buf) {
+    using tl = tile<T>;
+    constexpr int n = tl::n;
+    for (Eigen::Index q = 0; q < cols; q += n) {
+        const int w = cols - q < n ? static_cast<int>(cols - q) : n;
+        const unsigned lanes = (1u << w) - 1u;
+        typename tl::reg r[n];
+        for (int k = 0; k < n; ++k) r[k] = tl::load(lanes, src + k * row_stride + q);
+        tl::transpose(r);
+        for (int j = 0; j < w; ++j) tl::store(~0u, buf + (q + j) * n, r[j]);
     }
 }
-inline void store_columns(double* dst, Eigen::Index row_stride, Eigen::Index cols, const double* buf) {
-    for (Eigen::Index q = 0; q < cols; q += 8) {
-        const Eigen::Index n = cols - q < 8 ? cols - q : 8;
-        const __mmask8 m = static_cast<__mmask8>((1u << n) - 1u);
-        __m512d r[8];
-        for (int j = 0; j < 8; ++j) r[j] = j < n ? _mm512_loadu_pd(buf + (q + j) * 8) : _mm512_setzero_pd();
-        transpose8(r);
-        for (int k = 0; k < 8; ++k) _mm512_mask_storeu_pd(dst + k * row_stride + q, m, r[k]);
+/// The inverse: column packs buf + j·n into columns [0, cols) of the tile's rows at dst.
+template <class T>
+void store_columns(T* dst, Eigen::Index row_stride, Eigen::Index cols, const T* buf) {
+    using tl = tile<T>;
+    constexpr int n = tl::n;
+    for (Eigen::Index q = 0; q < cols; q += n) {
+        const int w = cols - q < n ? static_cast<int>(cols - q) : n;
+        const unsigned lanes = (1u << w) - 1u;
+        typename tl::reg r[n];
+        for (int j = 0; j < n; ++j) r[j] = tl::load(j < w ? ~0u : 0u, buf + (q + j) * n);
+        tl::transpose(r);
+        for (int k = 0; k < n; ++k) tl::store(lanes, dst + k * row_stride + q, r[k]);
     }
 }
 inline void deinterleave2(const double* src, pack<double>& even, pack<double>& odd) {
