@@ -6,7 +6,14 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-$root/build/test-clang}
 cd "$root"
-files=(examples/demo.cpp tests/unit/*.cpp tests/fuzz/fuzz_kernel.cpp)
+# clang-tidy reads the library headers (HeaderFilterRegex) through the translation units that
+# instantiate the most of them: the demo, the fuzz target (every kernel path and bad argument),
+# kernel inputs and shape errors (views, checks), the Keras wrapper, the block paths (memos,
+# output stores, staging), the DSL and constant evaluation. Every test file is still built with
+# -Wall -Wextra -Wpedantic -Werror by two compilers and read by cppcheck below; running the
+# analyzer over all 17 took a third of the CI budget.
+files=(examples/demo.cpp tests/fuzz/fuzz_kernel.cpp tests/unit/kernel_inputs.cpp tests/unit/shape_errors.cpp
+       tests/unit/keras_wrapper.cpp tests/unit/block_paths.cpp tests/unit/dsl.cpp tests/unit/constexpr_eval.cpp)
 echo "== lossc: clang-tidy on ${#files[@]} files"
 status=0
 output=$(printf '%s\n' "${files[@]}" | xargs -P "${LOSSC_JOBS:-2}" -n 1 clang-tidy -p "$build" --quiet 2>&1) || status=$?

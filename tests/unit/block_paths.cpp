@@ -1,0 +1,170 @@
+// The kernel's block paths against themselves: memos, output stores and staging change how a
+// result is computed or written, never its bits. Built for the compiler's default packets and
+// for -march=native (tests/CMakeLists.txt), where AVX-512 takes the tile transposes and
+// non-temporal stores; the scalar backend has no blocks, so it is not built there.
+#include <doctest/doctest.h>
+
+#include <Eigen/Core>
+#include <cmath>
+#include <limits>
+#include <lossc/lossc.hpp>
+#include <random>
+#include <type_traits>
+
+#include "matrices.hpp"
+
+using namespace lossc::dsl;
+using lossc_test::MatC, lossc_test::MatR, lossc_test::random_matrix;
+
+namespace {
+constexpr auto custom_mse = sum<1>(square(y_pred - y_true) * weights(0.3f, 0.7f));
+constexpr auto cce = -sum<1>(y_true * log(softmax<1>(y_pred)));
+constexpr auto bce = mean<1>(softplus(y_pred) - y_true * y_pred);
+}  // namespace
+
+// The logistic memo (lower/row_eval.hpp): a block's loss keeps exp(−|x|) of its softplus/sigmoid
+// and the gradient's sigmoid/softplus of the same x (up to sign) reads it. It must apply where
+// it is meant to (a silent fallback would only show as lost speed), not where a column selection
+// could make the gradient read another column's slot, and change no value: losses as forward()
+// gives them, gradients as the same schedule gives them for an equal loss whose memo is off.
+namespace logistic_memo_check {
+template <class L>
+using base_of = typename decltype(lossc::lowering::logistic_memo_base<lossc::node_t<L>, lossc::gradient_t<lossc::node_t<L>>>())::type;
+template <class L>
+inline constexpr bool applies = !std::is_void_v<base_of<L>>;
+static_assert(applies<decltype(bce)>);
+static_assert(std::is_same_v<base_of<decltype(bce)>, std::remove_cvref_t<decltype(y_pred)>>);
+static_assert(applies<decltype(lossc::keras::binary_crossentropy<true>())>);  // t·softplus(−x) + (1 − t)·softplus(x)
+static_assert(applies<decltype(mean<1>(sigmoid(y_pred) * y_true))>);        // sigmoid in the loss, s(1 − s) in the gradient
+static_assert(!applies<decltype(cce)>);
+static_assert(!applies<decltype(sum<1>(softplus(cols<1, 2>(y_pred))))>);   // read through a column selection
+static_assert(!applies<decltype(softplus(col<0>(y_pred)) + sum<1>(softplus(y_pred)))>);
+static_assert(!applies<decltype(sum<1>(softplus(y_pred * 2.0)))>);          // a run-time parameter in the operand
+}  // namespace logistic_memo_check
+
+TEST_CASE_TEMPLATE("the logistic memo changes no loss and no gradient", T, float, double) {
+    std::mt19937 rng(78);
+    // Equal losses for which the memo is off: the operand carries a run-time parameter (× 1.0).
+    const auto bce_off = mean<1>(softplus(y_pred * 1.0) - y_true * y_pred);
+    const auto keras_off = mean<1>(y_true * softplus(-(y_pred * 1.0)) + (1.0 - y_true) * softplus(y_pred * 1.0));
+    const auto keras_on = mean<1>(y_true * softplus(-y_pred) + (1.0 - y_true) * softplus(y_pred));
+    static_assert(logistic_memo_check::applies<decltype(keras_on)> && !logistic_memo_check::applies<decltype(keras_off)>);
+    const auto check = [&](const auto& on, const auto& off, const char* what) {
+        const auto k_on = lossc::compile(on);
+        const auto k_off = lossc::compile(off);
+        for (Eigen::Index c : {1, 2, 3, 16, 17, 70}) {
+            MatR<T> t = random_matrix<T>(rng, 37, c, 0, 1), p = random_matrix<T>(rng, 37, c, -30, 30);
+            p(3, 0) = std::numeric_limits<T>::infinity();
+            p(4, c - 1) = -std::numeric_limits<T>::infinity();
+            p(5, c - 1) = std::numeric_limits<T>::quiet_NaN();
+            p(6, 0) = T(0);
+            p(7, 0) = T(-200);
+            const MatC<T> tc = t, pc = p;
+            for (auto sched : {lossc::schedule::automatic, lossc::schedule::across_rows})
+                for (int layout = 0; layout < 2; ++layout) {
+                    Eigen::Matrix<T, Eigen::Dynamic, 1> fwd(37), both(37), ref(37);
+                    MatR<T> g(37, c), g_ref(37, c);
+                    if (layout == 0) {
+                        k_on.forward(t, p, fwd, {.schedule = sched});
+                        k_on.forward_backward(t, p, both, g, {.schedule = sched});
+                        k_off.forward_backward(t, p, ref, g_ref, {.schedule = sched});
+                    } else {
+                        MatC<T> gc(37, c), gc_ref(37, c);
+                        k_on.forward(tc, pc, fwd, {.schedule = sched});
+                        k_on.forward_backward(tc, pc, both, gc, {.schedule = sched});
+                        k_off.forward_backward(tc, pc, ref, gc_ref, {.schedule = sched});
+                        g = gc, g_ref = gc_ref;
+                    }
+                    const auto same = [](T a, T b) { return (std::isnan(a) && std::isnan(b)) || a == b; };
+                    for (Eigen::Index i = 0; i < 37; ++i) {
+                        CHECK_MESSAGE(same(fwd(i), both(i)), what << ", " << c << " columns, schedule " << int(sched) << ", layout "
+                                                                  << layout << ": L_" << i << " " << fwd(i) << " vs " << both(i));
+                        CHECK_MESSAGE(same(both(i), ref(i)), what << ", " << c << " columns, schedule " << int(sched) << ", layout "
+                                                                  << layout << ": L_" << i << " " << both(i) << " vs " << ref(i));
+                        for (Eigen::Index j = 0; j < c; ++j)
+                            CHECK_MESSAGE(same(g(i, j), g_ref(i, j)), what << ", " << c << " columns, schedule " << int(sched)
+                                                                          << ", layout " << layout << ": g(" << i << ", " << j
+                                                                          << ") " << g(i, j) << " vs " << g_ref(i, j));
+                    }
+                }
+        }
+    };
+    check(bce, bce_off, "bce");
+    check(keras_on, keras_off, "keras-form bce");
+}
+
+// Non-temporal output stores (options::output_stores) change how results are written, never
+// what: every schedule and layout, outputs aligned to the packet and one element off, one and
+// two threads, against ordinary stores.
+TEST_CASE_TEMPLATE("streaming stores write the same results as cached stores", T, float, double) {
+    std::mt19937 rng(79);
+    const auto check = [&](const auto& loss, Eigen::Index c, const char* what) {
+        const auto k = lossc::compile(loss);
+        const Eigen::Index n = 301;
+        const MatR<T> t = random_matrix<T>(rng, n, c, 0, 1), p = random_matrix<T>(rng, n, c, -4, 4);
+        const MatC<T> tc = t, pc = p;
+        for (auto sched : {lossc::schedule::automatic, lossc::schedule::along_columns, lossc::schedule::across_rows})
+            for (int layout = 0; layout < 2; ++layout)
+                for (Eigen::Index offset : {0, 1})
+                    for (int threads : {1, 2}) {
+                        // Outputs carved from larger buffers at an offset: aligned, then not.
+                        Eigen::Matrix<T, Eigen::Dynamic, 1> ps_buf(n + 1), ref_ps(n), g_buf(n * c + 1);
+                        MatR<T> ref_g(n, c);
+                        lossc::options cached{.schedule = sched, .threads = threads, .parallel_threshold = 0,
+                                              .stores = lossc::output_stores::cached};
+                        lossc::options streaming = cached;
+                        streaming.stores = lossc::output_stores::streaming;
+                        Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, 1>> ps(ps_buf.data() + offset, n);
+                        T r_ref, r;
+                        if (layout == 0) {
+                            Eigen::Map<MatR<T>> g(g_buf.data() + offset, n, c);
+                            r_ref = k.forward_backward(t, p, ref_ps, ref_g, cached);
+                            r = k.forward_backward(t, p, ps, g, streaming);
+                            CHECK_MESSAGE(g == ref_g, what << ": gradient, schedule " << int(sched) << ", offset " << offset);
+                        } else {
+                            Eigen::Map<MatC<T>> g(g_buf.data() + offset, n, c);
+                            MatC<T> ref_gc(n, c);
+                            r_ref = k.forward_backward(tc, pc, ref_ps, ref_gc, cached);
+                            r = k.forward_backward(tc, pc, ps, g, streaming);
+                            CHECK_MESSAGE(g == ref_gc, what << ": gradient (column-major), schedule " << int(sched) << ", offset " << offset);
+                        }
+                        CHECK_MESSAGE(ps == ref_ps, what << ": losses, schedule " << int(sched) << ", layout " << layout << ", offset " << offset);
+                        CHECK(r == r_ref);
+                    }
+    };
+    check(custom_mse, 2, "custom_mse");
+    check(bce, 1, "bce");
+    check(cce, 10, "cce10");
+    check(cce, 40, "cce40");
+    check(sum<1>(square(y_pred - y_true)), 37, "sse37");
+}
+
+// Staging a block of rows (gathers, two-column permutes, in-register transposes by 16 columns)
+// reads and writes exactly the block: padded rows (a view of wider rows) give the results of
+// compact ones and leave the padding alone, for every width the across-rows schedule stages.
+TEST_CASE_TEMPLATE("padded rows are staged like compact ones", T, float, double) {
+    std::mt19937 rng(80);
+    const auto check = [&](const auto& loss, Eigen::Index c, const char* what) {
+        const auto k = lossc::compile(loss);
+        for (Eigen::Index n : {16, 37, 64}) {
+            const MatR<T> t = random_matrix<T>(rng, n, c, 0, 1), p = random_matrix<T>(rng, n, c, -4, 4);
+            MatR<T> t_wide = random_matrix<T>(rng, n, c + 5, 0, 1), p_wide = random_matrix<T>(rng, n, c + 5, -4, 4);
+            t_wide.leftCols(c) = t;
+            p_wide.leftCols(c) = p;
+            MatR<T> g_wide = MatR<T>::Constant(n, c + 5, T(7)), g(n, c);
+            Eigen::Matrix<T, Eigen::Dynamic, 1> ps(n), ps_wide(n);
+            const lossc::options opt{.schedule = lossc::schedule::across_rows};
+            const T r = k.forward_backward(t, p, ps, g, opt);
+            auto gw = g_wide.leftCols(c);
+            const T r_wide = k.forward_backward(t_wide.leftCols(c), p_wide.leftCols(c), ps_wide, gw, opt);
+            CHECK_MESSAGE(r == r_wide, what << ", " << c << " columns, " << n << " rows");
+            CHECK_MESSAGE(ps == ps_wide, what << ", " << c << " columns, " << n << " rows");
+            CHECK_MESSAGE(g == MatR<T>(g_wide.leftCols(c)), what << ", " << c << " columns, " << n << " rows");
+            CHECK_MESSAGE((g_wide.rightCols(5).array() == T(7)).all(), what << ": padding written, " << c << " columns");
+        }
+    };
+    for (Eigen::Index c : {2, 3, 4, 10, 16, 17, 33, 64}) {
+        check(cce, c, "cce");
+        check(sum<1>(square(y_pred - y_true)), c, "sse");
+    }
+}
