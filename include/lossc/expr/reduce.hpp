@@ -133,25 +133,54 @@ struct min_r {
 /// log Σ exp, shifted by the row maximum so that no exp overflows.
 struct logsumexp_r {
     static constexpr const char* name = "logsumexp";
-    template <class T, class F> static constexpr T reduce(std::size_t n, F&& at) {
+    /// The result with what the kernel's softmax memo needs of it: 1 where the row's maximum is
+    /// finite, and Σ exp(x_j − shift). keep(j, e_j) sees every exp as it is summed.
+    template <class T>
+    struct parts {
+        T value, finite, sum;
+    };
+    struct no_keep {
+        template <class... A> constexpr void operator()(A&&...) const {}
+    };
+    template <class T, class F, class Keep = no_keep>
+    static constexpr parts<T> reduce_parts(std::size_t n, F&& at, Keep&& keep = {}) {
         const T m = max_r::reduce<T>(n, at);
         // A row whose max is not finite (empty or all -inf: -inf; any +inf; NaN) returns it;
         // branch-free, so that packs of rows take the same path.
         const T finite = math::isfinite(m);
         const T shift = math::select_nonzero(finite, m, T(0));
-        const T s = sum_r::reduce<T>(n, [&](std::size_t j) { return math::exp(at(j) - shift); });
-        return math::select_nonzero(finite, shift + math::log(s), m);
+        const T s = sum_r::reduce<T>(n, [&](std::size_t j) {
+            const T e = math::exp(at(j) - shift);
+            keep(j, e);
+            return e;
+        });
+        return {math::select_nonzero(finite, shift + math::log(s), m), finite, s};
     }
-    template <class T, class FP, class FS> static T reduce_packed(std::size_t n, FP&& at_pack, FS&& at) {
+    /// Packs of columns and lone scalar columns; keep_pack(j, pack) and keep(j, scalar).
+    template <class T, class FP, class FS, class KeepPack = no_keep, class Keep = no_keep>
+    static parts<T> reduce_packed_parts(std::size_t n, FP&& at_pack, FS&& at, KeepPack&& keep_pack = {}, Keep&& keep = {}) {
         using P = simd::pack<T>;
         const T m = max_r::reduce_packed<T>(n, at_pack, at);
         const T finite = math::isfinite(m);
         const T shift = math::select_nonzero(finite, m, T(0));
         const P shift_p(shift);
         const T s = sum_r::reduce_packed<T>(
-            n, [&](std::size_t j) { return math::exp(at_pack(j) - shift_p); },
-            [&](std::size_t j) { return math::exp(at(j) - shift); });
-        return math::select_nonzero(finite, shift + math::log(s), m);
+            n,
+            [&](std::size_t j) {
+                const P e = math::exp(at_pack(j) - shift_p);
+                keep_pack(j, e);
+                return e;
+            },
+            [&](std::size_t j) {
+                const T e = math::exp(at(j) - shift);
+                keep(j, e);
+                return e;
+            });
+        return {math::select_nonzero(finite, shift + math::log(s), m), finite, s};
+    }
+    template <class T, class F> static constexpr T reduce(std::size_t n, F&& at) { return reduce_parts<T>(n, at).value; }
+    template <class T, class FP, class FS> static T reduce_packed(std::size_t n, FP&& at_pack, FS&& at) {
+        return reduce_packed_parts<T>(n, at_pack, at).value;
     }
     template <class X, class G> static constexpr auto adjoint(const X& x, const G& g);
 };

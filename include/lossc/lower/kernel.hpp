@@ -205,7 +205,7 @@ private:
             case schedule::across_rows: {
                 // One double partial sum per lane, added up once at the end: summing each
                 // block's losses lane after lane is a chain of dependent adds that cost more than
-                // a narrow row's loss itself (bce1: 5.0 -> 3.3 ns per element, measured).
+                // a narrow row's loss itself (bce1 in L1: 5.0 -> 3.8 ns per element, measured).
                 constexpr index w = pack<T>::width;
                 alignas(64) double lane_total[w] = {};
                 const index blocks_end = begin + (end - begin) / w * w;
@@ -290,11 +290,12 @@ private:
                 T* out = c.g.data + i * c.g.row_stride;
                 // Non-temporal only where the row's lines are not in cache already (the memo
                 // wrote its exps there).
-                if (c.stream && c.g.col_stride == 1 && row.memo == nullptr)
-                    for (; j + P::width <= c.p.cols; j += P::width)
-                        (row_value<P>(grad_, gs, row, static_cast<std::size_t>(j)) * sp).store_stream(out + j);
-                for (; j + P::width <= c.p.cols; j += P::width)
-                    (row_value<P>(grad_, gs, row, static_cast<std::size_t>(j)) * sp).store_strided(out + j * c.g.col_stride, c.g.col_stride);
+                const bool stream = c.stream && c.g.col_stride == 1 && row.memo == nullptr;
+                for (; j + P::width <= c.p.cols; j += P::width) {
+                    const P gj = row_value<P>(grad_, gs, row, static_cast<std::size_t>(j)) * sp;
+                    if (stream) gj.store_stream(out + j);
+                    else gj.store_strided(out + j * c.g.col_stride, c.g.col_stride);
+                }
                 // The last pack overlaps: the same values again (not with a memo, whose overlapped
                 // entries hold gradient values by then: lone columns instead).
                 if (j < c.p.cols && c.p.cols >= P::width && row.memo == nullptr) {
@@ -327,12 +328,11 @@ private:
 
     /// Blocks of pack<T>::width rows from begin to end (a multiple of the width apart). The loop
     /// is compiled with its block inlined: as a call per block, every constant of the loss (the
-    /// exp polynomial's, the bounds…) was re-broadcast to the stack per call, about 100 of the
-    /// 395 instructions of a BCE block of 8 rows (AVX2, measured by callgrind).
-    /// The commonest narrow layouts, one or two columns in y_true and y_pred alike (binary
-    /// classification, regression, custom_mse), run a copy of the loop in which the column count
-    /// is a constant, so that every per-column loop of the block (reductions, gradient columns,
-    /// staging) unrolls and its set-up folds away: 370 → 142 instructions per BCE block of 8
+    /// exp polynomial's, the bounds…) was re-broadcast to the stack per call. The commonest
+    /// narrow layouts, one or two columns in y_true and y_pred alike (binary classification,
+    /// regression, custom_mse), run a copy of the loop in which the column count is a constant,
+    /// so that every per-column loop of the block (reductions, gradient columns, staging)
+    /// unrolls and its set-up folds away. Together: 395 → 142 instructions per BCE block of 8
     /// rows (AVX2, callgrind).
     template <bool Backward, class T>
     LOSSC_FLATTEN void blocks_of_rows(const pass<T>& c, index begin, index end, double* lane_total) const {

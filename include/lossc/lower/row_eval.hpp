@@ -656,50 +656,33 @@ void prepare(const reduce_t<ops::logsumexp_r, A>& e, S& s, const Row& r, const S
                 using T = typename Row::scalar_type;
                 using P = pack<T>;
                 const auto one = r.single();
-                auto at_pack = [&](std::size_t k) { return row_value<P>(e.a, s.a, r, k); };
-                auto at_lone = [&](std::size_t k) { return row_value<P>(e.a, s.a, one, k); };
-                const T m = ops::max_r::reduce_packed<T>(n, at_pack, [&](std::size_t k) { return simd::first_lane(at_lone(k)); });
-                const T finite = math::isfinite(m);
-                const T shift = math::select_nonzero(finite, m, T(0));
-                const P shift_p(shift);
                 T* out = r.memo->data;
-                const T sum = ops::sum_r::reduce_packed<T>(
-                    n,
-                    [&](std::size_t k) {
-                        const P x = math::exp(at_pack(k) - shift_p);
-                        x.store(out + k);
-                        return x;
-                    },
-                    [&](std::size_t k) {  // lone columns: the scalar exp, as logsumexp_r::reduce_packed
-                        const T x = math::exp(simd::first_lane(at_lone(k)) - shift);
-                        out[k] = x;
-                        return x;
-                    });
-                s.value = math::select_nonzero(finite, shift + math::log(sum), m);
-                lowering::fill_memo(*r.memo, finite, sum);
+                const auto parts = ops::logsumexp_r::reduce_packed_parts<T>(
+                    n, [&](std::size_t k) { return row_value<P>(e.a, s.a, r, k); },
+                    [&](std::size_t k) { return simd::first_lane(row_value<P>(e.a, s.a, one, k)); },
+                    [&](std::size_t k, P x) { x.store(out + k); }, [&](std::size_t k, T x) { out[k] = x; });
+                s.value = parts.value;
+                lowering::fill_memo(*r.memo, parts.finite, parts.sum);
                 return;
             }
         } else if constexpr ((Row::lane_mode == lanes::single || Row::lane_mode == lanes::rows) && requires { r.memo; }) {
-            if (r.memo != nullptr && n == r.dims.pred_cols) {  // logsumexp_r::reduce, storing each exp
+            if (r.memo != nullptr && n == r.dims.pred_cols) {
                 using T = typename Row::scalar_type;
                 using Sv = decltype(s.value);  // T for one row, a pack for a block of rows
-                auto at = [&](std::size_t k) {
-                    if constexpr (Row::lane_mode == lanes::single) return simd::first_lane(row_value<pack<T>>(e.a, s.a, r, k));
-                    else return row_value<Sv>(e.a, s.a, r, k);
-                };
-                const Sv m = ops::max_r::reduce<Sv>(n, at);
-                const Sv finite = math::isfinite(m);
-                const Sv shift = math::select_nonzero(finite, m, Sv(T(0)));
                 T* out = r.memo->data;
                 const index step = r.memo->step;
-                const Sv sum = ops::sum_r::reduce<Sv>(n, [&](std::size_t k) {
-                    const Sv x = math::exp(at(k) - shift);
-                    if constexpr (is_pack<Sv>) x.store(out + static_cast<index>(k) * step);
-                    else out[static_cast<index>(k) * step] = x;
-                    return x;
-                });
-                s.value = math::select_nonzero(finite, shift + math::log(sum), m);
-                lowering::fill_memo(*r.memo, finite, sum);
+                const auto parts = ops::logsumexp_r::reduce_parts<Sv>(
+                    n,
+                    [&](std::size_t k) {
+                        if constexpr (Row::lane_mode == lanes::single) return simd::first_lane(row_value<pack<T>>(e.a, s.a, r, k));
+                        else return row_value<Sv>(e.a, s.a, r, k);
+                    },
+                    [&](std::size_t k, Sv x) {
+                        if constexpr (is_pack<Sv>) x.store(out + static_cast<index>(k) * step);
+                        else out[static_cast<index>(k) * step] = x;
+                    });
+                s.value = parts.value;
+                lowering::fill_memo(*r.memo, parts.finite, parts.sum);
                 return;
             }
         }

@@ -28,10 +28,26 @@ template <class T> pack<T> sign(pack<T> x) {
     return simd::select(simd::lt(zero, x), pack<T>(T(1)), simd::select(simd::lt(x, zero), pack<T>(T(-1)), x));
 }
 
-/// e^x for float lanes with |x| ≤ 80 and no NaN: Cody–Waite reduction x = k ln2 + r with
-/// |r| ≤ ln2/2, Cephes' degree-5 polynomial for e^r (about 1 ulp), and 2^k made from exponent
-/// bits (k stays in the normal range). Eigen 3.4's generic pexp builds 2^k with its fully
-/// general pldexp: measured at ~90 instructions per 8 lanes against ~20 here.
+/// e^x = y·2^k for float lanes: Cody–Waite reduction x = k ln2 + r with |r| ≤ ln2/2 and Cephes'
+/// degree-5 polynomial for y = e^r (about 1 ulp). How 2^k is applied is the caller's.
+#if !defined(LOSSC_SCALAR_BACKEND)
+inline void exp_reduced(pack<float>::packet x, pack<float>::packet& k, pack<float>::packet& y) {
+    using P = pack<float>::packet;
+    k = ei::print(ei::pmul(x, ei::pset1<P>(1.44269504088896341f)));
+    P r = ei::pmadd(k, ei::pset1<P>(-0.693359375f), x);
+    r = ei::pmadd(k, ei::pset1<P>(2.12194440e-4f), r);
+    y = ei::pset1<P>(1.9875691500e-4f);
+    y = ei::pmadd(y, r, ei::pset1<P>(1.3981999507e-3f));
+    y = ei::pmadd(y, r, ei::pset1<P>(8.3334519073e-3f));
+    y = ei::pmadd(y, r, ei::pset1<P>(4.1665795894e-2f));
+    y = ei::pmadd(y, r, ei::pset1<P>(1.6666665459e-1f));
+    y = ei::pmadd(y, r, ei::pset1<P>(5.0000001201e-1f));
+    y = ei::padd(ei::pmadd(y, ei::pmul(r, r), r), ei::pset1<P>(1.0f));
+}
+#endif
+/// e^x for float lanes with |x| ≤ 80 and no NaN, with 2^k made from exponent bits (k stays in
+/// the normal range). Eigen 3.4's generic pexp builds 2^k with its fully general pldexp:
+/// measured at ~90 instructions per 8 lanes against ~20 here.
 // Naming Eigen's integer packet through unpacket_traits<Packet> trips GCC's -Wignored-attributes
 // (packet types carry alignment attributes that template arguments drop, harmlessly here).
 #if !defined(LOSSC_SCALAR_BACKEND)
@@ -40,16 +56,8 @@ template <class T> pack<T> sign(pack<T> x) {
 inline pack<float> exp_in_range(pack<float> x) {
     using P = pack<float>::packet;
     using I = typename ei::unpacket_traits<P>::integer_packet;
-    const P k = ei::print(ei::pmul(x.v, ei::pset1<P>(1.44269504088896341f)));
-    P r = ei::pmadd(k, ei::pset1<P>(-0.693359375f), x.v);
-    r = ei::pmadd(k, ei::pset1<P>(2.12194440e-4f), r);
-    P y = ei::pset1<P>(1.9875691500e-4f);
-    y = ei::pmadd(y, r, ei::pset1<P>(1.3981999507e-3f));
-    y = ei::pmadd(y, r, ei::pset1<P>(8.3334519073e-3f));
-    y = ei::pmadd(y, r, ei::pset1<P>(4.1665795894e-2f));
-    y = ei::pmadd(y, r, ei::pset1<P>(1.6666665459e-1f));
-    y = ei::pmadd(y, r, ei::pset1<P>(5.0000001201e-1f));
-    y = ei::padd(ei::pmadd(y, ei::pmul(r, r), r), ei::pset1<P>(1.0f));
+    P k, y;
+    exp_reduced(x.v, k, y);
     const I bits = ei::plogical_shift_left<23>(ei::padd(ei::pcast<P, I>(k), ei::pset1<I>(127)));
     return pack<float>(ei::pmul(y, ei::preinterpret<P>(bits)));
 }
@@ -66,17 +74,8 @@ inline pack<float> exp_in_range(pack<float> x) {
 inline constexpr bool has_scalef_exp = true;
 inline pack<float> exp_scalef(pack<float> x) {
     const __m512 xc = _mm512_min_ps(_mm512_set1_ps(89.0f), _mm512_max_ps(_mm512_set1_ps(-104.0f), x.v));
-    const __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(xc, _mm512_set1_ps(1.44269504088896341f)),
-                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fmadd_ps(k, _mm512_set1_ps(-0.693359375f), xc);
-    r = _mm512_fmadd_ps(k, _mm512_set1_ps(2.12194440e-4f), r);
-    __m512 y = _mm512_set1_ps(1.9875691500e-4f);
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.3981999507e-3f));
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(8.3334519073e-3f));
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(4.1665795894e-2f));
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.6666665459e-1f));
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(5.0000001201e-1f));
-    y = _mm512_add_ps(_mm512_fmadd_ps(y, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0f));
+    __m512 k, y;
+    exp_reduced(xc, k, y);
     return pack<float>(_mm512_scalef_ps(y, k));
 }
 /// Double, built the same way: r = x − k ln 2 in two parts (|r| ≤ 0.347), e^r by its Taylor
@@ -103,11 +102,11 @@ inline pack<float> exp_scalef(pack<float> x) { return x; }
 inline pack<double> exp_scalef(pack<double> x) { return x; }
 #endif
 
+/// e^x without vscalef: Eigen's clamp (or exp_in_range) plus the repairs below.
 template <class T>
-pack<T> exp(pack<T> x) {
+pack<T> exp_portable(pack<T> x) {
     using lim = std::numeric_limits<T>;
     constexpr bool f = std::is_same_v<T, float>;
-    if constexpr (has_scalef_exp) return exp_scalef(x);
     // Inside Eigen's clamp everything is accurate. The rare packet with a lane near or beyond
     // the ends (or NaN) takes the careful path: shift the argument into range and scale back,
     // which keeps results that overflow or are subnormal right.
@@ -137,6 +136,11 @@ pack<T> exp(pack<T> x) {
     r = simd::select(simd::lt(overflow, x), pack<T>(lim::infinity()), r);
     r = simd::select(simd::lt(x, underflow), zero, r);
     return simd::select(simd::is_nan(x), x, r);
+}
+template <class T>
+pack<T> exp(pack<T> x) {
+    if constexpr (has_scalef_exp) return exp_scalef(x);
+    else return exp_portable(x);
 }
 
 template <class T>
