@@ -21,8 +21,9 @@ template <class T> pack<T> sqrt(pack<T> x) { return simd::sqrt(x); }
 template <class T> pack<T> round(pack<T> x) { return pack<T>(ei::pround(x.v)); }
 template <class T> pack<T> isnan(pack<T> x) { return simd::as_value(simd::is_nan(x)); }
 /// NaN-propagating, with the scalar rule's tie behaviour: max(a, b) = a > b || isnan(a) ? a : b.
-template <class T> pack<T> max(pack<T> a, pack<T> b) { return simd::select(simd::lt(b, a) | simd::is_nan(a), a, b); }
-template <class T> pack<T> min(pack<T> a, pack<T> b) { return simd::select(simd::lt(a, b) | simd::is_nan(a), a, b); }
+/// Eigen's pmax(b, a) is maxps(a, b) = a > b ? a : b, the rule wherever a is not NaN.
+template <class T> pack<T> max(pack<T> a, pack<T> b) { return simd::select(simd::is_nan(a), a, pack<T>(ei::pmax(b.v, a.v))); }
+template <class T> pack<T> min(pack<T> a, pack<T> b) { return simd::select(simd::is_nan(a), a, pack<T>(ei::pmin(b.v, a.v))); }
 template <class T> pack<T> sign(pack<T> x) {
     const pack<T> zero(T(0));
     return simd::select(simd::lt(zero, x), pack<T>(T(1)), simd::select(simd::lt(x, zero), pack<T>(T(-1)), x));
@@ -226,7 +227,11 @@ pack<T> log1p_unit(pack<T> e) {
 // a kernel computing both for the same x (BCE from logits: softplus in the loss, sigmoid in its
 // gradient) makes one exp and gets exactly the values of the plain forms.
 template <class T> pack<T> exp_neg_abs(pack<T> x) { return exp(-abs(x)); }
-template <class T> pack<T> softplus_from(pack<T> x, pack<T> e) { return max(x, pack<T>(T(0))) + log1p_unit(e); }
+/// max(x, 0) in one instruction (Eigen's pmax returns its first operand when either is NaN):
+/// differs from max's rule only at x = −0, where softplus adds log 2 to either zero.
+template <class T> pack<T> softplus_from(pack<T> x, pack<T> e) {
+    return pack<T>(ei::pmax(x.v, pack<T>(T(0)).v)) + log1p_unit(e);
+}
 /// One division: 1/(1 + e), times e for negative x.
 template <class T> pack<T> sigmoid_from(pack<T> x, pack<T> e) {
     const pack<T> r = pack<T>(T(1)) / (pack<T>(T(1)) + e);

@@ -87,6 +87,36 @@ template <class T> pack<T> select(mask<T> m, pack<T> a, pack<T> b) { return pack
 /// 1 where m, 0 elsewhere: comparisons are values in lossc, as in the scalar rules.
 template <class T> pack<T> as_value(mask<T> m) { return pack<T>(ei::pand(m.m, ei::pset1<typename pack<T>::packet>(T(1)))); }
 
+#if defined(EIGEN_VECTORIZE_AVX512) && !defined(LOSSC_SCALAR_BACKEND)
+// AVX-512 compares into mask registers and blends from them: masks as packets (the generic
+// form above, Eigen's) cost a conversion each way per select (vpmovm2d, vptestnmd), two extra
+// instructions on every max, select and NaN check.
+template <> struct mask<float> { __mmask16 m; };
+template <> struct mask<double> { __mmask8 m; };
+inline mask<float> lt(pack<float> a, pack<float> b) { return {_mm512_cmp_ps_mask(a.v, b.v, _CMP_LT_OQ)}; }
+inline mask<float> le(pack<float> a, pack<float> b) { return {_mm512_cmp_ps_mask(a.v, b.v, _CMP_LE_OQ)}; }
+inline mask<float> eq(pack<float> a, pack<float> b) { return {_mm512_cmp_ps_mask(a.v, b.v, _CMP_EQ_OQ)}; }
+inline mask<float> is_nan(pack<float> a) { return {_mm512_cmp_ps_mask(a.v, a.v, _CMP_UNORD_Q)}; }
+inline mask<double> lt(pack<double> a, pack<double> b) { return {_mm512_cmp_pd_mask(a.v, b.v, _CMP_LT_OQ)}; }
+inline mask<double> le(pack<double> a, pack<double> b) { return {_mm512_cmp_pd_mask(a.v, b.v, _CMP_LE_OQ)}; }
+inline mask<double> eq(pack<double> a, pack<double> b) { return {_mm512_cmp_pd_mask(a.v, b.v, _CMP_EQ_OQ)}; }
+inline mask<double> is_nan(pack<double> a) { return {_mm512_cmp_pd_mask(a.v, a.v, _CMP_UNORD_Q)}; }
+template <class T> requires std::is_floating_point_v<T>
+mask<T> operator|(mask<T> a, mask<T> b) { return {static_cast<decltype(a.m)>(a.m | b.m)}; }
+template <class T> requires std::is_floating_point_v<T>
+mask<T> operator&(mask<T> a, mask<T> b) { return {static_cast<decltype(a.m)>(a.m & b.m)}; }
+template <class T> requires std::is_floating_point_v<T>
+mask<T> operator!(mask<T> a) { return {static_cast<decltype(a.m)>(~a.m)}; }
+template <class T> requires std::is_floating_point_v<T>
+mask<T> lanes_from(int first) { return {static_cast<decltype(mask<T>{}.m)>(~0u << first)}; }
+inline pack<float> select(mask<float> m, pack<float> a, pack<float> b) { return pack<float>(_mm512_mask_blend_ps(m.m, b.v, a.v)); }
+inline pack<double> select(mask<double> m, pack<double> a, pack<double> b) { return pack<double>(_mm512_mask_blend_pd(m.m, b.v, a.v)); }
+inline pack<float> as_value(mask<float> m) { return pack<float>(_mm512_maskz_mov_ps(m.m, _mm512_set1_ps(1.0f))); }
+inline pack<double> as_value(mask<double> m) { return pack<double>(_mm512_maskz_mov_pd(m.m, _mm512_set1_pd(1.0))); }
+template <class T> requires std::is_floating_point_v<T>
+bool any(mask<T> m) { return m.m != 0; }
+#endif
+
 template <class T> T first_lane(pack<T> a) { return ei::pfirst(a.v); }
 
 /// Does any lane of the mask hold true? (One branch per packet buys skipping the rare paths.)
@@ -290,6 +320,78 @@ inline void stream_fence() {
 #if !defined(LOSSC_SCALAR_BACKEND) && defined(EIGEN_VECTORIZE_SSE2)
     _mm_sfence();
 #endif
+}
+
+/// Running sums of a pack's lanes in double, one per lane (a block's per-sample losses, batch
+/// after batch), added up once at the end in lane order. Kept as double packets so that a block
+/// costs two conversions and two adds: summed through an array, GCC split the 16 conversions
+/// into 8 + 4 + 2 + 1 + 1 and went through memory (30 instructions per block of 16 rows).
+template <class T>
+struct lane_sums {
+    static constexpr int width = pack<T>::width;
+    static constexpr int parts = (width + pack<double>::width - 1) / pack<double>::width;
+    pack<double> part[parts];
+
+    lane_sums() {
+        for (auto& p : part) p = pack<double>(0.0);
+    }
+    void add(pack<T> v) { add_widened(v, [](pack<double> x, pack<double>& sum) { sum += x; }); }
+    /// Adds w·v, the product taken in double.
+    void add_products(pack<T> w, pack<T> v) {
+        pack<double> wd[parts];
+        widen(w, wd);
+        int k = 0;
+        add_widened(v, [&](pack<double> x, pack<double>& sum) { sum += wd[k++] * x; });
+    }
+    /// Σ over the lanes, lane 0 first.
+    double total() const {
+        alignas(64) double lanes[parts * pack<double>::width];
+        for (int k = 0; k < parts; ++k) part[k].store(lanes + k * pack<double>::width);
+        double t = 0;
+        for (int l = 0; l < width; ++l) t += lanes[l];
+        return t;
+    }
+
+private:
+    static void widen(pack<T> v, pack<double>* out);
+    template <class F>
+    void add_widened(pack<T> v, F f) {
+        pack<double> wd[parts];
+        widen(v, wd);
+        for (int k = 0; k < parts; ++k) f(wd[k], part[k]);
+    }
+};
+namespace detail {
+template <class Packet>
+void widen(Packet, pack<double>*) = delete;  // no two-way split for this packet: through memory
+#if !defined(LOSSC_SCALAR_BACKEND) && defined(EIGEN_VECTORIZE_AVX512)
+inline void widen(__m512 v, pack<double>* out) {
+    out[0] = pack<double>(_mm512_cvtps_pd(_mm512_castps512_ps256(v)));
+    out[1] = pack<double>(_mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))));
+}
+#elif !defined(LOSSC_SCALAR_BACKEND) && defined(EIGEN_VECTORIZE_AVX)
+inline void widen(__m256 v, pack<double>* out) {
+    out[0] = pack<double>(_mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+    out[1] = pack<double>(_mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+}
+#elif !defined(LOSSC_SCALAR_BACKEND) && defined(EIGEN_VECTORIZE_SSE2)
+inline void widen(__m128 v, pack<double>* out) {
+    out[0] = pack<double>(_mm_cvtps_pd(v));
+    out[1] = pack<double>(_mm_cvtps_pd(_mm_movehl_ps(v, v)));
+}
+#endif
+}  // namespace detail
+template <class T>
+void lane_sums<T>::widen(pack<T> v, pack<double>* out) {
+    if constexpr (std::is_same_v<T, double>) out[0] = v;
+    else if constexpr (requires(pack<double>* o) { detail::widen(v.v, o); }) detail::widen(v.v, out);
+    else {  // any other packet: through memory
+        alignas(64) T in[width];
+        alignas(64) double wide[parts * pack<double>::width] = {};
+        v.store(in);
+        for (int l = 0; l < width; ++l) wide[l] = static_cast<double>(in[l]);
+        for (int k = 0; k < parts; ++k) out[k] = pack<double>::load(wide + k * pack<double>::width);
+    }
 }
 
 template <class V> inline constexpr bool is_pack = false;
