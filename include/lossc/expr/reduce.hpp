@@ -42,15 +42,19 @@ inline constexpr std::size_t sum_block = 256;
 
 struct sum_r {
     static constexpr const char* name = "sum";
+    /// Each running sum starts from its first term, not from 0 + it: the same value except that
+    /// a sum of negative zeros is −0 (as numpy's), and a one-column mean (BCE) is its term
+    /// without two additions of zero, which the compiler may not drop.
     template <class T, class F> static constexpr T reduce(std::size_t n, F&& at) {
-        T total(0);
-        for (std::size_t b = 0; b < n; b += sum_block) {
-            T s(0);
-            const std::size_t end = b + sum_block < n ? b + sum_block : n;
-            for (std::size_t j = b; j < end; ++j) s += at(j);
-            total += s;
-        }
+        if (n == 0) return T(0);
+        T total = block(0, n < sum_block ? n : sum_block, at);
+        for (std::size_t b = sum_block; b < n; b += sum_block) total += block(b, b + sum_block < n ? b + sum_block : n, at);
         return total;
+    }
+    template <class F> static constexpr auto block(std::size_t b, std::size_t end, F& at) {
+        auto s = at(b);
+        for (std::size_t j = b + 1; j < end; ++j) s += at(j);
+        return s;
     }
     /// Packs of columns, then a scalar tail; one horizontal sum at the end.
     template <class T, class FP, class FS> static T reduce_packed(std::size_t n, FP&& at_pack, FS&& at) {
