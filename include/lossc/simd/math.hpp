@@ -226,7 +226,20 @@ pack<T> log1p_unit(pack<T> e) {
 // softplus and sigmoid are both made from e = exp(−|x|); the *_from forms take e given, so that
 // a kernel computing both for the same x (BCE from logits: softplus in the loss, sigmoid in its
 // gradient) makes one exp and gets exactly the values of the plain forms.
-template <class T> pack<T> exp_neg_abs(pack<T> x) { return exp(-abs(x)); }
+template <class T> pack<T> exp_neg_abs(pack<T> x) {
+#if defined(EIGEN_VECTORIZE_AVX512) && !defined(LOSSC_SCALAR_BACKEND)
+    // −|x| is x with its sign bit set (one instruction), and never above 0: only the lower clamp
+    // of exp_scalef applies (maxps passes a NaN, its second operand). Same values, two fewer
+    // instructions on every softplus and sigmoid.
+    if constexpr (std::is_same_v<T, float>) {
+        const __m512 a = _mm512_or_ps(x.v, _mm512_set1_ps(-0.0f));
+        __m512 k, y;
+        exp_reduced(_mm512_max_ps(_mm512_set1_ps(-104.0f), a), k, y);
+        return pack<T>(_mm512_scalef_ps(y, k));
+    }
+#endif
+    return exp(-abs(x));
+}
 /// max(x, 0) in one instruction (Eigen's pmax returns its first operand when either is NaN):
 /// differs from max's rule only at x = −0, where softplus adds log 2 to either zero.
 template <class T> pack<T> softplus_from(pack<T> x, pack<T> e) {
