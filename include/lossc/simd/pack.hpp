@@ -315,6 +315,9 @@ void pack<T>::store_stream(T* p) const {
     }
     store(p);
 }
+/// Asks for the cache line at p ahead of its use: to be read, or to be written.
+inline void prefetch(const void* p) { __builtin_prefetch(p, 0, 3); }
+inline void prefetch_for_write(void* p) { __builtin_prefetch(p, 1, 3); }
 /// Makes this thread's non-temporal stores visible before what follows (a join, a return).
 inline void stream_fence() {
 #if !defined(LOSSC_SCALAR_BACKEND) && defined(EIGEN_VECTORIZE_SSE2)
