@@ -93,6 +93,11 @@ TEST_CASE_TEMPLATE("packet math is within a few ulp of <cmath>, special values i
         {"exp", [](pack<T> x) { return m::exp(x); }, [](double x) { return std::exp(x); }, with_specials(sweep<T>(bottom, top)), 2},
         {"exp near 0", [](pack<T> x) { return m::exp(x); }, [](double x) { return std::exp(x); }, sweep<T>(-1e-3, 1e-3), 2},
         {"log", [](pack<T> x) { return m::log(x); }, [](double x) { return std::log(x); }, with_specials(sweep<T>(1e-6, 1e6)), 2},
+        {"log of subnormals and of the range's ends", [](pack<T> x) { return m::log(x); }, [](double x) { return std::log(x); },
+         [] { std::vector<T> v; for (int k = 1; k < 64; ++k) { v.push_back(std::numeric_limits<T>::denorm_min() * static_cast<T>(3 * k));
+                                                            v.push_back(std::numeric_limits<T>::min() * static_cast<T>(1 + k / 64.0));
+                                                            v.push_back(std::numeric_limits<T>::max() / static_cast<T>(k)); }
+              return v; }(), 2},
         {"log1p", [](pack<T> x) { return m::log1p(x); }, [](double x) { return std::log1p(x); }, with_specials(sweep<T>(-0.999, 50)), 4},
         {"log1p_unit", [](pack<T> x) { return m::log1p_unit(x); }, [](double x) { return std::log1p(x); },
          [] { auto v = sweep<T>(0, 1); for (int k = 1; k < 140; ++k) v.push_back(static_cast<T>(std::ldexp(1.0, -k))); v.push_back(std::numeric_limits<T>::quiet_NaN()); return v; }(), 3},
