@@ -154,7 +154,7 @@ struct logsumexp_r {
         const T finite = math::isfinite(m);
         const T shift = math::select_nonzero(finite, m, T(0));
         const T s = sum_r::reduce<T>(n, [&](std::size_t j) {
-            const T e = math::exp(at(j) - shift);
+            const T e = math::exp_nonpositive(at(j) - shift);
             keep(j, e);
             return e;
         });
@@ -171,12 +171,12 @@ struct logsumexp_r {
         const T s = sum_r::reduce_packed<T>(
             n,
             [&](std::size_t j) {
-                const P e = math::exp(at_pack(j) - shift_p);
+                const P e = math::exp_nonpositive(at_pack(j) - shift_p);
                 keep_pack(j, e);
                 return e;
             },
             [&](std::size_t j) {
-                const T e = math::exp(at(j) - shift);
+                const T e = math::exp_nonpositive(at(j) - shift);
                 keep(j, e);
                 return e;
             });

@@ -91,6 +91,9 @@ template <real T> constexpr T equal(T a, T b) { return a == b ? T(1) : T(0); }
 template <real T> constexpr T not_equal(T a, T b) { return a != b ? T(1) : T(0); }
 /// c ≠ 0 ? a : b
 template <real T> constexpr T select_nonzero(T c, T a, T b) { return c != 0 ? a : b; }
+/// e^x where only x ≤ 0 (or NaN) matters: logsumexp's shifted terms. Packs skip exp's upper
+/// clamp; for scalars it is exp.
+template <real T> constexpr T exp_nonpositive(T x) { return exp(x); }
 template <real T> constexpr T isfinite(T x) {
     return (x > -std::numeric_limits<T>::infinity() && x < std::numeric_limits<T>::infinity()) ? T(1) : T(0);
 }

@@ -183,6 +183,21 @@ inline pack<float> log_getmant(pack<float> x) {
 }
 #endif
 
+/// e^x for x ≤ 0 or NaN (anything else: an unspecified value, maybe NaN), as logsumexp's
+/// x − max(x) of a row with a finite maximum are; rows without one discard their exps. With
+/// vscalef, only the lower clamp of exp_scalef is needed: one instruction less per exp.
+template <class T>
+pack<T> exp_nonpositive(pack<T> x) {
+#if defined(EIGEN_VECTORIZE_AVX512) && !defined(LOSSC_SCALAR_BACKEND)
+    if constexpr (std::is_same_v<T, float>) {
+        __m512 k, y;
+        exp_reduced(_mm512_max_ps(_mm512_set1_ps(-104.0f), x.v), k, y);
+        return pack<T>(_mm512_scalef_ps(y, k));
+    }
+#endif
+    return exp(x);
+}
+
 template <class T>
 pack<T> log(pack<T> x) {
     using lim = std::numeric_limits<T>;
@@ -270,17 +285,10 @@ pack<T> log1p_unit(pack<T> e) {
 // gradient) makes one exp and gets exactly the values of the plain forms.
 template <class T> pack<T> exp_neg_abs(pack<T> x) {
 #if defined(EIGEN_VECTORIZE_AVX512) && !defined(LOSSC_SCALAR_BACKEND)
-    // −|x| is x with its sign bit set (one instruction), and never above 0: only the lower clamp
-    // of exp_scalef applies (maxps passes a NaN, its second operand). Same values, two fewer
-    // instructions on every softplus and sigmoid.
-    if constexpr (std::is_same_v<T, float>) {
-        const __m512 a = _mm512_or_ps(x.v, _mm512_set1_ps(-0.0f));
-        __m512 k, y;
-        exp_reduced(_mm512_max_ps(_mm512_set1_ps(-104.0f), a), k, y);
-        return pack<T>(_mm512_scalef_ps(y, k));
-    }
+    // −|x| is x with its sign bit set: one instruction.
+    if constexpr (std::is_same_v<T, float>) return exp_nonpositive(pack<T>(_mm512_or_ps(x.v, _mm512_set1_ps(-0.0f))));
 #endif
-    return exp(-abs(x));
+    return exp_nonpositive(-abs(x));
 }
 /// max(x, 0) in one instruction (Eigen's pmax returns its first operand when either is NaN):
 /// differs from max's rule only at x = −0, where softplus adds log 2 to either zero.
