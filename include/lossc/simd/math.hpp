@@ -73,11 +73,14 @@ inline pack<float> exp_in_range(pack<float> x) {
 /// and minps return their second operand when one is NaN). In range the result is the fast
 /// path's exactly (y·2^k is exact there either way).
 inline constexpr bool has_scalef_exp = true;
-inline pack<float> exp_scalef(pack<float> x) {
-    const __m512 xc = _mm512_min_ps(_mm512_set1_ps(89.0f), _mm512_max_ps(_mm512_set1_ps(-104.0f), x.v));
+/// e^x for x ≥ −104 (or NaN) and no more than 89: the reduction, then vscalefps.
+inline pack<float> exp_scalef_clamped(__m512 xc) {
     __m512 k, y;
     exp_reduced(xc, k, y);
     return pack<float>(_mm512_scalef_ps(y, k));
+}
+inline pack<float> exp_scalef(pack<float> x) {
+    return exp_scalef_clamped(_mm512_min_ps(_mm512_set1_ps(89.0f), _mm512_max_ps(_mm512_set1_ps(-104.0f), x.v)));
 }
 /// Double, built the same way: r = x − k ln 2 in two parts (|r| ≤ 0.347), e^r by its Taylor
 /// polynomial to degree 13 (remainder below 5e-18), 2^k by vscalefpd; clamped to [−746, 710].
@@ -149,14 +152,16 @@ pack<T> exp(pack<T> x) {
 /// vgetmantps (subnormals included, no bit tricks), m brought into [√½, √2), then Cephes'
 /// polynomial for log(1 + f) — Eigen's plog's, evaluated in two halves so that the chain is
 /// shorter. NaN and negative arguments give NaN by vgetmantps's sign control; ±0 and +inf are
-/// set by two blends, subnormals scaled into the normal range first. Shorter and with no branch, against Eigen's plog plus the subnormal repair (cce10: the one log per
-/// block of rows was 16% of the time).
+/// set by two blends, subnormals scaled into the normal range first. Shorter and with no branch,
+/// against Eigen's plog plus the subnormal repair (cce10: the one log per block of rows was 16%
+/// of the time).
 inline pack<float> log_getmant(pack<float> x) {
     // Subnormals scaled by 2^23 first (this core's vgetexpps did not normalise them).
     const __mmask16 sub = _mm512_cmp_ps_mask(x.v, _mm512_set1_ps(std::numeric_limits<float>::min()), _CMP_LT_OQ);
     const __m512 xs = _mm512_mask_mul_ps(x.v, sub, x.v, _mm512_set1_ps(8388608.0f));
     __m512 m = _mm512_getmant_ps(xs, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_nan);
-    __m512 k = _mm512_mask_sub_ps(_mm512_getexp_ps(xs), sub, _mm512_getexp_ps(xs), _mm512_set1_ps(23.0f));
+    const __m512 e = _mm512_getexp_ps(xs);
+    __m512 k = _mm512_mask_sub_ps(e, sub, e, _mm512_set1_ps(23.0f));
     const __mmask16 big = _mm512_cmp_ps_mask(m, _mm512_set1_ps(1.41421356237f), _CMP_GT_OQ);
     m = _mm512_mask_mul_ps(m, big, m, _mm512_set1_ps(0.5f));
     k = _mm512_mask_add_ps(k, big, k, _mm512_set1_ps(1.0f));
@@ -189,11 +194,7 @@ inline pack<float> log_getmant(pack<float> x) {
 template <class T>
 pack<T> exp_nonpositive(pack<T> x) {
 #if defined(EIGEN_VECTORIZE_AVX512) && !defined(LOSSC_SCALAR_BACKEND)
-    if constexpr (std::is_same_v<T, float>) {
-        __m512 k, y;
-        exp_reduced(_mm512_max_ps(_mm512_set1_ps(-104.0f), x.v), k, y);
-        return pack<T>(_mm512_scalef_ps(y, k));
-    }
+    if constexpr (std::is_same_v<T, float>) return exp_scalef_clamped(_mm512_max_ps(_mm512_set1_ps(-104.0f), x.v));
 #endif
     return exp(x);
 }

@@ -338,13 +338,17 @@ struct lane_sums {
     lane_sums() {
         for (auto& p : part) p = pack<double>(0.0);
     }
-    void add(pack<T> v) { add_widened(v, [](pack<double> x, pack<double>& sum) { sum += x; }); }
+    void add(pack<T> v) {
+        pack<double> vd[parts];
+        widen(v, vd);
+        for (int k = 0; k < parts; ++k) part[k] += vd[k];
+    }
     /// Adds w·v, the product taken in double.
     void add_products(pack<T> w, pack<T> v) {
-        pack<double> wd[parts];
+        pack<double> wd[parts], vd[parts];
         widen(w, wd);
-        int k = 0;
-        add_widened(v, [&](pack<double> x, pack<double>& sum) { sum += wd[k++] * x; });
+        widen(v, vd);
+        for (int k = 0; k < parts; ++k) part[k] += wd[k] * vd[k];
     }
     /// Σ over the lanes, lane 0 first.
     double total() const {
@@ -357,12 +361,6 @@ struct lane_sums {
 
 private:
     static void widen(pack<T> v, pack<double>* out);
-    template <class F>
-    void add_widened(pack<T> v, F f) {
-        pack<double> wd[parts];
-        widen(v, wd);
-        for (int k = 0; k < parts; ++k) f(wd[k], part[k]);
-    }
 };
 namespace detail {
 template <class Packet>
