@@ -147,12 +147,17 @@ void run_eigen(benchmark::State& state, const workload& w, Index n) {
     set_counters(state, n, w.cols, sizeof(T));
 }
 
+enum class floor_kind { plain, non_temporal, two_threads, column_chunks };
 template <class T>
-void run_stream(benchmark::State& state, const workload& w, Index n, bool non_temporal = false) {
+void run_stream(benchmark::State& state, const workload& w, Index n, floor_kind kind = floor_kind::plain) {
     auto& d = cached<T>(w, n);
     for (auto _ : state) {
-        if (non_temporal) peers::stream_nt(d.t.data(), d.p.data(), d.g.data(), n * w.cols);
-        else peers::stream(d.t.data(), d.p.data(), d.g.data(), n * w.cols);
+        switch (kind) {
+            case floor_kind::non_temporal: peers::stream_nt(d.t.data(), d.p.data(), d.g.data(), n * w.cols); break;
+            case floor_kind::two_threads: peers::stream_threads2(d.t.data(), d.p.data(), d.g.data(), n * w.cols); break;
+            case floor_kind::column_chunks: peers::stream_column_chunks(d.t.data(), d.p.data(), d.g.data(), n, w.cols); break;
+            default: peers::stream(d.t.data(), d.p.data(), d.g.data(), n * w.cols);
+        }
         benchmark::ClobberMemory();
     }
     set_counters(state, n, w.cols, sizeof(T));
@@ -211,7 +216,10 @@ void register_all() {
                 reg(base + "lossc/streaming", [w, n](benchmark::State& s) {
                     run_lossc<float>(s, w, n, false, 1, lossc::output_stores::streaming);
                 });
-                reg(base + "stream/nt", [w, n](benchmark::State& s) { run_stream<float>(s, w, n, true); });
+                reg(base + "stream/nt", [w, n](benchmark::State& s) { run_stream<float>(s, w, n, floor_kind::non_temporal); });
+                // The floors of the thread and column-major targets, measured beside them.
+                reg(base + "stream/threads:2", [w, n](benchmark::State& s) { run_stream<float>(s, w, n, floor_kind::two_threads); });
+                reg(base + "stream/colchunks", [w, n](benchmark::State& s) { run_stream<float>(s, w, n, floor_kind::column_chunks); });
             }
         }
     }

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <thread>
 
 namespace peers {
 
@@ -118,6 +119,27 @@ T eigen_bce(const ArrR<T>& t, const ArrR<T>& x, Col<T>& ps, ArrR<T>& g) {
 template <class T>
 void stream(const T* a, const T* b, T* out, Index n) {
     for (Index k = 0; k < n; ++k) out[k] = a[k] + b[k];
+}
+
+/// The floor on two threads: each streams half of the bytes (a thread started per call, as
+/// lossc's options::threads does). What two threads of any kernel over these bytes can reach.
+template <class T>
+void stream_threads2(const T* a, const T* b, T* out, Index n) {
+    const Index half = n / 2 / 64 * 64;
+    std::thread other([=] { stream(a + half, b + half, out + half, n - half); });
+    stream(a, b, out, half);
+    other.join();
+}
+
+/// The floor for column-major inputs of many columns: every element read and written once, in
+/// chunks of `chunk` rows, column by column within a chunk (the order a schedule that keeps a
+/// chunk of rows' statistics must read them in). What the column-major target can reach.
+template <class T>
+void stream_column_chunks(const T* a, const T* b, T* out, Index rows, Index cols, Index chunk = 256) {
+    for (Index i = 0; i < rows; i += chunk) {
+        const Index len = std::min(chunk, rows - i);
+        for (Index j = 0; j < cols; ++j) stream(a + j * rows + i, b + j * rows + i, out + j * rows + i, len);
+    }
 }
 
 /// The same with non-temporal stores (float, AVX-512 or AVX; ordinary stores elsewhere): what
