@@ -9,6 +9,7 @@
 #include <limits>
 #include <lossc/lossc.hpp>
 #include <random>
+#include <string>
 #include <type_traits>
 
 #include "matrices.hpp"
@@ -167,4 +168,54 @@ TEST_CASE_TEMPLATE("padded rows are staged like compact ones", T, float, double)
         check(cce, c, "cce");
         check(sum<1>(square(y_pred - y_true)), c, "sse");
     }
+}
+
+// Column-major batches of many columns run in blocks of several packs (simd/pack_group.hpp):
+// the same instructions per lane as blocks of one pack, so the same bits. The reference is the
+// same batch with y_true row-major, which takes blocks of one pack (gathers for y_true, or
+// staging up to 64 columns). Both keep the softmax memo up to 64 columns; beyond, only groups
+// do, so the wide cases are losses without one (schedules.cpp checks cce1000's groups against
+// scalar rows). Row counts leave a remainder of single packs and of tail rows; special values
+// sit in some lanes; sample weights, a strided per_sample and two threads go through the
+// group's other paths.
+TEST_CASE_TEMPLATE("groups of packs give the bits of single packs (wide column-major)", T, float, double) {
+    std::mt19937 rng(81);
+    using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+    const auto check = [&](const auto& loss, Eigen::Index c, const std::string& what) {
+        const auto k = lossc::compile(loss);
+        constexpr Eigen::Index w = lossc::simd::pack<T>::width;  // groups are of 8 packs (4 would do as well)
+        for (Eigen::Index n : {8 * w, 2 * 8 * w + w + 7, 3 * 4 * w + 5}) {
+            const MatR<T> t = random_matrix<T>(rng, n, c, 0, 1);
+            MatC<T> p = random_matrix<T>(rng, n, c, -30, 30);
+            p(3, 0) = std::numeric_limits<T>::infinity();
+            p(5, c - 1) = std::numeric_limits<T>::quiet_NaN();
+            p(n - 1, 2) = -std::numeric_limits<T>::infinity();
+            const MatC<T> tc = t;
+            const Vec w = random_matrix<T>(rng, n, 1, 0, 2);
+            for (int variant = 0; variant < 3; ++variant) {
+                lossc::options opt{.threads = variant == 2 ? 2 : 1, .parallel_threshold = 0};
+                if (variant == 1) opt.reduction = lossc::reduction::mean_with_sample_weight, opt.sample_weight = w;
+                MatR<T> ps2(n, 2), ps2_ref(n, 2);  // per_sample as a strided column
+                auto ps = ps2.col(1);
+                auto ps_ref = ps2_ref.col(1);
+                MatC<T> g(n, c), g_ref(n, c);
+                const T r = k.forward_backward(tc, p, ps, g, opt);
+                const T r_ref = k.forward_backward(t, p, ps_ref, g_ref, opt);
+                const auto same = [](T a, T b) { return (std::isnan(a) && std::isnan(b)) || a == b; };
+                CHECK_MESSAGE(same(r, r_ref), what << ", " << n << " rows, variant " << variant << ": " << r << " vs " << r_ref);
+                bool all = true;
+                for (Eigen::Index i = 0; i < n; ++i) {
+                    all = all && same(ps(i), ps_ref(i));
+                    for (Eigen::Index j = 0; j < c; ++j) all = all && same(g(i, j), g_ref(i, j));
+                }
+                CHECK_MESSAGE(all, what << ", " << n << " rows, " << c << " columns, variant " << variant);
+            }
+        }
+    };
+    check(log(sum<1>(exp(y_pred))) - sum<1>(y_true * y_pred), 1000, "logsumexp written out, 1000 columns");
+    check(cce, 16, "cce16");
+    check(cce, 64, "cce64");
+    check(bce, 64, "bce64");
+    check(max<1>(abs(y_pred - y_true)) + sum<1>(where(y_true < 0.5, square(y_pred), y_pred * 0.25)), 433, "max + where");
+    check(lossc::keras::kl_divergence(), 512, "kl_divergence");
 }

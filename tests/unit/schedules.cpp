@@ -105,6 +105,21 @@ void run_all() {
         const MatR<T> p9 = random_matrix<T>(rng, n, 9, -1, 1);
         agree<T>(sum<1>(square(y_pred - y_true)), t5, p9, "broadcast y_true", bound);
     }
+    // Wide column-major batches run in groups of packs (simd/pack_group.hpp), then single packs,
+    // then tail rows: rows enough for two groups of 8 packs and both remainders.
+    {
+        const Eigen::Index n = 2 * 8 * lossc::simd::pack<T>::width + lossc::simd::pack<T>::width + 7;
+        for (Eigen::Index c : {16, 1000}) {
+            const MatR<T> t = random_matrix<T>(rng, n, c, 0, 1);
+            MatR<T> p = random_matrix<T>(rng, n, c, -5, 5);
+            p(1, 3) = T(1e4);
+            p(2, 5) = std::numeric_limits<T>::infinity();
+            p(n - 2, 1) = std::numeric_limits<T>::quiet_NaN();
+            p.row(6).setConstant(T(-1e30));  // the softmax memo's case (exp(x − logsumexp) absorbs log Σ)
+            agree<T>(cce, t, p, "cce, groups", bound);
+            agree<T>(kitchen_sink, t, p, "kitchen_sink, groups", bound);
+        }
+    }
     // Special values: saturated and infinite logits, NaN in one row, zeros.
     const T inf = std::numeric_limits<T>::infinity(), nan = std::numeric_limits<T>::quiet_NaN();
     MatR<T> t = random_matrix<T>(rng, 20, 17, 0, 1), p = random_matrix<T>(rng, 20, 17, -3, 3);

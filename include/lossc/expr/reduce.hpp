@@ -17,11 +17,11 @@ template <class T>
 struct scalar_of_s {
     using type = T;
 };
-template <class T>
-struct scalar_of_s<simd::pack<T>> {
-    using type = T;
+template <class T> requires requires { typename T::scalar_type; }
+struct scalar_of_s<T> {  // packs, and groups of them
+    using type = typename T::scalar_type;
 };
-/// float for float and pack<float>: what numeric_limits is asked about.
+/// float for float, pack<float> and groups of them: what numeric_limits is asked about.
 template <class T>
 using scalar_of_t = typename scalar_of_s<T>::type;
 
@@ -137,11 +137,12 @@ struct min_r {
 /// log Σ exp, shifted by the row maximum so that no exp overflows.
 struct logsumexp_r {
     static constexpr const char* name = "logsumexp";
-    /// The result with what the kernel's softmax memo needs of it: 1 where the row's maximum is
-    /// finite, and Σ exp(x_j − shift). keep(j, e_j) sees every exp as it is summed.
+    /// The result with what softmax is computed from: 1 where the row's maximum is finite, the
+    /// shift (that maximum, or 0) and Σ exp(x_j − shift). keep(j, e_j) sees every exp as it is
+    /// summed.
     template <class T>
     struct parts {
-        T value, finite, sum;
+        T value, finite, sum, shift;
     };
     struct no_keep {
         template <class... A> constexpr void operator()(A&&...) const {}
@@ -158,7 +159,7 @@ struct logsumexp_r {
             keep(j, e);
             return e;
         });
-        return {math::select_nonzero(finite, shift + math::log(s), m), finite, s};
+        return {math::select_nonzero(finite, shift + math::log(s), m), finite, s, shift};
     }
     /// Packs of columns and lone scalar columns; keep_pack(j, pack) and keep(j, scalar).
     template <class T, class FP, class FS, class KeepPack = no_keep, class Keep = no_keep>
@@ -180,7 +181,7 @@ struct logsumexp_r {
                 keep(j, e);
                 return e;
             });
-        return {math::select_nonzero(finite, shift + math::log(s), m), finite, s};
+        return {math::select_nonzero(finite, shift + math::log(s), m), finite, s, shift};
     }
     template <class T, class F> static constexpr T reduce(std::size_t n, F&& at) { return reduce_parts<T>(n, at).value; }
     template <class T, class FP, class FS> static T reduce_packed(std::size_t n, FP&& at_pack, FS&& at) {

@@ -20,6 +20,7 @@
 #include "../analysis/shapes.hpp"
 #include "../config.hpp"
 #include "../simd/math.hpp"
+#include "../simd/pack_group.hpp"
 
 namespace lossc {
 inline namespace LOSSC_ISA {
@@ -39,12 +40,17 @@ enum class lanes { none, columns, rows, single };
 /// gradient reads e_j · (1/Σe) instead of computing a second exp per element. S is a row's
 /// statistic: T along columns, a pack across rows. A row whose maximum is not finite takes the
 /// ordinary path (lane by lane across rows, so a lane never depends on its neighbours).
+/// Without a place for the exps (data null: wide column-major blocks of one pack, strided
+/// gradients) the memo still serves: the gradient recomputes e_j = exp(x_j − shift), the same
+/// value. As written, exp(x − logsumexp(x)) loses log Σe to rounding when |shift| ≫ log Σe (a row
+/// of logits near −1e30 gave a softmax of 1 in every column instead of 1/n).
 template <class T, class S = T>
 struct exp_memo {
     T* data = nullptr;
     index step = 1;  // column j's exps start at data + j·step
     S scale{};       // 1 / Σ_j e_j
     S valid{};       // 1 where the row's maximum is finite
+    S shift{};       // the row's maximum where finite: e_j = exp(x_j − shift)
     bool all_valid = false;
     bool ready = false;  // set by the logsumexp pass
     // Set by the kernel once the loss is evaluated: only the gradient reads the memo, so that a
@@ -97,9 +103,9 @@ private:
     }
 };
 
-/// W consecutive samples; a pack holds column j of each of them. LogisticBase: the operand whose
-/// softplus/sigmoid the block's logistic memo holds (void: none).
-template <class T, class LogisticBase = void>
+/// P::width consecutive samples; a pack (or a group of packs) holds column j of each of them.
+/// LogisticBase: the operand whose softplus/sigmoid the block's logistic memo holds (void: none).
+template <class T, class LogisticBase = void, class P = pack<T>>
 struct row_block {
     using scalar_type = T;
     using logistic_base = LogisticBase;
@@ -109,7 +115,7 @@ struct row_block {
     const T* p;
     index p_row, p_step;
     input_dims dims;
-    exp_memo<T, pack<T>>* memo = nullptr;  // the kernel's, with a gradient; else none
+    exp_memo<T, P>* memo = nullptr;        // the kernel's, with a gradient; else none
     logistic_memo<T>* logistic = nullptr;  // likewise
     template <class V> V load_true(std::size_t j) const { return V::load_strided(t + static_cast<index>(j) * t_step, t_row); }
     template <class V> V load_pred(std::size_t j) const { return V::load_strided(p + static_cast<index>(j) * p_step, p_row); }
@@ -295,13 +301,19 @@ constexpr V row_value(const unary<ops::exp_op, binary<ops::sub, A, reduce_t<ops:
     if constexpr (requires { r.memo; } && is_pack<V>) {
         const auto* m = r.memo;
         if (m != nullptr && m->ready && m->for_gradient) {
+            // e_j kept by the logsumexp pass, or computed again as that pass did.
+            const auto exps = [&] {
+                if (m->data == nullptr) return math::exp_nonpositive(row_value<V>(e.a.a, lowering::sub_a(lowering::sub_a(s)), r, j) - V(m->shift));
+                if constexpr (Row::lane_mode == lanes::rows) return V::load(m->data + static_cast<index>(j) * m->step);
+                else if constexpr (Row::lane_mode == lanes::columns) return V::load(m->data + j);
+                else return V(m->data[static_cast<index>(j) * m->step]);
+            };
             if constexpr (Row::lane_mode == lanes::rows) {
-                const V memo = V::load(m->data + static_cast<index>(j) * m->step) * m->scale;
+                const V memo = exps() * m->scale;
                 if (m->all_valid) return memo;
                 return math::select_nonzero(m->valid, memo, e.op(row_value<V>(e.a, lowering::sub_a(s), r, j)));
             } else if (m->all_valid) {
-                if constexpr (Row::lane_mode == lanes::columns) return V::load(m->data + j) * V(m->scale);
-                else return V(m->data[static_cast<index>(j) * m->step]) * V(m->scale);
+                return exps() * V(m->scale);
             }
         }
     }
@@ -605,8 +617,9 @@ S reduce_row(const Row& r, std::size_t n, At&& at) {
 namespace lowering {
 /// What the gradient needs of a memo besides the exps: 1/Σe and which rows may use them.
 template <class Memo, class Sv>
-void fill_memo(Memo& m, Sv finite, Sv sum) {
+void fill_memo(Memo& m, Sv finite, Sv sum, Sv shift) {
     m.scale = Sv(1) / sum;
+    m.shift = shift;
     m.valid = finite;
     if constexpr (is_pack<Sv>) m.all_valid = !simd::any(simd::eq(finite, Sv(0)));
     else m.all_valid = finite != Sv(0);
@@ -641,53 +654,55 @@ void prepare(const reduce_t<R, A>& e, S& s, const Row& r, const Sh& sh) {
             r, width(e.a, r.dims), [&]<class V>(const auto& row, std::size_t k) { return row_value<V>(e.a, s.a, row, k); });
     }
 }
-/// logsumexp along the columns of a row that has a memo: the exp-sum pass also stores e_j.
+namespace lowering {
+/// logsumexp_r's parts over a row, in the row's lane mode (as reduce_row); keep_pack(k, pack)
+/// and keep(k, value) see every exp as it is summed.
+template <class Sv, class Row, class At, class KeepPack, class Keep>
+auto logsumexp_row_parts(const Row& r, std::size_t n, At&& at, KeepPack&& keep_pack, Keep&& keep) {
+    using T = typename Row::scalar_type;
+    if constexpr (Row::lane_mode == lanes::columns) {
+        const auto one = r.single();
+        return ops::logsumexp_r::reduce_packed_parts<T>(
+            n, [&](std::size_t k) { return at.template operator()<pack<T>>(r, k); },
+            [&](std::size_t k) { return simd::first_lane(at.template operator()<pack<T>>(one, k)); }, keep_pack, keep);
+    } else if constexpr (Row::lane_mode == lanes::single) {
+        return ops::logsumexp_r::reduce_parts<Sv>(
+            n, [&](std::size_t k) { return simd::first_lane(at.template operator()<pack<T>>(r, k)); }, keep);
+    } else return ops::logsumexp_r::reduce_parts<Sv>(n, [&](std::size_t k) { return at.template operator()<Sv>(r, k); }, keep);
+}
+}  // namespace lowering
+/// logsumexp; where the row has a memo, the exp-sum pass also fills it (and stores e_j where the
+/// memo has a place for them).
 template <class A, class S, class Row, class Sh>
 void prepare(const reduce_t<ops::logsumexp_r, A>& e, S& s, const Row& r, const Sh& sh) {
     using N = reduce_t<ops::logsumexp_r, A>;
     if constexpr (!std::is_null_pointer_v<decltype(sh.template find<N>())>) {
         s.value = *sh.template find<N>();
-        return;
     } else {
+        using T = typename Row::scalar_type;
+        using Sv = decltype(s.value);  // T for one row, a pack (or group) for a block of rows
         prepare(e.a, s.a, r, sh);
         const std::size_t n = width(e.a, r.dims);
-        if constexpr (Row::lane_mode == lanes::columns && requires { r.memo; }) {
+        const auto at = [&]<class V>(const auto& row, std::size_t k) { return row_value<V>(e.a, s.a, row, k); };
+        constexpr ops::logsumexp_r::no_keep none{};
+        if constexpr (Row::lane_mode != lanes::none && requires { r.memo; }) {
             if (r.memo != nullptr && n == r.dims.pred_cols) {
-                using T = typename Row::scalar_type;
-                using P = pack<T>;
-                const auto one = r.single();
-                T* out = r.memo->data;
-                const auto parts = ops::logsumexp_r::reduce_packed_parts<T>(
-                    n, [&](std::size_t k) { return row_value<P>(e.a, s.a, r, k); },
-                    [&](std::size_t k) { return simd::first_lane(row_value<P>(e.a, s.a, one, k)); },
-                    [&](std::size_t k, P x) { x.store(out + k); }, [&](std::size_t k, T x) { out[k] = x; });
-                s.value = parts.value;
-                lowering::fill_memo(*r.memo, parts.finite, parts.sum);
-                return;
-            }
-        } else if constexpr ((Row::lane_mode == lanes::single || Row::lane_mode == lanes::rows) && requires { r.memo; }) {
-            if (r.memo != nullptr && n == r.dims.pred_cols) {
-                using T = typename Row::scalar_type;
-                using Sv = decltype(s.value);  // T for one row, a pack for a block of rows
                 T* out = r.memo->data;
                 const index step = r.memo->step;
-                const auto parts = ops::logsumexp_r::reduce_parts<Sv>(
-                    n,
-                    [&](std::size_t k) {
-                        if constexpr (Row::lane_mode == lanes::single) return simd::first_lane(row_value<pack<T>>(e.a, s.a, r, k));
-                        else return row_value<Sv>(e.a, s.a, r, k);
-                    },
-                    [&](std::size_t k, Sv x) {
-                        if constexpr (is_pack<Sv>) x.store(out + static_cast<index>(k) * step);
-                        else out[static_cast<index>(k) * step] = x;
-                    });
+                const auto parts = out == nullptr ? lowering::logsumexp_row_parts<Sv>(r, n, at, none, none)
+                                                  : lowering::logsumexp_row_parts<Sv>(
+                                                        r, n, at, [&](std::size_t k, pack<T> x) { x.store(out + k); },
+                                                        [&](std::size_t k, auto x) {
+                                                            if constexpr (Row::lane_mode == lanes::columns) out[k] = x;  // a lone column
+                                                            else if constexpr (is_pack<Sv>) x.store(out + static_cast<index>(k) * step);
+                                                            else out[static_cast<index>(k) * step] = x;
+                                                        });
                 s.value = parts.value;
-                lowering::fill_memo(*r.memo, parts.finite, parts.sum);
+                lowering::fill_memo(*r.memo, parts.finite, parts.sum, parts.shift);
                 return;
             }
         }
-        s.value = lowering::reduce_row<ops::logsumexp_r, decltype(s.value)>(
-            r, n, [&]<class V>(const auto& row, std::size_t k) { return row_value<V>(e.a, s.a, row, k); });
+        s.value = lowering::logsumexp_row_parts<Sv>(r, n, at, none, none).value;
     }
 }
 template <std::size_t J, class A, class S, class Row, class Sh>
