@@ -177,7 +177,8 @@ TEST_CASE_TEMPLATE("padded rows are staged like compact ones", T, float, double)
 // do, so the wide cases are losses without one (schedules.cpp checks cce1000's groups against
 // scalar rows). Row counts leave a remainder of single packs and of tail rows; special values
 // sit in some lanes; sample weights, a strided per_sample and two threads go through the
-// group's other paths.
+// group's other paths. Groups are compiled where packs are 256 bits or wider (the native build
+// here); in 128-bit builds both sides take single packs.
 TEST_CASE_TEMPLATE("groups of packs give the bits of single packs (wide column-major)", T, float, double) {
     std::mt19937 rng(81);
     using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;

@@ -329,6 +329,12 @@ private:
     /// 4 packs: 42.4 ms at 1000 columns, 41.4 at 2000 (8: 39.3, 37.1).
     static constexpr int column_major_group = 8;
     static constexpr index column_major_group_from = 16;
+    /// Groups are compiled where packs are 256 bits or wider (AVX, AVX-512). Every kernel then
+    /// carries a second instantiation of the whole evaluator (a -O0 test file of the Keras catalog
+    /// took 31 → 40 s to compile); 128-bit builds — the x86-64 baseline, which is also what debug
+    /// and sanitizer builds use — keep blocks of one pack and their compile time.
+    template <class T>
+    static constexpr bool groups_of_packs = pack<T>::width * static_cast<int>(sizeof(T)) >= 32;
     /// Widest row-major rows the across-rows schedule stages through the stack (see below).
     static constexpr index max_staged_columns = 64;
     /// Widest row-major rows that `automatic` walks across rows. A row along columns pays
@@ -371,15 +377,17 @@ private:
             for (index i = begin; i < end; i += pack<T>::width) block_of_rows<Backward, decltype(layout)::value>(cc, i, acc);
             sums = acc;
         };
-        if (c.t.row_stride == 1 && c.p.row_stride == 1 && c.p.cols >= column_major_group_from) {
-            // Column-major with many columns: groups of packs (simd/pack_group.hpp), then packs.
-            using group = simd::pack_group<T, column_major_group>;
-            simd::lane_sums<T> acc = sums;
-            index i = begin;
-            for (; i + group::width <= end; i += group::width) block_of_rows<Backward, block_layout::general, T, group>(c, i, acc);
-            for (; i < end; i += pack<T>::width) block_of_rows<Backward, block_layout::general>(c, i, acc);
-            sums = acc;
-            return;
+        if constexpr (groups_of_packs<T>) {
+            if (c.t.row_stride == 1 && c.p.row_stride == 1 && c.p.cols >= column_major_group_from) {
+                // Column-major with many columns: groups of packs (simd/pack_group.hpp), then packs.
+                using group = simd::pack_group<T, column_major_group>;
+                simd::lane_sums<T> acc = sums;
+                index i = begin;
+                for (; i + group::width <= end; i += group::width) block_of_rows<Backward, block_layout::general, T, group>(c, i, acc);
+                for (; i < end; i += pack<T>::width) block_of_rows<Backward, block_layout::general>(c, i, acc);
+                sums = acc;
+                return;
+            }
         }
         using general = std::integral_constant<block_layout, block_layout::general>;
         auto with_columns = [&](index k, auto layout) {
@@ -396,8 +404,11 @@ private:
         const bool dense_rows = transposes<T> && dense && c.t.col_stride == 1 && c.p.col_stride == 1 &&
                                 (!Backward || c.g.col_stride == 1) && c.t.cols == c.p.cols &&
                                 c.p.cols >= min_transposed_columns && c.p.cols <= max_staged_columns;
+        const auto rows_loop = [&] {  // compiled only where tiles transpose
+            if constexpr (transposes<T>) loop(c, std::integral_constant<block_layout, block_layout::dense_rows>{});
+        };
         if (dense_column) with_columns(1, std::integral_constant<block_layout, block_layout::dense_column>{});
-        else if (dense_rows) loop(c, std::integral_constant<block_layout, block_layout::dense_rows>{});
+        else if (dense_rows) rows_loop();
         else if (c.t.cols == 1 && c.p.cols == 1) with_columns(1, general{});
         else if (c.t.cols == 2 && c.p.cols == 2) with_columns(2, general{});
         else loop(c, general{});
