@@ -75,41 +75,44 @@ struct pack_group {
 template <class T, int K>
 struct group_mask {
     mask<T> m[K];
-};
-#define LOSSC_GROUP_COMPARE(fn)                                                          \
-    template <class T, int K>                                                            \
-    group_mask<T, K> fn(const pack_group<T, K>& a, const pack_group<T, K>& b) {          \
-        group_mask<T, K> r;                                                              \
-        for (int k = 0; k < K; ++k) r.m[k] = fn(a.p[k], b.p[k]);                         \
-        return r;                                                                        \
+    /// Applies f to each member of the groups and masks given and groups the resulting masks.
+    template <class F, class... G>
+    static group_mask each(F&& f, const G&... g) {
+        group_mask r;
+        for (int k = 0; k < K; ++k) r.m[k] = f(member(g, k)...);
+        return r;
     }
-LOSSC_GROUP_COMPARE(lt)
-LOSSC_GROUP_COMPARE(le)
-LOSSC_GROUP_COMPARE(eq)
-#undef LOSSC_GROUP_COMPARE
+    static const pack<T>& member(const pack_group<T, K>& g, int k) { return g.p[k]; }
+    static const mask<T>& member(const group_mask& g, int k) { return g.m[k]; }
+};
+// Comparisons and mask logic, member by member.
+template <class T, int K>
+group_mask<T, K> lt(const pack_group<T, K>& a, const pack_group<T, K>& b) {
+    return group_mask<T, K>::each([](pack<T> x, pack<T> y) { return lt(x, y); }, a, b);
+}
+template <class T, int K>
+group_mask<T, K> le(const pack_group<T, K>& a, const pack_group<T, K>& b) {
+    return group_mask<T, K>::each([](pack<T> x, pack<T> y) { return le(x, y); }, a, b);
+}
+template <class T, int K>
+group_mask<T, K> eq(const pack_group<T, K>& a, const pack_group<T, K>& b) {
+    return group_mask<T, K>::each([](pack<T> x, pack<T> y) { return eq(x, y); }, a, b);
+}
 template <class T, int K>
 group_mask<T, K> is_nan(const pack_group<T, K>& a) {
-    group_mask<T, K> r;
-    for (int k = 0; k < K; ++k) r.m[k] = is_nan(a.p[k]);
-    return r;
+    return group_mask<T, K>::each([](pack<T> x) { return is_nan(x); }, a);
 }
 template <class T, int K>
 group_mask<T, K> operator|(const group_mask<T, K>& a, const group_mask<T, K>& b) {
-    group_mask<T, K> r;
-    for (int k = 0; k < K; ++k) r.m[k] = a.m[k] | b.m[k];
-    return r;
+    return group_mask<T, K>::each([](mask<T> x, mask<T> y) { return x | y; }, a, b);
 }
 template <class T, int K>
 group_mask<T, K> operator&(const group_mask<T, K>& a, const group_mask<T, K>& b) {
-    group_mask<T, K> r;
-    for (int k = 0; k < K; ++k) r.m[k] = a.m[k] & b.m[k];
-    return r;
+    return group_mask<T, K>::each([](mask<T> x, mask<T> y) { return x & y; }, a, b);
 }
 template <class T, int K>
 group_mask<T, K> operator!(const group_mask<T, K>& a) {
-    group_mask<T, K> r;
-    for (int k = 0; k < K; ++k) r.m[k] = !a.m[k];
-    return r;
+    return group_mask<T, K>::each([](mask<T> x) { return !x; }, a);
 }
 template <class T, int K>
 pack_group<T, K> select(const group_mask<T, K>& c, const pack_group<T, K>& a, const pack_group<T, K>& b) {
