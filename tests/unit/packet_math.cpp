@@ -96,7 +96,7 @@ TEST_CASE_TEMPLATE("packet math is within a few ulp of <cmath>, special values i
         // rounding more (2.24 ulp at 702, measured against long double).
         {"exp", [](pack<T> x) { return m::exp(x); }, [](long double x) { return std::exp(x); }, with_specials(sweep<T>(bottom, top)), exp_bound},
         {"exp near 0", [](pack<T> x) { return m::exp(x); }, [](long double x) { return std::exp(x); }, sweep<T>(-1e-3, 1e-3), 2},
-        // softplus and sigmoid's exp (double: the polynomial in two halves, see exp_scalef)
+        // softplus and sigmoid's exp (the sign bit set, then only the lower clamp)
         {"exp_neg_abs", [](pack<T> x) { return m::exp_neg_abs(x); }, [](long double x) { return std::exp(-std::abs(x)); },
          with_specials(sweep<T>(bottom, -bottom)), exp_bound},
         {"log", [](pack<T> x) { return m::log(x); }, [](long double x) { return std::log(x); }, with_specials(sweep<T>(1e-6, 1e6)), 2},
