@@ -6,6 +6,7 @@
 // expm1 (missing for double in Eigen 3.4) and tanh are built on them with the same formulas as
 // the constexpr versions. pow has no packet rule: it runs lane by lane (std::pow).
 #pragma once
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -55,6 +56,14 @@ inline constexpr double exp2_sixteenths[] = {
     1.189207115002721,  1.241857812073484,  1.2968395546510096, 1.3542555469368927,
     1.4142135623730951, 1.4768261459394993, 1.5422108254079407, 1.6104903319492543,
     1.681792830507429,  1.7562521603732995, 1.8340080864093424, 1.9152065613971474};
+/// The float exp's: q of degree 1 on the same interval, 4.6e-9 relative to e^r (0.08 float ulp),
+/// and the table rounded to float.
+inline constexpr double exp_fit_q16_float[] = {0.5000097749180301, 0.16666862164590476};
+inline constexpr std::array<float, 16> exp2_sixteenths_float = [] {
+    std::array<float, 16> t{};
+    for (std::size_t j = 0; j < t.size(); ++j) t[j] = static_cast<float>(exp2_sixteenths[j]);
+    return t;
+}();
 /// G(z) = (atanh(s)/s − 1)/z with z = s² on [0, 1/9] (log1p_unit): degree 9 for double,
 /// 4.5e-17 (5e-18 relative to log1p); degree 3 for float, 1.5e-7 (1.6e-8 relative).
 inline constexpr double atanh_fit_g_double[] = {0.3333333333333333,  0.20000000000007292, 0.1428571428355438,
@@ -101,18 +110,30 @@ inline pack<float> exp_in_range(pack<float> x) {
 #endif
 
 #if defined(EIGEN_VECTORIZE_AVX512) && !defined(LOSSC_SCALAR_BACKEND)
-/// AVX-512: the same reduction and polynomial, with 2^k applied by vscalefps, which rounds once
-/// and takes overflow to inf and underflow through the subnormals to 0 itself: no special path
-/// and no branch (16 instructions against 23 with the range check). The argument is clamped to
-/// [−104, 89] first, beyond which e^x rounds to 0 or inf anyway; NaN passes both clamps (maxps
-/// and minps return their second operand when one is NaN). In range the result is the fast
-/// path's exactly (y·2^k is exact there either way).
+/// AVX-512: e^x = 2^(n/16)·e^r with n = round(16x/ln2), |r| ≤ ln2/32, as the double exp below:
+/// 2^(n mod 16 / 16) from a table of 16 in one register (one vpermps indexed by n's low bits, as
+/// n + 1.5·2^23 holds them), e^r − 1 = r + r²·q(r) with q of degree 1, and 2^floor(n/16) applied
+/// by vscalefps, which floors its exponent operand, rounds once and takes overflow to inf and
+/// underflow through the subnormals to 0 itself: no special path and no branch. Against the
+/// reduction by ln2 with Cephes' degree-5 polynomial (exp_reduced, still the portable path's):
+/// three multiply-adds fewer, float bce1 0.705 → 0.653, cce10 0.954 → 0.883, cce1000 0.541 →
+/// 0.507 ns per element in L1; 1.016 ulp worst against 1.010 over every 7th float of the range.
+/// The argument is clamped to [−104, 89] first, beyond which e^x rounds to 0 or inf anyway; NaN
+/// passes both clamps (maxps and minps return their second operand when one is NaN).
 inline constexpr bool has_scalef_exp = true;
-/// e^x for x ≥ −104 (or NaN) and no more than 89: the reduction, then vscalefps.
+/// e^x for x ≥ −104 (or NaN) and no more than 89.
 inline pack<float> exp_scalef_clamped(__m512 xc) {
-    __m512 k, y;
-    exp_reduced(xc, k, y);
-    return pack<float>(_mm512_scalef_ps(y, k));
+    const __m512 shift = _mm512_set1_ps(12582912.0f);  // 1.5·2^23
+    const __m512 nn = _mm512_fmadd_ps(xc, _mm512_set1_ps(23.083120654223414f), shift);  // 16/ln2
+    const __m512 n = _mm512_sub_ps(nn, shift);
+    // ln2/16 in two parts, the first of 12 significant bits: n·hi is exact for |n| < 2^12.
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.0433197021484375f), xc);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.9966365590818384e-06f), r);
+    const __m512 t = _mm512_permutexvar_ps(_mm512_castps_si512(nn), _mm512_loadu_ps(exp2_sixteenths_float.data()));
+    const __m512 q = _mm512_fmadd_ps(r, _mm512_set1_ps(static_cast<float>(exp_fit_q16_float[1])),
+                                     _mm512_set1_ps(static_cast<float>(exp_fit_q16_float[0])));
+    const __m512 em1 = _mm512_fmadd_ps(q, _mm512_mul_ps(r, r), r);
+    return pack<float>(_mm512_scalef_ps(_mm512_fmadd_ps(t, em1, t), _mm512_mul_ps(n, _mm512_set1_ps(0.0625f))));
 }
 inline pack<float> exp_scalef(pack<float> x) {
     return exp_scalef_clamped(_mm512_min_ps(_mm512_set1_ps(89.0f), _mm512_max_ps(_mm512_set1_ps(-104.0f), x.v)));
