@@ -122,6 +122,13 @@ TEST_CASE_TEMPLATE("streaming stores write the same results as cached stores", T
                             r_ref = k.forward_backward(t, p, ref_ps, ref_g, cached);
                             r = k.forward_backward(t, p, ps, g, streaming);
                             CHECK_MESSAGE(g == ref_g, what << ": gradient, schedule " << int(sched) << ", offset " << offset);
+                            // `automatic` above its threshold (0 here): streams arithmetic losses
+                            // and wide dense rows (options.hpp), the same bits either way.
+                            lossc::options automatic = cached;
+                            automatic.stores = lossc::output_stores::automatic;
+                            automatic.streaming_threshold = 0;
+                            CHECK(k.forward_backward(t, p, ps, g, automatic) == r_ref);
+                            CHECK_MESSAGE(g == ref_g, what << ": gradient (automatic stores), schedule " << int(sched) << ", offset " << offset);
                         } else {
                             Eigen::Map<MatC<T>> g(g_buf.data() + offset, n, c);
                             MatC<T> ref_gc(n, c);
@@ -138,6 +145,10 @@ TEST_CASE_TEMPLATE("streaming stores write the same results as cached stores", T
     check(cce, 10, "cce10");
     check(cce, 40, "cce40");
     check(sum<1>(square(y_pred - y_true)), 37, "sse37");
+    // Rows of whole lines (32, 48, 64 floats or doubles): the tile transposes' streaming stores.
+    check(cce, 32, "cce32");
+    check(bce, 48, "bce48");
+    check(cce, 64, "cce64");
 }
 
 // Staging a block of rows (gathers, two-column permutes, in-register transposes by 16 columns)

@@ -161,8 +161,8 @@ private:
                                                                                          : 0.0;
         const index out_bytes = (n + (Backward ? n * p.cols : 0)) * static_cast<index>(sizeof(T));
         const bool stream = opt.stores == output_stores::streaming ||
-                            (opt.stores == output_stores::automatic && lowering::memory_bound<E, gradient_type>() &&
-                             out_bytes > opt.streaming_threshold);
+                            (opt.stores == output_stores::automatic && out_bytes > opt.streaming_threshold &&
+                             (lowering::memory_bound<E, gradient_type>() || (Backward && wide_dense_rows(t, p, g, opt))));
         const pass<T> ctx{t, p, ps, g, sw, scale,
                           input_dims{static_cast<std::size_t>(n), static_cast<std::size_t>(t.cols),
                                      static_cast<std::size_t>(p.cols)},
@@ -237,6 +237,23 @@ private:
         index t_step() const { return t.cols == 1 ? 0 : t.col_stride; }
         index p_step() const { return p.cols == 1 ? 0 : p.col_stride; }
     };
+
+    /// Row-major batches of 32 to 64 contiguous columns, walked across rows by tile transposes
+    /// (dense_rows): their gradient goes out in one burst per block, and beyond the caches
+    /// streaming it (no read of each line first) measured faster even for losses with exp/log,
+    /// unlike the other layouts (16M-element batches, ns per element, cached → streaming: cce 32
+    /// columns 1.19 → 0.87, 64 columns 1.74 → 1.40; BCE 48 columns 1.62 → 1.10, 64 columns
+    /// 1.96 → 1.30). See next_block_lines.
+    template <class T>
+    bool wide_dense_rows(const matrix_view<const T>& t, const matrix_view<const T>& p, const matrix_view<T>& g,
+                         const options& opt) const {
+        if constexpr (!transposes<T>) return false;
+        else
+            return (opt.schedule == schedule::automatic || opt.schedule == schedule::across_rows) &&
+                   !opt.sample_weight.present() && t.col_stride == 1 &&
+                   p.col_stride == 1 && g.col_stride == 1 && t.row_stride != 1 && t.cols == p.cols &&
+                   p.cols >= next_block_lines<T>::min_columns && p.cols <= max_staged_columns;
+    }
 
     template <class T>
     static schedule choose_schedule(schedule asked, const matrix_view<const T>& t, const matrix_view<const T>& p,
@@ -506,7 +523,7 @@ private:
                 if (Rows && next.t != nullptr) {  // inline: as a function of its own, GCC 12 deleted the prefetches
                     simd::prefetch(next.t + j * next.per_line);
                     simd::prefetch(next.p + j * next.per_line);
-                    simd::prefetch_for_write(next.g + j * next.per_line);
+                    if (!c.stream) simd::prefetch_for_write(next.g + j * next.per_line);
                 }
                 const P gj = row_value<P>(grad_, gs, rows, static_cast<std::size_t>(j)) * sp;
                 // Plain: straight to the output (the inputs are staged, nothing else reads it).
@@ -516,7 +533,7 @@ private:
                 else if (c.stream && c.g.row_stride == 1 && rows.memo == nullptr) gj.store_stream(out + j * c.g.col_stride);
                 else gj.store_strided(out + j * c.g.col_stride, c.g.row_stride);
             }
-            if constexpr (Rows) simd::store_columns(out, c.g.row_stride, c.g.cols, g_buf);
+            if constexpr (Rows) simd::store_columns(out, c.g.row_stride, c.g.cols, g_buf, c.stream);
             else if (!Plain && one_pack && stage) stage_out(out, c.g, g_buf, c.stream);
         }
         if (!Dense && c.sw.present()) simd::add_products_to(sums, P::load(wt), loss);
@@ -542,6 +559,7 @@ private:
     template <class T>
     struct next_block_lines {
         static constexpr index per_line = 64 / static_cast<index>(sizeof(T));
+        static constexpr index min_columns = 32;
         const T* t = nullptr;
         const T* p = nullptr;
         T* g = nullptr;
@@ -552,7 +570,7 @@ private:
         /// element; at 10 columns they gained nothing from DRAM either.)
         next_block_lines(const pass<T>& c, index next) {
             const index n = c.p.cols;
-            if (n < 32 || c.p.rows * n < (index{1} << 18) || next + pack<T>::width > c.p.rows ||
+            if (n < min_columns || c.p.rows * n < (index{1} << 18) || next + pack<T>::width > c.p.rows ||
                 c.t.row_stride != n || c.p.row_stride != n || c.g.row_stride != n)
                 return;
             t = c.t.data + next * n, p = c.p.data + next * n, g = c.g.data + next * n;
@@ -584,7 +602,7 @@ private:
         if (simd::has_deinterleave2 && g.cols == 2 && g.col_stride == 1 && g.row_stride == 2)
             return simd::interleave2(rows, P::load(buf), P::load(buf + P::width), stream);
         if constexpr (transposes<T>) {
-            if (g.col_stride == 1 && g.cols >= min_transposed_columns) return simd::store_columns(rows, g.row_stride, g.cols, buf);
+            if (g.col_stride == 1 && g.cols >= min_transposed_columns) return simd::store_columns(rows, g.row_stride, g.cols, buf, stream);
         }
         for (index j = 0; j < g.cols; ++j) P::load(buf + j * P::width).store_strided(rows + j * g.col_stride, g.row_stride);
     }

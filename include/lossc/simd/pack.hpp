@@ -233,6 +233,7 @@ template <> struct tile<float> {
     static constexpr int n = 16;
     static reg load(unsigned lanes, const float* p) { return _mm512_maskz_loadu_ps(static_cast<__mmask16>(lanes), p); }
     static void store(unsigned lanes, float* p, reg v) { _mm512_mask_storeu_ps(p, static_cast<__mmask16>(lanes), v); }
+    static void stream(float* p, reg v) { _mm512_stream_ps(p, v); }
     static void transpose(reg r[16]) { transpose16(r); }
 };
 template <> struct tile<double> {
@@ -240,6 +241,7 @@ template <> struct tile<double> {
     static constexpr int n = 8;
     static reg load(unsigned lanes, const double* p) { return _mm512_maskz_loadu_pd(static_cast<__mmask8>(lanes), p); }
     static void store(unsigned lanes, double* p, reg v) { _mm512_mask_storeu_pd(p, static_cast<__mmask8>(lanes), v); }
+    static void stream(double* p, reg v) { _mm512_stream_pd(p, v); }
     static void transpose(reg r[8]) { transpose8(r); }
 };
 /// Columns [0, cols) of a tile's worth of rows (row k at src + k·row_stride, contiguous
@@ -258,17 +260,22 @@ void load_columns(const T* src, Eigen::Index row_stride, Eigen::Index cols, T* b
     }
 }
 /// The inverse: column packs buf + j·n into columns [0, cols) of the tile's rows at dst.
+/// stream: non-temporal stores for the tiles whose rows are whole aligned lines.
 template <class T>
-void store_columns(T* dst, Eigen::Index row_stride, Eigen::Index cols, const T* buf) {
+void store_columns(T* dst, Eigen::Index row_stride, Eigen::Index cols, const T* buf, bool stream = false) {
     using tl = tile<T>;
     constexpr int n = tl::n;
+    const bool aligned_rows = stream && (reinterpret_cast<std::uintptr_t>(dst) | static_cast<std::uintptr_t>(row_stride) * sizeof(T)) % 64 == 0;
     for (Eigen::Index q = 0; q < cols; q += n) {
         const int w = cols - q < n ? static_cast<int>(cols - q) : n;
         const unsigned lanes = (1u << w) - 1u;
         typename tl::reg r[n];
         for (int j = 0; j < n; ++j) r[j] = tl::load(j < w ? ~0u : 0u, buf + (q + j) * n);
         tl::transpose(r);
-        for (int k = 0; k < n; ++k) tl::store(lanes, dst + k * row_stride + q, r[k]);
+        if (aligned_rows && w == n)
+            for (int k = 0; k < n; ++k) tl::stream(dst + k * row_stride + q, r[k]);
+        else
+            for (int k = 0; k < n; ++k) tl::store(lanes, dst + k * row_stride + q, r[k]);
     }
 }
 inline void deinterleave2(const double* src, pack<double>& even, pack<double>& odd) {
@@ -285,7 +292,7 @@ inline void interleave2(double* dst, pack<double> even, pack<double> odd, bool s
 #else
 inline constexpr bool has_tile_transpose = false;
 template <class T> void load_columns(const T*, Eigen::Index, Eigen::Index, T*) {}
-template <class T> void store_columns(T*, Eigen::Index, Eigen::Index, const T*) {}
+template <class T> void store_columns(T*, Eigen::Index, Eigen::Index, const T*, bool = false) {}
 inline constexpr bool has_deinterleave2 = false;
 template <class T> void deinterleave2(const T*, pack<T>&, pack<T>&) {}
 template <class T> void interleave2(T*, pack<T>, pack<T>, bool = false) {}
