@@ -389,24 +389,21 @@ private:
     /// 17.7 ms, 51% → 56% of the streaming kernel).
     template <bool Backward, class T>
     LOSSC_FLATTEN void blocks_of_rows(const pass<T>& c, index begin, index end, simd::lane_sums<T>& sums) const {
-        auto loop = [&](const pass<T>& cc, auto layout) {
+        // Blocks of First (a pack, or a group of packs) while they fit, then of single packs.
+        auto loop = [&]<class First = pack<T>>(const pass<T>& cc, auto layout, std::type_identity<First> = {}) {
             simd::lane_sums<T> acc = sums;  // a local, so that it can live in registers
-            for (index i = begin; i < end; i += pack<T>::width) block_of_rows<Backward, decltype(layout)::value>(cc, i, acc);
+            index i = begin;
+            if constexpr (!std::is_same_v<First, pack<T>>)
+                for (; i + First::width <= end; i += First::width) block_of_rows<Backward, decltype(layout)::value, T, First>(cc, i, acc);
+            for (; i < end; i += pack<T>::width) block_of_rows<Backward, decltype(layout)::value>(cc, i, acc);
             sums = acc;
         };
-        if constexpr (groups_of_packs<T>) {
-            if (c.t.row_stride == 1 && c.p.row_stride == 1 && c.p.cols >= column_major_group_from) {
-                // Column-major with many columns: groups of packs (simd/pack_group.hpp), then packs.
-                using group = simd::pack_group<T, column_major_group>;
-                simd::lane_sums<T> acc = sums;
-                index i = begin;
-                for (; i + group::width <= end; i += group::width) block_of_rows<Backward, block_layout::general, T, group>(c, i, acc);
-                for (; i < end; i += pack<T>::width) block_of_rows<Backward, block_layout::general>(c, i, acc);
-                sums = acc;
-                return;
-            }
-        }
         using general = std::integral_constant<block_layout, block_layout::general>;
+        if constexpr (groups_of_packs<T>) {
+            // Column-major with many columns: groups of packs (simd/pack_group.hpp), then packs.
+            if (c.t.row_stride == 1 && c.p.row_stride == 1 && c.p.cols >= column_major_group_from)
+                return loop(c, general{}, std::type_identity<simd::pack_group<T, column_major_group>>{});
+        }
         auto with_columns = [&](index k, auto layout) {
             pass<T> fixed = c;
             fixed.t.cols = fixed.p.cols = fixed.g.cols = k;

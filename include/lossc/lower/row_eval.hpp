@@ -597,20 +597,29 @@ struct shared_stats {
 
 // ---- per-row statistics (cached schedules only) ----------------------------------------------
 namespace lowering {
-/// Reduce n values of a row with R: in packs of columns (and a scalar tail) when lanes are
-/// columns, else one S at a time. `at` is a generic lambda at<V>(row, k). Along columns, the
-/// tail columns are broadcast packs of the same row, so they see the same packet math.
-template <class R, class S, class Row, class At>
-S reduce_row(const Row& r, std::size_t n, At&& at) {
+/// A reduction over n values of a row, in the row's lane mode: packed(n, at_pack, at_tail) when
+/// lanes are columns (packs of columns and a scalar tail: the tail columns are broadcast packs
+/// of the same row, so they see the same packet math), else plain(n, at_one), one value at a time.
+/// `at` is a generic lambda at<V>(row, k); S is the values' type where lanes are not packs.
+template <class S, class Row, class At, class Packed, class Plain>
+auto over_row(const Row& r, std::size_t n, At&& at, Packed&& packed, Plain&& plain) {
     using T = typename Row::scalar_type;
     if constexpr (Row::lane_mode == lanes::columns) {
         const auto one = r.single();
-        return R::template reduce_packed<T>(
+        return packed(
             n, [&](std::size_t k) { return at.template operator()<pack<T>>(r, k); },
             [&](std::size_t k) { return simd::first_lane(at.template operator()<pack<T>>(one, k)); });
     } else if constexpr (Row::lane_mode == lanes::single) {
-        return R::template reduce<S>(n, [&](std::size_t k) { return simd::first_lane(at.template operator()<pack<T>>(r, k)); });
-    } else return R::template reduce<S>(n, [&](std::size_t k) { return at.template operator()<S>(r, k); });
+        return plain(n, [&](std::size_t k) { return simd::first_lane(at.template operator()<pack<T>>(r, k)); });
+    } else return plain(n, [&](std::size_t k) { return at.template operator()<S>(r, k); });
+}
+/// Reduce n values of a row with R (over_row).
+template <class R, class S, class Row, class At>
+S reduce_row(const Row& r, std::size_t n, At&& at) {
+    using T = typename Row::scalar_type;
+    return over_row<S>(
+        r, n, at, [](std::size_t m, auto&& a, auto&& b) { return R::template reduce_packed<T>(m, a, b); },
+        [](std::size_t m, auto&& a) { return R::template reduce<S>(m, a); });
 }
 }  // namespace lowering
 
@@ -655,20 +664,15 @@ void prepare(const reduce_t<R, A>& e, S& s, const Row& r, const Sh& sh) {
     }
 }
 namespace lowering {
-/// logsumexp_r's parts over a row, in the row's lane mode (as reduce_row); keep_pack(k, pack)
-/// and keep(k, value) see every exp as it is summed.
+/// logsumexp_r's parts over a row (over_row); keep_pack(k, pack) and keep(k, value) see every
+/// exp as it is summed.
 template <class Sv, class Row, class At, class KeepPack, class Keep>
 auto logsumexp_row_parts(const Row& r, std::size_t n, At&& at, KeepPack&& keep_pack, Keep&& keep) {
     using T = typename Row::scalar_type;
-    if constexpr (Row::lane_mode == lanes::columns) {
-        const auto one = r.single();
-        return ops::logsumexp_r::reduce_packed_parts<T>(
-            n, [&](std::size_t k) { return at.template operator()<pack<T>>(r, k); },
-            [&](std::size_t k) { return simd::first_lane(at.template operator()<pack<T>>(one, k)); }, keep_pack, keep);
-    } else if constexpr (Row::lane_mode == lanes::single) {
-        return ops::logsumexp_r::reduce_parts<Sv>(
-            n, [&](std::size_t k) { return simd::first_lane(at.template operator()<pack<T>>(r, k)); }, keep);
-    } else return ops::logsumexp_r::reduce_parts<Sv>(n, [&](std::size_t k) { return at.template operator()<Sv>(r, k); }, keep);
+    return over_row<Sv>(
+        r, n, at,
+        [&](std::size_t m, auto&& a, auto&& b) { return ops::logsumexp_r::reduce_packed_parts<T>(m, a, b, keep_pack, keep); },
+        [&](std::size_t m, auto&& a) { return ops::logsumexp_r::reduce_parts<Sv>(m, a, keep); });
 }
 }  // namespace lowering
 /// logsumexp; where the row has a memo, the exp-sum pass also fills it (and stores e_j where the
@@ -685,24 +689,32 @@ void prepare(const reduce_t<ops::logsumexp_r, A>& e, S& s, const Row& r, const S
         const std::size_t n = width(e.a, r.dims);
         const auto at = [&]<class V>(const auto& row, std::size_t k) { return row_value<V>(e.a, s.a, row, k); };
         constexpr ops::logsumexp_r::no_keep none{};
-        if constexpr (Row::lane_mode != lanes::none && requires { r.memo; }) {
-            if (r.memo != nullptr && n == r.dims.pred_cols) {
-                T* out = r.memo->data;
-                const index step = r.memo->step;
-                const auto parts = out == nullptr ? lowering::logsumexp_row_parts<Sv>(r, n, at, none, none)
-                                                  : lowering::logsumexp_row_parts<Sv>(
-                                                        r, n, at, [&](std::size_t k, pack<T> x) { x.store(out + k); },
-                                                        [&](std::size_t k, auto x) {
-                                                            if constexpr (Row::lane_mode == lanes::columns) out[k] = x;  // a lone column
-                                                            else if constexpr (is_pack<Sv>) x.store(out + static_cast<index>(k) * step);
-                                                            else out[static_cast<index>(k) * step] = x;
-                                                        });
+        // The memo this pass fills: the row's, for a logsumexp over all of y_pred's columns.
+        auto* memo = [&] {
+            if constexpr (Row::lane_mode != lanes::none && requires { r.memo; })
+                return r.memo != nullptr && n == r.dims.pred_cols ? r.memo : nullptr;
+            else return nullptr;
+        }();
+        if constexpr (!std::is_null_pointer_v<decltype(memo)>) {
+            if (memo != nullptr && memo->data != nullptr) {  // a place for the exps: kept as summed
+                T* out = memo->data;
+                const index step = memo->step;
+                const auto parts = lowering::logsumexp_row_parts<Sv>(
+                    r, n, at, [&](std::size_t k, pack<T> x) { x.store(out + k); },
+                    [&](std::size_t k, auto x) {
+                        if constexpr (Row::lane_mode == lanes::columns) out[k] = x;  // a lone column
+                        else if constexpr (is_pack<Sv>) x.store(out + static_cast<index>(k) * step);
+                        else out[static_cast<index>(k) * step] = x;
+                    });
                 s.value = parts.value;
-                lowering::fill_memo(*r.memo, parts.finite, parts.sum, parts.shift);
+                lowering::fill_memo(*memo, parts.finite, parts.sum, parts.shift);
                 return;
             }
         }
-        s.value = lowering::logsumexp_row_parts<Sv>(r, n, at, none, none).value;
+        const auto parts = lowering::logsumexp_row_parts<Sv>(r, n, at, none, none);
+        s.value = parts.value;
+        if constexpr (!std::is_null_pointer_v<decltype(memo)>)
+            if (memo != nullptr) lowering::fill_memo(*memo, parts.finite, parts.sum, parts.shift);  // max and 1/Σ only
     }
 }
 template <std::size_t J, class A, class S, class Row, class Sh>
