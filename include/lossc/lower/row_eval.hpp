@@ -690,7 +690,7 @@ void prepare(const reduce_t<ops::logsumexp_r, A>& e, S& s, const Row& r, const S
         const auto at = [&]<class V>(const auto& row, std::size_t k) { return row_value<V>(e.a, s.a, row, k); };
         constexpr ops::logsumexp_r::no_keep none{};
         // The memo this pass fills: the row's, for a logsumexp over all of y_pred's columns.
-        auto* memo = [&] {
+        const auto memo = [&] {
             if constexpr (Row::lane_mode != lanes::none && requires { r.memo; })
                 return r.memo != nullptr && n == r.dims.pred_cols ? r.memo : nullptr;
             else return nullptr;
