@@ -42,14 +42,14 @@ h = mp.log(2) / 32
 # r^2 / e^r is the error relative to e^r.
 fit("exp_fit_q16", exp_q, -h, h, 4, h**2 / mp.exp(-h), "relative to e^r")
 fit("exp_fit_q16_float", exp_q, -h, h, 1, h**2 / mp.exp(-h), "relative to e^r")
-# ln2/16 in two parts for the reduction r = x - n ln2/16, the first with 20 trailing zero bits
-# (n hi exact for |n| < 2^20), and 16/ln2.
-ln2_16 = mp.log(2) / 16
-ln2_16_hi = float(mp.ldexp(mp.floor(mp.ldexp(ln2_16, 37)), -37))  # 33 significant bits: 2^-5 ... 2^-37
-print(f"// 16/ln2 = {float(16 / mp.log(2))!r}, ln2/16 = {ln2_16_hi!r} + {float(ln2_16 - ln2_16_hi)!r}")
-# Float: the first part of 12 significant bits (|n| < 2^12); the values as float32 rounds them.
-ln2_16_hi_f = float(mp.ldexp(mp.floor(mp.ldexp(ln2_16, 16)), -16))
-print(f"// float: 16/ln2 = {float(16 / mp.log(2))!r}f, ln2/16 = {ln2_16_hi_f!r}f + {float(ln2_16 - ln2_16_hi_f)!r}f")
+# The reduction r = x - m ln2 with m = n/16 (x/ln2 rounded to sixteenths): ln2 in two parts, the
+# first with few enough significant bits that m hi is exact (double: 32 bits, |m| < 2^11 with 4
+# fraction bits; float: 9 bits, |m| < 2^8), as Cephes' exp has them.
+ln2 = mp.log(2)
+hi_d = mp.ldexp(mp.floor(mp.ldexp(ln2, 32)), -32)
+hi_f = mp.ldexp(mp.nint(mp.ldexp(ln2, 9)), -9)
+print(f"// double: 1/ln2 = {float(1 / ln2)!r}, ln2 = {float(hi_d)!r} + {float(ln2 - hi_d)!r}")
+print(f"// float: ln2 = {float(hi_f)!r}f + {float(ln2 - hi_f)!r}f")
 print(f"inline constexpr double exp2_sixteenths[] = {{{', '.join(repr(float(mp.power(2, mp.mpf(j) / 16))) for j in range(16))}}};")
 # log1p(e) = 2s (1 + z G): G's error times z / (1 + z G) <= 1/9 is the error relative to log1p.
 fit("atanh_fit_g_double", atanh_g, 0, mp.mpf(1) / 9, 9, mp.mpf(1) / 9, "relative to log1p")
