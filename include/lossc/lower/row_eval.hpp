@@ -597,30 +597,26 @@ struct shared_stats {
 
 // ---- per-row statistics (cached schedules only) ----------------------------------------------
 namespace lowering {
-/// A reduction over n values of a row, in the row's lane mode: packed(n, at_pack, at_tail) when
-/// lanes are columns (packs of columns and a scalar tail: the tail columns are broadcast packs
-/// of the same row, so they see the same packet math), else plain(n, at_one), one value at a time.
-/// `at` is a generic lambda at<V>(row, k); S is the values' type where lanes are not packs.
-template <class S, class Row, class At, class Packed, class Plain>
-auto over_row(const Row& r, std::size_t n, At&& at, Packed&& packed, Plain&& plain) {
+/// A reduction over n values of a row, in the row's lane mode: red.reduce_packed<T>(n, at_pack,
+/// at_tail) when lanes are columns (packs of columns and a scalar tail: the tail columns are
+/// broadcast packs of the same row, so they see the same packet math), else red.reduce<S>(n,
+/// at_one), one value at a time. `at` is a generic lambda at<V>(row, k); S is the values' type
+/// where lanes are not packs. red: a reducer (ops::sum_r…) or logsumexp_keeping below.
+template <class S, class Row, class At, class Reducer>
+auto over_row(const Row& r, std::size_t n, At&& at, const Reducer& red) {
     using T = typename Row::scalar_type;
     if constexpr (Row::lane_mode == lanes::columns) {
         const auto one = r.single();
-        return packed(
+        return red.template reduce_packed<T>(
             n, [&](std::size_t k) { return at.template operator()<pack<T>>(r, k); },
             [&](std::size_t k) { return simd::first_lane(at.template operator()<pack<T>>(one, k)); });
     } else if constexpr (Row::lane_mode == lanes::single) {
-        return plain(n, [&](std::size_t k) { return simd::first_lane(at.template operator()<pack<T>>(r, k)); });
-    } else return plain(n, [&](std::size_t k) { return at.template operator()<S>(r, k); });
+        return red.template reduce<S>(n, [&](std::size_t k) { return simd::first_lane(at.template operator()<pack<T>>(r, k)); });
+    } else return red.template reduce<S>(n, [&](std::size_t k) { return at.template operator()<S>(r, k); });
 }
 /// Reduce n values of a row with R (over_row).
 template <class R, class S, class Row, class At>
-S reduce_row(const Row& r, std::size_t n, At&& at) {
-    using T = typename Row::scalar_type;
-    return over_row<S>(
-        r, n, at, [](std::size_t m, auto&& a, auto&& b) { return R::template reduce_packed<T>(m, a, b); },
-        [](std::size_t m, auto&& a) { return R::template reduce<S>(m, a); });
-}
+S reduce_row(const Row& r, std::size_t n, At&& at) { return over_row<S>(r, n, at, R{}); }
 }  // namespace lowering
 
 namespace lowering {
@@ -664,15 +660,22 @@ void prepare(const reduce_t<R, A>& e, S& s, const Row& r, const Sh& sh) {
     }
 }
 namespace lowering {
-/// logsumexp_r's parts over a row (over_row); keep_pack(k, pack) and keep(k, value) see every
+/// logsumexp_r's parts as a reducer for over_row; keep_pack(k, pack) and keep(k, value) see every
 /// exp as it is summed.
+template <class KeepPack, class Keep>
+struct logsumexp_keeping {
+    const KeepPack& keep_pack;
+    const Keep& keep;
+    template <class T, class FP, class FS>
+    auto reduce_packed(std::size_t n, FP&& at_pack, FS&& at) const {
+        return ops::logsumexp_r::reduce_packed_parts<T>(n, at_pack, at, keep_pack, keep);
+    }
+    template <class S, class F>
+    auto reduce(std::size_t n, F&& at) const { return ops::logsumexp_r::reduce_parts<S>(n, at, keep); }
+};
 template <class Sv, class Row, class At, class KeepPack, class Keep>
-auto logsumexp_row_parts(const Row& r, std::size_t n, At&& at, KeepPack&& keep_pack, Keep&& keep) {
-    using T = typename Row::scalar_type;
-    return over_row<Sv>(
-        r, n, at,
-        [&](std::size_t m, auto&& a, auto&& b) { return ops::logsumexp_r::reduce_packed_parts<T>(m, a, b, keep_pack, keep); },
-        [&](std::size_t m, auto&& a) { return ops::logsumexp_r::reduce_parts<Sv>(m, a, keep); });
+auto logsumexp_row_parts(const Row& r, std::size_t n, At&& at, const KeepPack& keep_pack, const Keep& keep) {
+    return over_row<Sv>(r, n, at, logsumexp_keeping<KeepPack, Keep>{keep_pack, keep});
 }
 }  // namespace lowering
 /// logsumexp; where the row has a memo, the exp-sum pass also fills it (and stores e_j where the
