@@ -45,19 +45,19 @@ struct sum_r {
     /// Each running sum starts from its first term, not from 0 + it: the same value except that
     /// a sum of negative zeros is −0 (as numpy's), and a one-column mean (BCE) is its term
     /// without two additions of zero, which the compiler may not drop.
-    template <class T, class F> static constexpr T reduce(std::size_t n, F&& at) {
+    template <class T, class F> LOSSC_KERNEL_INLINE static constexpr T reduce(std::size_t n, F&& at) {
         if (n == 0) return T(0);
         T total = block(0, n < sum_block ? n : sum_block, at);
         for (std::size_t b = sum_block; b < n; b += sum_block) total += block(b, b + sum_block < n ? b + sum_block : n, at);
         return total;
     }
-    template <class F> static constexpr auto block(std::size_t b, std::size_t end, F& at) {
+    template <class F> LOSSC_KERNEL_INLINE static constexpr auto block(std::size_t b, std::size_t end, F& at) {
         auto s = at(b);
         for (std::size_t j = b + 1; j < end; ++j) s += at(j);
         return s;
     }
     /// Packs of columns, then a scalar tail; one horizontal sum at the end.
-    template <class T, class FP, class FS> static T reduce_packed(std::size_t n, FP&& at_pack, FS&& at) {
+    template <class T, class FP, class FS> LOSSC_KERNEL_INLINE static T reduce_packed(std::size_t n, FP&& at_pack, FS&& at) {
         using P = simd::pack<T>;
         P acc(T(0)), total(T(0));
         std::size_t j = 0, in_block = 0;
@@ -78,10 +78,10 @@ struct sum_r {
 };
 struct mean_r {
     static constexpr const char* name = "mean";
-    template <class T, class F> static constexpr T reduce(std::size_t n, F&& at) {
+    template <class T, class F> LOSSC_KERNEL_INLINE static constexpr T reduce(std::size_t n, F&& at) {
         return divide_by_count(sum_r::reduce<T>(n, at), n);
     }
-    template <class T, class FP, class FS> static T reduce_packed(std::size_t n, FP&& at_pack, FS&& at) {
+    template <class T, class FP, class FS> LOSSC_KERNEL_INLINE static T reduce_packed(std::size_t n, FP&& at_pack, FS&& at) {
         return divide_by_count(sum_r::reduce_packed<T>(n, at_pack, at), n);
     }
     template <class X, class G> static constexpr auto adjoint(const X& x, const G& g) {
@@ -92,12 +92,12 @@ struct mean_r {
 /// TensorFlow and JAX do), so it sums to the adjoint.
 struct max_r {
     static constexpr const char* name = "max";
-    template <class T, class F> static constexpr T reduce(std::size_t n, F&& at) {
+    template <class T, class F> LOSSC_KERNEL_INLINE static constexpr T reduce(std::size_t n, F&& at) {
         T m(-std::numeric_limits<scalar_of_t<T>>::infinity());
         for (std::size_t j = 0; j < n; ++j) m = math::max(at(j), m);  // keeps a NaN once seen
         return m;
     }
-    template <class T, class FP, class FS> static T reduce_packed(std::size_t n, FP&& at_pack, FS&& at) {
+    template <class T, class FP, class FS> LOSSC_KERNEL_INLINE static T reduce_packed(std::size_t n, FP&& at_pack, FS&& at) {
         using P = simd::pack<T>;
         P acc(-std::numeric_limits<T>::infinity());
         std::size_t j = 0;
@@ -114,12 +114,12 @@ struct max_r {
 };
 struct min_r {
     static constexpr const char* name = "min";
-    template <class T, class F> static constexpr T reduce(std::size_t n, F&& at) {
+    template <class T, class F> LOSSC_KERNEL_INLINE static constexpr T reduce(std::size_t n, F&& at) {
         T m(std::numeric_limits<scalar_of_t<T>>::infinity());
         for (std::size_t j = 0; j < n; ++j) m = math::min(at(j), m);
         return m;
     }
-    template <class T, class FP, class FS> static T reduce_packed(std::size_t n, FP&& at_pack, FS&& at) {
+    template <class T, class FP, class FS> LOSSC_KERNEL_INLINE static T reduce_packed(std::size_t n, FP&& at_pack, FS&& at) {
         using P = simd::pack<T>;
         P acc(std::numeric_limits<T>::infinity());
         std::size_t j = 0;
@@ -148,7 +148,7 @@ struct logsumexp_r {
         template <class... A> constexpr void operator()(A&&...) const {}
     };
     template <class T, class F, class Keep = no_keep>
-    static constexpr parts<T> reduce_parts(std::size_t n, F&& at, Keep&& keep = {}) {
+    LOSSC_KERNEL_INLINE static constexpr parts<T> reduce_parts(std::size_t n, F&& at, Keep&& keep = {}) {
         const T m = max_r::reduce<T>(n, at);
         // A row whose max is not finite (empty or all -inf: -inf; any +inf; NaN) returns it;
         // branch-free, so that packs of rows take the same path.
@@ -163,7 +163,7 @@ struct logsumexp_r {
     }
     /// Packs of columns and lone scalar columns; keep_pack(j, pack) and keep(j, scalar).
     template <class T, class FP, class FS, class KeepPack = no_keep, class Keep = no_keep>
-    static parts<T> reduce_packed_parts(std::size_t n, FP&& at_pack, FS&& at, KeepPack&& keep_pack = {}, Keep&& keep = {}) {
+    LOSSC_KERNEL_INLINE static parts<T> reduce_packed_parts(std::size_t n, FP&& at_pack, FS&& at, KeepPack&& keep_pack = {}, Keep&& keep = {}) {
         using P = simd::pack<T>;
         const T m = max_r::reduce_packed<T>(n, at_pack, at);
         const T finite = math::isfinite(m);
@@ -183,8 +183,8 @@ struct logsumexp_r {
             });
         return {math::select_nonzero(finite, shift + math::log(s), m), finite, s, shift};
     }
-    template <class T, class F> static constexpr T reduce(std::size_t n, F&& at) { return reduce_parts<T>(n, at).value; }
-    template <class T, class FP, class FS> static T reduce_packed(std::size_t n, FP&& at_pack, FS&& at) {
+    template <class T, class F> LOSSC_KERNEL_INLINE static constexpr T reduce(std::size_t n, F&& at) { return reduce_parts<T>(n, at).value; }
+    template <class T, class FP, class FS> LOSSC_KERNEL_INLINE static T reduce_packed(std::size_t n, FP&& at_pack, FS&& at) {
         return reduce_packed_parts<T>(n, at_pack, at).value;
     }
     template <class X, class G> static constexpr auto adjoint(const X& x, const G& g);

@@ -436,7 +436,7 @@ private:
     /// Layout: one of blocks_of_rows's dense layouts, known at compile time, or general.
     /// P: pack<T>, or a group of packs (wide column-major batches, see blocks_of_rows).
     template <bool Backward, block_layout Layout, class T, class P = pack<T>>
-    void block_of_rows(const pass<T>& c, index i, simd::lane_sums<T>& sums) const {
+    LOSSC_KERNEL_INLINE void block_of_rows(const pass<T>& c, index i, simd::lane_sums<T>& sums) const {
         constexpr index w = P::width;
         constexpr bool Plain = Layout == block_layout::dense_column, Rows = Layout == block_layout::dense_rows,
                        Dense = Plain || Rows;

@@ -203,49 +203,49 @@ inline constexpr bool column_pack = Row::lane_mode == lanes::columns && is_pack<
 
 // ---- values ----------------------------------------------------------------------------------
 template <class V, input W, class S, class Row>
-constexpr V row_value(const placeholder<W>&, S&, const Row& r, std::size_t j) {
+LOSSC_KERNEL_INLINE constexpr V row_value(const placeholder<W>&, S&, const Row& r, std::size_t j) {
     if constexpr (W == input::y_true) return r.template load_true<V>(j);
     else return r.template load_pred<V>(j);
 }
 template <class V, class S, class Row>
-constexpr V row_value(const scalar& e, S&, const Row&, std::size_t) {
+LOSSC_KERNEL_INLINE constexpr V row_value(const scalar& e, S&, const Row&, std::size_t) {
     return static_cast<V>(static_cast<typename Row::scalar_type>(e.value));
 }
 template <class V, class S, class Row>
-constexpr V row_value(const zero_t&, S&, const Row&, std::size_t) { return static_cast<V>(typename Row::scalar_type(0)); }
+LOSSC_KERNEL_INLINE constexpr V row_value(const zero_t&, S&, const Row&, std::size_t) { return static_cast<V>(typename Row::scalar_type(0)); }
 template <class V, class S, class Row>
-constexpr V row_value(const one_t&, S&, const Row&, std::size_t) { return static_cast<V>(typename Row::scalar_type(1)); }
+LOSSC_KERNEL_INLINE constexpr V row_value(const one_t&, S&, const Row&, std::size_t) { return static_cast<V>(typename Row::scalar_type(1)); }
 template <class V, class E, class S, class Row>
-constexpr V row_value(const count_t<E>& e, S&, const Row& r, std::size_t) {
+LOSSC_KERNEL_INLINE constexpr V row_value(const count_t<E>& e, S&, const Row& r, std::size_t) {
     return static_cast<V>(static_cast<typename Row::scalar_type>(width(e.of, r.dims)));
 }
 /// Column j's index: j, j+1, … across the lanes when a pack holds consecutive columns.
 template <class V, class S, class Row>
-constexpr V row_value(const column_index_t&, S&, const Row&, std::size_t j) {
+LOSSC_KERNEL_INLINE constexpr V row_value(const column_index_t&, S&, const Row&, std::size_t j) {
     using T = typename Row::scalar_type;
     if constexpr (lowering::column_pack<Row, V>) return V::iota() + V(static_cast<T>(j));
     else return static_cast<V>(static_cast<T>(j));
 }
 template <class V, std::size_t N, class S, class Row>
-constexpr V row_value(const weights_c<N>& e, S&, const Row& r, std::size_t j) {
+LOSSC_KERNEL_INLINE constexpr V row_value(const weights_c<N>& e, S&, const Row& r, std::size_t j) {
     if constexpr (N == 1) return static_cast<V>(static_cast<typename Row::scalar_type>(e.w[0]));
     else return r.template column_constants<V>(e.w.data(), j);
 }
 template <class V, class U, class S, class Row>
-constexpr V row_value(const weights_span<U>& e, S&, const Row& r, std::size_t j) {
+LOSSC_KERNEL_INLINE constexpr V row_value(const weights_span<U>& e, S&, const Row& r, std::size_t j) {
     if (e.size == 1) return static_cast<V>(static_cast<typename Row::scalar_type>(e.data[0]));
     return r.template column_constants<V>(e.data, j);
 }
 template <class V, class Op, class A, class S, class Row>
-constexpr V row_value(const unary<Op, A>& e, S& s, const Row& r, std::size_t j) {
+LOSSC_KERNEL_INLINE constexpr V row_value(const unary<Op, A>& e, S& s, const Row& r, std::size_t j) {
     return e.op(row_value<V>(e.a, lowering::sub_a(s), r, j));
 }
 template <class V, class Op, class A, class B, class S, class Row>
-constexpr V row_value(const binary<Op, A, B>& e, S& s, const Row& r, std::size_t j) {
+LOSSC_KERNEL_INLINE constexpr V row_value(const binary<Op, A, B>& e, S& s, const Row& r, std::size_t j) {
     return e.op(row_value<V>(e.a, lowering::sub_a(s), r, j), row_value<V>(e.b, lowering::sub_b(s), r, j));
 }
 template <class V, class C, class A, class B, class S, class Row>
-constexpr V row_value(const where_t<C, A, B>& e, S& s, const Row& r, std::size_t j) {
+LOSSC_KERNEL_INLINE constexpr V row_value(const where_t<C, A, B>& e, S& s, const Row& r, std::size_t j) {
     // Both branches are evaluated (branch-free, as packs need); only one is kept.
     return math::select_nonzero(row_value<V>(e.c, lowering::sub_c(s), r, j), row_value<V>(e.a, lowering::sub_a(s), r, j),
                                 row_value<V>(e.b, lowering::sub_b(s), r, j));
@@ -277,7 +277,7 @@ V logistic_exp(logistic_memo<T>& m, V x, std::size_t j) {
 /// softplus and sigmoid, from the block's logistic memo where it holds their operand's e.
 template <class V, class Op, class A, class S, class Row>
     requires(std::is_same_v<Op, ops::softplus_op> || std::is_same_v<Op, ops::sigmoid_op>)
-constexpr V row_value(const unary<Op, A>& e, S& s, const Row& r, std::size_t j) {
+LOSSC_KERNEL_INLINE constexpr V row_value(const unary<Op, A>& e, S& s, const Row& r, std::size_t j) {
     if constexpr (lowering::logistic_memo_for<Row, A> && is_pack<V>) {
         if (r.logistic != nullptr) {
             const V x = row_value<V>(e.a, lowering::sub_a(s), r, j);
@@ -290,13 +290,13 @@ constexpr V row_value(const unary<Op, A>& e, S& s, const Row& r, std::size_t j) 
 }
 /// x / count (a mean's derivative): see ops::divide_by_count.
 template <class V, class A, class X, class S, class Row>
-constexpr V row_value(const binary<ops::div, A, count_t<X>>& e, S& s, const Row& r, std::size_t j) {
+LOSSC_KERNEL_INLINE constexpr V row_value(const binary<ops::div, A, count_t<X>>& e, S& s, const Row& r, std::size_t j) {
     return ops::divide_by_count(row_value<V>(e.a, lowering::sub_a(s), r, j), width(e.b.of, r.dims));
 }
 /// exp(x − logsumexp(x)) (softmax, as differentiation produces it): from the memo when the row
 /// has one, else as written.
 template <class V, class A, class S, class Row>
-constexpr V row_value(const unary<ops::exp_op, binary<ops::sub, A, reduce_t<ops::logsumexp_r, A>>>& e, S& s,
+LOSSC_KERNEL_INLINE constexpr V row_value(const unary<ops::exp_op, binary<ops::sub, A, reduce_t<ops::logsumexp_r, A>>>& e, S& s,
                       const Row& r, std::size_t j) {
     if constexpr (requires { r.memo; } && is_pack<V>) {
         const auto* m = r.memo;
@@ -320,22 +320,22 @@ constexpr V row_value(const unary<ops::exp_op, binary<ops::sub, A, reduce_t<ops:
     return e.op(row_value<V>(e.a, lowering::sub_a(s), r, j));
 }
 template <class V, class R, class A, class S, class Row>
-constexpr V row_value(const reduce_t<R, A>& e, S& s, const Row& r, std::size_t) {
+LOSSC_KERNEL_INLINE constexpr V row_value(const reduce_t<R, A>& e, S& s, const Row& r, std::size_t) {
     if constexpr (lowering::uncached<S>)
         return R::template reduce<V>(width(e.a, r.dims), [&](std::size_t k) { return row_value<V>(e.a, s, r, k); });
     else return static_cast<V>(s.value);
 }
 template <class V, std::size_t J, class A, class S, class Row>
-constexpr V row_value(const col_t<J, A>& e, S& s, const Row& r, std::size_t) {
+LOSSC_KERNEL_INLINE constexpr V row_value(const col_t<J, A>& e, S& s, const Row& r, std::size_t) {
     if constexpr (lowering::column_pack<Row, V>) return row_value<V>(e.a, lowering::sub_a(s), r.single(), J);
     else return row_value<V>(e.a, lowering::sub_a(s), r, J);
 }
 template <class V, std::size_t F, std::size_t N, class A, class S, class Row>
-constexpr V row_value(const cols_t<F, N, A>& e, S& s, const Row& r, std::size_t j) {
+LOSSC_KERNEL_INLINE constexpr V row_value(const cols_t<F, N, A>& e, S& s, const Row& r, std::size_t j) {
     return row_value<V>(e.a, lowering::sub_a(s), r, F + (N == 1 ? 0 : j));
 }
 template <class V, std::size_t F, std::size_t N, class G, class Of, class S, class Row>
-constexpr V row_value(const embed_t<F, N, G, Of>& e, S& s, const Row& r, std::size_t j) {
+LOSSC_KERNEL_INLINE constexpr V row_value(const embed_t<F, N, G, Of>& e, S& s, const Row& r, std::size_t j) {
     using T = typename Row::scalar_type;
     constexpr std::size_t end = N == dynamic_extent ? dynamic_extent : F + N;  // one past the slice
     if constexpr (lowering::column_pack<Row, V>) {
@@ -351,7 +351,7 @@ constexpr V row_value(const embed_t<F, N, G, Of>& e, S& s, const Row& r, std::si
     } else return (j >= F && j < end) ? row_value<V>(e.g, lowering::sub_g(s), r, j - F) : static_cast<V>(T(0));
 }
 template <class V, std::size_t J, class G, class Of, class S, class Row>
-constexpr V row_value(const onehot_t<J, G, Of>& e, S& s, const Row& r, std::size_t j) {
+LOSSC_KERNEL_INLINE constexpr V row_value(const onehot_t<J, G, Of>& e, S& s, const Row& r, std::size_t j) {
     using T = typename Row::scalar_type;
     if constexpr (lowering::column_pack<Row, V>) {
         const V g = row_value<V>(e.g, lowering::sub_g(s), r.single(), 0);
@@ -366,7 +366,7 @@ constexpr bool needs_row_sum(const unbroadcast_t<G, Ctx, Child>& e, const input_
 }
 }  // namespace lowering
 template <class V, class G, class Ctx, class Child, class S, class Row>
-constexpr V row_value(const unbroadcast_t<G, Ctx, Child>& e, S& s, const Row& r, std::size_t j) {
+LOSSC_KERNEL_INLINE constexpr V row_value(const unbroadcast_t<G, Ctx, Child>& e, S& s, const Row& r, std::size_t j) {
     if constexpr (lowering::uncached<S>) {
         if (!lowering::needs_row_sum(e, r.dims)) return row_value<V>(e.g, s, r, j);
         return ops::sum_r::reduce<V>(width(e.ctx, r.dims), [&](std::size_t k) { return row_value<V>(e.g, s, r, k); });
@@ -603,7 +603,7 @@ namespace lowering {
 /// at_one), one value at a time. `at` is a generic lambda at<V>(row, k); S is the values' type
 /// where lanes are not packs. red: a reducer (ops::sum_r…) or logsumexp_keeping below.
 template <class S, class Row, class At, class Reducer>
-auto over_row(const Row& r, std::size_t n, At&& at, const Reducer& red) {
+LOSSC_KERNEL_INLINE auto over_row(const Row& r, std::size_t n, At&& at, const Reducer& red) {
     using T = typename Row::scalar_type;
     if constexpr (Row::lane_mode == lanes::columns) {
         const auto one = r.single();
@@ -616,7 +616,7 @@ auto over_row(const Row& r, std::size_t n, At&& at, const Reducer& red) {
 }
 /// Reduce n values of a row with R (over_row).
 template <class R, class S, class Row, class At>
-S reduce_row(const Row& r, std::size_t n, At&& at) { return over_row<S>(r, n, at, R{}); }
+LOSSC_KERNEL_INLINE S reduce_row(const Row& r, std::size_t n, At&& at) { return over_row<S>(r, n, at, R{}); }
 }  // namespace lowering
 
 namespace lowering {
@@ -635,22 +635,22 @@ void fill_memo(Memo& m, Sv finite, Sv sum, Sv shift) {
 // prepare(e, state, row, shared): fill the row statistics below e, children first. `shared`
 // offers statistics already computed for this row (shared_stats of the loss, for its gradient).
 template <class E, class S, class Row, class Sh>
-constexpr void prepare(const E&, S&, const Row&, const Sh&) {}  // leaves
+LOSSC_KERNEL_INLINE constexpr void prepare(const E&, S&, const Row&, const Sh&) {}  // leaves
 template <class Op, class A, class S, class Row, class Sh>
-void prepare(const unary<Op, A>& e, S& s, const Row& r, const Sh& sh) { prepare(e.a, s.a, r, sh); }
+LOSSC_KERNEL_INLINE void prepare(const unary<Op, A>& e, S& s, const Row& r, const Sh& sh) { prepare(e.a, s.a, r, sh); }
 template <class Op, class A, class B, class S, class Row, class Sh>
-void prepare(const binary<Op, A, B>& e, S& s, const Row& r, const Sh& sh) {
+LOSSC_KERNEL_INLINE void prepare(const binary<Op, A, B>& e, S& s, const Row& r, const Sh& sh) {
     prepare(e.a, s.a, r, sh);
     prepare(e.b, s.b, r, sh);
 }
 template <class C, class A, class B, class S, class Row, class Sh>
-void prepare(const where_t<C, A, B>& e, S& s, const Row& r, const Sh& sh) {
+LOSSC_KERNEL_INLINE void prepare(const where_t<C, A, B>& e, S& s, const Row& r, const Sh& sh) {
     prepare(e.c, s.c, r, sh);
     prepare(e.a, s.a, r, sh);
     prepare(e.b, s.b, r, sh);
 }
 template <class R, class A, class S, class Row, class Sh>
-void prepare(const reduce_t<R, A>& e, S& s, const Row& r, const Sh& sh) {
+LOSSC_KERNEL_INLINE void prepare(const reduce_t<R, A>& e, S& s, const Row& r, const Sh& sh) {
     if constexpr (!std::is_null_pointer_v<decltype(sh.template find<reduce_t<R, A>>())>) {
         s.value = *sh.template find<reduce_t<R, A>>();  // computed already: its subtree is not visited
     } else {
@@ -681,7 +681,7 @@ auto logsumexp_row_parts(const Row& r, std::size_t n, At&& at, const KeepPack& k
 /// logsumexp; where the row has a memo, the exp-sum pass also fills it (and stores e_j where the
 /// memo has a place for them).
 template <class A, class S, class Row, class Sh>
-void prepare(const reduce_t<ops::logsumexp_r, A>& e, S& s, const Row& r, const Sh& sh) {
+LOSSC_KERNEL_INLINE void prepare(const reduce_t<ops::logsumexp_r, A>& e, S& s, const Row& r, const Sh& sh) {
     using N = reduce_t<ops::logsumexp_r, A>;
     if constexpr (!std::is_null_pointer_v<decltype(sh.template find<N>())>) {
         s.value = *sh.template find<N>();
@@ -721,15 +721,15 @@ void prepare(const reduce_t<ops::logsumexp_r, A>& e, S& s, const Row& r, const S
     }
 }
 template <std::size_t J, class A, class S, class Row, class Sh>
-void prepare(const col_t<J, A>& e, S& s, const Row& r, const Sh& sh) { prepare(e.a, s.a, r, sh); }
+LOSSC_KERNEL_INLINE void prepare(const col_t<J, A>& e, S& s, const Row& r, const Sh& sh) { prepare(e.a, s.a, r, sh); }
 template <std::size_t F, std::size_t N, class A, class S, class Row, class Sh>
-void prepare(const cols_t<F, N, A>& e, S& s, const Row& r, const Sh& sh) { prepare(e.a, s.a, r, sh); }
+LOSSC_KERNEL_INLINE void prepare(const cols_t<F, N, A>& e, S& s, const Row& r, const Sh& sh) { prepare(e.a, s.a, r, sh); }
 template <std::size_t F, std::size_t N, class G, class Of, class S, class Row, class Sh>
-void prepare(const embed_t<F, N, G, Of>& e, S& s, const Row& r, const Sh& sh) { prepare(e.g, s.g, r, sh); }
+LOSSC_KERNEL_INLINE void prepare(const embed_t<F, N, G, Of>& e, S& s, const Row& r, const Sh& sh) { prepare(e.g, s.g, r, sh); }
 template <std::size_t J, class G, class Of, class S, class Row, class Sh>
-void prepare(const onehot_t<J, G, Of>& e, S& s, const Row& r, const Sh& sh) { prepare(e.g, s.g, r, sh); }
+LOSSC_KERNEL_INLINE void prepare(const onehot_t<J, G, Of>& e, S& s, const Row& r, const Sh& sh) { prepare(e.g, s.g, r, sh); }
 template <class G, class Ctx, class Child, class S, class Row, class Sh>
-void prepare(const unbroadcast_t<G, Ctx, Child>& e, S& s, const Row& r, const Sh& sh) {
+LOSSC_KERNEL_INLINE void prepare(const unbroadcast_t<G, Ctx, Child>& e, S& s, const Row& r, const Sh& sh) {
     prepare(e.g, s.g, r, sh);
     s.summed = lowering::needs_row_sum(e, r.dims);
     if (s.summed)
