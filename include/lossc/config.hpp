@@ -39,15 +39,23 @@ inline constexpr std::size_t conflicting_extent = static_cast<std::size_t>(-2);
 #define LOSSC_FLATTEN
 #endif
 /// clang 14's flatten gives up partway down that recursion and leaves calls (a reduction, a whole
-/// block) with the loss's constants rematerialised in them: under clang, with optimisation on,
-/// the kernel's evaluator (row_eval.hpp), the reducers and the block are forced inline instead.
-/// Measured, clang++ -O3 -march=native, ns per element in L1: bce1 1.58 → 1.24, mse2 0.79 → 0.57,
-/// cce10 1.41 → 1.32, cce1000 0.61 → 0.58 (g++: 0.61, 0.41, 0.89, 0.49); the Keras catalog test
-/// file at -O2 compiles in 65 s instead of 48. Not the reference evaluator (eval/reference.hpp):
-/// it recomputes subtrees, and inlining all of it ran compile times past ten minutes.
+/// block, the block loop's lambdas, so that the one- and two-column copies lose their constant
+/// column count) with the loss's constants rematerialised in them: under clang, with optimisation
+/// on, the kernel's evaluator (row_eval.hpp), the reducers, the block, its loop lambdas and the
+/// tile transposes are forced inline instead (LOSSC_KERNEL_INLINE, _LAMBDA for lambdas, where
+/// the attribute goes after the parameters), and LOSSC_KERNEL_OUTLINE keeps a call where forcing
+/// made clang's registers worse. Measured, clang++ -O3 -march=native, ns per element in L1:
+/// bce1 1.58 → 0.61, mse2 0.79 → 0.35, cce10 1.41 → 1.09, cce1000 0.61 → 0.51-0.53 (g++ in the
+/// same sittings: 0.61, 0.41, 0.89, 0.49); the Keras catalog test file at -O2 compiles in 69 s
+/// instead of 48. Not the reference evaluator (eval/reference.hpp): it recomputes subtrees, and
+/// inlining all of it ran compile times past ten minutes. g++ and unoptimised builds: unchanged.
 #if defined(__clang__) && defined(__OPTIMIZE__)
 #define LOSSC_KERNEL_INLINE [[gnu::always_inline]]
+#define LOSSC_KERNEL_INLINE_LAMBDA __attribute__((always_inline))
+#define LOSSC_KERNEL_OUTLINE [[gnu::noinline]]
 #else
 #define LOSSC_KERNEL_INLINE
+#define LOSSC_KERNEL_INLINE_LAMBDA
+#define LOSSC_KERNEL_OUTLINE
 #endif
 

@@ -667,14 +667,14 @@ struct logsumexp_keeping {
     const KeepPack& keep_pack;
     const Keep& keep;
     template <class T, class FP, class FS>
-    auto reduce_packed(std::size_t n, FP&& at_pack, FS&& at) const {
+    LOSSC_KERNEL_INLINE auto reduce_packed(std::size_t n, FP&& at_pack, FS&& at) const {
         return ops::logsumexp_r::reduce_packed_parts<T>(n, at_pack, at, keep_pack, keep);
     }
     template <class S, class F>
-    auto reduce(std::size_t n, F&& at) const { return ops::logsumexp_r::reduce_parts<S>(n, at, keep); }
+    LOSSC_KERNEL_INLINE auto reduce(std::size_t n, F&& at) const { return ops::logsumexp_r::reduce_parts<S>(n, at, keep); }
 };
 template <class Sv, class Row, class At, class KeepPack, class Keep>
-auto logsumexp_row_parts(const Row& r, std::size_t n, At&& at, const KeepPack& keep_pack, const Keep& keep) {
+LOSSC_KERNEL_INLINE auto logsumexp_row_parts(const Row& r, std::size_t n, At&& at, const KeepPack& keep_pack, const Keep& keep) {
     return over_row<Sv>(r, n, at, logsumexp_keeping<KeepPack, Keep>{keep_pack, keep});
 }
 }  // namespace lowering

@@ -247,7 +247,7 @@ template <> struct tile<double> {
 /// Columns [0, cols) of a tile's worth of rows (row k at src + k·row_stride, contiguous
 /// columns) into buf + j·n for column j, n columns at a time.
 template <class T>
-void load_columns(const T* src, Eigen::Index row_stride, Eigen::Index cols, T* buf) {
+LOSSC_KERNEL_INLINE void load_columns(const T* src, Eigen::Index row_stride, Eigen::Index cols, T* buf) {
     using tl = tile<T>;
     constexpr int n = tl::n;
     for (Eigen::Index q = 0; q < cols; q += n) {
@@ -262,7 +262,7 @@ void load_columns(const T* src, Eigen::Index row_stride, Eigen::Index cols, T* b
 /// The inverse: column packs buf + j·n into columns [0, cols) of the tile's rows at dst.
 /// stream: non-temporal stores for the tiles whose rows are whole aligned lines.
 template <class T>
-void store_columns(T* dst, Eigen::Index row_stride, Eigen::Index cols, const T* buf, bool stream = false) {
+LOSSC_KERNEL_INLINE void store_columns(T* dst, Eigen::Index row_stride, Eigen::Index cols, const T* buf, bool stream = false) {
     using tl = tile<T>;
     constexpr int n = tl::n;
     const bool aligned_rows = stream && (reinterpret_cast<std::uintptr_t>(dst) | static_cast<std::uintptr_t>(row_stride) * sizeof(T)) % 64 == 0;
