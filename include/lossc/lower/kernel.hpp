@@ -162,7 +162,7 @@ private:
         const index out_bytes = (n + (Backward ? n * p.cols : 0)) * static_cast<index>(sizeof(T));
         const bool stream = opt.stores == output_stores::streaming ||
                             (opt.stores == output_stores::automatic && out_bytes > opt.streaming_threshold &&
-                             (lowering::memory_bound<E, gradient_type>() || (Backward && wide_dense_rows(t, p, g, opt))));
+                             (lowering::memory_bound<E, gradient_type>() || (Backward && wide_dense_rows(t, p, g, ps.stride, opt))));
         const pass<T> ctx{t, p, ps, g, sw, scale,
                           input_dims{static_cast<std::size_t>(n), static_cast<std::size_t>(t.cols),
                                      static_cast<std::size_t>(p.cols)},
@@ -245,14 +245,21 @@ private:
     /// columns 1.19 → 0.87, 64 columns 1.74 → 1.40; BCE 48 columns 1.62 → 1.10, 64 columns
     /// 1.96 → 1.30). See next_block_lines.
     template <class T>
-    bool wide_dense_rows(const matrix_view<const T>& t, const matrix_view<const T>& p, const matrix_view<T>& g,
-                         const options& opt) const {
-        if constexpr (!transposes<T>) return false;
-        else
-            return (opt.schedule == schedule::automatic || opt.schedule == schedule::across_rows) &&
-                   !opt.sample_weight.present() && t.col_stride == 1 &&
-                   p.col_stride == 1 && g.col_stride == 1 && t.row_stride != 1 && t.cols == p.cols &&
-                   p.cols >= next_block_lines<T>::min_columns && p.cols <= max_staged_columns;
+    static bool wide_dense_rows(const matrix_view<const T>& t, const matrix_view<const T>& p, const matrix_view<T>& g,
+                                index ps_stride, const options& opt) {
+        return (opt.schedule == schedule::automatic || opt.schedule == schedule::across_rows) && t.row_stride != 1 &&
+               takes_dense_rows<true>(t, p, g, opt.sample_weight.present(), ps_stride) &&
+               p.cols >= next_block_lines<T>::min_columns;
+    }
+    /// Does a batch of this layout run the dense_rows block (blocks_of_rows)? Row-major,
+    /// contiguous columns, y_true as wide as y_pred, 4 to 64 columns, no sample weights, a
+    /// contiguous per_sample, and tiles that transpose.
+    template <bool Backward, class T>
+    static bool takes_dense_rows(const matrix_view<const T>& t, const matrix_view<const T>& p, const matrix_view<T>& g,
+                                 bool weighted, index ps_stride) {
+        return transposes<T> && !weighted && ps_stride == 1 && t.col_stride == 1 && p.col_stride == 1 &&
+               (!Backward || g.col_stride == 1) && t.cols == p.cols && p.cols >= min_transposed_columns &&
+               p.cols <= max_staged_columns;
     }
 
     template <class T>
@@ -415,9 +422,7 @@ private:
         const bool dense = !c.sw.present() && c.ps.stride == 1;
         const bool dense_column = dense && c.t.row_stride == 1 && c.p.row_stride == 1 &&
                                   (!Backward || c.g.row_stride == 1) && c.t.cols == 1 && c.p.cols == 1;
-        const bool dense_rows = transposes<T> && dense && c.t.col_stride == 1 && c.p.col_stride == 1 &&
-                                (!Backward || c.g.col_stride == 1) && c.t.cols == c.p.cols &&
-                                c.p.cols >= min_transposed_columns && c.p.cols <= max_staged_columns;
+        const bool dense_rows = takes_dense_rows<Backward>(c.t, c.p, c.g, c.sw.present(), c.ps.stride);
         const auto rows_loop = [&]() LOSSC_KERNEL_INLINE_LAMBDA {  // compiled only where tiles transpose
             if constexpr (transposes<T>) loop(c, std::integral_constant<block_layout, block_layout::dense_rows>{});
         };
@@ -548,9 +553,10 @@ private:
     /// lines as there are columns — overlaps the misses with the computing. Measured at 16M
     /// elements, several sittings (ns per element, before → after): BCE 32 columns 1.9–2.0 →
     /// 1.2–1.6, 64 columns 2.35–2.4 → 1.65–1.8; cce 48 columns 2.0–2.8 → 1.6–1.9, 64 columns
-    /// 2.0–2.7 → 1.75; 10 columns unchanged (1.0), hence only from 32 columns. Tried and not kept: the same lines in one burst
-    /// at the block's start, or row by row inside the tile loads (no gain: the burst waits on the
-    /// same miss buffers), two blocks ahead, prefetches to L2 only (no better).
+    /// 2.0–2.7 → 1.75; 10 columns unchanged (1.0), hence only from 32 columns. Tried and not
+    /// kept: the same lines in one burst at the block's start, or row by row inside the tile loads
+    /// (no gain: the burst waits on the same miss buffers), two blocks ahead, prefetches to L2
+    /// only (no better).
     /// Walking along columns is still faster from 48 columns at this size (BCE 64: 0.96);
     /// `automatic` does not yet look at the batch's size.
     template <class T>
