@@ -52,6 +52,11 @@ struct pack_group {
         for (int k = 0; k < K; ++k) r.p[k] = member::load_strided(a + k * member::width * stride, stride);
         return r;
     }
+    /// Asks for the lines of K·W contiguous values from a on (simd::prefetch).
+    static void prefetch(const T* a) {
+        constexpr int line = 64 / static_cast<int>(sizeof(T));
+        for (int k = 0; k < width; k += line) simd::prefetch(a + k);
+    }
     void store(T* a) const {
         for (int k = 0; k < K; ++k) p[k].store(a + k * member::width);
     }
