@@ -166,7 +166,7 @@ private:
         const pass<T> ctx{t, p, ps, g, sw, scale,
                           input_dims{static_cast<std::size_t>(n), static_cast<std::size_t>(t.cols),
                                      static_cast<std::size_t>(p.cols)},
-                          stream};
+                          stream, Backward && next_block_lines<T>::wanted(t, p, g)};
         const schedule sched = choose_schedule(opt.schedule, t, p, broadcast);
         double total = 0;
         const index elements = n * std::max<index>(p.cols, 1);
@@ -233,6 +233,7 @@ private:
         double scale;
         input_dims dims;
         bool stream;  // non-temporal stores for the outputs (options::stores)
+        bool next_lines;  // dense_rows blocks ask for the next block's lines (next_block_lines)
         /// A 1-column input broadcasts along the row: step 0 reads its only column everywhere.
         index t_step() const { return t.cols == 1 ? 0 : t.col_stride; }
         index p_step() const { return p.cols == 1 ? 0 : p.col_stride; }
@@ -567,15 +568,19 @@ private:
         const T* p = nullptr;
         T* g = nullptr;
         next_block_lines() = default;
-        /// The block of rows from `next` on, where it exists, its rows are contiguous, at least 32
-        /// columns wide, and the batch larger than the caches near the core; else none. (Where
-        /// the lines are in cache the prefetches only cost: cce10 in L1 0.89 → 0.95 ns per
-        /// element; at 10 columns they gained nothing from DRAM either.)
+        /// Whether a batch asks at all (once per call, into pass::next_lines): rows contiguous,
+        /// at least 32 columns wide, the batch larger than the caches near the core. (Where the
+        /// lines are in cache the prefetches only cost: cce10 in L1 0.89 → 0.95 ns per element;
+        /// at 10 columns they gained nothing from DRAM either.)
+        static bool wanted(const matrix_view<const T>& t, const matrix_view<const T>& p, const matrix_view<T>& g) {
+            const index n = p.cols;
+            return n >= min_columns && p.rows * n >= (index{1} << 18) && t.row_stride == n && p.row_stride == n &&
+                   g.row_stride == n;
+        }
+        /// The block of rows from `next` on, where the batch asks and that block exists; else none.
         next_block_lines(const pass<T>& c, index next) {
+            if (!c.next_lines || next + pack<T>::width > c.p.rows) return;
             const index n = c.p.cols;
-            if (n < min_columns || c.p.rows * n < (index{1} << 18) || next + pack<T>::width > c.p.rows ||
-                c.t.row_stride != n || c.p.row_stride != n || c.g.row_stride != n)
-                return;
             t = c.t.data + next * n, p = c.p.data + next * n, g = c.g.data + next * n;
         }
     };
