@@ -84,6 +84,11 @@ def main():
                 pct = f"{100 * stream[0] / ns:.0f}%" if stream else "—"
                 speed = f"{ns / lossc[0]:.2f}×" if key != "lossc" else "1"
                 add(f"| {label} | {fmt_time(ns)} | {ns / elems:.3f} | {gbs:.2f} | {pct} | {speed} |")
+            if batch == "64" and res.get(f"{wl}/64/lossc/linear"):
+                ns, nbytes, elems = res[f"{wl}/64/lossc/linear"]
+                pct = f"{100 * stream[0] / ns:.0f}%" if stream else "—"
+                add(f"| lossc, linear loss sum(y_true·y_pred) (reference: any loss's fixed costs) | {fmt_time(ns)} | "
+                    f"{ns / elems:.3f} | {nbytes / ns:.2f} | {pct} | {ns / lossc[0]:.2f}× |")
             if batch == "large":
                 for suffix, label, base in (("lossc/double", "lossc, double", "stream/double"),
                                             ("lossc/colmajor", "lossc, column-major", "stream"),
@@ -143,6 +148,13 @@ def main():
     add("")
     # What the same run says any kernel could reach on the targets that memory bounds.
     bounds = []
+    for wl, _ in WORKLOADS:
+        lin, torch, stream = (res.get(f"{wl}/64/{k}") for k in ("lossc/linear", "torch", "stream"))
+        if lin and torch:
+            bounds.append(f"| {wl} batch 64: lossc with the linear loss sum(y_true·y_pred) (call, loads, layout, stores: "
+                          f"{fmt_time(lin[0])}) — libtorch eager against it | {torch[0] / lin[0]:.0f}× |")
+        if lin and stream and wl == "mse2":
+            bounds.append(f"| {wl} batch 64: the same linear loss against the streaming kernel | {lin[0] / stream[0]:.1f}× |")
     for wl in ("cce10", "cce1000"):
         r = ratio(f"{wl}/large/stream", f"{wl}/large/stream/threads:2")
         if r is not None:
