@@ -353,6 +353,14 @@ private:
     /// columns 26.2 against 25.9, where one pack per block keeps its prefetch and memo. Groups of
     /// 4 packs: 42.4 ms at 1000 columns, 41.4 at 2000 (8: 39.3, 37.1).
     static constexpr int column_major_group = 8;
+    /// How many blocks ahead a column-major block of one pack asks for its columns' lines. Two
+    /// blocks took cce10 at 200 MB from 30.1 to 20.9 ms, but how well it did depended on the batch
+    /// size, that is on where the columns start (float, ns per element, 2 blocks against 16, the
+    /// row-major time 0.9–1.0): cross-entropy with 8 columns 1.13 / 1.16, 10 columns 1.42–1.65 /
+    /// 1.02–1.09, 12 columns 1.31 / 1.34, 15 columns 2.0 / 1.09; BCE with 10 columns 1.72 / 1.21.
+    /// With one or two columns (six streams, which the hardware follows) 16 blocks cost: mse2
+    /// 0.67 / 0.73.
+    static constexpr index column_major_ahead(index cols) { return cols <= 2 ? 2 : 16; }
     static constexpr index column_major_group_from = 16;
     /// Groups are compiled where packs are 256 bits or wider (AVX, AVX-512). Every kernel then
     /// carries a second instantiation of the whole evaluator (a -O0 test file of the Keras catalog
@@ -471,14 +479,17 @@ private:
             rows = row_block<T, logistic_base, P>{t_buf, 1, c.t.cols == 1 ? 0 : w, p_buf, 1, c.p.cols == 1 ? 0 : w, c.dims};
         }
         // Column-major: each column of y_true, y_pred and the gradient is a stream of its own
-        // (30 for 10 columns), more than the hardware prefetchers follow. Asking for the lines two
-        // blocks ahead: cce10 at 200 MB 30.1 → 20.9 ms, as fast as row-major. (From 16 columns on,
-        // groups of packs read each column in longer runs instead: see column_major_group.)
-        if (!Dense && contiguous && !stage && c.p.cols <= max_staged_columns && i + 2 * w < c.p.rows) {
-            for (index j = 0; j < c.t.cols; ++j) simd::prefetch(rows.t + 2 * w + j * c.t.col_stride);
-            for (index j = 0; j < c.p.cols; ++j) simd::prefetch(rows.p + 2 * w + j * c.p.col_stride);
-            if (Backward && c.g.row_stride == 1)
-                for (index j = 0; j < c.g.cols; ++j) simd::prefetch_for_write(c.g.data + i + 2 * w + j * c.g.col_stride);
+        // (30 for 10 columns), more than the hardware prefetchers follow: the block asks for the
+        // lines column_major_ahead blocks ahead. (From 16 columns on, groups of packs read each
+        // column in longer runs instead: see column_major_group.)
+        if (!Dense && contiguous && !stage && c.p.cols <= max_staged_columns) {
+            const index ahead = column_major_ahead(c.p.cols) * w;
+            if (i + ahead < c.p.rows) {
+                for (index j = 0; j < c.t.cols; ++j) simd::prefetch(rows.t + ahead + j * c.t.col_stride);
+                for (index j = 0; j < c.p.cols; ++j) simd::prefetch(rows.p + ahead + j * c.p.col_stride);
+                if (Backward && c.g.row_stride == 1)
+                    for (index j = 0; j < c.g.cols; ++j) simd::prefetch_for_write(c.g.data + i + ahead + j * c.g.col_stride);
+            }
         }
         // exp(−|x|) of the loss's softplus/sigmoid, kept per column for the gradient's.
         logistic_memo<T> lmemo{};
