@@ -145,7 +145,8 @@ TEST_CASE_TEMPLATE("streaming stores write the same results as cached stores", T
     check(cce, 10, "cce10");
     check(cce, 40, "cce40");
     check(sum<1>(square(y_pred - y_true)), 37, "sse37");
-    // Rows of whole lines (32, 48, 64 floats or doubles): the tile transposes' streaming stores.
+    // Rows of whole lines (16, 32, 48, 64 floats or doubles): the tile transposes' streaming stores.
+    check(bce, 16, "bce16");
     check(cce, 32, "cce32");
     check(bce, 48, "bce48");
     check(cce, 64, "cce64");

@@ -239,7 +239,7 @@ private:
         index p_step() const { return p.cols == 1 ? 0 : p.col_stride; }
     };
 
-    /// Row-major batches of 32 to 64 contiguous columns, walked across rows by tile transposes
+    /// Row-major batches of 16 to 64 contiguous columns, walked across rows by tile transposes
     /// (dense_rows): their gradient goes out in one burst per block, and beyond the caches
     /// streaming it (no read of each line first) measured faster even for losses with exp/log,
     /// unlike the other layouts (16M-element batches, ns per element, cached → streaming: cce 32
@@ -565,7 +565,10 @@ private:
     /// lines as there are columns — overlaps the misses with the computing. Measured at 16M
     /// elements, several sittings (ns per element, before → after): BCE 32 columns 1.9–2.0 →
     /// 1.2–1.6, 64 columns 2.35–2.4 → 1.65–1.8; cce 48 columns 2.0–2.8 → 1.6–1.9, 64 columns
-    /// 2.0–2.7 → 1.75; 10 columns unchanged (1.0), hence only from 32 columns. Tried and not
+    /// 2.0–2.7 → 1.75; 10 and 12 columns unchanged (1.0), hence only from 16 columns (first
+    /// from 32; at 24M elements, ns per element, 32 → 16: cce 20 columns 1.03–2.08 → 0.97–0.99,
+    /// 28 columns 1.80–1.90 → 1.20–1.23; BCE 16 columns 1.36–1.40 → 1.07–1.09, 28 columns
+    /// 2.00–2.18 → 1.48–1.50; with the streamed gradient below). Tried and not
     /// kept: the same lines in one burst at the block's start, or row by row inside the tile loads
     /// (no gain: the burst waits on the same miss buffers), two blocks ahead, prefetches to L2
     /// only (no better).
@@ -574,13 +577,13 @@ private:
     template <class T>
     struct next_block_lines {
         static constexpr index per_line = 64 / static_cast<index>(sizeof(T));
-        static constexpr index min_columns = 32;
+        static constexpr index min_columns = 16;
         const T* t = nullptr;
         const T* p = nullptr;
         T* g = nullptr;
         next_block_lines() = default;
         /// Whether a batch asks at all (once per call, into pass::next_lines): rows contiguous,
-        /// at least 32 columns wide, the batch larger than the caches near the core. (Where the
+        /// at least 16 columns wide, the batch larger than the caches near the core. (Where the
         /// lines are in cache the prefetches only cost: cce10 in L1 0.89 → 0.95 ns per element;
         /// at 10 columns they gained nothing from DRAM either.)
         static bool wanted(const matrix_view<const T>& t, const matrix_view<const T>& p, const matrix_view<T>& g) {
