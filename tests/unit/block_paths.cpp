@@ -176,7 +176,7 @@ TEST_CASE_TEMPLATE("padded rows are staged like compact ones", T, float, double)
             CHECK_MESSAGE((g_wide.rightCols(5).array() == T(7)).all(), what << ": padding written, " << c << " columns");
         }
     };
-    for (Eigen::Index c : {2, 3, 4, 10, 16, 17, 33, 64}) {
+    for (Eigen::Index c : {2, 3, 4, 5, 6, 7, 10, 16, 17, 33, 64}) {  // compact rows of 3-6: narrow_rows
         check(cce, c, "cce");
         check(sum<1>(square(y_pred - y_true)), c, "sse");
     }

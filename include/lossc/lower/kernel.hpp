@@ -253,7 +253,7 @@ private:
                p.cols >= next_block_lines<T>::min_columns;
     }
     /// Does a batch of this layout run the dense_rows block (blocks_of_rows)? Row-major,
-    /// contiguous columns, y_true as wide as y_pred, 4 to 64 columns, no sample weights, a
+    /// contiguous columns, y_true as wide as y_pred, 3 to 64 columns, no sample weights, a
     /// contiguous per_sample, and tiles that transpose.
     template <bool Backward, class T>
     static bool takes_dense_rows(const matrix_view<const T>& t, const matrix_view<const T>& p, const matrix_view<T>& g,
@@ -340,7 +340,7 @@ private:
     }
 
     /// The layouts a block of rows is compiled for: dense_column (one column, everything
-    /// contiguous), dense_rows (row-major rows of 4 to 64 contiguous columns, staged by
+    /// contiguous), dense_rows (row-major rows of 3 to 64 contiguous columns, staged by
     /// transposes), both without sample weights and with a contiguous per_sample; general: any.
     enum class block_layout { general, dense_column, dense_rows };
     /// Column-major batches of at least column_major_group_from columns run in blocks of
@@ -398,7 +398,7 @@ private:
     /// spill: 12.7 → 17.1 ms, bce1 at 200 MB); and a loss written to per_sample before y_pred
     /// was read again for the gradient made the compiler reload it (the pointers may alias, as
     /// far as it knows). The plain block reads the inputs into stack buffers first, which
-    /// nothing else can alias. Dense row-major batches of 4 to 64 columns (y_true as wide as
+    /// nothing else can alias. Dense row-major batches of 3 to 64 columns (y_true as wide as
     /// y_pred: categorical cross-entropy, multi-output regression) likewise run a copy that
     /// stages by transposes only: the general block reloaded its pointers and strides from the
     /// stack around every transpose (cce10 in L1 1.05 → 0.96 ns per element; at 200 MB 19.6 →
@@ -640,13 +640,14 @@ private:
         for (index j = 0; j < g.cols; ++j) P::load(buf + j * P::width).store_strided(rows + j * g.col_stride, g.row_stride);
     }
     /// Blocks of contiguous columns are staged by in-register transposes where the packet
-    /// layer has them (AVX-512: 16 float or 8 double lanes), else by gathers and scatters.
-    /// A tile transpose costs the same for any column count: below 4 columns the gathers it
-    /// replaces cost less (measured, float: 3 columns 2.9 against 2.8 ns per element, 5 columns
-    /// 2.1 against 2.4, 10 columns 1.4 against 2.15).
+    /// layer has them (AVX-512: 16 float or 8 double lanes), else by gathers and scatters;
+    /// rows of 3 to 6 columns stored back to back by masked permutes (simd::narrow_rows). A
+    /// tile transpose costs the same for any column count: at 3 columns it costs about what the
+    /// gathers it replaces do (float: 2.9 against 2.8 ns per element; 5 columns 2.1 against 2.4,
+    /// 10 columns 1.4 against 2.15), and from 3 columns the dense rows' permutes cost less.
     template <class T>
     static constexpr bool transposes = simd::has_tile_transpose && pack<T>::width == 64 / static_cast<int>(sizeof(T));
-    static constexpr index min_transposed_columns = 4;
+    static constexpr index min_transposed_columns = 3;
     template <class T>
     static constexpr std::size_t stage_size() { return static_cast<std::size_t>(max_staged_columns * pack<T>::width); }
 
