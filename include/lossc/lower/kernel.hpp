@@ -239,7 +239,7 @@ private:
         index p_step() const { return p.cols == 1 ? 0 : p.col_stride; }
     };
 
-    /// Row-major batches of 16 to 64 contiguous columns, walked across rows by tile transposes
+    /// Row-major batches of 32 to 64 contiguous columns, walked across rows by tile transposes
     /// (dense_rows): their gradient goes out in one burst per block, and beyond the caches
     /// streaming it (no read of each line first) measured faster even for losses with exp/log,
     /// unlike the other layouts (16M-element batches, ns per element, cached → streaming: cce 32
@@ -250,7 +250,7 @@ private:
                                 index ps_stride, const options& opt) {
         return (opt.schedule == schedule::automatic || opt.schedule == schedule::across_rows) && t.row_stride != 1 &&
                takes_dense_rows<true>(t, p, g, opt.sample_weight.present(), ps_stride) &&
-               p.cols >= next_block_lines<T>::min_columns;
+               p.cols >= next_block_lines<T>::min_streamed_columns;
     }
     /// Does a batch of this layout run the dense_rows block (blocks_of_rows)? Row-major,
     /// contiguous columns, y_true as wide as y_pred, 3 to 64 columns, no sample weights, a
@@ -537,7 +537,7 @@ private:
                 if (Rows && next.t != nullptr) {  // inline: as a function of its own, GCC 12 deleted the prefetches
                     simd::prefetch(next.t + j * next.per_line);
                     simd::prefetch(next.p + j * next.per_line);
-                    if (!c.stream) simd::prefetch_for_write(next.g + j * next.per_line);
+                    if (!next.g_streamed) simd::prefetch_for_write(next.g + j * next.per_line);
                 }
                 const P gj = row_value<P>(grad_, gs, rows, static_cast<std::size_t>(j)) * sp;
                 // Plain: straight to the output (the inputs are staged, nothing else reads it).
@@ -566,9 +566,9 @@ private:
     /// elements, several sittings (ns per element, before → after): BCE 32 columns 1.9–2.0 →
     /// 1.2–1.6, 64 columns 2.35–2.4 → 1.65–1.8; cce 48 columns 2.0–2.8 → 1.6–1.9, 64 columns
     /// 2.0–2.7 → 1.75; 10 and 12 columns unchanged (1.0), hence only from 16 columns (first
-    /// from 32; at 24M elements, ns per element, 32 → 16: cce 20 columns 1.03–2.08 → 0.97–0.99,
-    /// 28 columns 1.80–1.90 → 1.20–1.23; BCE 16 columns 1.36–1.40 → 1.07–1.09, 28 columns
-    /// 2.00–2.18 → 1.48–1.50; with the streamed gradient below). Tried and not
+    /// from 32; at 24M elements, ns per element, from 32 → from 16: cce 24 columns 1.57 → 1.09,
+    /// 28 columns 1.80–1.90 → 1.30; BCE 16 columns 1.36–1.40 → 1.02, 20 columns 1.56–2.3 → 1.10,
+    /// 28 columns 2.00–2.18 → 1.07). Tried and not
     /// kept: the same lines in one burst at the block's start, or row by row inside the tile loads
     /// (no gain: the burst waits on the same miss buffers), two blocks ahead, prefetches to L2
     /// only (no better).
@@ -578,9 +578,16 @@ private:
     struct next_block_lines {
         static constexpr index per_line = 64 / static_cast<index>(sizeof(T));
         static constexpr index min_columns = 16;
+        /// From how many columns `automatic` also streams these blocks' gradient (wide_dense_rows).
+        /// Float, 24M elements, ns per element, cached → streamed: cce 16 columns 1.02 → 0.87, 28
+        /// columns 1.21 → 1.01, 32 columns 1.24 → 0.88, 48 columns 1.55 → 1.10; BCE 16 columns 1.02
+        /// → 1.06, 28 columns 1.07 → 1.15, 32 columns 1.15 → 1.05, 48 columns 1.58 → 1.07. From 32
+        /// columns on both gain; below, BCE loses what cross-entropy gains.
+        static constexpr index min_streamed_columns = 32;
         const T* t = nullptr;
         const T* p = nullptr;
         T* g = nullptr;
+        bool g_streamed = false;  // the gradient's lines are stored non-temporally: not asked for
         next_block_lines() = default;
         /// Whether a batch asks at all (once per call, into pass::next_lines): rows contiguous,
         /// at least 16 columns wide, the batch larger than the caches near the core. (Where the
@@ -596,6 +603,9 @@ private:
             if (!c.next_lines || next + pack<T>::width > c.p.rows) return;
             const index n = c.p.cols;
             t = c.t.data + next * n, p = c.p.data + next * n, g = c.g.data + next * n;
+            // Blocks of w rows are whole lines; streamed where the first one starts a line
+            // (simd::store_columns).
+            g_streamed = c.stream && reinterpret_cast<std::uintptr_t>(c.g.data) % 64 == 0;
         }
     };
 
