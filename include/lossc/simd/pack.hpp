@@ -315,17 +315,21 @@ struct narrow_rows {
     }
 };
 /// Widest rows assembled by narrow_rows: the permutes grow as C², the tile transpose does not
-/// (float, 24M elements, ns per element, cce / BCE: 7 columns 1.19 / 1.24 by transposes, 1.80 /
-/// 1.89 by permutes; 8 columns 1.05 / 1.14 against 2.02 / 2.23).
-inline constexpr Eigen::Index max_narrow_columns = 6;
+/// (ns per element at 24M elements, cce / BCE, transposes against permutes: float 7 columns
+/// 1.19 / 1.24 against 1.80 / 1.89, 8 columns 1.05 / 1.14 against 2.02 / 2.23; double, whose tile
+/// is 24 shuffles, 5 columns 2.45 / 2.86 against 3.29 / 3.46, 6 columns 2.23 / 2.68 against 3.17
+/// / 3.60, 3 columns 3.5 / 3.2 against 3.0 / 2.9).
+template <class T>
+inline constexpr Eigen::Index max_narrow_columns = std::is_same_v<T, float> ? 6 : 4;
 /// Calls f(narrow_rows<T, cols>{}) for 3 to max_narrow_columns columns; false for other widths.
 template <class T, class F>
 LOSSC_KERNEL_INLINE bool with_narrow_rows(Eigen::Index cols, F&& f) {
+    if (cols > max_narrow_columns<T>) return false;
     switch (cols) {
         case 3: f(narrow_rows<T, 3>{}); return true;
         case 4: f(narrow_rows<T, 4>{}); return true;
-        case 5: f(narrow_rows<T, 5>{}); return true;
-        case 6: f(narrow_rows<T, 6>{}); return true;
+        case 5: if constexpr (max_narrow_columns<T> >= 5) f(narrow_rows<T, 5>{}); return true;
+        case 6: if constexpr (max_narrow_columns<T> >= 6) f(narrow_rows<T, 6>{}); return true;
         default: return false;
     }
 }
