@@ -322,15 +322,12 @@ struct narrow_rows {
 template <class T>
 inline constexpr Eigen::Index max_narrow_columns = std::is_same_v<T, float> ? 6 : 4;
 /// Calls f(narrow_rows<T, cols>{}) for 3 to max_narrow_columns columns; false for other widths.
-template <class T, class F>
+template <class T, int C = 3, class F>
 LOSSC_KERNEL_INLINE bool with_narrow_rows(Eigen::Index cols, F&& f) {
-    if (cols > max_narrow_columns<T>) return false;
-    switch (cols) {
-        case 3: f(narrow_rows<T, 3>{}); return true;
-        case 4: f(narrow_rows<T, 4>{}); return true;
-        case 5: if constexpr (max_narrow_columns<T> >= 5) f(narrow_rows<T, 5>{}); return true;
-        case 6: if constexpr (max_narrow_columns<T> >= 6) f(narrow_rows<T, 6>{}); return true;
-        default: return false;
+    if constexpr (C > max_narrow_columns<T>) return false;
+    else {
+        if (cols == C) return f(narrow_rows<T, C>{}), true;
+        return with_narrow_rows<T, C + 1>(cols, f);
     }
 }
 
