@@ -16,6 +16,7 @@
 #include "../eigen/views.hpp"
 #include "../errors.hpp"
 #include "../options.hpp"
+#include "reach.hpp"
 #include "row_eval.hpp"
 
 namespace lossc {
@@ -81,7 +82,8 @@ public:
                       "lossc: y_true and y_pred must have the same scalar type (both float or both double)");
         static_assert(std::is_same_v<scalar_of<PS>, T>, "lossc: per_sample must have the scalar type of y_pred");
         if constexpr (std::is_same_v<scalar_of<YT>, T> && std::is_same_v<scalar_of<PS>, T>)
-            return run<false>(as_matrix(y_true), as_matrix(y_pred), as_out_vector(per_sample), matrix_view<T>{}, opt);
+            return run<false, lowering::reach<YT, YP>>(as_matrix(y_true), as_matrix(y_pred), as_out_vector(per_sample),
+                                                       matrix_view<T>{}, opt);
         else return T{};  // after the static_assert: nothing more to report
     }
 
@@ -96,7 +98,8 @@ public:
         static_assert(std::is_same_v<scalar_of<PS>, T> && std::is_same_v<scalar_of<GR>, T>,
                       "lossc: per_sample and grad must have the scalar type of y_pred");
         if constexpr (std::is_same_v<scalar_of<YT>, T> && std::is_same_v<scalar_of<PS>, T> && std::is_same_v<scalar_of<GR>, T>)
-            return run<true>(as_matrix(y_true), as_matrix(y_pred), as_out_vector(per_sample), as_out_matrix(grad), opt);
+            return run<true, lowering::reach<YT, YP, GR>>(as_matrix(y_true), as_matrix(y_pred), as_out_vector(per_sample),
+                                                          as_out_matrix(grad), opt);
         else return T{};
     }
 
@@ -142,7 +145,8 @@ private:
         return broadcast;
     }
 
-    template <bool Backward, class T>
+    /// Reach: the layouts the arguments' types can have (lowering::reach); only those are compiled.
+    template <bool Backward, class Reach, class T>
     T run(matrix_view<const T> t, matrix_view<const T> p, vector_view<T> ps, matrix_view<T> g,
           const options& opt) const {
         const bool broadcast = check_arguments(t, p, ps, Backward ? &g : nullptr, opt);
@@ -173,7 +177,7 @@ private:
         const index threads = opt.threads > 1 && elements >= opt.parallel_threshold
                                   ? std::min<index>(opt.threads, std::max<index>(n / pack<T>::width, 1))
                                   : 1;
-        if (threads == 1) total = rows<Backward, T>(ctx, sched, 0, n);
+        if (threads == 1) total = rows<Backward, Reach, T>(ctx, sched, 0, n);
         else {
             // Contiguous blocks of rows, multiples of the pack width; disjoint outputs.
             const index per = (n / threads + pack<T>::width - 1) / pack<T>::width * pack<T>::width;
@@ -183,8 +187,8 @@ private:
             // Block k is [k·per, (k+1)·per), the last one ending at n whatever the rounding.
             auto end_of = [&](index k) { return k == used - 1 ? n : std::min(n, (k + 1) * per); };
             for (index k = 1; k < used; ++k)
-                workers[k - 1] = std::thread([&, k] { partial[k] = rows<Backward, T>(ctx, sched, std::min(n, k * per), end_of(k)); });
-            partial[0] = rows<Backward, T>(ctx, sched, 0, end_of(0));
+                workers[k - 1] = std::thread([&, k] { partial[k] = rows<Backward, Reach, T>(ctx, sched, std::min(n, k * per), end_of(k)); });
+            partial[0] = rows<Backward, Reach, T>(ctx, sched, 0, end_of(0));
             for (index k = 1; k < used; ++k) workers[k - 1].join();
             for (index k = 0; k < used; ++k) total += partial[k];
         }
@@ -192,15 +196,18 @@ private:
     }
 
     /// Rows [begin, end) with one schedule; returns Σ w_i L_i.
-    template <bool Backward, class T>
+    template <bool Backward, class Reach, class T>
     double rows(const auto& ctx, schedule sched, index begin, index end) const {
-        double total = rows_unfenced<Backward, T>(ctx, sched, begin, end);
+        double total = rows_unfenced<Backward, Reach, T>(ctx, sched, begin, end);
         if (ctx.stream) simd::stream_fence();  // on the thread that wrote, before it joins or returns
         return total;
     }
-    template <bool Backward, class T>
+    template <bool Backward, class Reach, class T>
     double rows_unfenced(const auto& ctx, schedule sched, index begin, index end) const {
         double total = 0;
+        // Rows along columns where the argument types allow contiguous columns; else (a forced
+        // schedule on column-major types) across rows, which takes any layout.
+        if (sched == schedule::along_columns && !Reach::along_columns) sched = schedule::across_rows;
         switch (sched) {
             case schedule::across_rows: {
                 // One double partial sum per lane, added up once at the end: summing each
@@ -209,13 +216,14 @@ private:
                 constexpr index w = pack<T>::width;
                 simd::lane_sums<T> lanes;
                 const index blocks_end = begin + (end - begin) / w * w;
-                blocks_of_rows<Backward>(ctx, begin, blocks_end, lanes);
+                blocks_of_rows<Backward, Reach>(ctx, begin, blocks_end, lanes);
                 total = lanes.total();
                 for (index i = blocks_end; i < end; ++i) total += one_row<Backward, lanes::none>(ctx, i);
                 break;
             }
             case schedule::along_columns:
-                for (index i = begin; i < end; ++i) total += one_row<Backward, lanes::columns>(ctx, i);
+                if constexpr (Reach::along_columns)
+                    for (index i = begin; i < end; ++i) total += one_row<Backward, lanes::columns>(ctx, i);
                 break;
             default:
                 for (index i = begin; i < end; ++i) total += one_row<Backward, lanes::none>(ctx, i);
@@ -403,43 +411,48 @@ private:
     /// stages by transposes only: the general block reloaded its pointers and strides from the
     /// stack around every transpose (cce10 in L1 1.05 → 0.96 ns per element; at 200 MB 19.6 →
     /// 17.7 ms, 51% → 56% of the streaming kernel).
-    template <bool Backward, class T>
-    LOSSC_FLATTEN void blocks_of_rows(const pass<T>& c, index begin, index end, simd::lane_sums<T>& sums) const {
-        // Blocks of First (a pack, or a group of packs) while they fit, then of single packs.
-        auto loop = [&]<class First = pack<T>>(const pass<T>& cc, auto layout, std::type_identity<First> = {}) LOSSC_KERNEL_INLINE_LAMBDA {
-            simd::lane_sums<T> acc = sums;  // a local, so that it can live in registers
-            index i = begin;
-            if constexpr (!std::is_same_v<First, pack<T>>)
-                for (; i + First::width <= end; i += First::width) block_of_rows<Backward, decltype(layout)::value, T, First>(cc, i, acc);
-            for (; i < end; i += pack<T>::width) block_of_rows<Backward, decltype(layout)::value>(cc, i, acc);
-            sums = acc;
-        };
-        using general = std::integral_constant<block_layout, block_layout::general>;
-        if constexpr (groups_of_packs<T>) {
+    template <bool Backward, class Reach, class T>
+    void blocks_of_rows(const pass<T>& c, index begin, index end, simd::lane_sums<T>& sums) const {
+        constexpr block_layout general = block_layout::general;
+        if constexpr (groups_of_packs<T> && Reach::groups) {
             // Column-major with many columns: groups of packs (simd/pack_group.hpp), then packs.
             if (c.t.row_stride == 1 && c.p.row_stride == 1 && c.p.cols >= column_major_group_from)
-                return loop(c, general{}, std::type_identity<simd::pack_group<T, column_major_group>>{});
+                return block_loop<Backward, general, 0, simd::pack_group<T, column_major_group>>(c, begin, end, sums);
         }
-        auto with_columns = [&](index k, auto layout) LOSSC_KERNEL_INLINE_LAMBDA {
-            pass<T> fixed = c;
-            fixed.t.cols = fixed.p.cols = fixed.g.cols = k;
-            fixed.dims.true_cols = fixed.dims.pred_cols = static_cast<std::size_t>(k);
-            loop(fixed, layout);
-        };
         // Column-major batches of several columns stay in the general block: staged, they were
         // slower (cce10 38.7 → 47.0 ms, mse2 9.8 → 13.4 ms at 200 MB).
         const bool dense = !c.sw.present() && c.ps.stride == 1;
         const bool dense_column = dense && c.t.row_stride == 1 && c.p.row_stride == 1 &&
                                   (!Backward || c.g.row_stride == 1) && c.t.cols == 1 && c.p.cols == 1;
         const bool dense_rows = takes_dense_rows<Backward>(c.t, c.p, c.g, c.sw.present(), c.ps.stride);
-        const auto rows_loop = [&]() LOSSC_KERNEL_INLINE_LAMBDA {  // compiled only where tiles transpose
-            if constexpr (transposes<T>) loop(c, std::integral_constant<block_layout, block_layout::dense_rows>{});
-        };
-        if (dense_column) with_columns(1, std::integral_constant<block_layout, block_layout::dense_column>{});
-        else if (dense_rows) rows_loop();
-        else if (c.t.cols == 1 && c.p.cols == 1) with_columns(1, general{});
-        else if (c.t.cols == 2 && c.p.cols == 2) with_columns(2, general{});
-        else loop(c, general{});
+        const bool one = c.t.cols == 1 && c.p.cols == 1, two = c.t.cols == 2 && c.p.cols == 2;
+        if constexpr (Reach::one_column)
+            if (one) return dense_column ? block_loop<Backward, block_layout::dense_column, 1>(c, begin, end, sums)
+                                         : block_loop<Backward, general, 1>(c, begin, end, sums);
+        if constexpr (transposes<T> && Reach::dense_rows)
+            if (dense_rows) return block_loop<Backward, block_layout::dense_rows, 0>(c, begin, end, sums);
+        if constexpr (Reach::two_columns)
+            if (two) return block_loop<Backward, general, 2>(c, begin, end, sums);
+        block_loop<Backward, general, 0>(c, begin, end, sums);
+    }
+    /// The block loop of one layout: blocks of First (a pack, or a group of packs) while they fit,
+    /// then of single packs. Each layout is a function of its own, flattened on its own: the
+    /// optimiser's cost grows faster than the size of the function it works on. Columns: a
+    /// fixed column count (1 or 2: every per-column loop of the block unrolls), or 0.
+    template <bool Backward, block_layout Layout, index Columns, class First = void, class T>
+    [[gnu::noinline]] LOSSC_FLATTEN void block_loop(const pass<T>& c, index begin, index end,
+                                                    simd::lane_sums<T>& sums) const {
+        pass<T> fixed = c;
+        if constexpr (Columns > 0) {
+            fixed.t.cols = fixed.p.cols = fixed.g.cols = Columns;
+            fixed.dims.true_cols = fixed.dims.pred_cols = static_cast<std::size_t>(Columns);
+        }
+        simd::lane_sums<T> acc = sums;  // a local, so that it can live in registers
+        index i = begin;
+        if constexpr (!std::is_void_v<First>)
+            for (; i + First::width <= end; i += First::width) block_of_rows<Backward, Layout, T, First>(fixed, i, acc);
+        for (; i < end; i += pack<T>::width) block_of_rows<Backward, Layout>(fixed, i, acc);
+        sums = acc;
     }
 
     /// pack<T>::width consecutive samples, one per lane; adds w_i·L_i to lane i's partial sum.
