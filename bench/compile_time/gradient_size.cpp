@@ -1,0 +1,44 @@
+// The size of each derived gradient of the compile-time benchmark's losses: nodes of the loss
+// and of its gradient as trees, and the distinct node types of the gradient (what a shared DAG
+// of its subexpressions would hold at most). Prints one line per loss: name loss_nodes
+// gradient_nodes gradient_distinct.
+#include <cstdio>
+#include <set>
+#include <string_view>
+
+#include <lossc/lossc.hpp>
+
+#include "keras_forms.hpp"
+#include "losses.hpp"
+
+namespace {
+using namespace lossc::dsl;
+namespace k = lossc::keras;
+
+template <class N>
+constexpr std::string_view type_name() { return __PRETTY_FUNCTION__; }
+
+struct census {
+    int nodes = 0;
+    std::set<std::string_view> distinct;
+    template <class N> void operator()() { ++nodes, distinct.insert(type_name<N>()); }
+};
+
+template <class E>
+void report(const char* name, const E& loss) {
+    const auto kern = lossc::compile(loss);
+    census l, g;
+    lossc::lowering::visit_node_types<lossc::node_t<E>>(l);
+    lossc::lowering::visit_node_types<typename decltype(kern)::gradient_type>(g);
+    std::printf("%s %d %d %zu\n", name, l.nodes, g.nodes, g.distinct.size());
+}
+}  // namespace
+
+int main() {
+#define LOSSC_CT_REPORT(name, expr) report(#name, expr);
+#ifdef LOSSC_CT_KERAS
+    LOSSC_CT_KERAS_FORMS(LOSSC_CT_REPORT)
+#else
+    LOSSC_CT_LOSSES(LOSSC_CT_REPORT)
+#endif
+}

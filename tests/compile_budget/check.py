@@ -1,0 +1,43 @@
+"""Compile-budget test: one translation unit of bench/compile_time/tu.hpp (one typical loss, or one
+Keras function form) compiled at -O2 -march=native with the compiler under test; fails when its
+user CPU time exceeds the loss's budget. Usage:
+    check.py --cxx CXX --include DIR --eigen DIR --tu FILE --index I [--keras] --name NAME --budgets FILE
+The budgets file holds the goal (`default SECONDS`) and, for the losses known to be over it, their
+measured ceiling (`NAME SECONDS`): a loss that gets slower than its line fails."""
+import argparse
+import os
+import subprocess
+import sys
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--cxx", required=True)
+ap.add_argument("--include", required=True)
+ap.add_argument("--eigen", required=True)
+ap.add_argument("--tu", required=True)
+ap.add_argument("--index", type=int, required=True)
+ap.add_argument("--keras", action="store_true")
+ap.add_argument("--name", required=True)
+ap.add_argument("--budgets", required=True)
+a = ap.parse_args()
+
+budgets = {}
+for line in open(a.budgets):
+    line = line.split("#", 1)[0].split()
+    if len(line) == 2:
+        budgets[line[0]] = float(line[1])
+budget = budgets.get(a.name, budgets["default"])
+
+cmd = [a.cxx, "-std=c++20", "-O2", "-march=native", "-w", "-I" + a.include, "-I" + a.eigen, "-x", "c++",
+       f"-DLOSSC_CT_ONLY={a.index}", "-c", a.tu, "-o", os.devnull]
+if a.keras:
+    cmd.insert(-5, "-DLOSSC_CT_KERAS")
+proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+output = proc.stdout.read()
+_, status, usage = os.wait4(proc.pid, 0)
+if os.waitstatus_to_exitcode(status) != 0:
+    sys.stdout.write(output.decode(errors="replace")[-4000:])
+    sys.exit(f"{a.name}: did not compile")
+user, peak_mb = usage.ru_utime, usage.ru_maxrss / 1024
+print(f"{a.name}: {user:.2f} s user CPU, {peak_mb:.0f} MB peak (budget {budget:.1f} s) with {a.cxx} -O2 -march=native")
+if user > budget:
+    sys.exit(f"{a.name}: {user:.2f} s is over its compile-time budget of {budget:.1f} s")
