@@ -18,7 +18,7 @@ out="$root/build/compile-time"
 mkdir -p "$out"
 results="$out/results.txt"
 : > "$results"
-eigen=$(dirname "$(find /usr/include/eigen3 -maxdepth 1 -name Eigen -type d | head -1)")
+eigen=/usr/include/eigen3  # Debian libeigen3-dev
 src="$root/bench/compile_time/tu.hpp"
 levels=("-O2 -march=native")
 [[ "${LOSSC_CT_QUICK:-0}" == 1 ]] || levels+=("-O0")
@@ -59,7 +59,8 @@ for cxx in g++ clang++; do
 done
 
 # g++'s hot spots for the heaviest typical loss and for cross-entropy.
-for i in 2 5; do
+for ((i = 0; i < n_losses; ++i)); do
+  [[ "${names[$i]}" == cce_logits || "${names[$i]}" == focal ]] || continue
   g++ -std=c++20 -O2 -march=native -w -I"$root/include" -I"$eigen" -x c++ -DLOSSC_CT_ONLY=$i -c "$src" -o /dev/null \
       -ftime-report 2> "$out/time-report-${names[$i]}.txt" || true
 done

@@ -28,9 +28,7 @@ for line in open(a.budgets):
 budget = budgets.get(a.name, budgets["default"])
 
 cmd = [a.cxx, "-std=c++20", "-O2", "-march=native", "-w", "-I" + a.include, "-I" + a.eigen, "-x", "c++",
-       f"-DLOSSC_CT_ONLY={a.index}", "-c", a.tu, "-o", os.devnull]
-if a.keras:
-    cmd.insert(-5, "-DLOSSC_CT_KERAS")
+       f"-DLOSSC_CT_ONLY={a.index}"] + (["-DLOSSC_CT_KERAS"] if a.keras else []) + ["-c", a.tu, "-o", os.devnull]
 proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 output = proc.stdout.read()
 _, status, usage = os.wait4(proc.pid, 0)

@@ -6,6 +6,7 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -414,7 +415,8 @@ private:
     template <bool Backward, class Reach, class T>
     void blocks_of_rows(const pass<T>& c, index begin, index end, simd::lane_sums<T>& sums) const {
         constexpr block_layout general = block_layout::general;
-        if constexpr (groups_of_packs<T> && Reach::groups) {
+        if constexpr (groups_of_packs<T> && Reach::batch_contiguous &&
+                      Reach::cols_may_be_in(column_major_group_from, std::numeric_limits<index>::max())) {
             // Column-major with many columns: groups of packs (simd/pack_group.hpp), then packs.
             if (c.t.row_stride == 1 && c.p.row_stride == 1 && c.p.cols >= column_major_group_from)
                 return block_loop<Backward, general, 0, simd::pack_group<T, column_major_group>>(c, begin, end, sums);
@@ -426,12 +428,12 @@ private:
                                   (!Backward || c.g.row_stride == 1) && c.t.cols == 1 && c.p.cols == 1;
         const bool dense_rows = takes_dense_rows<Backward>(c.t, c.p, c.g, c.sw.present(), c.ps.stride);
         const bool one = c.t.cols == 1 && c.p.cols == 1, two = c.t.cols == 2 && c.p.cols == 2;
-        if constexpr (Reach::one_column)
+        if constexpr (Reach::cols_may_be(1))
             if (one) return dense_column ? block_loop<Backward, block_layout::dense_column, 1>(c, begin, end, sums)
                                          : block_loop<Backward, general, 1>(c, begin, end, sums);
-        if constexpr (transposes<T> && Reach::dense_rows)
+        if constexpr (transposes<T> && Reach::rows_contiguous && Reach::cols_may_be_in(min_transposed_columns, max_staged_columns))
             if (dense_rows) return block_loop<Backward, block_layout::dense_rows, 0>(c, begin, end, sums);
-        if constexpr (Reach::two_columns)
+        if constexpr (Reach::cols_may_be(2))
             if (two) return block_loop<Backward, general, 2>(c, begin, end, sums);
         block_loop<Backward, general, 0>(c, begin, end, sums);
     }

@@ -33,27 +33,23 @@ struct layout_of<D> {
     static constexpr index cols = X::ColsAtCompileTime == Eigen::Dynamic ? index(-1) : index(X::ColsAtCompileTime);
 };
 
-/// What a call with inputs YT, YP and gradient GR (void: values only) can reach.
+/// What a call with inputs YT, YP and gradient GR (void: values only) can reach. The widths each
+/// layout takes are the kernel's constants: it asks cols_may_be_in with them.
 template <class YT, class YP, class GR = void>
 struct reach {
     using t = layout_of<YT>;
     using p = layout_of<YP>;
-    using g = std::conditional_t<std::is_void_v<GR>, layout_of<void>, layout_of<GR>>;
+    using g = layout_of<GR>;  // void: the primary template, which allows everything
     /// Static column count of y_pred (-1: dynamic).
     static constexpr index cols = p::cols;
-    static constexpr bool cols_may_be(index k) { return cols < 0 || cols == k; }
+    static constexpr bool cols_may_be_in(index lo, index hi) { return cols < 0 || (cols >= lo && cols <= hi); }
+    static constexpr bool cols_may_be(index k) { return cols_may_be_in(k, k); }
     /// Packs along the columns of one row (schedule::along_columns).
     static constexpr bool along_columns = p::row_major;
-    /// Row-major rows of 3 to 64 contiguous columns, staged by transposes (dense_rows).
-    static constexpr bool dense_rows = t::row_major && p::row_major && g::row_major && (cols < 0 || (cols >= 3 && cols <= 64));
-    /// A wide contiguous batch in groups of packs (column-major, 16 columns or more).
-    static constexpr bool groups = t::column_major && p::column_major && (cols < 0 || cols >= 16);
-    /// The fixed one- and two-column copies; one contiguous column (either storage order) is dense_column.
-    static constexpr bool one_column = cols_may_be(1);
-    static constexpr bool two_columns = cols_may_be(2);
+    /// Rows with contiguous columns in every argument (the dense_rows block).
+    static constexpr bool rows_contiguous = t::row_major && p::row_major && g::row_major;
+    /// A contiguous batch in both inputs (groups of packs).
+    static constexpr bool batch_contiguous = t::column_major && p::column_major;
 };
-
-/// Every layout (matrix_view arguments, the Keras wrapper).
-using reach_all = reach<void, void, void>;
 
 }  // namespace lossc::lowering
