@@ -17,6 +17,7 @@
 #include "../eigen/views.hpp"
 #include "../errors.hpp"
 #include "../options.hpp"
+#include "../simd/tiles.hpp"
 #include "reach.hpp"
 #include "row_eval.hpp"
 
@@ -258,18 +259,20 @@ private:
     static bool wide_dense_rows(const matrix_view<const T>& t, const matrix_view<const T>& p, const matrix_view<T>& g,
                                 index ps_stride, const options& opt) {
         return (opt.schedule == schedule::automatic || opt.schedule == schedule::across_rows) && t.row_stride != 1 &&
-               takes_dense_rows<true>(t, p, g, opt.sample_weight.present(), ps_stride) &&
+               takes_dense_rows<true>(t, p, g, ps_stride) &&
                p.cols >= next_block_lines<T>::min_streamed_columns;
     }
     /// Does a batch of this layout run the dense_rows block (blocks_of_rows)? Row-major,
-    /// contiguous columns, y_true as wide as y_pred, 3 to 64 columns, no sample weights, a
-    /// contiguous per_sample, and tiles that transpose.
+    /// contiguous columns, y_true as wide as y_pred, a contiguous per_sample, tiles that
+    /// transpose, and 3 to 64 columns, or 2 columns of rows back to back (simd::deinterleave2).
     template <bool Backward, class T>
     static bool takes_dense_rows(const matrix_view<const T>& t, const matrix_view<const T>& p, const matrix_view<T>& g,
-                                 bool weighted, index ps_stride) {
-        return transposes<T> && !weighted && ps_stride == 1 && t.col_stride == 1 && p.col_stride == 1 &&
-               (!Backward || g.col_stride == 1) && t.cols == p.cols && p.cols >= min_transposed_columns &&
-               p.cols <= max_staged_columns;
+                                 index ps_stride) {
+        if (!transposes<T> || ps_stride != 1 || t.col_stride != 1 || p.col_stride != 1 || (Backward && g.col_stride != 1) ||
+            t.cols != p.cols)
+            return false;
+        if (p.cols == 2) return t.row_stride == 2 && p.row_stride == 2 && (!Backward || g.row_stride == 2);
+        return p.cols >= min_transposed_columns && p.cols <= max_staged_columns;
     }
 
     template <class T>
@@ -350,7 +353,7 @@ private:
 
     /// The layouts a block of rows is compiled for: dense_column (one column, everything
     /// contiguous), dense_rows (row-major rows of 3 to 64 contiguous columns, staged by
-    /// transposes), both without sample weights and with a contiguous per_sample; general: any.
+    /// transposes, or 2 back to back, by permutes), both with a contiguous per_sample; general: any.
     enum class block_layout { general, dense_column, dense_rows };
     /// Column-major batches of at least column_major_group_from columns run in blocks of
     /// column_major_group packs, each column read in runs of that many lines (simd/pack_group.hpp).
@@ -397,9 +400,11 @@ private:
     /// regression, custom_mse), run a copy of the loop in which the column count is a constant,
     /// so that every per-column loop of the block (reductions, gradient columns, staging)
     /// unrolls and its set-up folds away. Together: 395 → 142 instructions per BCE block of 8
-    /// rows (AVX2, callgrind).
+    /// rows (AVX2, callgrind). Dense two-column rows are dense_rows with the width fixed (two
+    /// permutes each way); the general copy with two columns is kept for column-major pairs.
+    /// (x86-64-v3, custom_mse at 200 MB: general copy 8.2 ms → 4.1 ms.)
     ///
-    /// Dense one-column batches (inputs and outputs contiguous, no sample weights: binary
+    /// Dense one-column batches (inputs and outputs contiguous, sample weights or not: binary
     /// classification, regression) run a plain copy of the block, in which none of the other
     /// layouts' code exists. In the general block, the gather/scatter index vectors of the
     /// strided paths and the run-time layout tests held registers and spilled a lane sum to the
@@ -423,18 +428,20 @@ private:
         }
         // Column-major batches of several columns stay in the general block: staged, they were
         // slower (cce10 38.7 → 47.0 ms, mse2 9.8 → 13.4 ms at 200 MB).
-        const bool dense = !c.sw.present() && c.ps.stride == 1;
-        const bool dense_column = dense && c.t.row_stride == 1 && c.p.row_stride == 1 &&
+        const bool dense_column = c.ps.stride == 1 && c.t.row_stride == 1 && c.p.row_stride == 1 &&
                                   (!Backward || c.g.row_stride == 1) && c.t.cols == 1 && c.p.cols == 1;
-        const bool dense_rows = takes_dense_rows<Backward>(c.t, c.p, c.g, c.sw.present(), c.ps.stride);
-        const bool one = c.t.cols == 1 && c.p.cols == 1, two = c.t.cols == 2 && c.p.cols == 2;
+        const bool dense_rows = takes_dense_rows<Backward>(c.t, c.p, c.g, c.ps.stride);
         if constexpr (Reach::cols_may_be(1))
-            if (one) return dense_column ? block_loop<Backward, block_layout::dense_column, 1>(c, begin, end, sums)
-                                         : block_loop<Backward, general, 1>(c, begin, end, sums);
+            if (dense_column) return block_loop<Backward, block_layout::dense_column, 1>(c, begin, end, sums);
+        if constexpr (transposes<T> && Reach::rows_contiguous && Reach::cols_may_be(2))
+            if (dense_rows && c.p.cols == 2) return block_loop<Backward, block_layout::dense_rows, 2>(c, begin, end, sums);
         if constexpr (transposes<T> && Reach::rows_contiguous && Reach::cols_may_be_in(min_transposed_columns, max_staged_columns))
             if (dense_rows) return block_loop<Backward, block_layout::dense_rows, 0>(c, begin, end, sums);
-        if constexpr (Reach::cols_may_be(2))
-            if (two) return block_loop<Backward, general, 2>(c, begin, end, sums);
+        // Column-major pairs of columns (six streams) keep a copy of their own: in the general
+        // copy of any width, 2.4x slower (x86-64-v3, 200 MB).
+        if constexpr (Reach::batch_contiguous && Reach::cols_may_be(2))
+            if (c.t.cols == 2 && c.p.cols == 2 && c.t.row_stride == 1 && c.p.row_stride == 1)
+                return block_loop<Backward, general, 2>(c, begin, end, sums);
         block_loop<Backward, general, 0>(c, begin, end, sums);
     }
     /// The block loop of one layout: blocks of First (a pack, or a group of packs) while they fit,
@@ -449,11 +456,14 @@ private:
             fixed.t.cols = fixed.p.cols = fixed.g.cols = Columns;
             fixed.dims.true_cols = fixed.dims.pred_cols = static_cast<std::size_t>(Columns);
         }
+        // Dense rows of a fixed width are back to back (takes_dense_rows): only their permutes
+        // are compiled, not the tiles'.
+        if constexpr (Layout == block_layout::dense_rows && Columns > 0) fixed.t.row_stride = fixed.p.row_stride = fixed.g.row_stride = Columns;
         simd::lane_sums<T> acc = sums;  // a local, so that it can live in registers
         index i = begin;
         if constexpr (!std::is_void_v<First>)
-            for (; i + First::width <= end; i += First::width) block_of_rows<Backward, Layout, T, First>(fixed, i, acc);
-        for (; i < end; i += pack<T>::width) block_of_rows<Backward, Layout>(fixed, i, acc);
+            for (; i + First::width <= end; i += First::width) block_of_rows<Backward, Layout, T, First>(fixed, i, end, acc);
+        for (; i < end; i += pack<T>::width) block_of_rows<Backward, Layout>(fixed, i, end, acc);
         sums = acc;
     }
 
@@ -464,8 +474,10 @@ private:
     /// scattered once per column.
     /// Layout: one of blocks_of_rows's dense layouts, known at compile time, or general.
     /// P: pack<T>, or a group of packs (wide column-major batches, see blocks_of_rows).
+    /// end: where this loop's blocks end; a block before it may read and write into the next
+    /// block's rows, which the loop rewrites after it (simd::load_columns' room_after).
     template <bool Backward, block_layout Layout, class T, class P = pack<T>>
-    LOSSC_KERNEL_INLINE void block_of_rows(const pass<T>& c, index i, simd::lane_sums<T>& sums) const {
+    LOSSC_KERNEL_INLINE void block_of_rows(const pass<T>& c, index i, index end, simd::lane_sums<T>& sums) const {
         constexpr index w = P::width;
         constexpr bool Plain = Layout == block_layout::dense_column, Rows = Layout == block_layout::dense_rows,
                        Dense = Plain || Rows;
@@ -485,8 +497,8 @@ private:
                 for (index j = 0; j < c.t.cols; ++j) P::load(rows.t + j * c.t.col_stride).store(t_buf + j * w);
                 for (index j = 0; j < c.p.cols; ++j) P::load(rows.p + j * c.p.col_stride).store(p_buf + j * w);
             } else if constexpr (Rows) {
-                simd::load_columns(rows.t, c.t.row_stride, c.t.cols, t_buf);
-                simd::load_columns(rows.p, c.p.row_stride, c.p.cols, p_buf);
+                simd::load_columns(rows.t, c.t.row_stride, c.t.cols, t_buf, i + w < end);
+                simd::load_columns(rows.p, c.p.row_stride, c.p.cols, p_buf, i + w < end);
             } else {
                 stage_in(rows.t, c.t, t_buf);
                 stage_in(rows.p, c.p, p_buf);
@@ -531,7 +543,7 @@ private:
         // Weights and gradient scales of the block's rows; without sample weights a broadcast.
         alignas(64) T wt[P::width];
         P sp(static_cast<T>(c.scale));
-        if (!Dense && c.sw.present()) {
+        if (c.sw.present()) {
             alignas(64) T s[P::width];
             for (int l = 0; l < P::width; ++l) {
                 wt[l] = c.sw.template at<T>(i + l);
@@ -550,9 +562,9 @@ private:
             const next_block_lines<T> next = Rows ? next_block_lines<T>(c, i + w) : next_block_lines<T>{};
             for (index j = 0; j < c.p.cols; ++j) {
                 if (Rows && next.t != nullptr) {  // inline: as a function of its own, GCC 12 deleted the prefetches
-                    simd::prefetch(next.t + j * next.per_line);
-                    simd::prefetch(next.p + j * next.per_line);
-                    if (!next.g_streamed) simd::prefetch_for_write(next.g + j * next.per_line);
+                    simd::prefetch(next.t + j * w);
+                    simd::prefetch(next.p + j * w);
+                    if (!next.g_streamed) simd::prefetch_for_write(next.g + j * w);
                 }
                 const P gj = row_value<P>(grad_, gs, rows, static_cast<std::size_t>(j)) * sp;
                 // Plain: straight to the output (the inputs are staged, nothing else reads it).
@@ -562,10 +574,10 @@ private:
                 else if (c.stream && c.g.row_stride == 1 && rows.memo == nullptr) gj.store_stream(out + j * c.g.col_stride);
                 else gj.store_strided(out + j * c.g.col_stride, c.g.row_stride);
             }
-            if constexpr (Rows) simd::store_columns(out, c.g.row_stride, c.g.cols, g_buf, c.stream);
+            if constexpr (Rows) simd::store_columns(out, c.g.row_stride, c.g.cols, g_buf, c.stream, i + w < end);
             else if (!Plain && one_pack && stage) stage_out(out, c.g, g_buf, c.stream);
         }
-        if (!Dense && c.sw.present()) simd::add_products_to(sums, P::load(wt), loss);
+        if (c.sw.present()) simd::add_products_to(sums, P::load(wt), loss);
         else simd::add_to(sums, loss);
     }
 
@@ -575,15 +587,19 @@ private:
     /// waited on DRAM with only as many lines in flight as the miss buffers hold: with 16M
     /// elements the block ran at twice its time from L3 (BCE 64 columns 2.35 against 0.95 ns per
     /// element) and lost to walking each row along its columns, whose demand is spread out.
-    /// Asking for the next block's lines in the gradient's column loop — line j of y_true, y_pred
-    /// and the gradient at column j: a pack spans a line here, so w contiguous rows span as many
-    /// lines as there are columns — overlaps the misses with the computing. Measured at 16M
+    /// Asking for the next block's lines in the gradient's column loop — at column j, the address
+    /// j·w of y_true, y_pred and the gradient: w contiguous rows span w·cols values, one line per
+    /// column with AVX-512's packs, half a line with AVX2's — overlaps the misses with the computing. Measured at 16M
     /// elements, several sittings (ns per element, before → after): BCE 32 columns 1.9–2.0 →
     /// 1.2–1.6, 64 columns 2.35–2.4 → 1.65–1.8; cce 48 columns 2.0–2.8 → 1.6–1.9, 64 columns
     /// 2.0–2.7 → 1.75; 10 and 12 columns unchanged (1.0), hence only from 16 columns (first
     /// from 32; at 24M elements, ns per element, from 32 → from 16: cce 24 columns 1.57 → 1.09,
     /// 28 columns 1.80–1.90 → 1.30; BCE 16 columns 1.36–1.40 → 1.02, 20 columns 1.56–2.3 → 1.10,
-    /// 28 columns 2.00–2.18 → 1.07). Tried and not
+    /// 28 columns 2.00–2.18 → 1.07). On a Zen 5 core every width staged by tile transposes
+    /// gains, 7 to 14 columns most (AVX-512, float, 16M elements, ns per element, without → with:
+    /// cce 7 columns 3.09 → 1.13, 10 columns 2.64 → 0.91, 14 columns 2.11 → 0.78; BCE 8 columns
+    /// 3.01 → 0.87; x86-64-v3: cce 7 columns 2.79 → 1.74), hence from the first width that is
+    /// not narrow_rows (whose permutes gained nothing: cce 4 columns 0.87 → 0.98). Tried and not
     /// kept: the same lines in one burst at the block's start, or row by row inside the tile loads
     /// (no gain: the burst waits on the same miss buffers), two blocks ahead, prefetches to L2
     /// only (no better).
@@ -591,8 +607,7 @@ private:
     /// `automatic` does not yet look at the batch's size.
     template <class T>
     struct next_block_lines {
-        static constexpr index per_line = 64 / static_cast<index>(sizeof(T));
-        static constexpr index min_columns = 16;
+        static constexpr index min_columns = pack<T>::width * sizeof(T) >= 64 ? simd::max_narrow_columns<T> + 1 : 16;
         /// From how many columns `automatic` also streams these blocks' gradient (wide_dense_rows).
         /// Float, 24M elements, ns per element, cached → streamed: cce 16 columns 1.02 → 0.87, 28
         /// columns 1.21 → 1.01, 32 columns 1.24 → 0.88, 48 columns 1.55 → 1.10; BCE 16 columns 1.02
@@ -605,9 +620,8 @@ private:
         bool g_streamed = false;  // the gradient's lines are stored non-temporally: not asked for
         next_block_lines() = default;
         /// Whether a batch asks at all (once per call, into pass::next_lines): rows contiguous,
-        /// at least 16 columns wide, the batch larger than the caches near the core. (Where the
-        /// lines are in cache the prefetches only cost: cce10 in L1 0.89 → 0.95 ns per element;
-        /// at 10 columns they gained nothing from DRAM either.)
+        /// wider than narrow_rows takes, the batch larger than the caches near the core. (Where the
+        /// lines are in cache the prefetches only cost: cce10 in L1 0.89 → 0.95 ns per element.)
         static bool wanted(const matrix_view<const T>& t, const matrix_view<const T>& p, const matrix_view<T>& g) {
             const index n = p.cols;
             return n >= min_columns && p.rows * n >= (index{1} << 18) && t.row_stride == n && p.row_stride == n &&
@@ -665,13 +679,13 @@ private:
         for (index j = 0; j < g.cols; ++j) P::load(buf + j * P::width).store_strided(rows + j * g.col_stride, g.row_stride);
     }
     /// Blocks of contiguous columns are staged by in-register transposes where the packet
-    /// layer has them (AVX-512: 16 float or 8 double lanes), else by gathers and scatters;
-    /// rows of 3 to 6 columns (double: 4) stored back to back by masked permutes (simd::narrow_rows). A
+    /// layer has them (simd/tiles.hpp: AVX-512 and AVX2, tiles of a pack's width), else by
+    /// gathers and scatters; narrow rows stored back to back by permutes (simd::narrow_rows). A
     /// tile transpose costs the same for any column count: at 3 columns it costs about what the
     /// gathers it replaces do (float: 2.9 against 2.8 ns per element; 5 columns 2.1 against 2.4,
     /// 10 columns 1.4 against 2.15), and from 3 columns the dense rows' permutes cost less.
     template <class T>
-    static constexpr bool transposes = simd::has_tile_transpose && pack<T>::width == 64 / static_cast<int>(sizeof(T));
+    static constexpr bool transposes = simd::has_tile_transpose && pack<T>::width == simd::tile_rows<T>;
     static constexpr index min_transposed_columns = 3;
     template <class T>
     static constexpr std::size_t stage_size() { return static_cast<std::size_t>(max_staged_columns * pack<T>::width); }
