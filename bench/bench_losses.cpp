@@ -241,7 +241,12 @@ void register_all() {
 
 }  // namespace
 
+#define LOSSC_BENCH_STR2(x) #x
+#define LOSSC_BENCH_STR(x) LOSSC_BENCH_STR2(x)
+
 int main(int argc, char** argv) {
+    // Which kernels this build compiled (lossc's inline namespace: isa_avx512, isa_avx2_fma, …).
+    benchmark::AddCustomContext("lossc_isa", LOSSC_BENCH_STR(LOSSC_ISA));
     register_all();
     benchmark::Initialize(&argc, argv);
     benchmark::RunSpecifiedBenchmarks();

@@ -3,7 +3,7 @@
 #   bench/run.sh              everything (C++ peers, then jax.jit and torch.compile)
 #   LOSSC_BENCH_PEERS=0 bench/run.sh   C++ only (no virtual environment, no downloads)
 # Installs: Debian's libtorch-dev (for the libtorch eager peer) and, in build/bench-venv, the
-# pinned Python peers. Takes about 15 minutes, most of it the large batches.
+# pinned Python peers. Takes about 20 minutes, most of it the large batches.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$root/tests/deps.sh"
@@ -21,6 +21,16 @@ cmake --build "$build" -j "${LOSSC_JOBS:-2}"
 # timings 40% apart depending on when it ran.
 "$build/bench/lossc_bench" --benchmark_repetitions=3 --benchmark_enable_random_interleaving=true \
   --benchmark_out="$build/cpp.json" --benchmark_out_format=json
+# The lossc, hand-written and streaming rows again for AVX2 + FMA and for the x86-64 baseline
+# (SSE2), where this CPU runs them; docs/benchmarks.md shows them beside the native build.
+isa_rows='^[a-z0-9]+/(64|large)/(lossc|lossc/double|hand|stream|stream/nt|stream/double)(/min_time:[0-9.]+)?/real_time$'
+isa_json=()
+for isa in x86_64_v3 x86_64; do
+  if [[ $isa == x86_64_v3 ]] && ! grep -qw avx2 /proc/cpuinfo; then continue; fi
+  "$build/bench/lossc_bench_$isa" --benchmark_filter="$isa_rows" --benchmark_repetitions=3 \
+    --benchmark_enable_random_interleaving=true --benchmark_out="$build/cpp_$isa.json" --benchmark_out_format=json
+  isa_json+=("$build/cpp_$isa.json")
+done
 
 venv="$root/build/bench-venv"
 py="python3"
@@ -34,5 +44,5 @@ if [[ "${LOSSC_BENCH_PEERS:-1}" != 0 ]]; then
 else
   echo '{"benchmarks": []}' > "$build/peers.json"
 fi
-"$py" "$root/bench/render.py" "$build/cpp.json" "$build/peers.json" "$root/docs"
+"$py" "$root/bench/render.py" "$build/cpp.json" "$build/peers.json" "$root/docs" "${isa_json[@]}"
 echo "lossc bench: wrote docs/benchmarks.md and docs/benchmarks.png"
