@@ -5,20 +5,29 @@
 #include <string_view>
 #include <type_traits>
 
+// Default visibility whatever -fvisibility says: a dispatched loss's parts (dispatch.hpp) are
+// shared libraries built with hidden visibility, and an exception they throw must still match its
+// type in the caller's catch.
+#if defined(__GNUC__) || defined(__clang__)
+#define LOSSC_EXPORTED [[gnu::visibility("default")]]
+#else
+#define LOSSC_EXPORTED
+#endif
+
 namespace lossc {
 
 /// Thrown before any output is written when the shapes, pointers or memory layout of the
 /// arguments of a kernel call do not fit the expression (wrong rows or columns, null data with
 /// a non-zero size, an output that overlaps an input). The message names the argument and the
 /// shapes involved.
-class shape_error : public std::invalid_argument {
+class LOSSC_EXPORTED shape_error : public std::invalid_argument {
 public:
     explicit shape_error(const std::string& what) : std::invalid_argument(std::string("lossc: ").append(what)) {}
 };
 
 /// Thrown before any output is written when an integer class label lies outside [0, classes)
 /// (and is not the ignored class): the message names the sample, the label and the class count.
-class label_error : public std::out_of_range {
+class LOSSC_EXPORTED label_error : public std::out_of_range {
 public:
     explicit label_error(const std::string& what) : std::out_of_range(std::string("lossc: ").append(what)) {}
 };
@@ -26,9 +35,16 @@ public:
 /// Thrown when a loss parameter lies outside the range its formula allows (Keras raises
 /// ValueError for the same values): a generalized cross-entropy q outside (0, 1), a label
 /// smoothing outside [0, 1], an axis the loss cannot reduce.
-class parameter_error : public std::invalid_argument {
+class LOSSC_EXPORTED parameter_error : public std::invalid_argument {
 public:
     explicit parameter_error(const std::string& what) : std::invalid_argument(std::string("lossc: ").append(what)) {}
+};
+
+/// Thrown by a dispatched loss (dispatch.hpp) asked for an instruction set it was not compiled
+/// for or that the CPU cannot run, and for an unknown LOSSC_DISPATCH value.
+class LOSSC_EXPORTED dispatch_error : public std::runtime_error {
+public:
+    explicit dispatch_error(const std::string& what) : std::runtime_error(std::string("lossc: ").append(what)) {}
 };
 
 namespace detail {
