@@ -401,8 +401,8 @@ private:
     /// so that every per-column loop of the block (reductions, gradient columns, staging)
     /// unrolls and its set-up folds away. Together: 395 → 142 instructions per BCE block of 8
     /// rows (AVX2, callgrind). Dense two-column rows are dense_rows with the width fixed (two
-    /// permutes each way); the general copy with two columns is kept for column-major pairs.
-    /// (x86-64-v3, custom_mse at 200 MB: general copy 8.2 ms → 4.1 ms.)
+    /// permutes each way, none of the general copy's per-block layout tests: docs/perf-log.md);
+    /// the general copy with two columns is kept for column-major pairs.
     ///
     /// Dense one-column batches (inputs and outputs contiguous, sample weights or not: binary
     /// classification, regression) run a plain copy of the block, in which none of the other
@@ -437,8 +437,8 @@ private:
             if (dense_rows && c.p.cols == 2) return block_loop<Backward, block_layout::dense_rows, 2>(c, begin, end, sums);
         if constexpr (transposes<T> && Reach::rows_contiguous && Reach::cols_may_be_in(min_transposed_columns, max_staged_columns))
             if (dense_rows) return block_loop<Backward, block_layout::dense_rows, 0>(c, begin, end, sums);
-        // Column-major pairs of columns (six streams) keep a copy of their own: in the general
-        // copy of any width, 2.4x slower (x86-64-v3, 200 MB).
+        // Column-major pairs of columns (six streams) keep a fixed-width copy of their own: the
+        // general copy of any width was much slower (docs/perf-log.md).
         if constexpr (Reach::batch_contiguous && Reach::cols_may_be(2))
             if (c.t.cols == 2 && c.p.cols == 2 && c.t.row_stride == 1 && c.p.row_stride == 1)
                 return block_loop<Backward, general, 2>(c, begin, end, sums);
@@ -596,10 +596,8 @@ private:
     /// from 32; at 24M elements, ns per element, from 32 → from 16: cce 24 columns 1.57 → 1.09,
     /// 28 columns 1.80–1.90 → 1.30; BCE 16 columns 1.36–1.40 → 1.02, 20 columns 1.56–2.3 → 1.10,
     /// 28 columns 2.00–2.18 → 1.07). On a Zen 5 core every width staged by tile transposes
-    /// gains, 7 to 14 columns most (AVX-512, float, 16M elements, ns per element, without → with:
-    /// cce 7 columns 3.09 → 1.13, 10 columns 2.64 → 0.91, 14 columns 2.11 → 0.78; BCE 8 columns
-    /// 3.01 → 0.87; x86-64-v3: cce 7 columns 2.79 → 1.74), hence from the first width that is
-    /// not narrow_rows (whose permutes gained nothing: cce 4 columns 0.87 → 0.98). Tried and not
+    /// gains with 512-bit packs, hence from the first width that is not narrow_rows; with AVX2's
+    /// they cost below 16 columns (docs/perf-log.md, 2026-12-05). Tried and not
     /// kept: the same lines in one burst at the block's start, or row by row inside the tile loads
     /// (no gain: the burst waits on the same miss buffers), two blocks ahead, prefetches to L2
     /// only (no better).

@@ -131,17 +131,13 @@ template <> struct tile<double> {
     }
 };
 /// Widest rows assembled by narrow_rows (below): the permutes grow as C², the tile transpose
-/// does not (ns per element at 24M elements, cce / BCE, transposes against permutes: float 7
-/// columns 1.19 / 1.24 against 1.80 / 1.89, 8 columns 1.05 / 1.14 against 2.02 / 2.23; double,
-/// whose tile is 24 shuffles, 5 columns 2.45 / 2.86 against 3.29 / 3.46, 6 columns 2.23 / 2.68
-/// against 3.17 / 3.60, 3 columns 3.5 / 3.2 against 3.0 / 2.9).
+/// does not; past these widths the tiles measured faster (bench/analysis.md, seventh session).
 template <class T>
 inline constexpr int max_narrow_columns = std::is_same_v<T, float> ? 6 : 4;
 
 #elif defined(EIGEN_VECTORIZE_AVX2) && !defined(LOSSC_SCALAR_BACKEND)
 /// AVX2: the same layer on 256-bit registers. Without it every row-major block of two or more
-/// columns was gathered (AVX2 has gathers) and scattered (AVX2 has none: eight scalar stores
-/// per column), and custom_mse ran at a third of the AVX-512 build's speed on the same machine.
+/// columns was gathered, and scattered by scalar stores (AVX2 has no scatter): docs/perf-log.md.
 inline constexpr bool has_deinterleave2 = true;
 inline void deinterleave2(const float* src, pack<float>& even, pack<float>& odd) {
     const __m256 a = _mm256_loadu_ps(src), b = _mm256_loadu_ps(src + 8);
@@ -240,10 +236,8 @@ template <> struct tile<double> {
     static reg permute(reg, const lane_pick&, reg from) { return from; }  // unused: no narrow double rows
 };
 /// Rows assembled by permutes (narrow_rows) on AVX2: float up to 4 columns, where they cost
-/// what the tiles do; beyond, each permute is a blend too and the pairs grow as C² (Zen 5,
-/// x86-64-v3, 16M elements, ns per element, permutes against tiles: sum of squares 5 columns
-/// 0.78 / 0.53, 6 columns 1.36 / 0.46; cce 6 columns 2.76 / 1.89; 3 columns 0.64 / 0.84). Double
-/// none: its 4 × 4 tile is 8 shuffles.
+/// what the tiles do; beyond, each permute needs a blend too and the pairs grow as C² (measured:
+/// docs/perf-log.md). Double none: its 4 × 4 tile is 8 shuffles.
 template <class T>
 inline constexpr int max_narrow_columns = std::is_same_v<T, float> ? 4 : 0;
 #else
@@ -264,9 +258,7 @@ inline constexpr int tile_rows = tile<T>::n;
 /// whole registers, and column j's n values sit at flat positions j, j + C, …: each column is
 /// assembled from the registers by masked permutes, one per (column, register) pair that share a
 /// value — C² at most, against the shuffles of a tile transpose of any width, plus its n
-/// masked loads; and back for the gradient. Measured (AVX-512), float, 24M elements, ns per
-/// element, cce / BCE, gathers → permutes: 3 columns 3.15 / 3.11 → 1.13 / 1.12, 4 columns 1.77 /
-/// 1.53 → 1.08 / 1.07, 5 columns 1.52 / 1.44 → 1.16 / 1.14, 6 columns 1.30 / 1.29 → 1.12 / 1.19.
+/// masked loads; and back for the gradient (against gathers: bench/analysis.md, seventh session).
 template <class T, int C>
 struct narrow_rows {
     using tl = tile<T>;
@@ -329,11 +321,9 @@ LOSSC_KERNEL_INLINE bool with_narrow_rows(Eigen::Index cols, F&& f) {
 /// whole tiles; what lands in the columns past cols is unspecified.
 /// room_after: the rows after the block exist and belong to the caller, who writes them later
 /// (the next block of the same loop). Where masked moves are slow (AVX2: vmaskmovps on AMD
-/// cores, which crawl where the line is not in cache: Zen 5, x86-64-v3, 16M elements, a sum of
-/// squares over 7 columns 4.9 ns per element, 0.44 over 8), rows that are not whole tiles are
-/// then read whole, the lanes past cols reading on into the next row, and stored whole (below).
-/// (A local copy of the block read or written in whole registers instead was slower: each
-/// tile row overlaps two of the copy's stores, and store-to-load forwarding fails.)
+/// cores crawls where the line is not in cache), rows that are not whole tiles are then read
+/// whole, the lanes past cols reading on into the next row, and stored whole (below). A local
+/// copy of the block instead was slower: store-to-load forwarding fails (docs/perf-log.md).
 template <class T>
 LOSSC_KERNEL_INLINE void load_columns(const T* src, Eigen::Index row_stride, Eigen::Index cols, T* buf, bool room_after = false) {
     using tl = tile<T>;
@@ -358,9 +348,8 @@ LOSSC_KERNEL_INLINE void load_columns(const T* src, Eigen::Index row_stride, Eig
 /// The inverse: column packs buf + j·n into columns [0, cols) of the tile's rows at dst.
 /// stream: non-temporal stores for the tiles whose rows are whole aligned lines; where only the
 /// block is (rows back to back from an aligned start: n rows of any width are whole lines), the
-/// tiles go to a local copy of the block first and the block streams from there (AVX-512,
-/// float, 24M elements, ns per element, before → after: cce 40 columns 1.48 → 1.13–1.23, 56
-/// columns 1.70 → 1.37–1.40; BCE 40 columns 1.55 → 1.23–1.27, 56 columns 1.68 → 1.35–1.37).
+/// tiles go to a local copy of the block first and the block streams from there (measured:
+/// bench/analysis.md, seventh session).
 /// room_after (see load_columns), compact rows, slow masked moves: every tile row is stored
 /// whole, the last tile first, so that its lanes past cols, which land on the next row's first
 /// columns, are overwritten by the tiles after it (the next block's, for the block's last row).
