@@ -7,7 +7,8 @@
 //              bce1 (binary cross-entropy from logits, 1 column)
 //   batch      64, or "large": y_true + y_pred + grad ≈ 200 MB
 //   impl       lossc, hand (fused loop), eigen (array expressions), torch (libtorch eager),
-//              stream (read two arrays, write one: the bandwidth floor)
+//              stream (read two arrays, write one: the bandwidth floor); in the baseline build
+//              also lossc/dispatched (include/lossc/dispatch.hpp: the widest part the CPU runs)
 #include <benchmark/benchmark.h>
 
 #include <Eigen/Core>
@@ -22,6 +23,12 @@
 
 #if LOSSC_BENCH_TORCH
 #include <torch/torch.h>
+#endif
+#if LOSSC_BENCH_DISPATCH
+#include <lossc/dispatch.hpp>
+LOSSC_DISPATCH_DECLARE(bench_mse)
+LOSSC_DISPATCH_DECLARE(bench_cce)
+LOSSC_DISPATCH_DECLARE(bench_bce)
 #endif
 
 using namespace lossc::dsl;
@@ -114,6 +121,20 @@ void run_lossc(benchmark::State& state, const workload& w, Index n, bool colmajo
     }
     set_counters(state, n, w.cols, sizeof(T));
 }
+
+#if LOSSC_BENCH_DISPATCH
+/// The same losses through run-time dispatch (the baseline build: the widest part the CPU runs).
+void run_dispatched(benchmark::State& state, const workload& w, Index n) {
+    auto& d = cached<float>(w, n);
+    const auto& loss = w.kind == loss::mse ? bench_mse : w.kind == loss::cce ? bench_cce : bench_bce;
+    for (auto _ : state) {
+        float r = loss.forward_backward(d.t, d.p, d.ps, d.g);
+        benchmark::DoNotOptimize(r);
+        benchmark::ClobberMemory();
+    }
+    set_counters(state, n, w.cols, sizeof(float));
+}
+#endif
 
 void run_linear(benchmark::State& state, const workload& w, Index n) {
     auto& d = cached<float>(w, n);
@@ -217,6 +238,9 @@ void register_all() {
             reg(base + "torch", [w, n](benchmark::State& s) { run_torch(s, w, n); });
 #endif
             if (!large) reg(base + "lossc/linear", [w, n](benchmark::State& s) { run_linear(s, w, n); });
+#if LOSSC_BENCH_DISPATCH
+            reg(base + "lossc/dispatched", [w, n](benchmark::State& s) { run_dispatched(s, w, n); });
+#endif
             if (large) {
                 reg(base + "lossc/double", [w, n](benchmark::State& s) { run_lossc<double>(s, w, n, false, 1); });
                 reg(base + "stream/double", [w, n](benchmark::State& s) { run_stream<double>(s, w, n); });
@@ -247,6 +271,9 @@ void register_all() {
 int main(int argc, char** argv) {
     // Which kernels this build compiled (lossc's inline namespace: isa_avx512, isa_avx2_fma, …).
     benchmark::AddCustomContext("lossc_isa", LOSSC_BENCH_STR(LOSSC_ISA));
+#if LOSSC_BENCH_DISPATCH
+    benchmark::AddCustomContext("lossc_dispatched", bench_mse.kernels());
+#endif
     register_all();
     benchmark::Initialize(&argc, argv);
     benchmark::RunSpecifiedBenchmarks();

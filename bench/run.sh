@@ -23,7 +23,7 @@ cmake --build "$build" -j "${LOSSC_JOBS:-2}"
   --benchmark_out="$build/cpp.json" --benchmark_out_format=json
 # The lossc, hand-written and streaming rows again for AVX2 + FMA and for the x86-64 baseline
 # (SSE2), where this CPU runs them; docs/benchmarks.md shows them beside the native build.
-isa_rows='^[a-z0-9]+/(64|large)/(lossc|lossc/double|hand|stream|stream/nt|stream/double)(/min_time:[0-9.]+)?/real_time$'
+isa_rows='^[a-z0-9]+/(64|large)/(lossc|lossc/double|lossc/dispatched|hand|stream|stream/nt|stream/double)(/min_time:[0-9.]+)?/real_time$'
 isa_json=()
 for isa in x86_64_v3 x86_64; do
   if [[ $isa == x86_64_v3 ]] && ! grep -qw avx2 /proc/cpuinfo; then continue; fi
