@@ -16,6 +16,10 @@ declare -A flags=([gcc]="" [clang]="" [clang-asan]="-fsanitize=address,undefined
 # each variant is another build of the schedule tests; under the sanitizers AVX2's cost 94 s).
 declare -A isas=([gcc]="native;x86_64_v3" [clang]="" [clang-asan]="native")
 declare -A dispatch=([gcc]=ON [clang]=ON [clang-asan]=OFF)
+# Debug builds (assertions on, -O0) without -g where nothing reads the debug information: it was
+# a fifth of their compile time (a schedule test TU, g++: 18.2 -> 14.6 s); doctest reports file
+# and line itself. The sanitizer configuration keeps -g for its symbolized reports.
+declare -A debug=([gcc]="" [clang]="" [clang-asan]="-g")
 for compiler in ${LOSSC_COMPILERS:-gcc clang clang-asan}; do
   build="$root/build/test-$compiler"
   echo "== lossc: $compiler: configure, build, test ($build)"
@@ -23,6 +27,7 @@ for compiler in ${LOSSC_COMPILERS:-gcc clang clang-asan}; do
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
         -DCMAKE_CXX_COMPILER="${cxx[$compiler]}" -DCMAKE_CXX_FLAGS="${flags[$compiler]}" -DLOSSC_WERROR=ON \
         -DLOSSC_TEST_ISAS="${isas[$compiler]}" -DLOSSC_TEST_DISPATCH="${dispatch[$compiler]}" \
+        -DCMAKE_CXX_FLAGS_DEBUG="${debug[$compiler]}" \
         -DLOSSC_KERAS_PYTHON="$keras_python" -DLOSSC_KERAS_CACHE="$root/build/keras-ref" \
         -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
   cmake --build "$build" -j "$jobs"
