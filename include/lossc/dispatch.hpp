@@ -104,6 +104,7 @@ public:
 
     /// The part this process runs: the widest compiled that host_isa() allows (chosen once).
     isa chosen() const {
+        if (only_ >= 0) return static_cast<isa>(only_);
         static const isa host = host_isa();
         for (int i = static_cast<int>(host); i > 0; --i)
             if (parts_[i] != nullptr) return static_cast<isa>(i);
@@ -116,8 +117,8 @@ public:
             throw dispatch_error(detail::cat("this loss was not compiled for ", std::string(name(i))));
         if (static_cast<int>(i) > static_cast<int>(host_isa()))
             throw dispatch_error(detail::cat("this CPU (or LOSSC_DISPATCH) does not allow ", std::string(name(i))));
-        dispatched_loss one(nullptr, nullptr, nullptr);
-        one.parts_[0] = parts_[static_cast<int>(i)];
+        dispatched_loss one(parts_[static_cast<int>(i)], nullptr, nullptr);
+        one.only_ = static_cast<int>(i);
         return one;
     }
     /// The chosen part's lossc inline namespace (isa_avx512, isa_avx2_fma, isa_sse2).
@@ -143,7 +144,7 @@ public:
 
 private:
     const loss_parts& parts() const {
-        const loss_parts* p = parts_[1] == nullptr && parts_[2] == nullptr ? parts_[0] : parts_[static_cast<int>(chosen())];
+        const loss_parts* p = only_ >= 0 ? parts_[0] : parts_[static_cast<int>(chosen())];
         if (p == nullptr) throw dispatch_error("a dispatched loss without its baseline part (lossc_add_dispatched_losses builds it)");
         return *p;
     }
@@ -153,6 +154,7 @@ private:
         else return parts().d;
     }
     const loss_parts* parts_[3];
+    int only_ = -1;  // made by only(): the ISA of its one part, kept in parts_[0]
 };
 
 }  // namespace lossc::dispatch

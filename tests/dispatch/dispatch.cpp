@@ -48,6 +48,7 @@ void agree(const Dispatched& d, const Here& here, Eigen::Index cols, std::mt1993
         const T tol = std::is_same_v<T, float> ? T(2e-5) : T(1e-12);
         for (isa i : runnable()) {
             const auto one = d.only(i);
+            CHECK(one.chosen() == i);
             const T r = one.forward_backward(t, p, ps, g);
             CHECK_MESSAGE(std::abs(r - r_ref) <= tol * (1 + std::abs(r_ref)), lossc::dispatch::name(i) << ", " << n << " rows");
             CHECK_MESSAGE(((ps - ps_ref).array().abs() <= tol * (1 + ps_ref.array().abs())).all(), lossc::dispatch::name(i));
