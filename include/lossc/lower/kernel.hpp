@@ -262,17 +262,20 @@ private:
                takes_dense_rows<true>(t, p, g, ps_stride) &&
                p.cols >= next_block_lines<T>::min_streamed_columns;
     }
-    /// Does a batch of this layout run the dense_rows block (blocks_of_rows)? Row-major,
-    /// contiguous columns, y_true as wide as y_pred, a contiguous per_sample, tiles that
-    /// transpose, and 3 to 64 columns, or 2 columns of rows back to back (simd::deinterleave2).
+    /// Does a batch of this layout run the dense_rows block (blocks_of_rows)? Every matrix staged
+    /// by the tile layer, y_true as wide as y_pred, a contiguous per_sample.
     template <bool Backward, class T>
     static bool takes_dense_rows(const matrix_view<const T>& t, const matrix_view<const T>& p, const matrix_view<T>& g,
                                  index ps_stride) {
-        if (!transposes<T> || ps_stride != 1 || t.col_stride != 1 || p.col_stride != 1 || (Backward && g.col_stride != 1) ||
-            t.cols != p.cols)
-            return false;
-        if (p.cols == 2) return t.row_stride == 2 && p.row_stride == 2 && (!Backward || g.row_stride == 2);
-        return p.cols >= min_transposed_columns && p.cols <= max_staged_columns;
+        return ps_stride == 1 && t.cols == p.cols && tiles_stage<T>(t) && tiles_stage<T>(p) && (!Backward || tiles_stage<T>(g));
+    }
+    /// Does the tile layer (simd::load_columns, store_columns) stage a block of this matrix's
+    /// rows? Contiguous columns, 3 to 64 of them, or 2 in rows back to back (two permutes).
+    template <class T, class V>
+    static bool tiles_stage(const matrix_view<V>& m) {
+        if (!transposes<T> || m.col_stride != 1) return false;
+        if (m.cols == 2) return m.row_stride == 2;
+        return m.cols >= min_transposed_columns && m.cols <= max_staged_columns;
     }
 
     template <class T>
@@ -479,6 +482,7 @@ private:
     template <bool Backward, block_layout Layout, class T, class P = pack<T>>
     LOSSC_KERNEL_INLINE void block_of_rows(const pass<T>& c, index i, index end, simd::lane_sums<T>& sums) const {
         constexpr index w = P::width;
+        const bool room_after = i + w < end;  // the next block's rows are this loop's (simd::load_columns)
         constexpr bool Plain = Layout == block_layout::dense_column, Rows = Layout == block_layout::dense_rows,
                        Dense = Plain || Rows;
         const bool contiguous = Plain || (!Rows && c.t.row_stride == 1 && c.p.row_stride == 1);
@@ -497,8 +501,8 @@ private:
                 for (index j = 0; j < c.t.cols; ++j) P::load(rows.t + j * c.t.col_stride).store(t_buf + j * w);
                 for (index j = 0; j < c.p.cols; ++j) P::load(rows.p + j * c.p.col_stride).store(p_buf + j * w);
             } else if constexpr (Rows) {
-                simd::load_columns(rows.t, c.t.row_stride, c.t.cols, t_buf, i + w < end);
-                simd::load_columns(rows.p, c.p.row_stride, c.p.cols, p_buf, i + w < end);
+                simd::load_columns(rows.t, c.t.row_stride, c.t.cols, t_buf, room_after);
+                simd::load_columns(rows.p, c.p.row_stride, c.p.cols, p_buf, room_after);
             } else {
                 stage_in(rows.t, c.t, t_buf);
                 stage_in(rows.p, c.p, p_buf);
@@ -574,7 +578,7 @@ private:
                 else if (c.stream && c.g.row_stride == 1 && rows.memo == nullptr) gj.store_stream(out + j * c.g.col_stride);
                 else gj.store_strided(out + j * c.g.col_stride, c.g.row_stride);
             }
-            if constexpr (Rows) simd::store_columns(out, c.g.row_stride, c.g.cols, g_buf, c.stream, i + w < end);
+            if constexpr (Rows) simd::store_columns(out, c.g.row_stride, c.g.cols, g_buf, c.stream, room_after);
             else if (!Plain && one_pack && stage) stage_out(out, c.g, g_buf, c.stream);
         }
         if (c.sw.present()) simd::add_products_to(sums, P::load(wt), loss);
@@ -647,33 +651,19 @@ private:
     LOSSC_KERNEL_OUTLINE static void store_columns_outline(T* dst, index row_stride, index cols, const T* buf, bool stream) {
         simd::store_columns(dst, row_stride, cols, buf, stream);
     }
-    /// Copies a block of pack-width rows, column by column, into buf (column-major): one gather
-    /// per column, or two permutes for a dense two-column block.
+    /// Copies a block of pack-width rows (at most max_staged_columns), column by column, into buf
+    /// (column-major): by the tile layer where it takes the matrix, else one gather per column.
     template <class T>
     static void stage_in(const T* rows, const matrix_view<const T>& m, T* buf) {
         using P = pack<T>;
-        if (simd::has_deinterleave2 && m.cols == 2 && m.col_stride == 1 && m.row_stride == 2) {
-            P even, odd;
-            simd::deinterleave2(rows, even, odd);
-            even.store(buf);
-            odd.store(buf + P::width);
-            return;
-        }
-        if constexpr (transposes<T>) {
-            if (m.col_stride == 1 && m.cols >= min_transposed_columns) return load_columns_outline(rows, m.row_stride, m.cols, buf);
-        }
+        if (tiles_stage<T>(m)) return load_columns_outline(rows, m.row_stride, m.cols, buf);
         for (index j = 0; j < m.cols; ++j) P::load_strided(rows + j * m.col_stride, m.row_stride).store(buf + j * P::width);
     }
-    /// The inverse of stage_in for the gradient block: two permutes for two dense columns,
-    /// transposes, or one scatter per column.
+    /// The inverse of stage_in for the gradient block: the tile layer, or one scatter per column.
     template <class T>
     static void stage_out(T* rows, const matrix_view<T>& g, const T* buf, bool stream) {
         using P = pack<T>;
-        if (simd::has_deinterleave2 && g.cols == 2 && g.col_stride == 1 && g.row_stride == 2)
-            return simd::interleave2(rows, P::load(buf), P::load(buf + P::width), stream);
-        if constexpr (transposes<T>) {
-            if (g.col_stride == 1 && g.cols >= min_transposed_columns) return store_columns_outline(rows, g.row_stride, g.cols, buf, stream);
-        }
+        if (tiles_stage<T>(g)) return store_columns_outline(rows, g.row_stride, g.cols, buf, stream);
         for (index j = 0; j < g.cols; ++j) P::load(buf + j * P::width).store_strided(rows + j * g.col_stride, g.row_stride);
     }
     /// Blocks of contiguous columns are staged by in-register transposes where the packet

@@ -2,7 +2,7 @@
 // across-rows schedule stages row-major batches (lower/kernel.hpp) without gathers and scatters.
 // Per instruction set: two-column (de)interleaves; square tile transposes (AVX-512: 16 × 16
 // floats, 8 × 8 doubles; AVX2: 8 × 8 floats, 4 × 4 doubles); rows of a few columns by
-// permutes. Elsewhere has_tile_transpose and has_deinterleave2 are false and the kernel gathers.
+// permutes. Elsewhere has_tile_transpose is false and the kernel gathers.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -29,7 +29,6 @@ struct lane_pick {
 #if defined(EIGEN_VECTORIZE_AVX512) && !defined(LOSSC_SCALAR_BACKEND)
 /// Two-column row-major blocks: 2·width consecutive values (width rows of two columns) split
 /// into the column packs by two-source permutes, and joined back.
-inline constexpr bool has_deinterleave2 = true;
 inline void deinterleave2(const float* src, pack<float>& even, pack<float>& odd) {
     const __m512 a = _mm512_loadu_ps(src), b = _mm512_loadu_ps(src + 16);
     const __m512i ie = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -138,7 +137,6 @@ inline constexpr int max_narrow_columns = std::is_same_v<T, float> ? 6 : 4;
 #elif defined(EIGEN_VECTORIZE_AVX2) && !defined(LOSSC_SCALAR_BACKEND)
 /// AVX2: the same layer on 256-bit registers. Without it every row-major block of two or more
 /// columns was gathered, and scattered by scalar stores (AVX2 has no scatter): docs/perf-log.md.
-inline constexpr bool has_deinterleave2 = true;
 inline void deinterleave2(const float* src, pack<float>& even, pack<float>& odd) {
     const __m256 a = _mm256_loadu_ps(src), b = _mm256_loadu_ps(src + 8);
     // Per 128-bit lane: rows 0 1 4 5 | 2 3 6 7 of each column, then the 64-bit pairs in order.
@@ -242,11 +240,8 @@ template <class T>
 inline constexpr int max_narrow_columns = std::is_same_v<T, float> ? 4 : 0;
 #else
 inline constexpr bool has_tile_transpose = false;
-inline constexpr bool has_deinterleave2 = false;
-template <class T> void load_columns(const T*, Eigen::Index, Eigen::Index, T*) {}
-template <class T> void store_columns(T*, Eigen::Index, Eigen::Index, const T*, bool = false) {}
-template <class T> void deinterleave2(const T*, pack<T>&, pack<T>&) {}
-template <class T> void interleave2(T*, pack<T>, pack<T>, bool = false) {}
+template <class T> void load_columns(const T*, Eigen::Index, Eigen::Index, T*, bool = false) {}
+template <class T> void store_columns(T*, Eigen::Index, Eigen::Index, const T*, bool = false, bool = false) {}
 #endif
 
 #if (defined(EIGEN_VECTORIZE_AVX512) || defined(EIGEN_VECTORIZE_AVX2)) && !defined(LOSSC_SCALAR_BACKEND)
