@@ -17,9 +17,10 @@
 namespace lossc {
 
 /// Thrown before any output is written when the shapes, pointers or memory layout of the
-/// arguments of a kernel call do not fit the expression (wrong rows or columns, null data with
-/// a non-zero size, an output that overlaps an input). The message names the argument and the
-/// shapes involved.
+/// arguments of a kernel call do not fit the expression (wrong rows or columns, a negative
+/// extent, null data with a non-zero size, extents and strides beyond the address space, an
+/// output that overlaps an input, a weights(span) or another output, an output whose strides
+/// write an element twice). The message names the argument and the shapes involved.
 class LOSSC_EXPORTED shape_error : public std::invalid_argument {
 public:
     explicit shape_error(const std::string& what) : std::invalid_argument(std::string("lossc: ").append(what)) {}
@@ -34,7 +35,8 @@ public:
 
 /// Thrown when a loss parameter lies outside the range its formula allows (Keras raises
 /// ValueError for the same values): a generalized cross-entropy q outside (0, 1), a label
-/// smoothing outside [0, 1], an axis the loss cannot reduce.
+/// smoothing outside [0, 1], an axis the loss cannot reduce; and an options enum (reduction,
+/// schedule, stores) holding a value outside its enumerators.
 class LOSSC_EXPORTED parameter_error : public std::invalid_argument {
 public:
     explicit parameter_error(const std::string& what) : std::invalid_argument(std::string("lossc: ").append(what)) {}

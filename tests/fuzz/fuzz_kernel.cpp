@@ -5,7 +5,9 @@
 // summation order). The input chooses the loss, the dtype,
 // shapes around the pack widths, strides and storage order, values including ±0, ±inf, NaN,
 // subnormals and ±max, and deliberately bad arguments: wrong lengths and shapes, null
-// pointers, outputs aliasing inputs, sample weights of the wrong length.
+// pointers, outputs aliasing inputs or each other, sample weights of the wrong length, negative
+// extents, strides near 2^62, a gradient whose rows share memory, options outside their enums
+// (each of the last five must be rejected: lossc::shape_error or lossc::parameter_error).
 //   build: clang++ -fsanitize=fuzzer,address,undefined (tests/CMakeLists.txt, clang builds)
 //   run:   tests/fuzz/run.sh SECONDS
 #include <fuzzer/FuzzedDataProvider.h>
@@ -15,6 +17,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <stdexcept>
 #include <lossc/lossc.hpp>
 #include <vector>
 
@@ -89,16 +92,26 @@ void run(FuzzedDataProvider& in, const K& k) {
     if (misuse == 6) opt.sample_weight = lossc::vector_view<const T>(weights.data(), n + 1);
     else if (in.ConsumeBool()) opt.sample_weight = lossc::vector_view<const T>(weights.data(), n);
     if (in.ConsumeIntegralInRange<int>(0, 15) == 0) opt.threads = 2, opt.parallel_threshold = 1;
+    // Hostile arguments, drawn last so that the corpus's earlier inputs decode as before (an
+    // input that ends here draws 0: none).
+    const int hostile = misuse == 0 || misuse >= 7 ? in.ConsumeIntegralInRange<int>(0, 7) : 0;
+    if (hostile == 1) (in.ConsumeBool() ? t.cols : grad.cols) = -1 - in.ConsumeIntegralInRange<lossc::index>(0, 3);
+    if (hostile == 2) p.row_stride = (lossc::index(1) << 62) * (in.ConsumeBool() ? 1 : -1);
+    if (hostile == 3) grad.row_stride = 0;
+    if (hostile == 4) per_sample = lossc::vector_view<T>(out_g.data(), ps_len);  // inside grad (n ≤ n·cp + 1 elements)
+    if (hostile == 5) opt.reduction = static_cast<lossc::reduction>(3 + in.ConsumeIntegralInRange<int>(0, 100));
+    const bool must_reject = hostile == 1 || (hostile == 2 && n > 1) || (hostile == 3 && n > 1 && cp > 0) ||
+                             (hostile == 4 && n > 0 && cp > 0) || hostile == 5;
 
     if (std::getenv("LOSSC_FUZZ_DEBUG"))  // prints the chosen case, for reproducing a crash
-        std::fprintf(stderr, "n %ld ct %ld cp %ld col_major %d pad %ld misuse %d reduction %d schedule %d weights %d threads %d\n",
-                     long(n), long(ct), long(cp), int(col_major), long(pad), misuse, int(opt.reduction), int(opt.schedule),
+        std::fprintf(stderr, "n %ld ct %ld cp %ld col_major %d pad %ld misuse %d hostile %d reduction %d schedule %d weights %d threads %d\n",
+                     long(n), long(ct), long(cp), int(col_major), long(pad), misuse, hostile, int(opt.reduction), int(opt.schedule),
                      int(opt.sample_weight.present()), opt.threads);
     const std::vector<T> before_ps = out_ps, before_g = out_g, before_p = ps_store;
     T result;
     try {
         result = k.forward_backward(lossc::matrix_view<const T>(t), lossc::matrix_view<const T>(p), per_sample, grad, opt);
-    } catch (const lossc::shape_error&) {
+    } catch (const std::invalid_argument&) {  // lossc::shape_error, lossc::parameter_error
         // Byte comparisons: the buffers may hold NaN, which compares unequal to itself.
         auto same = [](const std::vector<T>& a, const std::vector<T>& b) {
             return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
@@ -107,6 +120,7 @@ void run(FuzzedDataProvider& in, const K& k) {
         if (misuse != 4 && !same(out_g, before_g)) fail("shape_error after writing grad", 0, 0);
         return;
     }
+    if (must_reject) fail("a hostile argument was accepted (class)", hostile, 0);
     // Accepted: compare with the scalar-rows reference.
     std::vector<T> ref_ps(static_cast<std::size_t>(std::max<lossc::index>(n, 1))), ref_g(static_cast<std::size_t>(std::max<lossc::index>(n * cp, 1)));
     lossc::options ref_opt = opt;

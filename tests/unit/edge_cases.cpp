@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <Eigen/Core>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <lossc/lossc.hpp>
@@ -69,6 +70,29 @@ TEST_CASE("cross-entropy with logits of ±1e4 and all-equal rows") {
             for (int j = 0; j < 17; ++j) CHECK(g(i, j) == doctest::Approx(1.f / 17 - t(i, j)).epsilon(1e-5));
         }
     });
+}
+
+TEST_CASE("log_softmax keeps log Σ when the logits are huge (tied at 1e30)") {
+    // x − logsumexp(x) rounded as written lost log Σ to the shift: tied logits at 1e30 gave a
+    // loss of 0 instead of log C. log(softmax(x)) is rewritten to it, so both forms are checked.
+    constexpr auto via_log_softmax = lossc::compile(-sum<1>(y_true * log_softmax<1>(y_pred)));
+    for (int cols : {3, 10, 33, 1000}) {
+        CAPTURE(cols);
+        M t = M::Zero(20, cols);
+        t.col(0).setOnes();
+        const M p = M::Constant(20, cols, 1e30f);
+        const auto check = [&](const Eigen::VectorXf& ps, const M& g) {
+            for (int i = 0; i < 20; ++i) {
+                CHECK(ps(i) == doctest::Approx(std::log(float(cols))).epsilon(1e-6));
+                CHECK(g(i, 1) == doctest::Approx(1.f / float(cols)).epsilon(1e-5));
+            }
+        };
+        every_schedule(cce, t, p, check);
+        every_schedule(via_log_softmax, t, p, check);
+    }
+    constexpr std::array<std::array<double, 3>, 1> t{{{1, 0, 0}}}, p{{{1e300, 1e300, 1e300}}};
+    static_assert(lossc::evaluate(-sum<1>(y_true * log(softmax<1>(y_pred))), t, p).per_sample[0] > 1.098 &&
+                  lossc::evaluate(-sum<1>(y_true * log(softmax<1>(y_pred))), t, p).per_sample[0] < 1.099);
 }
 
 TEST_CASE("a NaN or an infinity poisons its own sample only") {

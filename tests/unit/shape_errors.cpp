@@ -4,7 +4,9 @@
 
 #include <Eigen/Core>
 #include <lossc/lossc.hpp>
+#include <span>
 #include <string>
+#include <vector>
 
 using namespace lossc::dsl;
 
@@ -108,4 +110,74 @@ TEST_CASE("outputs that alias inputs or each other") {
     CHECK((shared.array() == -5.f).all());
     // Inputs may alias each other: they are only read.
     CHECK(k.forward(p, p, out.ps) == 0.f);
+}
+
+TEST_CASE("negative extents are rejected before anything is read") {
+    constexpr auto k = lossc::compile(custom_mse);
+    Eigen::MatrixXf t = Eigen::MatrixXf::Ones(4, 2), p = Eigen::MatrixXf::Ones(4, 2);
+    outputs out(4, 2);
+    using mv = lossc::matrix_view<const float>;
+    // cols = −1 passed every check and read past the buffer; rows = −1 returned −0.
+    expect_shape_error([&] { k.forward_backward(mv{t.data(), 4, -1}, mv{p.data(), 4, -1}, out.ps, lossc::matrix_view<float>{out.g.data(), 4, -1}); },
+                       out, {"y_true", "negative extent"});
+    expect_shape_error([&] { k.forward(mv{t.data(), -1, 2}, mv{p.data(), -1, 2}, lossc::vector_view<float>{out.ps.data(), -1}); }, out,
+                       {"negative extent"});
+}
+
+TEST_CASE("extents and strides that overflow the address space") {
+    constexpr auto k = lossc::compile(custom_mse);
+    Eigen::MatrixXf t = Eigen::MatrixXf::Ones(4, 2), p = Eigen::MatrixXf::Ones(4, 2);
+    outputs out(4, 2);
+    using mv = lossc::matrix_view<const float>;
+    constexpr lossc::index huge = lossc::index(1) << 62;
+    // rows near 2^62 overflowed the signed range computation (UBSan) and crashed.
+    expect_shape_error([&] { k.forward(mv{t.data(), huge, 2}, mv{p.data(), huge, 2}, lossc::vector_view<float>{out.ps.data(), huge}); },
+                       out, {"more elements than an index holds"});
+    constexpr auto mae = lossc::compile(mean<1>(abs(y_pred - y_true)));
+    expect_shape_error([&] { mae.forward(mv{t.data(), huge, 1, 0, 1}, mv{p.data(), huge, 1, 0, 1}, lossc::vector_view<float>{out.ps.data(), huge}); },
+                       out, {"per_sample", "address space"});
+    // A row stride near 2^62 wrapped so that rows aliased.
+    expect_shape_error([&] { k.forward(mv{t.data(), 4, 2, huge, 1}, p, out.ps); }, out, {"y_true", "address space"});
+    expect_shape_error([&] { k.forward(t, mv{p.data(), 4, 2, -huge, 1}, out.ps); }, out, {"y_pred", "address space"});
+    expect_shape_error([&] { k.forward(mv{t.data(), 3, huge, 0, 0}, mv{p.data(), 3, huge, 0, 0}, lossc::vector_view<float>{out.ps.data(), 3}); },
+                       out, {"more elements than an index holds"});
+}
+
+TEST_CASE("outputs that would write an element twice") {
+    constexpr auto k = lossc::compile(custom_mse);
+    Eigen::MatrixXf t = Eigen::MatrixXf::Ones(4, 2), p = Eigen::MatrixXf::Ones(4, 2);
+    outputs out(4, 2);
+    expect_shape_error([&] { k.forward_backward(t, p, out.ps, lossc::matrix_view<float>{out.g.data(), 4, 2, 0, 1}); }, out,
+                       {"grad", "more than once"});
+    expect_shape_error([&] { k.forward_backward(t, p, out.ps, lossc::matrix_view<float>{out.g.data(), 4, 2, 1, 1}); }, out,
+                       {"grad", "more than once"});
+    expect_shape_error([&] { k.forward(t, p, lossc::vector_view<float>{out.ps.data(), 4, 0}); }, out, {"per_sample", "more than once"});
+    // Strides that keep elements apart, in any order and sign, are fine.
+    Eigen::MatrixXf g(4, 2);
+    CHECK_NOTHROW(k.forward_backward(t, p, out.ps, lossc::matrix_view<float>{g.data() + 7, 4, 2, -1, -4}));
+}
+
+TEST_CASE("a gradient overlapping run-time weights") {
+    std::vector<float> w{0.3f, 0.7f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
+    const auto k = lossc::compile(sum<1>(square(y_pred - y_true) * weights(std::span<const float>(w.data(), 2))));
+    Eigen::MatrixXf t = Eigen::MatrixXf::Ones(4, 2), p = Eigen::MatrixXf::Zero(4, 2);
+    outputs out(4, 2);
+    // The result depended on the schedule (correct with AVX2, wrong with SSE2).
+    expect_shape_error([&] { k.forward_backward(t, p, out.ps, lossc::matrix_view<float>{w.data(), 4, 2}); }, out,
+                       {"grad", "weights(span)"});
+    Eigen::MatrixXf g(4, 2);
+    expect_shape_error([&] { k.forward_backward(t, p, lossc::vector_view<float>{w.data() + 1, 4}, g); }, out,
+                       {"per_sample", "weights(span)"});
+    CHECK(w[0] == 0.3f);
+    CHECK(w[1] == 0.7f);
+}
+
+TEST_CASE("options outside their enums") {
+    constexpr auto k = lossc::compile(custom_mse);
+    Eigen::MatrixXf t = Eigen::MatrixXf::Ones(4, 2), p = Eigen::MatrixXf::Ones(4, 2);
+    Eigen::VectorXf ps = Eigen::VectorXf::Constant(4, -5.f);
+    // A reduction outside the enum was treated as a mean.
+    CHECK_THROWS_AS(k.forward(t, p, ps, {.reduction = static_cast<lossc::reduction>(7)}), lossc::parameter_error);
+    CHECK_THROWS_AS(k.forward(t, p, ps, {.schedule = static_cast<lossc::schedule>(-1)}), lossc::parameter_error);
+    CHECK((ps.array() == -5.f).all());
 }
