@@ -149,11 +149,11 @@ struct min_r {
 struct logsumexp_r {
     static constexpr const char* name = "logsumexp";
     /// The result with what softmax is computed from: 1 where the row's maximum is finite, the
-    /// shift (that maximum, or 0) and Σ exp(x_j − shift). keep(j, e_j) sees every exp as it is
-    /// summed.
+    /// shift (that maximum, or 0), Σ exp(x_j − shift) and its log. keep(j, e_j) sees every exp
+    /// as it is summed.
     template <class T>
     struct parts {
-        T value, finite, sum, shift;
+        T value, finite, sum, shift, log_sum;
     };
     struct no_keep {
         template <class... A> constexpr void operator()(A&&...) const {}
@@ -170,7 +170,8 @@ struct logsumexp_r {
             keep(j, e);
             return e;
         });
-        return {math::select_nonzero(finite, shift + math::log(s), m), finite, s, shift};
+        const T log_s = math::log(s);
+        return {math::select_nonzero(finite, shift + log_s, m), finite, s, shift, log_s};
     }
     /// Packs of columns and lone scalar columns; keep_pack(j, pack) and keep(j, scalar).
     template <class T, class FP, class FS, class KeepPack = no_keep, class Keep = no_keep>
@@ -192,7 +193,8 @@ struct logsumexp_r {
                 keep(j, e);
                 return e;
             });
-        return {math::select_nonzero(finite, shift + math::log(s), m), finite, s, shift};
+        const T log_s = math::log(s);
+        return {math::select_nonzero(finite, shift + log_s, m), finite, s, shift, log_s};
     }
     template <class T, class F> LOSSC_KERNEL_INLINE static constexpr T reduce(std::size_t n, F&& at) { return reduce_parts<T>(n, at).value; }
     template <class T, class FP, class FS> LOSSC_KERNEL_INLINE static T reduce_packed(std::size_t n, FP&& at_pack, FS&& at) {

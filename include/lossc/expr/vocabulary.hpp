@@ -179,6 +179,25 @@ constexpr auto softmax(const A& a) { return exp(a - logsumexp<Axis>(a)); }
 template <int Axis, expression A>
 constexpr auto l2_normalize(const A& a) { return a / sqrt(maximum(sum<Axis>(square(a)), 1e-14)); }
 
+// Called without an axis (`mean(x)`), the reductions would fail with a bare deduction error;
+// these overloads say what to write instead.
+namespace detail {
+template <class>
+inline constexpr bool axis_given = false;
+}  // namespace detail
+#define LOSSC_AXIS_NEEDED                                                                                       \
+    "lossc: this reduction needs its axis: write f<1>(x) (or f<-1>) for the classes of each sample, as Keras's " \
+    "axis=-1 (mean<1>, sum<1>, softmax<1>, …)"
+template <expression A> constexpr auto sum(const A& a) { static_assert(detail::axis_given<A>, LOSSC_AXIS_NEEDED); return a; }
+template <expression A> constexpr auto mean(const A& a) { static_assert(detail::axis_given<A>, LOSSC_AXIS_NEEDED); return a; }
+template <expression A> constexpr auto max(const A& a) { static_assert(detail::axis_given<A>, LOSSC_AXIS_NEEDED); return a; }
+template <expression A> constexpr auto min(const A& a) { static_assert(detail::axis_given<A>, LOSSC_AXIS_NEEDED); return a; }
+template <expression A> constexpr auto logsumexp(const A& a) { static_assert(detail::axis_given<A>, LOSSC_AXIS_NEEDED); return a; }
+template <expression A> constexpr auto log_softmax(const A& a) { static_assert(detail::axis_given<A>, LOSSC_AXIS_NEEDED); return a; }
+template <expression A> constexpr auto softmax(const A& a) { static_assert(detail::axis_given<A>, LOSSC_AXIS_NEEDED); return a; }
+template <expression A> constexpr auto l2_normalize(const A& a) { static_assert(detail::axis_given<A>, LOSSC_AXIS_NEEDED); return a; }
+#undef LOSSC_AXIS_NEEDED
+
 // ---- column selection ------------------------------------------------------------------------
 /// col<J>(e): column J, one value per sample (Keras `y_pred[:, J]`).
 template <std::size_t J, expression A>

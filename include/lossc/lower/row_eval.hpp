@@ -177,6 +177,13 @@ struct row_state<reduce_t<R, A>, S> {
     [[no_unique_address]] row_state<A, S> a;
     S value{};
 };
+/// logsumexp keeps its parts as well: x − logsumexp(x) is evaluated as (x − shift) − log Σ
+/// (row_value below), which keeps log Σ's low bits when the shift is large.
+template <class A, class S>
+struct row_state<reduce_t<ops::logsumexp_r, A>, S> {
+    [[no_unique_address]] row_state<A, S> a;
+    S value{}, shift{}, log_sum{}, finite{};
+};
 template <std::size_t J, class A, class S>
 struct row_state<col_t<J, A>, S> {
     [[no_unique_address]] row_state<A, S> a;
@@ -336,6 +343,24 @@ LOSSC_KERNEL_INLINE constexpr V row_value(const unary<ops::exp_op, binary<ops::s
         }
     }
     return e.op(row_value<V>(e.a, lowering::sub_a(s), r, j));
+}
+/// x − logsumexp(x) (log_softmax, and log∘softmax after the rewrite): (x − shift) − log Σ, rounded
+/// as jax.nn.log_softmax rounds it. As written, x − (shift + log Σ) loses log Σ to the rounding of
+/// a large shift (tied logits at 1e30 gave 0 instead of −log 3). Rows whose maximum is not
+/// finite keep x − logsumexp(x).
+template <class V, class A, class S, class Row>
+LOSSC_KERNEL_INLINE constexpr V row_value(const binary<ops::sub, A, reduce_t<ops::logsumexp_r, A>>& e, S& s, const Row& r,
+                                          std::size_t j) {
+    const V x = row_value<V>(e.a, lowering::sub_a(s), r, j);
+    if constexpr (lowering::uncached<S>) {
+        const auto parts = ops::logsumexp_r::reduce_parts<V>(width(e.b.a, r.dims),
+                                                             [&](std::size_t k) { return row_value<V>(e.b.a, s, r, k); });
+        return math::select_nonzero(parts.finite, (x - parts.shift) - parts.log_sum, x - parts.value);
+    } else {
+        const auto& st = s.b;
+        return math::select_nonzero(static_cast<V>(st.finite), (x - static_cast<V>(st.shift)) - static_cast<V>(st.log_sum),
+                                    x - static_cast<V>(st.value));
+    }
 }
 template <class V, class R, class A, class S, class Row>
 LOSSC_KERNEL_INLINE constexpr V row_value(const reduce_t<R, A>& e, S& s, const Row& r, std::size_t) {
@@ -570,10 +595,11 @@ constexpr bool memory_bound() {
     return !in_e.found && !in_g.found;
 }
 
-/// Address of the statistic of the first node of type N in (e, s), or nullptr_t if none.
+/// Address of the row state of the first node of type N in (e, s) that holds a statistic
+/// (its `value`, and a logsumexp's parts), or nullptr_t if none.
 template <class N, class E, class S>
 constexpr auto find_stat(const E& e, S& s) {
-    if constexpr (std::is_same_v<E, N> && requires { s.value; }) return &s.value;
+    if constexpr (std::is_same_v<E, N> && requires { s.value; }) return &s;
     else {
         auto in = [&](const auto& child, auto& child_state) { return find_stat<N>(child, child_state); };
         auto first = [](auto p, auto rest) {
@@ -638,6 +664,13 @@ LOSSC_KERNEL_INLINE S reduce_row(const Row& r, std::size_t n, At&& at) { return 
 }  // namespace lowering
 
 namespace lowering {
+template <class St, class Parts>
+LOSSC_KERNEL_INLINE void keep_parts(St& s, const Parts& parts) {
+    s.value = parts.value;
+    s.shift = parts.shift;
+    s.log_sum = parts.log_sum;
+    s.finite = parts.finite;
+}
 /// What the gradient needs of a memo besides the exps: 1/Σe and which rows may use them.
 template <class Memo, class Sv>
 void fill_memo(Memo& m, Sv finite, Sv sum, Sv shift) {
@@ -670,7 +703,7 @@ LOSSC_KERNEL_INLINE void prepare(const where_t<C, A, B>& e, S& s, const Row& r, 
 template <class R, class A, class S, class Row, class Sh>
 LOSSC_KERNEL_INLINE void prepare(const reduce_t<R, A>& e, S& s, const Row& r, const Sh& sh) {
     if constexpr (!std::is_null_pointer_v<decltype(sh.template find<reduce_t<R, A>>())>) {
-        s.value = *sh.template find<reduce_t<R, A>>();  // computed already: its subtree is not visited
+        s.value = sh.template find<reduce_t<R, A>>()->value;  // computed already: its subtree is not visited
     } else {
         prepare(e.a, s.a, r, sh);
         s.value = lowering::reduce_row<R, decltype(s.value)>(
@@ -702,7 +735,7 @@ template <class A, class S, class Row, class Sh>
 LOSSC_KERNEL_INLINE void prepare(const reduce_t<ops::logsumexp_r, A>& e, S& s, const Row& r, const Sh& sh) {
     using N = reduce_t<ops::logsumexp_r, A>;
     if constexpr (!std::is_null_pointer_v<decltype(sh.template find<N>())>) {
-        s.value = *sh.template find<N>();
+        s = *sh.template find<N>();  // the statistic and its parts
     } else {
         using T = typename Row::scalar_type;
         using Sv = decltype(s.value);  // T for one row, a pack (or group) for a block of rows
@@ -727,13 +760,13 @@ LOSSC_KERNEL_INLINE void prepare(const reduce_t<ops::logsumexp_r, A>& e, S& s, c
                         else if constexpr (is_pack<Sv>) x.store(out + static_cast<index>(k) * step);
                         else out[static_cast<index>(k) * step] = x;
                     });
-                s.value = parts.value;
+                lowering::keep_parts(s, parts);
                 lowering::fill_memo(*memo, parts.finite, parts.sum, parts.shift);
                 return;
             }
         }
         const auto parts = lowering::logsumexp_row_parts<Sv>(r, n, at, none, none);
-        s.value = parts.value;
+        lowering::keep_parts(s, parts);
         if constexpr (!std::is_null_pointer_v<decltype(memo)>)
             if (memo != nullptr) lowering::fill_memo(*memo, parts.finite, parts.sum, parts.shift);  // max and 1/Σ only
     }
