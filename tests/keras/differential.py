@@ -181,10 +181,20 @@ def build_cases():
         p = logits(rng, (N, K)) if fl else probabilities(rng, (N, K))
         add("SparseCategoricalCrossentropy", ids, p, from_logits=fl, ignore_class=2, note="ignore_class 2")
         add("SparseCategoricalCrossentropy", np.full(N, 2, np.int32), p, from_logits=fl, ignore_class=2, note="everything ignored")
+        if fl:  # Keras 3.15 zeroes the ignored rows of y_pred (ops.where): their NaN logits reach nothing
+            p_nan = p.copy()
+            p_nan[[1, 4]] = np.nan
+            add("SparseCategoricalCrossentropy", ids, p_nan, from_logits=fl, ignore_class=2, note="NaN logits in ignored rows")
         add("SparseCategoricalCrossentropy", ids.astype(np.float32), p, from_logits=fl, note="float labels")
         ids3 = rng.integers(0, K, (N, T)).astype("int32")
         p3c = logits(rng, (N, T, K)) if fl else probabilities(rng, (N, T, K))
         add("SparseCategoricalCrossentropy", ids3, p3c, from_logits=fl, weights=False, note="rank 3")
+        # channels first (Keras 3.15's axis): (N, K, T) logits, (N, T) and (N, 1, T) ids
+        p3f = logits(rng, (N, K, T)) if fl else probabilities(rng, (N, T, K)).transpose(0, 2, 1).copy()
+        add("SparseCategoricalCrossentropy", ids3, p3f, from_logits=fl, axis=1, weights=False, note="rank 3, axis 1")
+        if fl:  # (the probability form's ignored rows are judged by the documented difference, class axis last)
+            add("SparseCategoricalCrossentropy", ids3.reshape(N, 1, T).astype("int64"), p3f, from_logits=fl, axis=1,
+                ignore_class=2, weights=False, note="rank 3, axis 1, (N, 1, T) ids, ignore_class")
     for q in (0.5, 0.7):
         add("CategoricalGeneralizedCrossEntropy", rng.integers(0, K, N).astype("int32"), probabilities(rng, (N, K)), (q,))
 
@@ -225,6 +235,20 @@ def build_cases():
 
 # ---- Keras ----------------------------------------------------------------------------------------
 
+class ChannelsFirst:
+    """A last-axis Keras loss applied to (N, K, T) logits and (N, T) or (N, 1, T) ids: the class axis
+    moved last first. Only __call__ is used (cases without masks)."""
+    def __init__(self, loss):
+        self.loss = loss
+
+    def __call__(self, t, p, sample_weight=None):
+        import jax.numpy as jnp
+        t = np.asarray(t)
+        if t.ndim == 3:
+            t = t.reshape(t.shape[0], t.shape[2])
+        return self.loss(t, jnp.transpose(p, (0, 2, 1)), sample_weight=sample_weight)
+
+
 def keras_loss(c, reduction):
     import keras
     L = keras.losses
@@ -246,8 +270,13 @@ def keras_loss(c, reduction):
                                          label_smoothing=q[3], axis=axis, reduction=red)
     if c.cls == "CategoricalCrossentropy":
         return L.CategoricalCrossentropy(from_logits=fl, label_smoothing=q[0], axis=axis, reduction=red)
+    if c.cls == "SparseCategoricalCrossentropy" and axis == 1 and np.ndim(c.y_pred) == 3:
+        # Keras 3.15's JAX backend rejects a class axis other than the last (its shape check assumes
+        # it, the rest of the code takes axis); its TF and torch backends compute the loss of the
+        # transposed (N, T, K) logits over the last axis, which is the reference here.
+        return ChannelsFirst(L.SparseCategoricalCrossentropy(from_logits=fl, ignore_class=c.ignore_class, reduction=red))
     if c.cls == "SparseCategoricalCrossentropy":
-        return L.SparseCategoricalCrossentropy(from_logits=fl, ignore_class=c.ignore_class, reduction=red)
+        return L.SparseCategoricalCrossentropy(from_logits=fl, ignore_class=c.ignore_class, reduction=red, axis=axis)
     if c.cls == "CategoricalFocalCrossentropy":
         return L.CategoricalFocalCrossentropy(alpha=q[0], gamma=q[1], from_logits=fl, label_smoothing=q[2], axis=axis,
                                               reduction=red)

@@ -5,6 +5,7 @@
 #include <lossc/lossc.hpp>
 
 #include <cstdint>
+#include <cstdlib>
 #include <iomanip>
 #include <iostream>
 #include <optional>
@@ -54,6 +55,10 @@ tensor_data<T> read_tensor(std::istream& in) {
             int b = 0;
             in >> b;
             v.b = b != 0;
+        } else if constexpr (std::is_floating_point_v<T>) {
+            std::string word;  // "nan" and "inf" too, which operator>> does not read
+            in >> word;
+            v = static_cast<T>(std::strtod(word.c_str(), nullptr));
         } else in >> v;
     }
     return t;
@@ -165,7 +170,8 @@ void with_loss(const test_case& c, F&& f) {
     if (cls == "CategoricalCrossentropy")
         return fl ? f(k::CategoricalCrossentropy<true>(q.at(0), c.axis, r)) : f(k::CategoricalCrossentropy<false>(q.at(0), c.axis, r));
     if (cls == "SparseCategoricalCrossentropy")
-        return fl ? f(k::SparseCategoricalCrossentropy<true>(c.ignore, r)) : f(k::SparseCategoricalCrossentropy<false>(c.ignore, r));
+        return fl ? f(k::SparseCategoricalCrossentropy<true>(c.ignore, r, c.axis))
+                  : f(k::SparseCategoricalCrossentropy<false>(c.ignore, r, c.axis));
     if (cls == "CategoricalFocalCrossentropy")
         return fl ? f(k::CategoricalFocalCrossentropy<true>(q.at(0), q.at(1), q.at(2), c.axis, r))
                   : f(k::CategoricalFocalCrossentropy<false>(q.at(0), q.at(1), q.at(2), c.axis, r));

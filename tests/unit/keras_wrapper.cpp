@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <lossc/lossc.hpp>
 #include <numeric>
+#include <span>
 #include <vector>
 
 namespace k = lossc::keras;
@@ -220,4 +221,61 @@ TEST_CASE("misuse is a lossc exception naming the shapes, before anything is wri
     for (double g : grad) CHECK(g == -7.0);
     // An empty batch: 0.
     CHECK(mse(tensor_view<const double>{t.data(), {0, 2}}, tensor_view<const double>{p.data(), {0, 2}}) == 0.0);
+}
+
+TEST_CASE("overlaps are found over whole tensors, before the first chunk is written") {
+    // 600 rows: three chunks of the wrapper's loop. The gradient overlapped y_pred's rows of a later
+    // chunk and silently overwrote them (loss 0.5 instead of 1); an overlap only the second chunk
+    // saw threw after the first chunk's gradient was written.
+    constexpr std::size_t n = 600;
+    std::vector<double> buf(4 * n, 1.0), t(2 * n, 0.0);
+    const tensor_view<const double> yt{t.data(), {static_cast<lossc::index>(n), 2}};
+    const tensor_view<const double> yp{buf.data(), {static_cast<lossc::index>(n), 2}};
+    const auto mse = k::MeanSquaredError();
+    const std::vector<double> copy = buf;
+    // The first chunk's gradient rows lie on y_pred's rows 300–555, which later chunks read.
+    std::span<double> grad_over_later_rows{buf.data() + n, 2 * n};
+    CHECK_THROWS_AS(mse(yt, yp, {.grad = grad_over_later_rows}), lossc::shape_error);
+    std::span<double> values_over_pred{buf.data() + n + 1, n};
+    CHECK_THROWS_AS(mse(yt, yp, {.values = values_over_pred}), lossc::shape_error);
+    CHECK(buf == copy);
+}
+
+TEST_CASE("tensor shapes whose element count overflows") {
+    std::vector<float> p(12, 0.f);
+    CHECK_THROWS_AS((tensor_view<const float>{p.data(), {3, 6148914691236517206, 4}}), lossc::shape_error);
+    CHECK_THROWS_AS((tensor_view<const float>{p.data(), {lossc::index(1) << 62, 4}}), lossc::shape_error);
+}
+
+TEST_CASE("label_smoothing outside [0, 1] is a parameter_error") {
+    for (double ls : {1.5, -0.1, std::nan("")}) {
+        CHECK_THROWS_AS(k::CategoricalCrossentropy(ls), lossc::parameter_error);
+        CHECK_THROWS_AS(k::BinaryCrossentropy(ls), lossc::parameter_error);
+        CHECK_THROWS_AS(k::categorical_focal_crossentropy(0.25, 2.0, ls), lossc::parameter_error);
+        CHECK_THROWS_AS(k::binary_focal_crossentropy(false, 0.25, 2.0, ls), lossc::parameter_error);
+    }
+    CHECK_NOTHROW(k::CategoricalCrossentropy(1.0));
+    CHECK_NOTHROW(k::BinaryCrossentropy(0.0));
+}
+
+TEST_CASE("class ids compare exactly: int64 ignore_class, and more classes than the type holds") {
+    std::vector<float> p = {1, 2, 3, 0, 0, 0, -1, 5, 2};
+    const tensor_view<const float> yp{p.data(), {3, 3}};
+    std::vector<float> values(3);
+    // ignore_class 2^53 + 1 against a label 2^53: equal as doubles, not as integers — the label is
+    // not ignored, and it is out of range.
+    constexpr std::int64_t big = (std::int64_t(1) << 53) + 1;
+    std::vector<std::int64_t> ids = {0, big - 1, 1};
+    CHECK_THROWS_AS(k::SparseCategoricalCrossentropy<true>(big)(tensor_view<const std::int64_t>{ids.data(), {3}}, yp, {.values = values}),
+                    lossc::label_error);
+    ids[1] = big;
+    CHECK(k::SparseCategoricalCrossentropy<true>(big)(tensor_view<const std::int64_t>{ids.data(), {3}}, yp, {.values = values}) > 0.f);
+    CHECK(values[1] == 0.f);
+    // 2^24 + 2 classes in float: ids beyond 2^24 are not floats (two columns matched one label).
+    const lossc::index classes = (lossc::index(1) << 24) + 2;
+    std::vector<float> wide(static_cast<std::size_t>(classes), 0.f);
+    std::vector<std::int32_t> one = {static_cast<std::int32_t>(classes - 1)};
+    CHECK_THROWS_AS(k::SparseCategoricalCrossentropy<true>()(tensor_view<const std::int32_t>{one.data(), {1}},
+                                                              tensor_view<const float>{wide.data(), {1, classes}}),
+                    lossc::shape_error);
 }

@@ -47,10 +47,12 @@ constexpr auto CategoricalCrossentropy(double label_smoothing = 0.0, axes axis =
                                        reduction r = reduction::sum_over_batch_size) {
     return loss(categorical_crossentropy<FromLogits>(label_smoothing), {.reduction = r, .axis = axis});
 }
+/// axis: the class axis (Keras 3.15): -1, or 1 for channels-first (N, K, T) logits with (N, T) ids.
 template <bool FromLogits = false>
 constexpr auto SparseCategoricalCrossentropy(std::optional<std::int64_t> ignore_class = std::nullopt,
-                                             reduction r = reduction::sum_over_batch_size) {
-    return loss(sparse_categorical_crossentropy<FromLogits>(ignore_class), {.reduction = r, .ignore_class = ignore_class});
+                                             reduction r = reduction::sum_over_batch_size, axes axis = -1) {
+    return loss(sparse_categorical_crossentropy<FromLogits>(ignore_class),
+                {.reduction = r, .axis = axis, .ignore_class = ignore_class});
 }
 template <bool FromLogits = false, class Alpha = double>
 constexpr auto CategoricalFocalCrossentropy(Alpha alpha = 0.25, double gamma = 2.0, double label_smoothing = 0.0,

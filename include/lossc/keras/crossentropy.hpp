@@ -16,10 +16,18 @@ namespace detail {
 template <expression P>
 constexpr auto clip_probability(const P& p) { return clip(p, epsilon, 1.0 - epsilon); }
 
+/// A label smoothing mixes the labels with a uniform distribution: a weight outside [0, 1] (or
+/// NaN) makes no distribution, so it is lossc::parameter_error.
+constexpr double checked_smoothing(double ls) {
+    if (!(ls >= 0.0 && ls <= 1.0)) throw parameter_error("label_smoothing must lie in [0, 1]");
+    return ls;
+}
 /// Binary label smoothing: t(1 − ls) + ls/2 (labels squeezed towards ½).
-constexpr auto smoothed_binary_labels(double ls) { return y_true * (1.0 - ls) + 0.5 * ls; }
+constexpr auto smoothed_binary_labels(double ls) { return y_true * (1.0 - checked_smoothing(ls)) + 0.5 * ls; }
 /// Categorical label smoothing: t(1 − ls) + ls/K, K the number of classes (y_pred's columns).
-constexpr auto smoothed_categorical_labels(double ls) { return y_true * (1.0 - ls) + scalar{ls} / count_t<y_pred_t>{}; }
+constexpr auto smoothed_categorical_labels(double ls) {
+    return y_true * (1.0 - checked_smoothing(ls)) + scalar{ls} / count_t<y_pred_t>{};
+}
 
 /// Element-wise binary cross-entropy of labels t and probabilities p (clipped), as Keras's backend.
 template <expression Tl, expression P>
@@ -107,7 +115,10 @@ constexpr auto sparse_categorical_crossentropy(std::optional<std::int64_t> ignor
     // Without ignore_class, −1 stands in: a label of −1 has an all-zero one_hot row, so its loss
     // is 0 either way, and the wrapper rejects it as out of range.
     const scalar ignored{static_cast<double>(ignore_class.value_or(-1))};
-    return where(not_equal(labels, ignored), detail::categorical_crossentropy_of<FromLogits>(one_hot(labels)), 0.0);
+    // As Keras 3.15: the ignored rows' y_pred is zeroed before the cross-entropy (ops.where), so
+    // that a NaN or infinity there reaches neither the loss nor the gradient.
+    const auto valid = not_equal(labels, ignored);
+    return where(valid, detail::categorical_crossentropy_of<FromLogits>(one_hot(labels), where(valid, y_pred, 0.0)), 0.0);
 }
 
 /// Focal CCE: Σ α·(1 − q)^γ · (−t'·log q), q = clip(p/Σp, ε, 1 − ε) (p = softmax(x) from logits);

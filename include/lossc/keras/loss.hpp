@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <span>
 #include <type_traits>
@@ -52,6 +53,33 @@ constexpr bool contains() {
         if constexpr (requires { std::declval<E>().b; }) found = found || contains<N, decltype(std::declval<E>().b)>();
         if constexpr (requires { std::declval<E>().c; }) found = found || contains<N, decltype(std::declval<E>().c)>();
         return found;
+    }
+}
+/// Is `v` the ignored class? Compared as integers where the labels are (int64 ids beyond 2^53
+/// are not doubles).
+template <class L>
+constexpr bool is_ignored_label(L v, std::optional<std::int64_t> ignored) {
+    if (!ignored) return false;
+    if constexpr (std::is_integral_v<L>) return static_cast<std::int64_t>(v) == *ignored;
+    else return static_cast<double>(v) == static_cast<double>(*ignored);
+}
+/// Checks n class ids (label_at(e), e < n) against `classes` before anything is written: an id
+/// that is not an integer in [0, classes), and not the ignored class, is lossc::label_error. The
+/// kernel compares ids with column indices in y_pred's type T, exact up to 2^24 in float and 2^53
+/// in double: more classes than that is a shape_error.
+template <class T, class L, class At>
+void require_class_ids(At&& label_at, index n, index classes, std::optional<std::int64_t> ignored) {
+    constexpr index exact = index(1) << std::numeric_limits<T>::digits;
+    if (classes > exact)
+        throw shape_error(cat("y_pred has ", num(classes), " classes, more than ", std::is_same_v<T, float> ? "float" : "double",
+                              " holds exactly (", num(exact), "): class ids would compare wrongly; use double y_pred"));
+    for (index e = 0; e < n; ++e) {
+        const L v = label_at(e);
+        if (is_ignored_label(v, ignored)) continue;
+        const bool integral = std::is_integral_v<L> || std::floor(static_cast<double>(v)) == static_cast<double>(v);
+        if (!integral || !(static_cast<double>(v) >= 0) || !(static_cast<double>(v) < static_cast<double>(classes)))
+            throw label_error(cat("label ", std::to_string(v), " of sample ", num(e), " is not a class id in [0, ", num(classes),
+                                  ")", ignored ? " nor the ignored class" : ""));
     }
 }
 template <class D>
@@ -164,10 +192,25 @@ T loss<Def>::operator()(tensor_view<const L> y_true, tensor_view<const T> y_pred
     if (rt == rp + 1 && ts[static_cast<std::size_t>(rt - 1)] == 1) --rt;  // (N, K, 1) against (N, K)
     // y_true of y_pred's shape ("full"), or one value per row of the last axis ("column"):
     // y_pred's shape with the last axis 1, or without it.
+    // Class ids along another axis than the last (SparseCategoricalCrossentropy(axis=1) on (N, K, T)
+    // logits, channels first): y_true is y_pred's shape without that axis, or with it 1.
+    const int class_axis = [&] {
+        if (!uses_labels || cfg_.axis.all || cfg_.axis.count != 1) return rp - 1;
+        const int a = cfg_.axis.list[0] < 0 ? cfg_.axis.list[0] + rp : cfg_.axis.list[0];
+        return a >= 1 && a < rp ? a : rp - 1;  // others: layout_for's parameter_error below
+    }();
+    const auto pdim = [&](int i) { return y_pred.shape[static_cast<std::size_t>(i)]; };
+    const auto tdim = [&](int i) { return ts[static_cast<std::size_t>(i)]; };
     bool same_lead = true;
-    for (int i = 0; i < rp - 1; ++i) same_lead = same_lead && i < rt && ts[static_cast<std::size_t>(i)] == y_pred.shape[static_cast<std::size_t>(i)];
-    const bool full = rt == rp && same_lead && ts[static_cast<std::size_t>(rp - 1)] == y_pred.shape[static_cast<std::size_t>(rp - 1)];
-    const bool column = !full && same_lead && (rt == rp - 1 || (rt == rp && ts[static_cast<std::size_t>(rp - 1)] == 1));
+    for (int i = 0; i < rp - 1; ++i) same_lead = same_lead && i < rt && tdim(i) == pdim(i);
+    bool full = rt == rp && same_lead && tdim(rp - 1) == pdim(rp - 1);
+    bool column = !full && same_lead && (rt == rp - 1 || (rt == rp && tdim(rp - 1) == 1));
+    if (class_axis != rp - 1) {
+        bool without = rt == rp - 1, with_one = rt == rp && tdim(class_axis) == 1;
+        for (int i = 0; i < rp - 1 && without; ++i) without = tdim(i) == pdim(i < class_axis ? i : i + 1);
+        for (int i = 0; i < rp && with_one; ++i) with_one = i == class_axis || tdim(i) == pdim(i);
+        full = false, column = without || with_one;
+    }
     if (!full && !column)
         throw shape_error(cat("y_true has shape ", shape_str(y_true), " but y_pred has shape ", shape_str(y_pred),
                               ": y_true must have y_pred's shape, or one value per sample and step (y_pred's shape "
@@ -181,8 +224,9 @@ T loss<Def>::operator()(tensor_view<const L> y_true, tensor_view<const T> y_pred
                               ": give one class id per sample (y_pred's shape without the class axis)"));
 
     const detail::layout lay = detail::layout_for(cfg_.axis, rp, y_pred.shape);
-    const bool last_axis = lay.slabs == 1 && lay.cols == y_pred.shape[static_cast<std::size_t>(rp - 1)] &&
-                           lay.row_stride == lay.cols && lay.loss_rank == rp - 1;
+    const bool last_axis = class_axis != rp - 1
+                               ? lay.cols == pdim(class_axis) && lay.loss_rank == rp - 1  // the class axis alone
+                               : lay.slabs == 1 && lay.cols == pdim(rp - 1) && lay.row_stride == lay.cols && lay.loss_rank == rp - 1;
     if (column && !last_axis)
         throw shape_error(cat("y_true of shape ", shape_str(y_true), " holds one value per row of the last axis, but this "
                               "loss reduces other axes of y_pred ", shape_str(y_pred), "; give y_true y_pred's shape"));
@@ -190,7 +234,7 @@ T loss<Def>::operator()(tensor_view<const L> y_true, tensor_view<const T> y_pred
     if (y_true.data == nullptr && y_true.size() > 0) throw shape_error("y_true is a null pointer");
 
     const index n_loss = lay.losses();
-    const index classes = y_pred.shape[static_cast<std::size_t>(rp - 1)];
+    const index classes = pdim(class_axis);
 
     // ---- outputs ----------------------------------------------------------------------------
     if (!args.values.empty() && static_cast<index>(args.values.size()) != n_loss)
@@ -232,22 +276,32 @@ T loss<Def>::operator()(tensor_view<const L> y_true, tensor_view<const T> y_pred
     }
     auto weight_of = [&](index e) { return sw.present() ? sw.at(sw.rank == 0 ? 0 : e / w_repeat * w_stride) : 1.0; };
 
+    // ---- outputs against every input, over whole tensors, before anything is written ----------
+    // (the kernel checks each chunk again; an overlap with a later chunk would be found too late)
+    {
+        using lossc::detail::range_of, lossc::detail::require_disjoint;
+        const auto rt = range_of(y_true.data, y_true.size(), 1, 1, 1, "y_true");
+        const auto rp_ = range_of(y_pred.data, y_pred.size(), 1, 1, 1, "y_pred");
+        const auto rw = !(sw.present() && sw.rank > 0 && sw.data != nullptr) ? lossc::detail::byte_range{}
+                        : sw.is_double ? range_of(static_cast<const double*>(sw.data), sw.size(), 1, 1, 1, "sample_weight")
+                                       : range_of(static_cast<const float*>(sw.data), sw.size(), 1, 1, 1, "sample_weight");
+        const auto rm = has_mask_in ? range_of(in_mask.data, in_mask.size(), 1, 1, 1, "mask") : lossc::detail::byte_range{};
+        const auto rv = range_of(args.values.data(), static_cast<index>(args.values.size()), 1, 1, 1, "values");
+        const auto rg = range_of(args.grad.data(), static_cast<index>(args.grad.size()), 1, 1, 1, "grad");
+        for (const auto& [out, out_name] : {std::pair{rv, "values"}, std::pair{rg, "grad"}}) {
+            require_disjoint(out, out_name, rt, "y_true");
+            require_disjoint(out, out_name, rp_, "y_pred");
+            require_disjoint(out, out_name, rw, "sample_weight");
+            require_disjoint(out, out_name, rm, "mask");
+        }
+        require_disjoint(rg, "grad", rv, "values");
+    }
+
     // ---- labels: integer (or float) class ids are range-checked before anything is written ----
     auto label_at = [&](index e) -> L { return y_true.data[e]; };  // column layout: one label per loss
-    if constexpr (uses_labels) {
-        if (column)
-            for (index e = 0; e < n_loss; ++e) {
-                const L v = label_at(e);
-                if (ignoring && static_cast<double>(v) == static_cast<double>(*cfg_.ignore_class)) continue;
-                const bool integral = std::is_integral_v<L> || std::floor(static_cast<double>(v)) == static_cast<double>(v);
-                if (!integral || !(static_cast<double>(v) >= 0) || !(static_cast<double>(v) < static_cast<double>(classes)))
-                    throw label_error(cat("label ", std::to_string(v), " of sample ", num(e), " is not a class id in [0, ",
-                                          num(classes), ")", ignoring ? " nor the ignored class" : ""));
-            }
-    }
-    auto ignored = [&](index e) {
-        return ignoring && column && static_cast<double>(label_at(e)) == static_cast<double>(*cfg_.ignore_class);
-    };
+    if constexpr (uses_labels)
+        if (column) detail::require_class_ids<T, L>(label_at, n_loss, classes, cfg_.ignore_class);
+    auto ignored = [&](index e) { return column && detail::is_ignored_label(label_at(e), cfg_.ignore_class); };
     const bool has_mask = has_mask_in || (ignoring && column);
     auto valid = [&](index e) { return !(has_mask_in && !in_mask.data[e]) && !ignored(e); };
 

@@ -28,8 +28,11 @@ struct tensor_view {
     constexpr tensor_view() = default;
     constexpr tensor_view(T* d, std::initializer_list<index> dims) : data(d) {
         if (dims.size() > 3) throw shape_error("lossc::keras tensors have rank 3 at most (batch, steps, classes)");
+        index bytes = static_cast<index>(sizeof(T));
         for (index n : dims) {
             if (n < 0) throw shape_error("a tensor dimension is negative");
+            if (__builtin_mul_overflow(bytes, n, &bytes))
+                throw shape_error("a tensor's dimensions multiply to more bytes than an index holds");
             shape[static_cast<std::size_t>(rank++)] = n;
         }
     }
