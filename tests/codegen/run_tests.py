@@ -131,7 +131,10 @@ def translate_and_build(args, jobs):
 
 def python_loss(mod, name, spec, params):
     fn = getattr(mod, spec.get("ref", name)) if spec.get("ref") and hasattr(mod, spec["ref"]) else getattr(mod, name)
-    if params is not None:
+    if params is not None and spec.get("extra_params"):  # def f(y_true, y_pred, a=…): the parameters follow
+        base = fn
+        fn = lambda t, p: base(t, p, *params)  # noqa: E731
+    elif params is not None:
         fn = fn(*params)
     return fn
 
@@ -221,6 +224,34 @@ def check_abi_errors(lib):
         fail(f"C ABI: weighted mean gave status {status}, loss {total}")
 
 
+def check_abi_labels(lib):
+    """Class ids through the C ABI: out of range, negative, fractional or NaN is status 2 and a
+    message naming the sample; the ignored class is skipped; nothing is written on an error."""
+    p = np.zeros((3, 4))
+    for bad in (4.0, -1.0, 1.5, float("nan")):
+        t = np.array([[0.0], [bad], [2.0]])
+        status, ps, g, total = lib.call("sparse_ce", t, p)
+        if status != 2 or "sample 1" not in lib.last_error():
+            fail(f"C ABI: label {bad} gave status {status} ({lib.last_error()}), loss {total}")
+        if np.any(ps != 0) or np.any(g != 0):
+            fail(f"C ABI: label {bad}: outputs were written before the error")
+    t = np.array([[0.0], [255.0], [2.0]])
+    status, ps, g, total = lib.call("sparse_ce_void", t, p)
+    if status != 0 or ps[1] != 0 or not np.isclose(ps[0], np.log(4.0)):
+        fail(f"C ABI: the ignored class gave status {status} ({lib.last_error()}), values {ps}")
+    status, *_ = lib.call("sparse_ce", t, p)
+    if status != 2:
+        fail(f"C ABI: 255 without ignore_class gave status {status}")
+    # rows near 2^62 against small buffers: status 1 before any label is read
+    P = ctypes.POINTER(ctypes.c_double)
+    t3, p3, ps3, g3, loss = np.zeros((3, 1)), np.zeros((3, 4)), np.zeros(3), np.zeros((3, 4)), ctypes.c_double(0)
+    fn = lib.lib[lib.prefix + "sparse_ce_forward_backward_f64"]
+    status = fn(t3.ctypes.data_as(P), p3.ctypes.data_as(P), ctypes.c_int64(1 << 62), ctypes.c_int64(1), ctypes.c_int64(4),
+                None, ctypes.c_int(1), None, ctypes.c_int64(0), ps3.ctypes.data_as(P), g3.ctypes.data_as(P), ctypes.byref(loss))
+    if status != 1 or "address space" not in lib.last_error():
+        fail(f"C ABI: rows = 2^62 gave status {status} ({lib.last_error()})")
+
+
 def check_diagnostics(args):
     bad = sorted(f for f in os.listdir(os.path.join(HERE, "bad")) if f.endswith(".py"))
     for f in bad:
@@ -257,6 +288,23 @@ def check_cli(args):
             fail(f"lossc-keras: '{needle}' missing from the header:\n{from_file}")
 
 
+def check_hostile_options(args):
+    """Options and file names are pasted into C++: invalid ones are refused (status 2), and a file
+    name with a newline cannot inject code into the generated header's comments."""
+    seed = os.path.join(HERE, "cases", "seed.py")
+    for opt in (["--namespace", "gen; int x"], ["--namespace", "delete"], ["--prefix", "a b"],
+                ["--emit", "c-abi", "--header", 'x.hpp"\n#include "evil.h']):
+        run = subprocess.run([sys.executable, args.tool, seed] + opt, capture_output=True, text=True)
+        if run.returncode != 2 or run.stdout:
+            fail(f"lossc-keras {' '.join(opt)!r}: status {run.returncode}, output {len(run.stdout)} characters")
+    odd = os.path.join(args.work, "evil\n#include <nothing>\nname.py")
+    with open(seed, encoding="utf-8") as f, open(odd, "w", encoding="utf-8") as g:
+        g.write(f.read())
+    out = subprocess.run([sys.executable, args.tool, odd], capture_output=True, text=True)
+    if out.returncode != 0 or any(line.startswith("#include <nothing>") for line in out.stdout.splitlines()):
+        fail("lossc-keras: a newline in the file's name reached the generated header as code")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tool", required=True)
@@ -285,11 +333,14 @@ def main():
             checked += 1
         if f == "seed.py" and not args.keras:
             check_abi_errors(lib)
+        if f == "builtins.py" and not args.keras:
+            check_abi_labels(lib)
         if f == "custom.py" and "batch_mean_mse" not in notes:
             fail("custom.py: no note for batch_mean_mse's batch reduction")
     n_bad = 0 if args.keras else check_diagnostics(args)
     if not args.keras:
         check_cli(args)
+        check_hostile_options(args)
     print(f"codegen: {checked} losses from {len(files)} files checked against "
           f"{'real Keras' if args.keras else 'the numpy stand-in'}, {n_bad} diagnostics, {len(FAILURES)} failures")
     return 1 if FAILURES else 0

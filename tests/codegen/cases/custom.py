@@ -15,6 +15,9 @@ CASES = {
     "batch_mean_mse": {"shape": (9, 3), "batch": "mean"},
     "softmax_ce": {"shape": (9, 5), "y_true": "onehot"},
     "centred_mse": {"shape": (9, 4)},
+    # signatures beyond (y_true, y_pred): other names, and parameters with defaults
+    "my_mse": {"shape": (9, 3)},
+    "huber_loss": {"shape": (9, 3), "params": [(1.0,), (0.4,)], "extra_params": True},
 }
 
 CLASS_WEIGHTS = [1.0, 2.0, 0.5]
@@ -95,3 +98,13 @@ def centred_mse(y_true, y_pred):
     """Squared error of the row-centred prediction (keepdims keeps the per-sample mean a column)."""
     centred = y_pred - K.mean(y_pred, axis=-1, keepdims=True)
     return K.mean(K.square(centred - y_true), axis=-1)
+
+
+def my_mse(yTrue, yPred):
+    return K.mean(K.square(yPred - yTrue), axis=-1)
+
+
+def huber_loss(y_true, y_pred, clip_delta=1.0):
+    error = y_pred - y_true
+    small = K.abs(error) <= clip_delta
+    return K.mean(K.switch(small, 0.5 * K.square(error), clip_delta * (K.abs(error) - 0.5 * clip_delta)), axis=-1)
