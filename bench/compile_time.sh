@@ -2,7 +2,7 @@
 # Compile time of lossc losses, rendered into docs/compile-time.md: per loss (bench/compile_time/
 # losses.hpp) and per Keras function form, g++ and clang++, -O0 and -O2 -march=native, the user CPU
 # time and peak memory of one translation unit; the include-only baseline; the marginal cost of a
-# loss in a TU of all of them; g++'s hot spots; the size of each derived gradient; and the anchors
+# loss in a TU of all of them; each Keras form with and without lossc::keras_compiled; g++'s hot spots; the size of each derived gradient; and the anchors
 # measured in the same run (a hand-written fused loop, Eigen array expressions, and, where the
 # bench venv of bench/run.sh exists, jax.jit's first call).
 #   bench/compile_time.sh                     everything (about 8 minutes on 2 cores)
@@ -55,6 +55,14 @@ for cxx in g++ clang++; do
   done
   for ((i = 0; i < n_keras; ++i)); do
     measure keras "${keras_names[$i]}" "$cxx" "-O2 -march=native" -x c++ -DLOSSC_CT_KERAS -DLOSSC_CT_ONLY=$i -c "$src"
+    # The same TU where the program links lossc::keras_compiled (the kernels compiled once, there).
+    measure keras_compiled "${keras_names[$i]}" "$cxx" "-O2 -march=native" -x c++ -DLOSSC_CT_KERAS \
+      -DLOSSC_KERAS_COMPILED -DLOSSC_CT_ONLY=$i -c "$src"
+  done
+  # What lossc::keras_compiled itself costs to build, once: its three sources.
+  for part in regression crossentropy focal; do
+    measure keras_library "$part" "$cxx" "-O2 -march=native" -DLOSSC_KERAS_COMPILED -c \
+      "$root/include/lossc/keras/compiled/$part.cpp"
   done
 done
 

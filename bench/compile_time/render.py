@@ -83,7 +83,10 @@ if alls:
         t = seconds("all", name, c, O2)
         marg.append(f"{(t - inc[c]) / n:.2f} s" if t is not None and inc[c] is not None else "–")
     md.append(f"| marginal cost of a loss: (TU of all {n} − include) / {n} | " + " | ".join(marg) + f" | ≤ {GOAL_MARGINAL} s |")
-for label, kind, names in (("slowest typical loss alone", "loss", losses), ("slowest Keras function form alone", "keras", keras)):
+for label, kind, names in (("slowest typical loss alone", "loss", losses), ("slowest Keras function form alone", "keras", keras),
+                           ("slowest Keras function form alone, linking `lossc::keras_compiled`", "keras_compiled", keras)):
+    if not any(seconds(kind, n_, c, O2) is not None for n_ in names for c in compilers):
+        continue
     cells = []
     for c in compilers:
         worst = max(((seconds(kind, n_, c, O2) or 0, n_) for n_ in names), default=(0, "–"))
@@ -114,11 +117,21 @@ else:
 md.append("")
 
 md.append(f"## Keras function forms, each in a TU of its own (`{O2}`)\n")
-md.append("| `lossc::keras::` | " + " | ".join(compilers) + " | gradient nodes (tree) | distinct |")
-md.append("|---|" + "---:|" * len(compilers) + "---:|---:|")
+md.append("Header-only, and in a program that links `lossc::keras_compiled` (include/lossc/keras/compiled.hpp: the "
+          "catalog's kernels compiled once, in a library; the TU then compiles none of their loops).\n")
+kc = [f"{c} with `keras_compiled`" for c in compilers]
+md.append("| `lossc::keras::` | " + " | ".join(compilers + kc) + " | gradient nodes (tree) | distinct |")
+md.append("|---|" + "---:|" * (2 * len(compilers)) + "---:|---:|")
 for name in keras:
     s = sizes.get(name, ("", "", ""))
-    md.append(f"| {name} | " + " | ".join(cell("keras", name, c, O2) for c in compilers) + f" | {s[1]} | {s[2]} |")
+    md.append(f"| {name} | " + " | ".join([cell("keras", name, c, O2) for c in compilers] +
+                                          [cell("keras_compiled", name, c, O2) for c in compilers]) + f" | {s[1]} | {s[2]} |")
+parts = sorted({k[1] for k in rows if k[0] == "keras_library"})
+if parts:
+    md.append("\nBuilding `lossc::keras_compiled` itself, once (every loss above and the other template variants, float "
+              "and double, values and gradients, every row layout; its sources build in parallel): " +
+              "; ".join(f"{c} " + " + ".join(f"{p_} {cell('keras_library', p_, c, O2, memory=False)}" for p_ in parts)
+                        for c in compilers) + ".")
 md.append("")
 
 md.append(f"## Where g++'s time goes (`-ftime-report`, `{O2}`)\n")

@@ -3,3 +3,4 @@
 // and the Keras class forms. Semantics: ../shared/keras-semantics.md; table: docs/keras.md.
 #pragma once
 #include "keras/classes.hpp"
+#include "keras/compiled.hpp"

@@ -1,7 +1,8 @@
 """Compile-budget test: one translation unit of bench/compile_time/tu.hpp (one typical loss, or one
 Keras function form) compiled at -O2 -march=native with the compiler under test; fails when its
 user CPU time exceeds the loss's budget. Usage:
-    check.py --cxx CXX --include DIR --eigen DIR --tu FILE --index I [--keras] --name NAME --budgets FILE
+    check.py --cxx CXX --include DIR --eigen DIR --tu FILE --index I [--keras [--compiled]] --name NAME --budgets FILE
+--compiled compiles the TU as a program linking lossc::keras_compiled does (LOSSC_KERAS_COMPILED).
 The budgets file holds the goal (`default SECONDS`) and, for the losses known to be over it, their
 measured ceiling (`NAME SECONDS`): a loss that gets slower than its line fails."""
 import argparse
@@ -16,6 +17,7 @@ ap.add_argument("--eigen", required=True)
 ap.add_argument("--tu", required=True)
 ap.add_argument("--index", type=int, required=True)
 ap.add_argument("--keras", action="store_true")
+ap.add_argument("--compiled", action="store_true")
 ap.add_argument("--name", required=True)
 ap.add_argument("--budgets", required=True)
 a = ap.parse_args()
@@ -28,7 +30,7 @@ for line in open(a.budgets):
 budget = budgets.get(a.name, budgets["default"])
 
 cmd = [a.cxx, "-std=c++20", "-O2", "-march=native", "-w", "-I" + a.include, "-I" + a.eigen, "-x", "c++",
-       f"-DLOSSC_CT_ONLY={a.index}"] + (["-DLOSSC_CT_KERAS"] if a.keras else []) + ["-c", a.tu, "-o", os.devnull]
+       f"-DLOSSC_CT_ONLY={a.index}"] + (["-DLOSSC_CT_KERAS"] if a.keras else []) + (["-DLOSSC_KERAS_COMPILED"] if a.compiled else []) + ["-c", a.tu, "-o", os.devnull]
 proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 output = proc.stdout.read()
 _, status, usage = os.wait4(proc.pid, 0)

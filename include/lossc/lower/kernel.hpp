@@ -168,8 +168,8 @@ public:
         static_assert(std::is_same_v<scalar_of<PS>, T>, "lossc: per_sample must have the scalar type of y_pred");
         static_assert(widths_fit<YP>, LOSSC_WIDTHS_MESSAGE);
         if constexpr (std::is_same_v<scalar_of<YT>, T> && std::is_same_v<scalar_of<PS>, T> && widths_fit<YP>)
-            return run<false, lowering::reach<YT, YP>>(as_matrix(y_true), as_matrix(y_pred), as_out_vector(per_sample),
-                                                       matrix_view<T>{}, opt);
+            return run<false, reach_for<YT, YP>>(as_matrix(y_true), as_matrix(y_pred), as_out_vector(per_sample),
+                                                 matrix_view<T>{}, opt);
         else return T{};  // after the static_assert: nothing more to report
     }
 
@@ -187,8 +187,8 @@ public:
         static_assert(widths_fit<YP>, LOSSC_WIDTHS_MESSAGE);
         if constexpr (std::is_same_v<scalar_of<YT>, T> && std::is_same_v<scalar_of<PS>, T> && std::is_same_v<scalar_of<GR>, T> &&
                       widths_fit<YP>)
-            return run<true, lowering::reach<YT, YP, GR>>(as_matrix(y_true), as_matrix(y_pred), as_out_vector(per_sample),
-                                                          as_out_matrix(grad), opt);
+            return run<true, reach_for<YT, YP, GR>>(as_matrix(y_true), as_matrix(y_pred), as_out_vector(per_sample),
+                                                    as_out_matrix(grad), opt);
         else return T{};
     }
 
@@ -259,55 +259,16 @@ private:
         return broadcast;
     }
 
-    /// Reach: the layouts the arguments' types can have (lowering::reach); only those are compiled.
-    template <bool Backward, class Reach, class T>
-    T run(matrix_view<const T> t, matrix_view<const T> p, vector_view<T> ps, matrix_view<T> g,
-          const options& opt) const {
-        const bool broadcast = check_arguments(t, p, ps, Backward ? &g : nullptr, opt);
-        const index n = p.rows;
-        if (n == 0) return T(0);
+    /// The layouts a call compiles: those its argument types can reach, or every one where the
+    /// loss is precompiled (the one copy compiled elsewhere).
+    template <class YT, class YP, class GR = void>
+    using reach_for = std::conditional_t<lowering::precompiled<E>, lowering::reach_all, lowering::reach<YT, YP, GR>>;
 
-        const sample_weights& sw = opt.sample_weight;
-        double weight_sum = static_cast<double>(n);
-        if (opt.reduction == reduction::mean_with_sample_weight && sw.present()) {
-            weight_sum = 0;
-            for (index i = 0; i < n; ++i) weight_sum += sw.at<double>(i);
-        }
-        const double scale = opt.reduction == reduction::sum                             ? 1.0
-                             : opt.reduction == reduction::sum_over_batch_size           ? 1.0 / static_cast<double>(n)
-                             : weight_sum != 0                                           ? 1.0 / weight_sum
-                                                                                         : 0.0;
-        const index out_bytes = (n + (Backward ? n * p.cols : 0)) * static_cast<index>(sizeof(T));
-        const bool stream = opt.stores == output_stores::streaming ||
-                            (opt.stores == output_stores::automatic && out_bytes > opt.streaming_threshold &&
-                             (lowering::memory_bound<E, gradient_type>() || (Backward && wide_dense_rows(t, p, g, ps.stride, opt))));
-        const pass<T> ctx{t, p, ps, g, sw, scale,
-                          input_dims{static_cast<std::size_t>(n), static_cast<std::size_t>(t.cols),
-                                     static_cast<std::size_t>(p.cols)},
-                          stream, Backward && next_block_lines<T>::wanted(t, p, g)};
-        const schedule sched = choose_schedule(opt.schedule, t, p, broadcast);
-        double total = 0;
-        const index elements = n * std::max<index>(p.cols, 1);
-        const index threads = opt.threads > 1 && elements >= opt.parallel_threshold
-                                  ? std::min<index>(opt.threads, std::max<index>(n / pack<T>::width, 1))
-                                  : 1;
-        if (threads == 1) total = rows<Backward, Reach, T>(ctx, sched, 0, n);
-        else {
-            // Contiguous blocks of rows, multiples of the pack width; disjoint outputs.
-            const index per = (n / threads + pack<T>::width - 1) / pack<T>::width * pack<T>::width;
-            double partial[64] = {};
-            std::thread workers[63];
-            const index used = std::min<index>(threads, 64);
-            // Block k is [k·per, (k+1)·per), the last one ending at n whatever the rounding.
-            auto end_of = [&](index k) { return k == used - 1 ? n : std::min(n, (k + 1) * per); };
-            for (index k = 1; k < used; ++k)
-                workers[k - 1] = std::thread([&, k] { partial[k] = rows<Backward, Reach, T>(ctx, sched, std::min(n, k * per), end_of(k)); });
-            partial[0] = rows<Backward, Reach, T>(ctx, sched, 0, end_of(0));
-            for (index k = 1; k < used; ++k) workers[k - 1].join();
-            for (index k = 0; k < used; ++k) total += partial[k];
-        }
-        return static_cast<T>(opt.reduction == reduction::sum ? total : total * scale);
-    }
+    /// Reach: the layouts the arguments' types can have (lowering::reach); only those are compiled.
+    /// Defined below the class, not inline, so that an explicit instantiation declaration
+    /// (lossc/keras/compiled.hpp) keeps a translation unit from compiling it.
+    template <bool Backward, class Reach, class T>
+    T run(matrix_view<const T> t, matrix_view<const T> p, vector_view<T> ps, matrix_view<T> g, const options& opt) const;
 
     /// Rows [begin, end) with one schedule; returns Σ w_i L_i.
     template <bool Backward, class Reach, class T>
@@ -795,6 +756,56 @@ private:
 };
 
 #undef LOSSC_WIDTHS_MESSAGE
+
+template <class E>
+template <bool Backward, class Reach, class T>
+T kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, vector_view<T> ps, matrix_view<T> g,
+                   const options& opt) const {
+    const bool broadcast = check_arguments(t, p, ps, Backward ? &g : nullptr, opt);
+    const index n = p.rows;
+    if (n == 0) return T(0);
+
+    const sample_weights& sw = opt.sample_weight;
+    double weight_sum = static_cast<double>(n);
+    if (opt.reduction == reduction::mean_with_sample_weight && sw.present()) {
+        weight_sum = 0;
+        for (index i = 0; i < n; ++i) weight_sum += sw.at<double>(i);
+    }
+    const double scale = opt.reduction == reduction::sum                             ? 1.0
+                         : opt.reduction == reduction::sum_over_batch_size           ? 1.0 / static_cast<double>(n)
+                         : weight_sum != 0                                           ? 1.0 / weight_sum
+                                                                                     : 0.0;
+    const index out_bytes = (n + (Backward ? n * p.cols : 0)) * static_cast<index>(sizeof(T));
+    const bool stream = opt.stores == output_stores::streaming ||
+                        (opt.stores == output_stores::automatic && out_bytes > opt.streaming_threshold &&
+                         (lowering::memory_bound<E, gradient_type>() || (Backward && wide_dense_rows(t, p, g, ps.stride, opt))));
+    const pass<T> ctx{t, p, ps, g, sw, scale,
+                      input_dims{static_cast<std::size_t>(n), static_cast<std::size_t>(t.cols),
+                                 static_cast<std::size_t>(p.cols)},
+                      stream, Backward && next_block_lines<T>::wanted(t, p, g)};
+    const schedule sched = choose_schedule(opt.schedule, t, p, broadcast);
+    double total = 0;
+    const index elements = n * std::max<index>(p.cols, 1);
+    const index threads = opt.threads > 1 && elements >= opt.parallel_threshold
+                              ? std::min<index>(opt.threads, std::max<index>(n / pack<T>::width, 1))
+                              : 1;
+    if (threads == 1) total = rows<Backward, Reach, T>(ctx, sched, 0, n);
+    else {
+        // Contiguous blocks of rows, multiples of the pack width; disjoint outputs.
+        const index per = (n / threads + pack<T>::width - 1) / pack<T>::width * pack<T>::width;
+        double partial[64] = {};
+        std::thread workers[63];
+        const index used = std::min<index>(threads, 64);
+        // Block k is [k·per, (k+1)·per), the last one ending at n whatever the rounding.
+        auto end_of = [&](index k) { return k == used - 1 ? n : std::min(n, (k + 1) * per); };
+        for (index k = 1; k < used; ++k)
+            workers[k - 1] = std::thread([&, k] { partial[k] = rows<Backward, Reach, T>(ctx, sched, std::min(n, k * per), end_of(k)); });
+        partial[0] = rows<Backward, Reach, T>(ctx, sched, 0, end_of(0));
+        for (index k = 1; k < used; ++k) workers[k - 1].join();
+        for (index k = 0; k < used; ++k) total += partial[k];
+    }
+    return static_cast<T>(opt.reduction == reduction::sum ? total : total * scale);
+}
 
 /// Returned by compile() for a loss that broke a rule, after its static_assert fired: it has
 /// no members, so nothing further is instantiated and the diagnostic stays short.

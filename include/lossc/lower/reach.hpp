@@ -33,23 +33,36 @@ struct layout_of<D> {
     static constexpr index cols = X::ColsAtCompileTime == Eigen::Dynamic ? index(-1) : index(X::ColsAtCompileTime);
 };
 
-/// What a call with inputs YT, YP and gradient GR (void: values only) can reach. The widths each
-/// layout takes are the kernel's constants: it asks cols_may_be_in with them.
-template <class YT, class YP, class GR = void>
-struct reach {
-    using t = layout_of<YT>;
-    using p = layout_of<YP>;
-    using g = layout_of<GR>;  // void: the primary template, which allows everything
+/// The layouts a call can reach, as facts only: calls whose argument types give the same facts
+/// share one instantiation of the kernel (a matrix_view call and reach_all are one type).
+template <bool AlongColumns, bool RowsContiguous, bool BatchContiguous, index Cols>
+struct layouts {
     /// Static column count of y_pred (-1: dynamic).
-    static constexpr index cols = p::cols;
+    static constexpr index cols = Cols;
     static constexpr bool cols_may_be_in(index lo, index hi) { return cols < 0 || (cols >= lo && cols <= hi); }
     static constexpr bool cols_may_be(index k) { return cols_may_be_in(k, k); }
     /// Packs along the columns of one row (schedule::along_columns).
-    static constexpr bool along_columns = p::row_major;
+    static constexpr bool along_columns = AlongColumns;
     /// Rows with contiguous columns in every argument (the dense_rows block).
-    static constexpr bool rows_contiguous = t::row_major && p::row_major && g::row_major;
+    static constexpr bool rows_contiguous = RowsContiguous;
     /// A contiguous batch in both inputs (groups of packs).
-    static constexpr bool batch_contiguous = t::column_major && p::column_major;
+    static constexpr bool batch_contiguous = BatchContiguous;
 };
+
+/// What a call with inputs YT, YP and gradient GR (void: values only) can reach. The widths each
+/// layout takes are the kernel's constants: it asks cols_may_be_in with them.
+template <class YT, class YP, class GR = void>
+using reach = layouts<layout_of<YP>::row_major,  // void: the primary template, which allows everything
+                      layout_of<YT>::row_major && layout_of<YP>::row_major && layout_of<GR>::row_major,
+                      layout_of<YT>::column_major && layout_of<YP>::column_major, layout_of<YP>::cols>;
+
+/// Every layout: what matrix_view arguments reach, and what a precompiled loss is compiled for.
+using reach_all = layouts<true, true, true, -1>;
+
+/// Whether a kernel for loss type E is compiled elsewhere, once, for reach_all (explicit
+/// instantiations: lossc/keras/compiled.hpp). A call then runs that copy whatever its argument
+/// types, and its translation unit compiles none of the kernel's loops.
+template <class E>
+inline constexpr bool precompiled = false;
 
 }  // namespace lossc::lowering
