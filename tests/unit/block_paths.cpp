@@ -182,6 +182,56 @@ TEST_CASE_TEMPLATE("padded rows are staged like compact ones", T, float, double)
     }
 }
 
+// Row-major argument types compile no general block where the tile layer stages (kernel.hpp,
+// general_block): class ids in one column beside row-major rows take the dense_rows block (one
+// strided load of the labels), and the rare layouts run row by row. Both must give the bits of
+// the general block, which matrix_view arguments (every layout compiled) take when per_sample is
+// strided; the row-major call with a strided per_sample runs row by row (another schedule).
+TEST_CASE_TEMPLATE("labels beside row-major rows: dense rows give the general block's bits", T,
+                   float, double) {
+    std::mt19937 rng(81);
+    const auto sparse_cce = -sum<1>(one_hot(labels) * log_softmax<1>(y_pred));
+    const auto k = lossc::compile(sparse_cce);
+    using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+    for (Eigen::Index c : {2, 3, 5, 10, 17, 64}) {
+        for (Eigen::Index n : {16, 37}) {
+            Vec ids(n);
+            for (Eigen::Index i = 0; i < n; ++i) ids(i) = static_cast<T>(rng() % static_cast<unsigned>(c));
+            const MatR<T> ids_rows = ids;  // the same labels as an n × 1 row-major matrix
+            const MatR<T> p = random_matrix<T>(rng, n, c, -6, 6);
+            const lossc::options opt{.schedule = lossc::schedule::across_rows};
+            // Dense rows: VectorXf labels, and an n × 1 row-major matrix of them.
+            Vec ps_dense(n), ps_dense2(n);
+            MatR<T> g_dense(n, c), g_dense2(n, c);
+            k.forward_backward(ids, p, ps_dense, g_dense, opt);
+            k.forward_backward(ids_rows, p, ps_dense2, g_dense2, opt);
+            // The general block: every layout compiled (matrix_view), per_sample every other element.
+            Vec ps_general_buf = Vec::Zero(2 * n);
+            MatR<T> g_general(n, c);
+            const auto m = static_cast<lossc::index>(n), cc = static_cast<lossc::index>(c);
+            k.forward_backward(lossc::matrix_view<const T>{ids.data(), m, 1, 1, 1}, lossc::matrix_view<const T>{p.data(), m, cc, cc, 1},
+                               lossc::vector_view<T>{ps_general_buf.data(), m, 2},
+                               lossc::matrix_view<T>{g_general.data(), m, cc, cc, 1}, opt);
+            // Row by row: the row-major types with a strided per_sample.
+            Vec ps_rows_buf = Vec::Zero(2 * n);
+            Eigen::Map<Vec, 0, Eigen::InnerStride<2>> ps_rows(ps_rows_buf.data(), n);
+            MatR<T> g_rows(n, c);
+            k.forward_backward(ids_rows, p, ps_rows, g_rows, opt);
+            const std::string what = std::to_string(c) + " columns, " + std::to_string(n) + " rows";
+            // Row by row is another schedule: the same formulas, a few ulp apart (schedules.cpp).
+            const auto near = [](T a, T b) { return std::abs(a - b) <= 8 * std::numeric_limits<T>::epsilon() * (1 + std::abs(b)); };
+            for (Eigen::Index i = 0; i < n; ++i) {
+                CHECK_MESSAGE(ps_dense(i) == ps_general_buf(2 * i), what << ", row " << i);
+                CHECK_MESSAGE(ps_dense2(i) == ps_dense(i), what << ", row " << i);
+                CHECK_MESSAGE(near(ps_rows(i), ps_dense(i)), what << ", row " << i);
+                for (Eigen::Index j = 0; j < c; ++j) CHECK_MESSAGE(near(g_rows(i, j), g_general(i, j)), what << ", row " << i);
+            }
+            CHECK_MESSAGE(g_dense == g_general, what);
+            CHECK_MESSAGE(g_dense2 == g_general, what);
+        }
+    }
+}
+
 // Column-major batches of many columns run in blocks of several packs (simd/pack_group.hpp):
 // the same instructions per lane as blocks of one pack, so the same bits. The reference is the
 // same batch with y_true row-major, which takes blocks of one pack (gathers for y_true, or

@@ -291,8 +291,8 @@ private:
                 constexpr index w = pack<T>::width;
                 simd::lane_sums<T> lanes;
                 const index blocks_end = begin + (end - begin) / w * w;
-                blocks_of_rows<Backward, Reach>(ctx, begin, blocks_end, lanes);
-                total = lanes.total();
+                total = blocks_of_rows<Backward, Reach>(ctx, begin, blocks_end, lanes);
+                total += lanes.total();
                 for (index i = blocks_end; i < end; ++i) total += one_row<Backward, lanes::none>(ctx, i);
                 break;
             }
@@ -335,12 +335,20 @@ private:
                takes_dense_rows<true>(t, p, g, ps_stride) &&
                p.cols >= next_block_lines<T>::min_streamed_columns;
     }
-    /// Does a batch of this layout run the dense_rows block (blocks_of_rows)? Every matrix staged
-    /// by the tile layer, y_true as wide as y_pred, a contiguous per_sample.
+    /// Does a batch of this layout run the dense_rows block (blocks_of_rows)? Rows of 2 to 64
+    /// contiguous columns in every matrix (staged by tile transposes, or back to back by permutes),
+    /// y_true as wide as y_pred or one column (labels: one strided load), a contiguous per_sample.
     template <bool Backward, class T>
     static bool takes_dense_rows(const matrix_view<const T>& t, const matrix_view<const T>& p, const matrix_view<T>& g,
                                  index ps_stride) {
-        return ps_stride == 1 && t.cols == p.cols && tiles_stage<T>(t) && tiles_stage<T>(p) && (!Backward || tiles_stage<T>(g));
+        return ps_stride == 1 && ((t.cols == p.cols && rows_stage<T>(t)) || (t.cols == 1 && p.cols > 1)) &&
+               rows_stage<T>(p) && (!Backward || rows_stage<T>(g));
+    }
+    /// Does the dense_rows block stage this matrix? Contiguous columns, 2 to 64 of them (two
+    /// columns not back to back by a transpose, which the general block would gather instead).
+    template <class T, class V>
+    static bool rows_stage(const matrix_view<V>& m) {
+        return transposes<T> && m.col_stride == 1 && m.cols >= 2 && m.cols <= max_staged_columns;
     }
     /// Does the tile layer (simd::load_columns, store_columns) stage a block of this matrix's
     /// rows? Contiguous columns, 3 to 64 of them, or 2 in rows back to back (two permutes).
@@ -493,14 +501,22 @@ private:
     /// stages by transposes only: the general block reloaded its pointers and strides from the
     /// stack around every transpose (cce10 in L1 1.05 → 0.96 ns per element; at 200 MB 19.6 →
     /// 17.7 ms, 51% → 56% of the streaming kernel).
+    ///
+    /// Row-major argument types on an ISA with tile transposes compile no general block: it was
+    /// the largest copy of the loss (focal: a quarter of the TU's compile time, docs/perf-log.md),
+    /// and such calls reach it only through rare layouts (a strided per_sample, strided or
+    /// non-adjacent columns, y_true of another width), which then run row by row (one_row, the
+    /// copy every call has for its tail rows). Returns the sum of those rows' w_i·L_i.
+    template <class Reach, class T>
+    static constexpr bool general_block() { return !(transposes<T> && Reach::rows_contiguous && !Reach::batch_contiguous); }
     template <bool Backward, class Reach, class T>
-    void blocks_of_rows(const pass<T>& c, index begin, index end, simd::lane_sums<T>& sums) const {
+    double blocks_of_rows(const pass<T>& c, index begin, index end, simd::lane_sums<T>& sums) const {
         constexpr block_layout general = block_layout::general;
         if constexpr (groups_of_packs<T> && Reach::batch_contiguous &&
                       Reach::cols_may_be_in(column_major_group_from, std::numeric_limits<index>::max())) {
             // Column-major with many columns: groups of packs (simd/pack_group.hpp), then packs.
             if (c.t.row_stride == 1 && c.p.row_stride == 1 && c.p.cols >= column_major_group_from)
-                return block_loop<Backward, general, 0, simd::pack_group<T, column_major_group>>(c, begin, end, sums);
+                return block_loop<Backward, general, 0, simd::pack_group<T, column_major_group>>(c, begin, end, sums), 0.0;
         }
         // Column-major batches of several columns stay in the general block: staged, they were
         // slower (cce10 38.7 → 47.0 ms, mse2 9.8 → 13.4 ms at 200 MB).
@@ -508,17 +524,26 @@ private:
                                   (!Backward || c.g.row_stride == 1) && c.t.cols == 1 && c.p.cols == 1;
         const bool dense_rows = takes_dense_rows<Backward>(c.t, c.p, c.g, c.ps.stride);
         if constexpr (Reach::cols_may_be(1))
-            if (dense_column) return block_loop<Backward, block_layout::dense_column, 1>(c, begin, end, sums);
+            if (dense_column) return block_loop<Backward, block_layout::dense_column, 1>(c, begin, end, sums), 0.0;
         if constexpr (transposes<T> && Reach::rows_contiguous && Reach::cols_may_be(2))
-            if (dense_rows && c.p.cols == 2) return block_loop<Backward, block_layout::dense_rows, 2>(c, begin, end, sums);
-        if constexpr (transposes<T> && Reach::rows_contiguous && Reach::cols_may_be_in(min_transposed_columns, max_staged_columns))
-            if (dense_rows) return block_loop<Backward, block_layout::dense_rows, 0>(c, begin, end, sums);
+            if (dense_rows && c.p.cols == 2 && c.t.cols == 2 && c.t.row_stride == 2 && c.p.row_stride == 2 &&
+                (!Backward || c.g.row_stride == 2))
+                return block_loop<Backward, block_layout::dense_rows, 2>(c, begin, end, sums), 0.0;
+        if constexpr (transposes<T> && Reach::rows_contiguous && Reach::cols_may_be_in(2, max_staged_columns))
+            if (dense_rows) return block_loop<Backward, block_layout::dense_rows, 0>(c, begin, end, sums), 0.0;
         // Column-major pairs of columns (six streams) keep a fixed-width copy of their own: the
         // general copy of any width was much slower (docs/perf-log.md).
         if constexpr (Reach::batch_contiguous && Reach::cols_may_be(2))
             if (c.t.cols == 2 && c.p.cols == 2 && c.t.row_stride == 1 && c.p.row_stride == 1)
-                return block_loop<Backward, general, 2>(c, begin, end, sums);
-        block_loop<Backward, general, 0>(c, begin, end, sums);
+                return block_loop<Backward, general, 2>(c, begin, end, sums), 0.0;
+        if constexpr (general_block<Reach, T>()) {
+            block_loop<Backward, general, 0>(c, begin, end, sums);
+            return 0.0;
+        } else {
+            double total = 0;
+            for (index i = begin; i < end; ++i) total += one_row<Backward, lanes::none>(c, i);
+            return total;
+        }
     }
     /// The block loop of one layout: blocks of First (a pack, or a group of packs) while they fit,
     /// then of single packs. Each layout is a function of its own, flattened on its own: the
@@ -574,7 +599,8 @@ private:
                 for (index j = 0; j < c.t.cols; ++j) P::load(rows.t + j * c.t.col_stride).store(t_buf + j * w);
                 for (index j = 0; j < c.p.cols; ++j) P::load(rows.p + j * c.p.col_stride).store(p_buf + j * w);
             } else if constexpr (Rows) {
-                simd::load_columns(rows.t, c.t.row_stride, c.t.cols, t_buf, room_after);
+                if (c.t.cols == 1) P::load_strided(rows.t, c.t.row_stride).store(t_buf);  // labels
+                else simd::load_columns(rows.t, c.t.row_stride, c.t.cols, t_buf, room_after);
                 simd::load_columns(rows.p, c.p.row_stride, c.p.cols, p_buf, room_after);
             } else {
                 stage_in(rows.t, c.t, t_buf);

@@ -21,6 +21,7 @@ namespace lossc::lowering {
 template <class X>
 struct layout_of {
     static constexpr bool row_major = true, column_major = true;
+    static constexpr bool one_column = false;  // a static single column (Eigen::VectorXf)
     static constexpr index cols = -1;
 };
 template <eigen_direct D>
@@ -30,6 +31,7 @@ struct layout_of<D> {
     static constexpr bool unit_inner = X::InnerStrideAtCompileTime == 1;
     static constexpr bool row_major = X::IsRowMajor || !unit_inner;
     static constexpr bool column_major = !X::IsRowMajor || !unit_inner;
+    static constexpr bool one_column = X::ColsAtCompileTime == 1;
     static constexpr index cols = X::ColsAtCompileTime == Eigen::Dynamic ? index(-1) : index(X::ColsAtCompileTime);
 };
 
@@ -53,7 +55,9 @@ struct layouts {
 /// layout takes are the kernel's constants: it asks cols_may_be_in with them.
 template <class YT, class YP, class GR = void>
 using reach = layouts<layout_of<YP>::row_major,  // void: the primary template, which allows everything
-                      layout_of<YT>::row_major && layout_of<YP>::row_major && layout_of<GR>::row_major,
+                      // y_true may be one column (labels) beside row-major rows: dense_rows reads it
+                      (layout_of<YT>::row_major || layout_of<YT>::one_column) && layout_of<YP>::row_major &&
+                          layout_of<GR>::row_major,
                       layout_of<YT>::column_major && layout_of<YP>::column_major, layout_of<YP>::cols>;
 
 /// Every layout: what matrix_view arguments reach, and what a precompiled loss is compiled for.
