@@ -59,8 +59,8 @@ for cxx in g++ clang++; do
     measure keras_compiled "${keras_names[$i]}" "$cxx" "-O2 -march=native" -x c++ -DLOSSC_CT_KERAS \
       -DLOSSC_KERAS_COMPILED -DLOSSC_CT_ONLY=$i -c "$src"
   done
-  # What lossc::keras_compiled itself costs to build, once: its three sources.
-  for part in regression crossentropy focal; do
+  # What lossc::keras_compiled itself costs to build, once: its sources.
+  for part in regression crossentropy binary_focal binary_focal_logits categorical_focal categorical_focal_logits; do
     measure keras_library "$part" "$cxx" "-O2 -march=native" -DLOSSC_KERAS_COMPILED -c \
       "$root/include/lossc/keras/compiled/$part.cpp"
   done

@@ -17,7 +17,7 @@
 #pragma once
 #include "classes.hpp"
 
-// Every loss type of the catalog, in three groups (one library source each). X(expression):
+// Every loss type of the catalog, in groups of one library source each. X(expression):
 // any call of the function form gives the type; the class forms compile the same types.
 #define LOSSC_KERAS_COMPILED_REGRESSION(X)                               \
     X(keras::mean_squared_error())                                      \
@@ -42,11 +42,13 @@
     X(keras::sparse_categorical_crossentropy<false>())                  \
     X(keras::sparse_categorical_crossentropy<true>())                   \
     X(keras::categorical_generalized_cross_entropy())
-#define LOSSC_KERAS_COMPILED_FOCAL(X)                                    \
-    X(keras::binary_focal_crossentropy<false>())                        \
-    X(keras::binary_focal_crossentropy<true>())                         \
-    X(keras::categorical_focal_crossentropy<false>())                   \
-    X(keras::categorical_focal_crossentropy<true>())
+#define LOSSC_KERAS_COMPILED_FOCAL(X) \
+    LOSSC_KERAS_COMPILED_FOCAL_1(X) LOSSC_KERAS_COMPILED_FOCAL_2(X) LOSSC_KERAS_COMPILED_FOCAL_3(X) LOSSC_KERAS_COMPILED_FOCAL_4(X)
+// The focal losses, one source each: each takes minutes and gigabytes at -O2 (docs/compile-time.md).
+#define LOSSC_KERAS_COMPILED_FOCAL_1(X) X(keras::binary_focal_crossentropy<false>())
+#define LOSSC_KERAS_COMPILED_FOCAL_2(X) X(keras::binary_focal_crossentropy<true>())
+#define LOSSC_KERAS_COMPILED_FOCAL_3(X) X(keras::categorical_focal_crossentropy<false>())
+#define LOSSC_KERAS_COMPILED_FOCAL_4(X) X(keras::categorical_focal_crossentropy<true>())
 #define LOSSC_KERAS_COMPILED_LOSSES(X) \
     LOSSC_KERAS_COMPILED_REGRESSION(X) LOSSC_KERAS_COMPILED_CROSSENTROPY(X) LOSSC_KERAS_COMPILED_FOCAL(X)
 
