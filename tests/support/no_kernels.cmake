@@ -1,5 +1,18 @@
-# Fails unless the objects in OBJECTS call a compiled kernel (an undefined kernel<…>::run) and
-# define none of the kernels' loops: the translation unit compiled none of them itself.
+# MODE compiled (default): fails unless the objects in OBJECTS call a compiled kernel (an undefined
+# kernel<…>::run) and define none of the kernels' loops: the translation unit compiled none itself.
+# MODE values_only: fails unless they define the loops for values and none for gradients.
+if(MODE STREQUAL "values_only")
+  execute_process(COMMAND ${NM} -C --defined-only ${OBJECTS} OUTPUT_VARIABLE _symbols RESULT_VARIABLE _rc)
+  string(REGEX MATCHALL "::kernel<[^\n]*>::(one_row|block_loop)<true" _gradient "${_symbols}")
+  string(REGEX MATCHALL "::kernel<[^\n]*>::(one_row|block_loop)<false" _values "${_symbols}")
+  list(LENGTH _gradient _ng)
+  list(LENGTH _values _nv)
+  if(NOT _rc EQUAL 0 OR _ng GREATER 0 OR _nv EQUAL 0)
+    message(FATAL_ERROR "values-only object: ${_nv} value loops, ${_ng} gradient loops (want some, none)")
+  endif()
+  message(STATUS "${_nv} value loops, no gradient loop")
+  return()
+endif()
 execute_process(COMMAND ${NM} -C ${OBJECTS} OUTPUT_VARIABLE _symbols RESULT_VARIABLE _rc)
 if(NOT _rc EQUAL 0)
   message(FATAL_ERROR "${NM} failed on ${OBJECTS}")

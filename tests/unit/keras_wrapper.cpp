@@ -279,3 +279,23 @@ TEST_CASE("class ids compare exactly: int64 ignore_class, and more classes than 
                                                               tensor_view<const float>{wide.data(), {1, classes}}),
                     lossc::shape_error);
 }
+
+TEST_CASE("value() gives operator()'s result without a gradient") {
+    mse_fixture f;
+    const std::vector<double> w = {1, 0.5, 2, 0};
+    const tensor_view<const double> wt{w.data(), {4}};
+    const bool m[4] = {true, false, true, true};
+    const tensor_view<const bool> mask{m, {4}};
+    for (auto r : {reduction::sum_over_batch_size, reduction::sum, reduction::mean_with_sample_weight, reduction::none}) {
+        const double full = f.call(r, wt, mask);
+        const std::vector<double> full_values = f.values;
+        std::vector<double> values(4);
+        const double v = k::MeanSquaredError(r).value(f.yt, f.yp, {.sample_weight = wt, .mask = mask, .values = values});
+        CHECK(v == full);
+        CHECK(values == full_values);
+    }
+    // A loss whose gradient is never compiled in this TU's value() path: still the same numbers.
+    const std::vector<double> t = {0, 1, 1, 0}, p = {0.2, 0.7, 0.9, 0.4};
+    const tensor_view<const double> yt{t.data(), {4, 1}}, yp{p.data(), {4, 1}};
+    CHECK(k::BinaryFocalCrossentropy<false>().value(yt, yp) == doctest::Approx(k::BinaryFocalCrossentropy<false>()(yt, yp)));
+}

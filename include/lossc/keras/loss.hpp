@@ -42,6 +42,13 @@ struct call_args {
     std::span<T> values{};
     std::span<T> grad{};
 };
+/// What a values-only call (loss::value) takes: call_args without the gradient.
+template <class T>
+struct value_args {
+    weight_tensor sample_weight{};
+    tensor_view<const bool> mask{};
+    std::span<T> values{};
+};
 
 namespace detail {
 template <class N, class E>
@@ -157,10 +164,37 @@ public:
     constexpr const Def& definition() const { return def_; }
     constexpr const keras::config& configuration() const { return cfg_; }
 
+    /// The reduced loss; the gradient too where args.grad is not empty. Compiles the kernel for
+    /// values and for gradients (which one runs is known only at run time).
     template <class L, class T>
-    T operator()(tensor_view<const L> y_true, tensor_view<const T> y_pred, const call_args<T>& args = {}) const;
+    T operator()(tensor_view<const L> y_true, tensor_view<const T> y_pred, const call_args<T>& args = {}) const {
+        if constexpr (types_fit<L, T>()) return args.grad.empty() ? call<false>(y_true, y_pred, args) : call<true>(y_true, y_pred, args);
+        else return T{};  // after the static_assert: nothing more to report
+    }
+    /// Values only (Keras's loss(y_true, y_pred) in evaluation): the same result as operator()
+    /// without a gradient, and the gradient's kernel is never compiled.
+    template <class L, class T>
+    T value(tensor_view<const L> y_true, tensor_view<const T> y_pred, const value_args<T>& args = {}) const {
+        if constexpr (types_fit<L, T>()) return call<false>(y_true, y_pred, call_args<T>{args.sample_weight, args.mask, args.values, {}});
+        else return T{};
+    }
 
 private:
+    /// The static checks of a call's scalar types, each with its message.
+    template <class L, class T>
+    static constexpr bool types_fit() {
+        constexpr bool real = std::is_same_v<T, float> || std::is_same_v<T, double>;
+        static_assert(real, "lossc: y_pred holds float or double");
+        constexpr bool labels_type = std::is_same_v<L, T> || (std::is_integral_v<L> && !std::is_same_v<L, bool>);
+        static_assert(labels_type, "lossc: y_true holds y_pred's scalar type, or integer class ids (int32/int64) for the sparse losses");
+        constexpr bool ids_fit = detail::contains<column_index_t, expression_type>() || !std::is_integral_v<L>;
+        static_assert(ids_fit, "lossc: integer y_true is for losses over class ids (sparse_categorical_crossentropy, "
+                               "categorical_generalized_cross_entropy); convert the labels to y_pred's type for this loss");
+        return real && labels_type && ids_fit;
+    }
+    template <bool Backward, class L, class T>
+    T call(tensor_view<const L> y_true, tensor_view<const T> y_pred, const call_args<T>& args) const;
+
     Def def_;
     keras::config cfg_;
 };
@@ -171,16 +205,10 @@ template <class Def>
 loss(const Def&) -> loss<Def>;
 
 template <class Def>
-template <class L, class T>
-T loss<Def>::operator()(tensor_view<const L> y_true, tensor_view<const T> y_pred, const call_args<T>& args) const {
-    static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "lossc: y_pred holds float or double");
-    static_assert(std::is_same_v<L, T> || (std::is_integral_v<L> && !std::is_same_v<L, bool>),
-                  "lossc: y_true holds y_pred's scalar type, or integer class ids (int32/int64) for the sparse losses");
+template <bool Backward, class L, class T>
+T loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred, const call_args<T>& args) const {
     using detail::cat, detail::num, detail::shape_str;
     constexpr bool uses_labels = detail::contains<column_index_t, expression_type>();
-    static_assert(uses_labels || !std::is_integral_v<L>,
-                  "lossc: integer y_true is for losses over class ids (sparse_categorical_crossentropy, "
-                  "categorical_generalized_cross_entropy); convert the labels to y_pred's type for this loss");
 
     // ---- shapes: y_pred rank 2 or 3; y_true rank-matched against it (Keras §1.1) -------------
     const int rp = y_pred.rank;
@@ -369,7 +397,7 @@ T loss<Def>::operator()(tensor_view<const L> y_true, tensor_view<const T> y_pred
             const options opt{.reduction = lossc::reduction::sum, .sample_weight = w};
             T* values = args.values.empty() ? value_buf : args.values.data() + e0;
             const vector_view<T> vv{values, rows, 1};
-            if (!args.grad.empty())
+            if constexpr (Backward)
                 total += static_cast<double>(kern.forward_backward(
                     tv, pv, vv, matrix_view<T>{args.grad.data() + p_off, rows, lay.cols, lay.row_stride, lay.col_stride}, opt));
             else total += static_cast<double>(kern.forward(tv, pv, vv, opt));
