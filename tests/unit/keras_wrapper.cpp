@@ -299,3 +299,25 @@ TEST_CASE("value() gives operator()'s result without a gradient") {
     const tensor_view<const double> yt{t.data(), {4, 1}}, yp{p.data(), {4, 1}};
     CHECK(k::BinaryFocalCrossentropy<false>().value(yt, yp) == doctest::Approx(k::BinaryFocalCrossentropy<false>()(yt, yp)));
 }
+
+TEST_CASE("values_shape: the per-sample losses' shape for reduction none") {
+    std::vector<float> p(2 * 3 * 4, 0.25f), values;
+    const tensor_view<const float> p3{p.data(), {2, 3, 4}}, p2{p.data(), {6, 4}};
+    const auto cce = k::CategoricalCrossentropy<false>(0.0, -1, reduction::none);
+    CHECK(cce.values_shape(p3).rank == 2);
+    CHECK(cce.values_shape(p3).dims == std::array<lossc::index, 2>{2, 3});
+    CHECK(cce.values_shape(p2).rank == 1);
+    CHECK(cce.values_shape(p2).size() == 6);
+    CHECK(k::Dice().values_shape(p2).rank == 0);  // axis=None: one value for the batch
+    CHECK(k::Dice().values_shape(p2).size() == 1);
+    // Channels first: ids along axis 1 of (N, K, T) logits give (N, T) losses.
+    const auto scce = k::SparseCategoricalCrossentropy<true>(std::nullopt, reduction::none, 1);
+    CHECK(scce.values_shape(p3).dims == std::array<lossc::index, 2>{2, 4});
+    // The size a call then fills.
+    std::vector<float> t(p.size(), 0.0f);
+    values.resize(static_cast<std::size_t>(cce.values_shape(p3).size()));
+    cce(tensor_view<const float>{t.data(), {2, 3, 4}}, p3, {.values = values});
+    CHECK(values.size() == 6);
+    CHECK_THROWS_AS(cce.values_shape(tensor_view<const float>{p.data(), {24}}), lossc::shape_error);
+    CHECK_THROWS_AS(k::CategoricalCrossentropy<false>(0.0, 3).values_shape(p3), lossc::parameter_error);
+}

@@ -42,6 +42,13 @@ struct call_args {
     std::span<T> values{};
     std::span<T> grad{};
 };
+/// The shape of a call's per-sample losses (loss::values_shape): rank 0, 1 or 2.
+struct value_shape {
+    int rank = 0;
+    std::array<index, 2> dims{1, 1};
+    /// How many values a call writes (args.values' size).
+    index size() const { return rank == 0 ? 1 : rank == 1 ? dims[0] : dims[0] * dims[1]; }
+};
 /// What a values-only call (loss::value) takes: call_args without the gradient.
 template <class T>
 struct value_args {
@@ -177,6 +184,19 @@ public:
     T value(tensor_view<const L> y_true, tensor_view<const T> y_pred, const value_args<T>& args = {}) const {
         if constexpr (types_fit<L, T>()) return call<false>(y_true, y_pred, call_args<T>{args.sample_weight, args.mask, args.values, {}});
         else return T{};
+    }
+
+    /// The shape of the per-sample losses a call with this y_pred gives (Keras's reduction="none"
+    /// result; args.values takes its element count): rank 0 for a loss over the whole batch
+    /// (axis=None), (N) or (N, T) otherwise. Throws as a call would for a y_pred without a class
+    /// axis or an axis the loss cannot map.
+    template <class T>
+    value_shape values_shape(tensor_view<const T> y_pred) const {
+        if (y_pred.rank < 2) throw shape_error(detail::cat("y_pred has shape ", detail::shape_str(y_pred), "; give it a batch axis and a class axis"));
+        const detail::layout l = detail::layout_for(cfg_.axis, y_pred.rank, y_pred.shape);
+        value_shape v{l.loss_rank, {1, 1}};
+        for (int i = 0; i < l.loss_rank; ++i) v.dims[static_cast<std::size_t>(i)] = l.loss_shape[static_cast<std::size_t>(i)];
+        return v;
     }
 
 private:
