@@ -301,7 +301,7 @@ TEST_CASE("value() gives operator()'s result without a gradient") {
 }
 
 TEST_CASE("values_shape: the per-sample losses' shape for reduction none") {
-    std::vector<float> p(2 * 3 * 4, 0.25f), values;
+    std::vector<float> p(24, 0.25f), values;  // (2, 3, 4)
     const tensor_view<const float> p3{p.data(), {2, 3, 4}}, p2{p.data(), {6, 4}};
     const auto cce = k::CategoricalCrossentropy<false>(0.0, -1, reduction::none);
     CHECK(cce.values_shape(p3).rank == 2);
