@@ -116,6 +116,14 @@ struct layout {
     index losses() const { return slabs * rows; }
 };
 
+/// A loss reduces y_pred's class axis: y_pred needs a batch axis besides it.
+template <class T>
+void require_class_axis(const tensor_view<const T>& y_pred) {
+    if (y_pred.rank < 2)
+        throw shape_error(cat("y_pred has shape ", shape_str(y_pred), "; give it a batch axis and a class axis, e.g. (N, 1): "
+                              "on a rank-1 y_pred Keras reduces the batch axis itself"));
+}
+
 inline layout layout_for(const axes& ax, int rank, const std::array<index, 3>& s) {
     layout l;
     const index n = s[0], d1 = s[1], d2 = rank == 3 ? s[2] : 1;
@@ -192,7 +200,7 @@ public:
     /// axis or an axis the loss cannot map.
     template <class T>
     value_shape values_shape(tensor_view<const T> y_pred) const {
-        if (y_pred.rank < 2) throw shape_error(detail::cat("y_pred has shape ", detail::shape_str(y_pred), "; give it a batch axis and a class axis"));
+        detail::require_class_axis(y_pred);
         const detail::layout l = detail::layout_for(cfg_.axis, y_pred.rank, y_pred.shape);
         value_shape v{l.loss_rank, {1, 1}};
         for (int i = 0; i < l.loss_rank; ++i) v.dims[static_cast<std::size_t>(i)] = l.loss_shape[static_cast<std::size_t>(i)];
@@ -232,9 +240,7 @@ T loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred, cons
 
     // ---- shapes: y_pred rank 2 or 3; y_true rank-matched against it (Keras §1.1) -------------
     const int rp = y_pred.rank;
-    if (rp < 2)
-        throw shape_error(cat("y_pred has shape ", shape_str(y_pred), "; give it a batch axis and a class axis, e.g. (N, 1): "
-                              "on a rank-1 y_pred Keras reduces the batch axis itself"));
+    detail::require_class_axis(y_pred);
     auto ts = y_true.shape;
     int rt = y_true.rank;
     if (rt == rp + 1 && ts[static_cast<std::size_t>(rt - 1)] == 1) --rt;  // (N, K, 1) against (N, K)
