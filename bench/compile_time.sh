@@ -2,10 +2,12 @@
 # Compile time of lossc losses, rendered into docs/compile-time.md: per loss (bench/compile_time/
 # losses.hpp) and per Keras function form, g++ and clang++, -O0 and -O2 -march=native, the user CPU
 # time and peak memory of one translation unit; the include-only baseline; the marginal cost of a
-# loss in a TU of all of them; each Keras form with and without lossc::keras_compiled; g++'s hot spots; the size of each derived gradient; and the anchors
+# loss in a TU of all of them; each Keras form with and without lossc::keras_compiled, and the
+# library's own sources; g++'s hot spots; the size of each derived gradient; and the anchors
 # measured in the same run (a hand-written fused loop, Eigen array expressions, and, where the
 # bench venv of bench/run.sh exists, jax.jit's first call).
-#   bench/compile_time.sh                     everything (about 8 minutes on 2 cores)
+#   bench/compile_time.sh                     everything (about 35 minutes on 2 cores, 17 of them
+#                                             the keras_compiled library at -O2)
 #   LOSSC_CT_QUICK=1 bench/compile_time.sh    -O2 -march=native only
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -60,9 +62,8 @@ for cxx in g++ clang++; do
       -DLOSSC_KERAS_COMPILED -DLOSSC_CT_ONLY=$i -c "$src"
   done
   # What lossc::keras_compiled itself costs to build, once: its sources.
-  for part in regression crossentropy binary_focal binary_focal_logits categorical_focal categorical_focal_logits; do
-    measure keras_library "$part" "$cxx" "-O2 -march=native" -DLOSSC_KERAS_COMPILED -c \
-      "$root/include/lossc/keras/compiled/$part.cpp"
+  for part in "$root"/include/lossc/keras/compiled/*.cpp; do
+    measure keras_library "$(basename "$part" .cpp)" "$cxx" "-O2 -march=native" -DLOSSC_KERAS_COMPILED -c "$part"
   done
 done
 
