@@ -21,7 +21,7 @@ namespace {
 constexpr std::size_t N = 19, K = 6;  // 19 rows: whole blocks of every pack width and a tail
 
 template <class E>
-constexpr bool takes_class_ids = lossc::keras::detail::contains<lossc::column_index_t, lossc::node_t<E>>();
+constexpr bool takes_class_ids = lossc::keras::loss<lossc::node_t<E>>::uses_labels;
 
 /// y_true for a loss: one class id per row where it reads ids, else one-hot rows; y_pred in
 /// (0.05, 0.95), which is every catalog loss's domain (probabilities, logits, positive values).

@@ -174,6 +174,8 @@ class loss {
 public:
     using expression_type = typename detail::expression_of<Def>::type;
     static_assert(expression<expression_type>, "lossc: keras::loss wraps a lossc expression or a keras::batch_decided pair");
+    /// Does the loss read y_true as class ids (one per sample: the sparse losses)?
+    static constexpr bool uses_labels = detail::contains<column_index_t, expression_type>();
 
     constexpr explicit loss(const Def& def, config cfg = {}) : def_(def), cfg_(cfg) {}
     constexpr const Def& definition() const { return def_; }
@@ -215,7 +217,7 @@ private:
         static_assert(real, "lossc: y_pred holds float or double");
         constexpr bool labels_type = std::is_same_v<L, T> || (std::is_integral_v<L> && !std::is_same_v<L, bool>);
         static_assert(labels_type, "lossc: y_true holds y_pred's scalar type, or integer class ids (int32/int64) for the sparse losses");
-        constexpr bool ids_fit = detail::contains<column_index_t, expression_type>() || !std::is_integral_v<L>;
+        constexpr bool ids_fit = uses_labels || !std::is_integral_v<L>;
         static_assert(ids_fit, "lossc: integer y_true is for losses over class ids (sparse_categorical_crossentropy, "
                                "categorical_generalized_cross_entropy); convert the labels to y_pred's type for this loss");
         return real && labels_type && ids_fit;
@@ -236,7 +238,6 @@ template <class Def>
 template <bool Backward, class L, class T>
 T loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred, const call_args<T>& args) const {
     using detail::cat, detail::num, detail::shape_str;
-    constexpr bool uses_labels = detail::contains<column_index_t, expression_type>();
 
     // ---- shapes: y_pred rank 2 or 3; y_true rank-matched against it (Keras §1.1) -------------
     const int rp = y_pred.rank;

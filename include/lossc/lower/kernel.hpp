@@ -354,9 +354,7 @@ private:
     /// rows? Contiguous columns, 3 to 64 of them, or 2 in rows back to back (two permutes).
     template <class T, class V>
     static bool tiles_stage(const matrix_view<V>& m) {
-        if (!transposes<T> || m.col_stride != 1) return false;
-        if (m.cols == 2) return m.row_stride == 2;
-        return m.cols >= min_transposed_columns && m.cols <= max_staged_columns;
+        return rows_stage<T>(m) && (m.cols != 2 || m.row_stride == 2);
     }
 
     template <class T>
@@ -773,7 +771,6 @@ private:
     /// 10 columns 1.4 against 2.15), and from 3 columns the dense rows' permutes cost less.
     template <class T>
     static constexpr bool transposes = simd::has_tile_transpose && pack<T>::width == simd::tile_rows<T>;
-    static constexpr index min_transposed_columns = 3;
     template <class T>
     static constexpr std::size_t stage_size() { return static_cast<std::size_t>(max_staged_columns * pack<T>::width); }
 
