@@ -1,5 +1,10 @@
 // lossc — readable formulas: to_string(loss), to_string(gradient(loss)). Infix operators get
 // parentheses only where precedence needs them.
+//
+// Every loss instantiates a printer per node (shape errors name the subexpression at fault), so
+// a node's printer is a few calls that append to one string; the string code itself is out of
+// line, compiled once. (Printers that built and returned strings were 0.5 s of a focal loss's
+// compile time, for code that runs only on an error: docs/perf-log.md.)
 #pragma once
 #include <cstdio>
 #include <string>
@@ -11,97 +16,194 @@
 namespace lossc {
 
 namespace detail {
-struct printed {
-    std::string text;
-    int precedence;  // 10: atom or call; 3: unary minus; else the infix op's
-};
-inline constexpr int atom = 10;
+inline constexpr int atom = 10;  // precedence of an atom or a call; 3: unary minus; else the infix op's
 
-inline std::string number_str(double v) {
+[[gnu::noinline]] inline void put(std::string& out, const char* s) { out += s; }
+[[gnu::noinline]] inline void put_number(std::string& out, double v) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.6g", v);
-    return buf;
+    out += buf;
 }
-inline std::string wrap_if(const printed& p, bool cond) { return cond ? "(" + p.text + ")" : p.text; }
+[[gnu::noinline]] inline void put_index(std::string& out, std::size_t v) { out += std::to_string(v); }
 }  // namespace detail
 
-template <input W>
-detail::printed print(const placeholder<W>&) { return {W == input::y_true ? "y_true" : "y_pred", detail::atom}; }
-inline detail::printed print(const scalar& s) { return {detail::number_str(s.value), s.value < 0 ? 3 : detail::atom}; }
-inline detail::printed print(const zero_t&) { return {"0", detail::atom}; }
-inline detail::printed print(const one_t&) { return {"1", detail::atom}; }
-inline detail::printed print(const column_index_t&) { return {"class_index", detail::atom}; }
+// ---- precedence(e): how tightly e's printed form binds -----------------------------------------
 template <class E>
-detail::printed print(const count_t<E>& c) { return {"columns(" + print(c.of).text + ")", detail::atom}; }
+constexpr int precedence(const E&) { return detail::atom; }
+constexpr int precedence(const scalar& s) { return s.value < 0 ? 3 : detail::atom; }
+template <class Op, class A>
+constexpr int precedence(const unary<Op, A>&) { return std::is_same_v<Op, ops::neg> ? 3 : detail::atom; }
+template <class Op, class A, class B>
+constexpr int precedence(const binary<Op, A, B>&) {
+    if constexpr (Op::infix) return Op::precedence;
+    else return detail::atom;
+}
+template <class G, class Ctx, class Child>
+constexpr int precedence(const unbroadcast_t<G, Ctx, Child>& e) {
+    if constexpr (Child::cols) return precedence(e.g);
+    else if constexpr (G::cols) return detail::atom;
+    else return 2;
+}
+
+// ---- print_to(out, e): appends e's formula -----------------------------------------------------
+template <class E>
+void print_wrapped(std::string& out, const E& e, bool parenthesised);
+
+template <input W>
+void print_to(std::string& out, const placeholder<W>&) { detail::put(out, W == input::y_true ? "y_true" : "y_pred"); }
+inline void print_to(std::string& out, const scalar& s) { detail::put_number(out, s.value); }
+inline void print_to(std::string& out, const zero_t&) { detail::put(out, "0"); }
+inline void print_to(std::string& out, const one_t&) { detail::put(out, "1"); }
+inline void print_to(std::string& out, const column_index_t&) { detail::put(out, "class_index"); }
+template <class E>
+void print_to(std::string& out, const count_t<E>& c) {
+    detail::put(out, "columns(");
+    print_to(out, c.of);
+    detail::put(out, ")");
+}
 template <std::size_t N>
-detail::printed print(const weights_c<N>& w) {
-    std::string s = "[";
-    for (std::size_t j = 0; j < N; ++j) s += (j ? ", " : "") + detail::number_str(w.w[j]);
-    return {s + "]", detail::atom};
+void print_to(std::string& out, const weights_c<N>& w) {
+    detail::put(out, "[");
+    for (std::size_t j = 0; j < N; ++j) {
+        if (j) detail::put(out, ", ");
+        detail::put_number(out, w.w[j]);
+    }
+    detail::put(out, "]");
 }
 template <class U>
-detail::printed print(const weights_span<U>& w) { return {"weights[" + std::to_string(w.size) + "]", detail::atom}; }
+void print_to(std::string& out, const weights_span<U>& w) {
+    detail::put(out, "weights[");
+    detail::put_index(out, w.size);
+    detail::put(out, "]");
+}
 
 template <class Op, class A>
-detail::printed print(const unary<Op, A>& e) {
-    const auto a = print(e.a);
-    if constexpr (std::is_same_v<Op, ops::neg>) return {"-" + detail::wrap_if(a, a.precedence < detail::atom), 3};
-    else if constexpr (std::is_same_v<Op, ops::pow_c>)
-        return {"pow(" + a.text + ", " + detail::number_str(e.op.p) + ")", detail::atom};
-    else if constexpr (std::is_same_v<Op, ops::clip_op>)
-        return {"clip(" + a.text + ", " + detail::number_str(e.op.lo) + ", " + detail::number_str(e.op.hi) + ")", detail::atom};
-    else return {std::string(Op::name) + "(" + a.text + ")", detail::atom};
+void print_to(std::string& out, const unary<Op, A>& e) {
+    if constexpr (std::is_same_v<Op, ops::neg>) {
+        detail::put(out, "-");
+        return print_wrapped(out, e.a, precedence(e.a) < detail::atom);
+    }
+    detail::put(out, Op::name);
+    detail::put(out, "(");
+    print_to(out, e.a);
+    if constexpr (std::is_same_v<Op, ops::pow_c>) detail::put(out, ", "), detail::put_number(out, e.op.p);
+    else if constexpr (std::is_same_v<Op, ops::clip_op>) {
+        detail::put(out, ", "), detail::put_number(out, e.op.lo);
+        detail::put(out, ", "), detail::put_number(out, e.op.hi);
+    }
+    detail::put(out, ")");
 }
 template <class Op, class A, class B>
-detail::printed print(const binary<Op, A, B>& e) {
-    const auto a = print(e.a), b = print(e.b);
+void print_to(std::string& out, const binary<Op, A, B>& e) {
     if constexpr (Op::infix) {
         constexpr int p = Op::precedence;
         // a - (b - c), a / (b * c): the right operand needs parentheses at equal precedence too.
         constexpr bool right_strict = std::is_same_v<Op, ops::sub> || std::is_same_v<Op, ops::div> || p == 0;
-        return {detail::wrap_if(a, a.precedence < p || (p == 0 && a.precedence == 0)) + " " + Op::name + " " +
-                    detail::wrap_if(b, b.precedence < p || (right_strict && b.precedence == p)),
-                p};
-    } else return {std::string(Op::name) + "(" + a.text + ", " + b.text + ")", detail::atom};
+        const int pa = precedence(e.a), pb = precedence(e.b);
+        print_wrapped(out, e.a, pa < p || (p == 0 && pa == 0));
+        detail::put(out, " ");
+        detail::put(out, Op::name);
+        detail::put(out, " ");
+        print_wrapped(out, e.b, pb < p || (right_strict && pb == p));
+    } else {
+        detail::put(out, Op::name);
+        detail::put(out, "(");
+        print_to(out, e.a);
+        detail::put(out, ", ");
+        print_to(out, e.b);
+        detail::put(out, ")");
+    }
 }
 template <class C, class A, class B>
-detail::printed print(const where_t<C, A, B>& e) {
-    return {"where(" + print(e.c).text + ", " + print(e.a).text + ", " + print(e.b).text + ")", detail::atom};
+void print_to(std::string& out, const where_t<C, A, B>& e) {
+    detail::put(out, "where(");
+    print_to(out, e.c);
+    detail::put(out, ", ");
+    print_to(out, e.a);
+    detail::put(out, ", ");
+    print_to(out, e.b);
+    detail::put(out, ")");
 }
 template <class R, class A>
-detail::printed print(const reduce_t<R, A>& e) { return {std::string(R::name) + "<1>(" + print(e.a).text + ")", detail::atom}; }
+void print_to(std::string& out, const reduce_t<R, A>& e) {
+    detail::put(out, R::name);
+    detail::put(out, "<1>(");
+    print_to(out, e.a);
+    detail::put(out, ")");
+}
 template <class R, class A>
-detail::printed print(const batch_reduce_t<R, A>& e) { return {std::string(R::name) + "<0>(" + print(e.a).text + ")", detail::atom}; }
+void print_to(std::string& out, const batch_reduce_t<R, A>& e) {
+    detail::put(out, R::name);
+    detail::put(out, "<0>(");
+    print_to(out, e.a);
+    detail::put(out, ")");
+}
 template <std::size_t J, class A>
-detail::printed print(const col_t<J, A>& e) { return {"col<" + std::to_string(J) + ">(" + print(e.a).text + ")", detail::atom}; }
+void print_to(std::string& out, const col_t<J, A>& e) {
+    detail::put(out, "col<");
+    detail::put_index(out, J);
+    detail::put(out, ">(");
+    print_to(out, e.a);
+    detail::put(out, ")");
+}
 template <std::size_t F, std::size_t N, class A>
-detail::printed print(const cols_t<F, N, A>& e) {
-    if constexpr (N == dynamic_extent) return {"cols_from<" + std::to_string(F) + ">(" + print(e.a).text + ")", detail::atom};
-    else return {"cols<" + std::to_string(F) + ", " + std::to_string(N) + ">(" + print(e.a).text + ")", detail::atom};
+void print_to(std::string& out, const cols_t<F, N, A>& e) {
+    detail::put(out, N == dynamic_extent ? "cols_from<" : "cols<");
+    detail::put_index(out, F);
+    if constexpr (N != dynamic_extent) detail::put(out, ", "), detail::put_index(out, N);
+    detail::put(out, ">(");
+    print_to(out, e.a);
+    detail::put(out, ")");
 }
 template <std::size_t F, std::size_t N, class G, class Of>
-detail::printed print(const embed_t<F, N, G, Of>& e) {
-    const std::string n = N == dynamic_extent ? std::string("end") : std::to_string(N);
-    return {"embed<" + std::to_string(F) + ", " + n + ">(" + print(e.g).text + ")", detail::atom};
+void print_to(std::string& out, const embed_t<F, N, G, Of>& e) {
+    detail::put(out, "embed<");
+    detail::put_index(out, F);
+    detail::put(out, ", ");
+    if constexpr (N == dynamic_extent) detail::put(out, "end");
+    else detail::put_index(out, N);
+    detail::put(out, ">(");
+    print_to(out, e.g);
+    detail::put(out, ")");
 }
 template <std::size_t J, class G, class Of>
-detail::printed print(const onehot_t<J, G, Of>& e) {
-    return {"onehot<" + std::to_string(J) + ">(" + print(e.g).text + ")", detail::atom};
+void print_to(std::string& out, const onehot_t<J, G, Of>& e) {
+    detail::put(out, "onehot<");
+    detail::put_index(out, J);
+    detail::put(out, ">(");
+    print_to(out, e.g);
+    detail::put(out, ")");
 }
 /// An adjoint summed over the columns its operand was broadcast along prints as that sum; the
 /// run-time check for a broadcast 1-column operand prints as the plain adjoint.
 template <class G, class Ctx, class Child>
-detail::printed print(const unbroadcast_t<G, Ctx, Child>& e) {
-    if constexpr (Child::cols) return print(e.g);
-    else if constexpr (G::cols) return {"sum<1>(" + print(e.g).text + ")", detail::atom};
-    else {
-        const auto g = print(e.g);
-        return {"columns(" + print(e.ctx).text + ") * " + detail::wrap_if(g, g.precedence < 2), 2};
+void print_to(std::string& out, const unbroadcast_t<G, Ctx, Child>& e) {
+    if constexpr (Child::cols) print_to(out, e.g);
+    else if constexpr (G::cols) {
+        detail::put(out, "sum<1>(");
+        print_to(out, e.g);
+        detail::put(out, ")");
+    } else {
+        detail::put(out, "columns(");
+        print_to(out, e.ctx);
+        detail::put(out, ") * ");
+        print_wrapped(out, e.g, precedence(e.g) < 2);
     }
+}
+
+template <class E>
+void print_wrapped(std::string& out, const E& e, bool parenthesised) {
+    if (parenthesised) detail::put(out, "(");
+    print_to(out, e);
+    if (parenthesised) detail::put(out, ")");
 }
 
 /// The formula of an expression (a loss or a derived gradient) as text.
 template <expression E>
-std::string to_string(const E& e) { return print(e).text; }
+std::string to_string(const E& e) {
+    std::string out;
+    print_to(out, e);
+    return out;
+}
 
 }  // namespace lossc
