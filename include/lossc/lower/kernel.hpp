@@ -139,6 +139,69 @@ template <class T>
 [[gnu::always_inline]] inline void require_data(const char* name, const T* data, index rows, index cols) {
     if (data == nullptr && rows > 0 && cols > 0) throw_null(name, rows, cols);
 }
+/// The checks of a kernel call that do not depend on the loss (kernel::check_arguments), in
+/// order: extents, enum values, element count, shapes against the batch, null pointers.
+template <class T>
+[[gnu::noinline]] void check_shapes(const matrix_view<const T>& t, const matrix_view<const T>& p, const vector_view<T>& ps,
+                                    const matrix_view<T>* g, const options& opt) {
+    require_extents("y_true", t.rows, t.cols);
+    require_extents("y_pred", p.rows, p.cols);
+    require_extents("per_sample", ps.size, 1);
+    if (g) require_extents("grad", g->rows, g->cols);
+    if (opt.sample_weight.present()) require_extents("sample_weight", opt.sample_weight.size, 1);
+    // Enums from outside (a C caller, a cast) may hold anything; each enum starts at 0.
+    if (static_cast<unsigned>(opt.reduction) > static_cast<unsigned>(reduction::mean_with_sample_weight))
+        throw_bad_option("reduction", static_cast<int>(opt.reduction));
+    if (static_cast<unsigned>(opt.schedule) > static_cast<unsigned>(schedule::across_rows))
+        throw_bad_option("schedule", static_cast<int>(opt.schedule));
+    if (static_cast<unsigned>(opt.stores) > static_cast<unsigned>(output_stores::streaming))
+        throw_bad_option("stores", static_cast<int>(opt.stores));
+    const index n = p.rows;
+    if (index elements; __builtin_mul_overflow(n, std::max<index>(p.cols, 1), &elements))
+        throw shape_error(cat("y_pred of shape ", shape(p.rows, p.cols), " has more elements than an index holds"));
+    if (t.rows != n)
+        throw shape_error(cat("y_true has shape ", shape(t.rows, t.cols), " but y_pred has shape ",
+                              shape(p.rows, p.cols), ": dimension 0 (the batch) must agree"));
+    if (ps.size != n)
+        throw shape_error(cat("per_sample has length ", num(ps.size), " but the batch is ", num(n),
+                              " (y_pred has shape ", shape(p.rows, p.cols), ")"));
+    if (g && (g->rows != n || g->cols != p.cols))
+        throw shape_error(cat("grad has shape ", shape(g->rows, g->cols), " but must have y_pred's shape ",
+                              shape(p.rows, p.cols)));
+    if (opt.sample_weight.present() && opt.sample_weight.size != n)
+        throw shape_error(cat("sample_weight has length ", num(opt.sample_weight.size), " but the batch is ",
+                              num(n), " (a vector of one weight per sample)"));
+    require_data("y_true", t.data, t.rows, t.cols);
+    require_data("y_pred", p.data, p.rows, p.cols);
+    require_data("per_sample", ps.data, ps.size, index(1));
+    if (g) require_data("grad", g->data, g->rows, g->cols);
+    if (opt.sample_weight.present()) require_data("sample_weight", opt.sample_weight.data, opt.sample_weight.size, index(1));
+}
+/// The bytes each output spans (empty where there is none).
+struct output_ranges {
+    byte_range per_sample, grad;
+};
+/// The outputs against the inputs and each other: each output's elements distinct, no output
+/// overlapping an input or the other output.
+template <class T>
+[[gnu::noinline]] output_ranges check_memory(const matrix_view<const T>& t, const matrix_view<const T>& p,
+                                             const vector_view<T>& ps, const matrix_view<T>* g, const options& opt) {
+    const auto rt = range_of(t, "y_true"), rp = range_of(p, "y_pred");
+    const auto rps = range_of(ps, "per_sample");
+    const auto rw = range_of(opt.sample_weight);
+    require_injective("per_sample", ps.size, 1, ps.stride, 1);
+    require_disjoint(rps, "per_sample", rt, "y_true");
+    require_disjoint(rps, "per_sample", rp, "y_pred");
+    require_disjoint(rps, "per_sample", rw, "sample_weight");
+    if (!g) return {rps, {}};
+    const auto rg = range_of(*g, "grad");
+    require_injective("grad", g->rows, g->cols, g->row_stride, g->col_stride);
+    require_disjoint(rg, "grad", rt, "y_true");
+    require_disjoint(rg, "grad", rp, "y_pred");
+    require_disjoint(rg, "grad", rps, "per_sample");
+    require_disjoint(rg, "grad", rw, "sample_weight");
+    return {rps, rg};
+}
 }  // namespace detail
 
 inline namespace LOSSC_ISA {
@@ -199,63 +262,19 @@ private:
     static constexpr bool widths_fit = lowering::reach<YP, YP>::cols < 0 || required_pred_columns<E> == 0 ||
                                        lowering::reach<YP, YP>::cols == static_cast<index>(required_pred_columns<E>);
 
-    /// Every run-time check, before anything is written. Returns whether the expression
-    /// broadcasts a 1-column operand at these widths.
+    /// Every run-time check, before anything is written: the loss-independent ones (shared by
+    /// every loss of a program, detail::check_views), the expression's widths, the outputs
+    /// against its run-time weights. Returns whether the expression broadcasts a 1-column
+    /// operand at these widths.
     template <class T>
     bool check_arguments(const matrix_view<const T>& t, const matrix_view<const T>& p, const vector_view<T>& ps,
                          const matrix_view<T>* g, const options& opt) const {
-        using detail::cat, detail::num, detail::shape;
-        detail::require_extents("y_true", t.rows, t.cols);
-        detail::require_extents("y_pred", p.rows, p.cols);
-        detail::require_extents("per_sample", ps.size, 1);
-        if (g) detail::require_extents("grad", g->rows, g->cols);
-        if (opt.sample_weight.present()) detail::require_extents("sample_weight", opt.sample_weight.size, 1);
-        // Enums from outside (a C caller, a cast) may hold anything; each enum starts at 0.
-        if (static_cast<unsigned>(opt.reduction) > static_cast<unsigned>(reduction::mean_with_sample_weight))
-            detail::throw_bad_option("reduction", static_cast<int>(opt.reduction));
-        if (static_cast<unsigned>(opt.schedule) > static_cast<unsigned>(schedule::across_rows))
-            detail::throw_bad_option("schedule", static_cast<int>(opt.schedule));
-        if (static_cast<unsigned>(opt.stores) > static_cast<unsigned>(output_stores::streaming))
-            detail::throw_bad_option("stores", static_cast<int>(opt.stores));
-        const index n = p.rows;
-        if (index elements; __builtin_mul_overflow(n, std::max<index>(p.cols, 1), &elements))
-            throw shape_error(cat("y_pred of shape ", shape(p.rows, p.cols), " has more elements than an index holds"));
-        if (t.rows != n)
-            throw shape_error(cat("y_true has shape ", shape(t.rows, t.cols), " but y_pred has shape ",
-                                  shape(p.rows, p.cols), ": dimension 0 (the batch) must agree"));
-        if (ps.size != n)
-            throw shape_error(cat("per_sample has length ", num(ps.size), " but the batch is ", num(n),
-                                  " (y_pred has shape ", shape(p.rows, p.cols), ")"));
-        if (g && (g->rows != n || g->cols != p.cols))
-            throw shape_error(cat("grad has shape ", shape(g->rows, g->cols), " but must have y_pred's shape ",
-                                  shape(p.rows, p.cols)));
-        if (opt.sample_weight.present() && opt.sample_weight.size != n)
-            throw shape_error(cat("sample_weight has length ", num(opt.sample_weight.size), " but the batch is ",
-                                  num(n), " (a vector of one weight per sample)"));
-        detail::require_data("y_true", t.data, t.rows, t.cols);
-        detail::require_data("y_pred", p.data, p.rows, p.cols);
-        detail::require_data("per_sample", ps.data, ps.size, index(1));
-        if (g) detail::require_data("grad", g->data, g->rows, g->cols);
-        if (opt.sample_weight.present()) detail::require_data("sample_weight", opt.sample_weight.data, opt.sample_weight.size, index(1));
-        const bool broadcast = validate(expr_, input_dims{static_cast<std::size_t>(n), static_cast<std::size_t>(t.cols),
+        detail::check_shapes(t, p, ps, g, opt);
+        const bool broadcast = validate(expr_, input_dims{static_cast<std::size_t>(p.rows), static_cast<std::size_t>(t.cols),
                                                           static_cast<std::size_t>(p.cols)});
-        const auto rt = detail::range_of(t, "y_true"), rp = detail::range_of(p, "y_pred");
-        const auto rps = detail::range_of(ps, "per_sample");
-        const auto rw = detail::range_of(opt.sample_weight);
-        detail::require_injective("per_sample", ps.size, 1, ps.stride, 1);
-        detail::require_disjoint(rps, "per_sample", rt, "y_true");
-        detail::require_disjoint(rps, "per_sample", rp, "y_pred");
-        detail::require_disjoint(rps, "per_sample", rw, "sample_weight");
-        detail::require_outside_weights(expr_, rps, "per_sample");
-        if (g) {
-            const auto rg = detail::range_of(*g, "grad");
-            detail::require_injective("grad", g->rows, g->cols, g->row_stride, g->col_stride);
-            detail::require_disjoint(rg, "grad", rt, "y_true");
-            detail::require_disjoint(rg, "grad", rp, "y_pred");
-            detail::require_disjoint(rg, "grad", rps, "per_sample");
-            detail::require_disjoint(rg, "grad", rw, "sample_weight");
-            detail::require_outside_weights(expr_, rg, "grad");
-        }
+        const detail::output_ranges out = detail::check_memory(t, p, ps, g, opt);
+        detail::require_outside_weights(expr_, out.per_sample, "per_sample");
+        if (g) detail::require_outside_weights(expr_, out.grad, "grad");
         return broadcast;
     }
 
