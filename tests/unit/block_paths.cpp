@@ -282,3 +282,78 @@ TEST_CASE_TEMPLATE("groups of packs give the bits of single packs (wide column-m
     check(max<1>(abs(y_pred - y_true)) + sum<1>(where(y_true < 0.5, square(y_pred), y_pred * 0.25)), 97, "max + where");
     check(lossc::keras::kl_divergence(), 70, "kl_divergence");
 }
+
+// A width known while compiling — the argument types' static column count, or a loss's weights
+// of N columns — runs a dense_rows copy with that width fixed (kernel.hpp, fixed_dense_width),
+// the only dense_rows copy where the types also keep rows back to back. It must give the bits of
+// the copy of any width, which matrix_view arguments take; y_true of one column beside such a
+// loss and rows with padding (a map with an outer stride) take the other paths.
+TEST_CASE_TEMPLATE("a width fixed by the types or the loss gives the bits of any width", T, float, double) {
+    std::mt19937 rng(82);
+    using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+    const auto same = [](T a, T b) { return (std::isnan(a) && std::isnan(b)) || a == b; };
+    const auto near = [](T a, T b) { return std::abs(a - b) <= 8 * std::numeric_limits<T>::epsilon() * (1 + std::abs(b)); };
+    // Row-major t, p (any types) against matrix_view arguments over the same memory.
+    const auto check = [&](const auto& k, const auto& t, const auto& p, auto& g, const std::string& what, bool exact) {
+        const Eigen::Index n = p.rows(), c = p.cols();
+        const MatR<T> t_copy = t, p_copy = p;
+        const auto m = static_cast<lossc::index>(n), cc = static_cast<lossc::index>(c),
+                   tc = static_cast<lossc::index>(t_copy.cols());
+        const lossc::options opt{.schedule = lossc::schedule::across_rows};
+        Vec ps(n), ps_ref(n);
+        MatR<T> g_ref(n, c);
+        k.forward_backward(t, p, ps, g, opt);
+        k.forward_backward(lossc::matrix_view<const T>{t_copy.data(), m, tc, tc, 1},
+                           lossc::matrix_view<const T>{p_copy.data(), m, cc, cc, 1}, lossc::vector_view<T>{ps_ref.data(), m, 1},
+                           lossc::matrix_view<T>{g_ref.data(), m, cc, cc, 1}, opt);
+        bool all = true;
+        for (Eigen::Index i = 0; i < n; ++i) {
+            all = all && (exact ? same(ps(i), ps_ref(i)) : near(ps(i), ps_ref(i)));
+            for (Eigen::Index j = 0; j < c; ++j) all = all && (exact ? same(g(i, j), g_ref(i, j)) : near(g(i, j), g_ref(i, j)));
+        }
+        CHECK_MESSAGE(all, what << ", " << n << " rows, " << c << " columns");
+    };
+    const auto k_cce = lossc::compile(cce);
+    const auto by_types = [&]<int N>(std::integral_constant<int, N>) {
+        using Fixed = Eigen::Matrix<T, Eigen::Dynamic, N, Eigen::RowMajor>;
+        for (Eigen::Index n : {16, 37}) {
+            const Fixed t = random_matrix<T>(rng, n, N, 0, 1);
+            Fixed p = random_matrix<T>(rng, n, N, -30, 30);
+            p(3, 0) = std::numeric_limits<T>::infinity();
+            p(5, N - 1) = std::numeric_limits<T>::quiet_NaN();
+            Fixed g(n, N);
+            check(k_cce, t, p, g, "cce, static columns", true);
+        }
+    };
+    by_types(std::integral_constant<int, 2>{});
+    by_types(std::integral_constant<int, 3>{});
+    by_types(std::integral_constant<int, 5>{});
+    by_types(std::integral_constant<int, 10>{});
+    by_types(std::integral_constant<int, 17>{});
+    // Widths fixed by the loss's weights, dynamic types.
+    const auto weighted3 = sum<1>(square(y_pred - y_true) * weights(0.2f, 0.3f, 0.5f));
+    const auto weighted10 = -sum<1>(y_true * log_softmax<1>(y_pred) * weights(1.f, 2.f, 3.f, 4.f, 5.f, 6.f, 7.f, 8.f, 9.f, 10.f));
+    static_assert(lossc::required_pred_columns<decltype(weighted3)> == 3 && lossc::required_pred_columns<decltype(weighted10)> == 10);
+    const auto by_loss = [&](const auto& loss, Eigen::Index c, const std::string& what) {
+        const auto k = lossc::compile(loss);
+        for (Eigen::Index n : {16, 37}) {
+            const MatR<T> t = random_matrix<T>(rng, n, c, 0, 1), p = random_matrix<T>(rng, n, c, -6, 6);
+            MatR<T> g(n, c);
+            check(k, t, p, g, what, true);
+            // Rows with padding: a map with an outer stride (the copy of any width).
+            MatR<T> t_pad = MatR<T>::Zero(n, c + 3), p_pad = MatR<T>::Zero(n, c + 3), g_pad(n, c + 3);
+            t_pad.leftCols(c) = t, p_pad.leftCols(c) = p;
+            using Strided = Eigen::Map<MatR<T>, 0, Eigen::OuterStride<>>;
+            const Strided ts(t_pad.data(), n, c, Eigen::OuterStride<>(c + 3)), ps_(p_pad.data(), n, c, Eigen::OuterStride<>(c + 3));
+            Strided gs(g_pad.data(), n, c, Eigen::OuterStride<>(c + 3));
+            check(k, ts, ps_, gs, what + ", padded rows", true);
+            // y_true of one column beside rows of the fixed width: row by row (another schedule).
+            const MatR<T> t1 = t.col(0);
+            MatR<T> g1(n, c);
+            check(k, t1, p, g1, what + ", one-column y_true", false);
+        }
+    };
+    by_loss(custom_mse, 2, "custom_mse");
+    by_loss(weighted3, 3, "weighted squares, 3 columns");
+    by_loss(weighted10, 10, "weighted cross-entropy, 10 columns");
+}

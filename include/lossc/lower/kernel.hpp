@@ -280,8 +280,11 @@ private:
 
     /// The layouts a call compiles: those its argument types can reach, or every one where the
     /// loss is precompiled (the one copy compiled elsewhere).
+    /// A loss that fixes y_pred's width (weights of N columns) narrows it to that width.
     template <class YT, class YP, class GR = void>
-    using reach_for = std::conditional_t<lowering::precompiled<E>, lowering::reach_all, lowering::reach<YT, YP, GR>>;
+    using reach_for = std::conditional_t<
+        lowering::precompiled<E>, lowering::reach_all,
+        typename lowering::with_columns_of_loss<lowering::reach<YT, YP, GR>, static_cast<index>(required_pred_columns<E>)>::type>;
 
     /// Reach: the layouts the arguments' types can have (lowering::reach); only those are compiled.
     /// Defined below the class, not inline, so that an explicit instantiation declaration
@@ -299,9 +302,11 @@ private:
     template <bool Backward, class Reach, class T>
     double rows_unfenced(const auto& ctx, schedule sched, index begin, index end) const {
         double total = 0;
-        // Rows along columns where the argument types allow contiguous columns; else (a forced
-        // schedule on column-major types) across rows, which takes any layout.
-        if (sched == schedule::along_columns && !Reach::along_columns) sched = schedule::across_rows;
+        // Rows along columns where the argument types allow contiguous columns, at least a pack
+        // of them; else (a forced schedule on column-major types, or on a loss whose weights fix
+        // a narrower row) across rows, which takes any layout.
+        constexpr bool along = Reach::along_columns && Reach::cols_may_be_in(pack<T>::width, std::numeric_limits<index>::max());
+        if (sched == schedule::along_columns && !along) sched = schedule::across_rows;
         switch (sched) {
             case schedule::across_rows: {
                 // One double partial sum per lane, added up once at the end: summing each
@@ -316,7 +321,7 @@ private:
                 break;
             }
             case schedule::along_columns:
-                if constexpr (Reach::along_columns)
+                if constexpr (along)
                     for (index i = begin; i < end; ++i) total += one_row<Backward, lanes::columns>(ctx, i);
                 break;
             default:
@@ -524,6 +529,18 @@ private:
     /// and such calls reach it only through rare layouts (a strided per_sample, strided or
     /// non-adjacent columns, y_true of another width), which then run row by row (one_row, the
     /// copy every call has for its tail rows). Returns the sum of those rows' w_i·L_i.
+    /// The width of the dense_rows copy with a fixed column count: the static width of the
+    /// argument types or the loss (weights of N columns), else 2, the commonest narrow rows (each
+    /// per-column loop unrolls: through the copy of any width custom_mse took 1.4-2.8 times as
+    /// long, docs/perf-log.md); 0 where no dense row of a fixed width can come. With a static
+    /// width and rows back to back (Reach::packed_rows) it is the only dense_rows copy: a y_true
+    /// of one column (labels) beside it then runs row by row.
+    template <class Reach, class T>
+    static constexpr index fixed_dense_width() {
+        if constexpr (!transposes<T> || !Reach::rows_contiguous) return 0;
+        else if constexpr (Reach::cols < 0) return 2;
+        else return Reach::cols >= 2 && Reach::cols <= max_staged_columns ? Reach::cols : 0;
+    }
     template <class Reach, class T>
     static constexpr bool general_block() { return !(transposes<T> && Reach::rows_contiguous && !Reach::batch_contiguous); }
     template <bool Backward, class Reach, class T>
@@ -542,11 +559,13 @@ private:
         const bool dense_rows = takes_dense_rows<Backward>(c.t, c.p, c.g, c.ps.stride);
         if constexpr (Reach::cols_may_be(1))
             if (dense_column) return block_loop<Backward, block_layout::dense_column, 1>(c, begin, end, sums), 0.0;
-        if constexpr (transposes<T> && Reach::rows_contiguous && Reach::cols_may_be(2))
-            if (dense_rows && c.p.cols == 2 && c.t.cols == 2 && c.t.row_stride == 2 && c.p.row_stride == 2 &&
-                (!Backward || c.g.row_stride == 2))
-                return block_loop<Backward, block_layout::dense_rows, 2>(c, begin, end, sums), 0.0;
-        if constexpr (transposes<T> && Reach::rows_contiguous && Reach::cols_may_be_in(2, max_staged_columns))
+        constexpr index N = fixed_dense_width<Reach, T>();
+        if constexpr (N > 0)
+            if (dense_rows && c.p.cols == N && c.t.cols == N && c.t.row_stride == N && c.p.row_stride == N &&
+                (!Backward || c.g.row_stride == N))
+                return block_loop<Backward, block_layout::dense_rows, N>(c, begin, end, sums), 0.0;
+        if constexpr (transposes<T> && Reach::rows_contiguous && Reach::cols_may_be_in(2, max_staged_columns) &&
+                      !(Reach::cols > 0 && Reach::packed_rows))
             if (dense_rows) return block_loop<Backward, block_layout::dense_rows, 0>(c, begin, end, sums), 0.0;
         // Column-major pairs of columns (six streams) keep a fixed-width copy of their own: the
         // general copy of any width was much slower (docs/perf-log.md).
