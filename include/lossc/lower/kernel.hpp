@@ -263,7 +263,7 @@ private:
                                        lowering::reach<YP, YP>::cols == static_cast<index>(required_pred_columns<E>);
 
     /// Every run-time check, before anything is written: the loss-independent ones (shared by
-    /// every loss of a program, detail::check_views), the expression's widths, the outputs
+    /// every loss of a program: detail::check_shapes, check_memory), the expression's widths, the outputs
     /// against its run-time weights. Returns whether the expression broadcasts a 1-column
     /// operand at these widths.
     template <class T>
@@ -531,8 +531,8 @@ private:
     /// copy every call has for its tail rows). Returns the sum of those rows' w_i·L_i.
     /// The width of the dense_rows copy with a fixed column count: the static width of the
     /// argument types or the loss (weights of N columns), else 2, the commonest narrow rows (each
-    /// per-column loop unrolls: through the copy of any width custom_mse took 1.4-2.8 times as
-    /// long, docs/perf-log.md); 0 where no dense row of a fixed width can come. With a static
+    /// per-column loop unrolls; the copy of any width is much slower there, docs/perf-log.md); 0
+    /// where no dense row of a fixed width can come. With a static
     /// width and rows back to back (Reach::packed_rows) it is the only dense_rows copy: a y_true
     /// of one column (labels) beside it then runs row by row.
     template <class Reach, class T>

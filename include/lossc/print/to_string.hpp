@@ -3,8 +3,8 @@
 //
 // Every loss instantiates a printer per node (shape errors name the subexpression at fault), so
 // a node's printer is a few calls that append to one string; the string code itself is out of
-// line, compiled once. (Printers that built and returned strings were 0.5 s of a focal loss's
-// compile time, for code that runs only on an error: docs/perf-log.md.)
+// line, compiled once. Printers that built and returned strings cost every loss compile time for
+// code that runs only on an error (docs/perf-log.md, 2026-12-06).
 #pragma once
 #include <cstdio>
 #include <string>
