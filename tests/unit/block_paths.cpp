@@ -314,7 +314,8 @@ TEST_CASE_TEMPLATE("a width fixed by the types or the loss gives the bits of any
         CHECK_MESSAGE(all, what << ", " << n << " rows, " << c << " columns");
     };
     const auto k_cce = lossc::compile(cce);
-    const auto by_types = [&]<int N>(std::integral_constant<int, N>) {
+    const auto by_types = [&](auto width) {
+        constexpr int N = decltype(width)::value;
         using Fixed = Eigen::Matrix<T, Eigen::Dynamic, N, Eigen::RowMajor>;
         for (Eigen::Index n : {16, 37}) {
             const Fixed t = random_matrix<T>(rng, n, N, 0, 1);
