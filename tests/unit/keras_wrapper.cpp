@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <lossc/lossc.hpp>
 #include <numeric>
 #include <span>
@@ -313,11 +314,13 @@ TEST_CASE("values_shape: the per-sample losses' shape for reduction none") {
     // Channels first: ids along axis 1 of (N, K, T) logits give (N, T) losses.
     const auto scce = k::SparseCategoricalCrossentropy<true>(std::nullopt, reduction::none, 1);
     CHECK(scce.values_shape(p3).dims == std::array<lossc::index, 2>{2, 4});
-    // The size a call then fills.
+    // The size a call then fills: every one of the (2, 3) losses, each −log(1/4) (one-hot rows).
     std::vector<float> t(p.size(), 0.0f);
-    values.resize(static_cast<std::size_t>(cce.values_shape(p3).size()));
+    for (std::size_t row = 0; row < 6; ++row) t[row * 4 + row % 4] = 1.0f;
+    values.assign(static_cast<std::size_t>(cce.values_shape(p3).size()), std::numeric_limits<float>::quiet_NaN());
     cce(tensor_view<const float>{t.data(), {2, 3, 4}}, p3, {.values = values});
-    CHECK(values.size() == 6);
+    REQUIRE(values.size() == 6);
+    for (const float v : values) CHECK(v == doctest::Approx(std::log(4.0)).epsilon(1e-6));
     CHECK_THROWS_AS(cce.values_shape(tensor_view<const float>{p.data(), {24}}), lossc::shape_error);
     CHECK_THROWS_AS(k::CategoricalCrossentropy<false>(0.0, 3).values_shape(p3), lossc::parameter_error);
 }

@@ -564,8 +564,9 @@ private:
             if (dense_rows && c.p.cols == N && c.t.cols == N && c.t.row_stride == N && c.p.row_stride == N &&
                 (!Backward || c.g.row_stride == N))
                 return block_loop<Backward, block_layout::dense_rows, N>(c, begin, end, sums), 0.0;
+        // Rows of a static width, back to back, all take the fixed copy.
         if constexpr (transposes<T> && Reach::rows_contiguous && Reach::cols_may_be_in(2, max_staged_columns) &&
-                      !(Reach::cols > 0 && Reach::packed_rows))
+                      !(N == Reach::cols && Reach::packed_rows))
             if (dense_rows) return block_loop<Backward, block_layout::dense_rows, 0>(c, begin, end, sums), 0.0;
         // Column-major pairs of columns (six streams) keep a fixed-width copy of their own: the
         // general copy of any width was much slower (docs/perf-log.md).
