@@ -44,11 +44,9 @@ inline constexpr std::size_t conflicting_extent = static_cast<std::size_t>(-2);
 /// on, the kernel's evaluator (row_eval.hpp), the reducers, the block, its loop lambdas and the
 /// tile transposes are forced inline instead (LOSSC_KERNEL_INLINE, _LAMBDA for lambdas, where
 /// the attribute goes after the parameters), and LOSSC_KERNEL_OUTLINE keeps a call where forcing
-/// made clang's registers worse. Measured, clang++ -O3 -march=native, ns per element in L1:
-/// bce1 1.58 → 0.61, mse2 0.79 → 0.35, cce10 1.41 → 1.09, cce1000 0.61 → 0.51-0.53 (g++ in the
-/// same sittings: 0.61, 0.41, 0.89, 0.49); the Keras catalog test file at -O2 compiles in 69 s
-/// instead of 48. Not the reference evaluator (eval/reference.hpp): it recomputes subtrees, and
-/// inlining all of it ran compile times past ten minutes. g++ and unoptimised builds: unchanged.
+/// made clang's registers worse (the figures, and the compile time this costs: docs/perf-log.md).
+/// Not the reference evaluator (eval/reference.hpp): it recomputes subtrees, and inlining all of
+/// it ran compile times past ten minutes. g++ and unoptimised builds: unchanged.
 #if defined(__clang__) && defined(__OPTIMIZE__)
 #define LOSSC_KERNEL_INLINE [[gnu::always_inline]]
 #define LOSSC_KERNEL_INLINE_LAMBDA __attribute__((always_inline))

@@ -73,8 +73,7 @@ enum class schedule { automatic, scalar_rows, along_columns, across_rows };
 /// the optimiser step reads it anyway; below that, cached stores leave it in cache for that step.
 /// Above the same threshold `automatic` also streams the gradient of row-major batches of 32 to
 /// 64 contiguous columns walked across rows, whatever the loss: written by tile transposes in
-/// one burst per block of rows, it measured faster streamed (cce 64 columns 1.73 → 1.35,
-/// BCE 48 columns 1.64 → 1.12 ns per element at 24M elements).
+/// one burst per block of rows, it measured faster streamed (docs/perf-log.md).
 enum class output_stores { automatic, cached, streaming };
 
 struct options {

@@ -21,6 +21,7 @@
 #include "../simd/tiles.hpp"
 #include "reach.hpp"
 #include "row_eval.hpp"
+#include "tuning.hpp"
 
 namespace lossc {
 
@@ -311,7 +312,7 @@ private:
             case schedule::across_rows: {
                 // One double partial sum per lane, added up once at the end: summing each
                 // block's losses lane after lane is a chain of dependent adds that cost more than
-                // a narrow row's loss itself (bce1 in L1: 5.0 -> 3.8 ns per element, measured).
+                // a narrow row's loss itself.
                 constexpr index w = pack<T>::width;
                 simd::lane_sums<T> lanes;
                 const index blocks_end = begin + (end - begin) / w * w;
@@ -349,15 +350,13 @@ private:
     /// Row-major batches of 32 to 64 contiguous columns, walked across rows by tile transposes
     /// (dense_rows): their gradient goes out in one burst per block, and beyond the caches
     /// streaming it (no read of each line first) measured faster even for losses with exp/log,
-    /// unlike the other layouts (16M-element batches, ns per element, cached → streaming: cce 32
-    /// columns 1.19 → 0.87, 64 columns 1.74 → 1.40; BCE 48 columns 1.62 → 1.10, 64 columns
-    /// 1.96 → 1.30). See next_block_lines.
+    /// unlike the other layouts. See next_block_lines.
     template <class T>
     static bool wide_dense_rows(const matrix_view<const T>& t, const matrix_view<const T>& p, const matrix_view<T>& g,
                                 index ps_stride, const options& opt) {
         return (opt.schedule == schedule::automatic || opt.schedule == schedule::across_rows) && t.row_stride != 1 &&
                takes_dense_rows<true>(t, p, g, ps_stride) &&
-               p.cols >= next_block_lines<T>::min_streamed_columns;
+               p.cols >= tuning::min_streamed_columns;
     }
     /// Does a batch of this layout run the dense_rows block (blocks_of_rows)? Rows of 2 to 64
     /// contiguous columns in every matrix (staged by tile transposes, or back to back by permutes),
@@ -372,7 +371,7 @@ private:
     /// columns not back to back by a transpose, which the general block would gather instead).
     template <class T, class V>
     static bool rows_stage(const matrix_view<V>& m) {
-        return transposes<T> && m.col_stride == 1 && m.cols >= 2 && m.cols <= max_staged_columns;
+        return tuning::transposes<T> && m.col_stride == 1 && m.cols >= 2 && m.cols <= tuning::max_staged_columns;
     }
     /// Does the tile layer (simd::load_columns, store_columns) stage a block of this matrix's
     /// rows? Contiguous columns, 3 to 64 of them, or 2 in rows back to back (two permutes).
@@ -391,7 +390,7 @@ private:
         if (asked == schedule::along_columns) return columns_ok ? asked : schedule::scalar_rows;
         if (asked != schedule::automatic) return asked;
         if (t.row_stride == 1 && p.row_stride == 1) return schedule::across_rows;  // column-major: batch contiguous
-        if (columns_ok && p.cols > widest_across_rows<T>()) return schedule::along_columns;
+        if (columns_ok && p.cols > tuning::widest_across_rows<T>()) return schedule::along_columns;
         return schedule::across_rows;
     }
 
@@ -461,52 +460,14 @@ private:
     /// contiguous), dense_rows (row-major rows of 3 to 64 contiguous columns, staged by
     /// transposes, or 2 back to back, by permutes), both with a contiguous per_sample; general: any.
     enum class block_layout { general, dense_column, dense_rows };
-    /// Column-major batches of at least column_major_group_from columns run in blocks of
-    /// column_major_group packs, each column read in runs of that many lines (simd/pack_group.hpp).
-    /// Measured (float, 16M elements, ms, groups of 8 against one pack per block): cross-entropy
-    /// with 16 columns 23.6 against 36.1, 64 columns 22.3 against 27.3, 200 columns 31.7 against
-    /// 28.4, 1000 columns 39.3 against 105; with a batch of 2^k rows, whose columns then fall in the
-    /// same cache sets, 64 columns 30.1 against 89.7, 256 columns 31.1 against 95.4; BCE with 64
-    /// columns 23.3 against 30.9 (without the logistic memo, which a group does not keep); 10
-    /// columns 26.2 against 25.9, where one pack per block keeps its prefetch and memo. Groups of
-    /// 4 packs: 42.4 ms at 1000 columns, 41.4 at 2000 (8: 39.3, 37.1).
-    static constexpr int column_major_group = 8;
-    /// How many blocks ahead a column-major block of one pack asks for its columns' lines. Two
-    /// blocks took cce10 at 200 MB from 30.1 to 20.9 ms, but how well it did depended on the batch
-    /// size, that is on where the columns start (float, ns per element, 2 blocks against 16, the
-    /// row-major time 0.9–1.0): cross-entropy with 8 columns 1.13 / 1.16, 10 columns 1.42–1.65 /
-    /// 1.02–1.09, 12 columns 1.31 / 1.34, 15 columns 2.0 / 1.09; BCE with 10 columns 1.72 / 1.21.
-    /// With one or two columns (six streams, which the hardware follows) 16 blocks cost: mse2
-    /// 0.67 / 0.73.
-    static constexpr index column_major_ahead(index cols) { return cols <= 2 ? 2 : 16; }
-    static constexpr index column_major_group_from = 16;
-    /// Groups are compiled where packs are 256 bits or wider (AVX, AVX-512). Every kernel then
-    /// carries a second instantiation of the whole evaluator (a -O0 test file of the Keras catalog
-    /// took 31 → 40 s to compile); 128-bit builds — the x86-64 baseline, which is also what debug
-    /// and sanitizer builds use — keep blocks of one pack and their compile time.
-    template <class T>
-    static constexpr bool groups_of_packs = pack<T>::width * static_cast<int>(sizeof(T)) >= 32;
-    /// Widest row-major rows the across-rows schedule stages through the stack (see below).
-    static constexpr index max_staged_columns = 64;
-    /// Widest row-major rows that `automatic` walks across rows. A row along columns pays
-    /// horizontal reductions and lone tail columns per row; across rows those are shared by a
-    /// block, which pays for staging instead. Measured (cross-entropy, ns per element, along
-    /// columns against across rows): float with transposes 12.3 / 1.41 at 10 columns, 3.67 /
-    /// 1.29 at 17, 1.44 / 0.97 at 64; double with gathers 4.85 / 3.39 at 17, 3.24 / 3.46 at 24.
-    template <class T>
-    static constexpr index widest_across_rows() {
-        if constexpr (transposes<T>) return max_staged_columns;
-        else return 2 * pack<T>::width;
-    }
-
     /// Blocks of pack<T>::width rows from begin to end (a multiple of the width apart). The loop
     /// is compiled with its block inlined: as a call per block, every constant of the loss (the
     /// exp polynomial's, the bounds…) was re-broadcast to the stack per call. The commonest
     /// narrow layouts, one or two columns in y_true and y_pred alike (binary classification,
     /// regression, custom_mse), run a copy of the loop in which the column count is a constant,
     /// so that every per-column loop of the block (reductions, gradient columns, staging)
-    /// unrolls and its set-up folds away. Together: 395 → 142 instructions per BCE block of 8
-    /// rows (AVX2, callgrind). Dense two-column rows are dense_rows with the width fixed (two
+    /// unrolls and its set-up folds away (a BCE block of 8 rows: a third of the instructions).
+    /// Dense two-column rows are dense_rows with the width fixed (two
     /// permutes each way, none of the general copy's per-block layout tests: docs/perf-log.md);
     /// the general copy with two columns is kept for column-major pairs.
     ///
@@ -514,18 +475,16 @@ private:
     /// classification, regression) run a plain copy of the block, in which none of the other
     /// layouts' code exists. In the general block, the gather/scatter index vectors of the
     /// strided paths and the run-time layout tests held registers and spilled a lane sum to the
-    /// stack, a store-to-load round trip on the loop's carried chain (a hand loop with the same
-    /// spill: 12.7 → 17.1 ms, bce1 at 200 MB); and a loss written to per_sample before y_pred
+    /// stack, a store-to-load round trip on the loop's carried chain; and a loss written to per_sample before y_pred
     /// was read again for the gradient made the compiler reload it (the pointers may alias, as
     /// far as it knows). The plain block reads the inputs into stack buffers first, which
     /// nothing else can alias. Dense row-major batches of 3 to 64 columns (y_true as wide as
     /// y_pred: categorical cross-entropy, multi-output regression) likewise run a copy that
     /// stages by transposes only: the general block reloaded its pointers and strides from the
-    /// stack around every transpose (cce10 in L1 1.05 → 0.96 ns per element; at 200 MB 19.6 →
-    /// 17.7 ms, 51% → 56% of the streaming kernel).
+    /// stack around every transpose.
     ///
     /// Row-major argument types on an ISA with tile transposes compile no general block: it was
-    /// the largest copy of the loss (focal: a quarter of the TU's compile time, docs/perf-log.md),
+    /// the largest copy of the loss (docs/perf-log.md),
     /// and such calls reach it only through rare layouts (a strided per_sample, strided or
     /// non-adjacent columns, y_true of another width), which then run row by row (one_row, the
     /// copy every call has for its tail rows). Returns the sum of those rows' w_i·L_i.
@@ -537,23 +496,23 @@ private:
     /// of one column (labels) beside it then runs row by row.
     template <class Reach, class T>
     static constexpr index fixed_dense_width() {
-        if constexpr (!transposes<T> || !Reach::rows_contiguous) return 0;
+        if constexpr (!tuning::transposes<T> || !Reach::rows_contiguous) return 0;
         else if constexpr (Reach::cols < 0) return 2;
-        else return Reach::cols >= 2 && Reach::cols <= max_staged_columns ? Reach::cols : 0;
+        else return Reach::cols >= 2 && Reach::cols <= tuning::max_staged_columns ? Reach::cols : 0;
     }
     template <class Reach, class T>
-    static constexpr bool general_block() { return !(transposes<T> && Reach::rows_contiguous && !Reach::batch_contiguous); }
+    static constexpr bool general_block() { return !(tuning::transposes<T> && Reach::rows_contiguous && !Reach::batch_contiguous); }
     template <bool Backward, class Reach, class T>
     double blocks_of_rows(const pass<T>& c, index begin, index end, simd::lane_sums<T>& sums) const {
         constexpr block_layout general = block_layout::general;
-        if constexpr (groups_of_packs<T> && Reach::batch_contiguous &&
-                      Reach::cols_may_be_in(column_major_group_from, std::numeric_limits<index>::max())) {
+        if constexpr (tuning::groups_of_packs<T> && Reach::batch_contiguous &&
+                      Reach::cols_may_be_in(tuning::column_major_group_from, std::numeric_limits<index>::max())) {
             // Column-major with many columns: groups of packs (simd/pack_group.hpp), then packs.
-            if (c.t.row_stride == 1 && c.p.row_stride == 1 && c.p.cols >= column_major_group_from)
-                return block_loop<Backward, general, 0, simd::pack_group<T, column_major_group>>(c, begin, end, sums), 0.0;
+            if (c.t.row_stride == 1 && c.p.row_stride == 1 && c.p.cols >= tuning::column_major_group_from)
+                return block_loop<Backward, general, 0, simd::pack_group<T, tuning::column_major_group>>(c, begin, end, sums), 0.0;
         }
         // Column-major batches of several columns stay in the general block: staged, they were
-        // slower (cce10 38.7 → 47.0 ms, mse2 9.8 → 13.4 ms at 200 MB).
+        // slower.
         const bool dense_column = c.ps.stride == 1 && c.t.row_stride == 1 && c.p.row_stride == 1 &&
                                   (!Backward || c.g.row_stride == 1) && c.t.cols == 1 && c.p.cols == 1;
         const bool dense_rows = takes_dense_rows<Backward>(c.t, c.p, c.g, c.ps.stride);
@@ -565,7 +524,7 @@ private:
                 (!Backward || c.g.row_stride == N))
                 return block_loop<Backward, block_layout::dense_rows, N>(c, begin, end, sums), 0.0;
         // Rows of a static width, back to back, all take the fixed copy.
-        if constexpr (transposes<T> && Reach::rows_contiguous && Reach::cols_may_be_in(2, max_staged_columns) &&
+        if constexpr (tuning::transposes<T> && Reach::rows_contiguous && Reach::cols_may_be_in(2, tuning::max_staged_columns) &&
                       !(N == Reach::cols && Reach::packed_rows))
             if (dense_rows) return block_loop<Backward, block_layout::dense_rows, 0>(c, begin, end, sums), 0.0;
         // Column-major pairs of columns (six streams) keep a fixed-width copy of their own: the
@@ -621,7 +580,7 @@ private:
         constexpr bool Plain = Layout == block_layout::dense_column, Rows = Layout == block_layout::dense_rows,
                        Dense = Plain || Rows;
         const bool contiguous = Plain || (!Rows && c.t.row_stride == 1 && c.p.row_stride == 1);
-        const bool stage = Dense || (!contiguous && c.t.cols <= max_staged_columns && c.p.cols <= max_staged_columns);
+        const bool stage = Dense || (!contiguous && c.t.cols <= tuning::max_staged_columns && c.p.cols <= tuning::max_staged_columns);
         using logistic_base = typename decltype(lowering::logistic_memo_base<E, gradient_type>())::type;
         constexpr bool logistic = Backward && !std::is_void_v<logistic_base>;
         // Staging and memos are for blocks of one pack (a group's columns are contiguous and many).
@@ -649,8 +608,8 @@ private:
         // (30 for 10 columns), more than the hardware prefetchers follow: the block asks for the
         // lines column_major_ahead blocks ahead. (From 16 columns on, groups of packs read each
         // column in longer runs instead: see column_major_group.)
-        if (!Dense && contiguous && !stage && c.p.cols <= max_staged_columns) {
-            const index ahead = column_major_ahead(c.p.cols) * w;
+        if (!Dense && contiguous && !stage && c.p.cols <= tuning::max_staged_columns) {
+            const index ahead = tuning::column_major_ahead(c.p.cols) * w;
             if (i + ahead < c.p.rows) {
                 for (index j = 0; j < c.t.cols; ++j) simd::prefetch(rows.t + ahead + j * c.t.col_stride);
                 for (index j = 0; j < c.p.cols; ++j) simd::prefetch(rows.p + ahead + j * c.p.col_stride);
@@ -661,16 +620,15 @@ private:
         // exp(−|x|) of the loss's softplus/sigmoid, kept per column for the gradient's.
         logistic_memo<T> lmemo{};
         if constexpr (logistic && one_pack)
-            if (c.p.cols <= max_staged_columns) lmemo.data = e_buf, rows.logistic = &lmemo;
+            if (c.p.cols <= tuning::max_staged_columns) lmemo.data = e_buf, rows.logistic = &lmemo;
         // Softmax from the logsumexp pass's exps, kept where the gradient will be written: the
         // staged gradient block, or (contiguous batch) the output columns themselves.
         exp_memo<T, P> memo{};
         if constexpr (Backward && lowering::memoizable<E, gradient_type>()) {
             if (one_pack && stage) memo.data = g_buf, memo.step = w, rows.memo = &memo;
             // Column-major output: for blocks of one pack only when the block's columns fit in L1
-            // (measured: with 1000 columns the early write cost more than the exp it saves, 1.16×
-            // slower); for groups always.
-            else if (contiguous && c.g.row_stride == 1 && (!one_pack || c.p.cols <= max_staged_columns))
+            // (with 1000 columns the early write cost more than the exp it saves); for groups always.
+            else if (contiguous && c.g.row_stride == 1 && (!one_pack || c.p.cols <= tuning::max_staged_columns))
                 memo.data = c.g.data + i * c.g.row_stride, memo.step = c.g.col_stride, rows.memo = &memo;
             else rows.memo = &memo;  // no place for the exps: the gradient recomputes them (exp_memo)
         }
@@ -724,45 +682,23 @@ private:
     /// Dense row-major blocks (dense_rows) read their inputs in one burst of tile loads, compute
     /// with no memory access, then write the gradient in one burst. Beyond the caches the
     /// hardware prefetchers, which follow demand, idle through the computing, and each burst
-    /// waited on DRAM with only as many lines in flight as the miss buffers hold: with 16M
-    /// elements the block ran at twice its time from L3 (BCE 64 columns 2.35 against 0.95 ns per
-    /// element) and lost to walking each row along its columns, whose demand is spread out.
-    /// Asking for the next block's lines in the gradient's column loop — at column j, the address
-    /// j·w of y_true, y_pred and the gradient: w contiguous rows span w·cols values, one line per
-    /// column with AVX-512's packs, half a line with AVX2's — overlaps the misses with the computing. Measured at 16M
-    /// elements, several sittings (ns per element, before → after): BCE 32 columns 1.9–2.0 →
-    /// 1.2–1.6, 64 columns 2.35–2.4 → 1.65–1.8; cce 48 columns 2.0–2.8 → 1.6–1.9, 64 columns
-    /// 2.0–2.7 → 1.75; 10 and 12 columns unchanged (1.0), hence only from 16 columns (first
-    /// from 32; at 24M elements, ns per element, from 32 → from 16: cce 24 columns 1.57 → 1.09,
-    /// 28 columns 1.80–1.90 → 1.30; BCE 16 columns 1.36–1.40 → 1.02, 20 columns 1.56–2.3 → 1.10,
-    /// 28 columns 2.00–2.18 → 1.07). On a Zen 5 core every width staged by tile transposes
-    /// gains with 512-bit packs, hence from the first width that is not narrow_rows; with AVX2's
-    /// they cost below 16 columns (docs/perf-log.md, 2026-12-05). Tried and not
-    /// kept: the same lines in one burst at the block's start, or row by row inside the tile loads
-    /// (no gain: the burst waits on the same miss buffers), two blocks ahead, prefetches to L2
-    /// only (no better).
-    /// Walking along columns is still faster from 48 columns at this size (BCE 64: 0.96);
-    /// `automatic` does not yet look at the batch's size.
+    /// waits on DRAM with only as many lines in flight as the miss buffers hold. Asking for the
+    /// next block's lines in the gradient's column loop — at column j, the address j·w of y_true,
+    /// y_pred and the gradient: w contiguous rows span w·cols values, one line per column with
+    /// AVX-512's packs, half a line with AVX2's — overlaps the misses with the computing. Where
+    /// (tuning::prefetch_min_columns, prefetch_min_elements) and what was tried: docs/perf-log.md.
     template <class T>
     struct next_block_lines {
-        static constexpr index min_columns = pack<T>::width * sizeof(T) >= 64 ? simd::max_narrow_columns<T> + 1 : 16;
-        /// From how many columns `automatic` also streams these blocks' gradient (wide_dense_rows).
-        /// Float, 24M elements, ns per element, cached → streamed: cce 16 columns 1.02 → 0.87, 28
-        /// columns 1.21 → 1.01, 32 columns 1.24 → 0.88, 48 columns 1.55 → 1.10; BCE 16 columns 1.02
-        /// → 1.06, 28 columns 1.07 → 1.15, 32 columns 1.15 → 1.05, 48 columns 1.58 → 1.07. From 32
-        /// columns on both gain; below, BCE loses what cross-entropy gains.
-        static constexpr index min_streamed_columns = 32;
         const T* t = nullptr;
         const T* p = nullptr;
         T* g = nullptr;
         bool g_streamed = false;  // the gradient's lines are stored non-temporally: not asked for
         next_block_lines() = default;
-        /// Whether a batch asks at all (once per call, into pass::next_lines): rows contiguous,
-        /// wider than narrow_rows takes, the batch larger than the caches near the core. (Where the
-        /// lines are in cache the prefetches only cost: cce10 in L1 0.89 → 0.95 ns per element.)
+        /// Whether a batch asks at all (once per call, into pass::next_lines): rows contiguous, wide
+        /// enough, the batch larger than the caches near the core.
         static bool wanted(const matrix_view<const T>& t, const matrix_view<const T>& p, const matrix_view<T>& g) {
             const index n = p.cols;
-            return n >= min_columns && p.rows * n >= (index{1} << 18) && t.row_stride == n && p.row_stride == n &&
+            return n >= tuning::prefetch_min_columns<T> && p.rows * n >= tuning::prefetch_min_elements && t.row_stride == n && p.row_stride == n &&
                    g.row_stride == n;
         }
         /// The block of rows from `next` on, where the batch asks and that block exists; else none.
@@ -778,7 +714,7 @@ private:
 
     /// The tile transposes as calls where the general block stages by them: forced inline there
     /// too (they are, for the dense_rows block), clang's registers for the general block's other
-    /// layouts got worse (mse2 0.38 → 0.70 ns per element).
+    /// layouts got worse.
     template <class T>
     LOSSC_KERNEL_OUTLINE static void load_columns_outline(const T* src, index row_stride, index cols, T* buf) {
         simd::load_columns(src, row_stride, cols, buf);
@@ -802,16 +738,8 @@ private:
         if (tiles_stage<T>(g)) return store_columns_outline(rows, g.row_stride, g.cols, buf, stream);
         for (index j = 0; j < g.cols; ++j) P::load(buf + j * P::width).store_strided(rows + j * g.col_stride, g.row_stride);
     }
-    /// Blocks of contiguous columns are staged by in-register transposes where the packet
-    /// layer has them (simd/tiles.hpp: AVX-512 and AVX2, tiles of a pack's width), else by
-    /// gathers and scatters; narrow rows stored back to back by permutes (simd::narrow_rows). A
-    /// tile transpose costs the same for any column count: at 3 columns it costs about what the
-    /// gathers it replaces do (float: 2.9 against 2.8 ns per element; 5 columns 2.1 against 2.4,
-    /// 10 columns 1.4 against 2.15), and from 3 columns the dense rows' permutes cost less.
     template <class T>
-    static constexpr bool transposes = simd::has_tile_transpose && pack<T>::width == simd::tile_rows<T>;
-    template <class T>
-    static constexpr std::size_t stage_size() { return static_cast<std::size_t>(max_staged_columns * pack<T>::width); }
+    static constexpr std::size_t stage_size() { return static_cast<std::size_t>(tuning::max_staged_columns * pack<T>::width); }
 
     E expr_;
     gradient_type grad_;

@@ -21,6 +21,7 @@
 #include "../config.hpp"
 #include "../simd/math.hpp"
 #include "../simd/pack_group.hpp"
+#include "tuning.hpp"
 
 namespace lossc {
 inline namespace LOSSC_ISA {
@@ -128,15 +129,14 @@ struct row_block {
     template <class V, class U> V column_constants(const U* w, std::size_t j) const { return V(static_cast<T>(w[j])); }
 
     /// A group (wide column-major blocks: P is a pack_group, rows contiguous) asks for the lines
-    /// of column j + group_read_ahead as it reads column j, on every walk over the columns: the
-    /// columns lie a batch apart, a stride no hardware prefetcher follows across a walk of 1000,
-    /// and a block's walks outgrow L2 (cce1000 column-major at 200 MB: 31 → 26.5 ms; 2 or 8
-    /// columns ahead measured the same or worse).
-    static constexpr std::size_t group_read_ahead = 4;
+    /// of column j + tuning::group_read_ahead as it reads column j, on every walk over the
+    /// columns: the columns lie a batch apart, a stride no hardware prefetcher follows across a
+    /// walk of 1000, and a block's walks outgrow L2.
     template <class V>
     static void read_ahead(const T* base, index step, std::size_t j, std::size_t cols) {
+        constexpr std::size_t ahead = tuning::group_read_ahead;
         if constexpr (!std::is_same_v<P, pack<T>> && std::is_same_v<V, P>)
-            if (j + group_read_ahead < cols) P::prefetch(base + static_cast<index>(j + group_read_ahead) * step);
+            if (j + ahead < cols) P::prefetch(base + static_cast<index>(j + ahead) * step);
     }
 };
 
