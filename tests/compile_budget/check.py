@@ -4,7 +4,8 @@ user CPU time exceeds the loss's budget. Usage:
     check.py --cxx CXX --include DIR --eigen DIR --tu FILE --index I [--keras [--compiled]] --name NAME --budgets FILE
 --compiled compiles the TU as a program linking lossc::keras_compiled does (LOSSC_KERAS_COMPILED).
 The budgets file holds the goal (`default SECONDS`) and, for the losses known to be over it, their
-measured ceiling (`NAME SECONDS`): a loss that gets slower than its line fails."""
+measured ceiling (`NAME SECONDS`), or a group's (`GROUP SECONDS`, GROUP the part of NAME before its
+first dot): a loss that gets slower than its line fails."""
 import argparse
 import os
 import subprocess
@@ -27,7 +28,8 @@ for line in open(a.budgets):
     line = line.split("#", 1)[0].split()
     if len(line) == 2:
         budgets[line[0]] = float(line[1])
-budget = budgets.get(a.name, budgets["default"])
+# A line for the loss, else for its group (the name's part before the first dot), else `default`.
+budget = budgets.get(a.name, budgets.get(a.name.split(".")[0], budgets["default"]))
 
 cmd = [a.cxx, "-std=c++20", "-O2", "-march=native", "-w", "-I" + a.include, "-I" + a.eigen, "-x", "c++",
        f"-DLOSSC_CT_ONLY={a.index}"] + (["-DLOSSC_CT_KERAS"] if a.keras else []) + (["-DLOSSC_KERAS_COMPILED"] if a.compiled else []) + ["-c", a.tu, "-o", os.devnull]
