@@ -20,6 +20,7 @@
 #include "../options.hpp"
 #include "../simd/tiles.hpp"
 #include "reach.hpp"
+#include "plan.hpp"
 #include "row_eval.hpp"
 #include "tuning.hpp"
 
@@ -347,53 +348,6 @@ private:
         index p_step() const { return p.cols == 1 ? 0 : p.col_stride; }
     };
 
-    /// Row-major batches of 32 to 64 contiguous columns, walked across rows by tile transposes
-    /// (dense_rows): their gradient goes out in one burst per block, and beyond the caches
-    /// streaming it (no read of each line first) measured faster even for losses with exp/log,
-    /// unlike the other layouts. See next_block_lines.
-    template <class T>
-    static bool wide_dense_rows(const matrix_view<const T>& t, const matrix_view<const T>& p, const matrix_view<T>& g,
-                                index ps_stride, const options& opt) {
-        return (opt.schedule == schedule::automatic || opt.schedule == schedule::across_rows) && t.row_stride != 1 &&
-               takes_dense_rows<true>(t, p, g, ps_stride) &&
-               p.cols >= tuning::min_streamed_columns;
-    }
-    /// Does a batch of this layout run the dense_rows block (blocks_of_rows)? Rows of 2 to 64
-    /// contiguous columns in every matrix (staged by tile transposes, or back to back by permutes),
-    /// y_true as wide as y_pred or one column (labels: one strided load), a contiguous per_sample.
-    template <bool Backward, class T>
-    static bool takes_dense_rows(const matrix_view<const T>& t, const matrix_view<const T>& p, const matrix_view<T>& g,
-                                 index ps_stride) {
-        return ps_stride == 1 && ((t.cols == p.cols && rows_stage<T>(t)) || (t.cols == 1 && p.cols > 1)) &&
-               rows_stage<T>(p) && (!Backward || rows_stage<T>(g));
-    }
-    /// Does the dense_rows block stage this matrix? Contiguous columns, 2 to 64 of them (two
-    /// columns not back to back by a transpose, which the general block would gather instead).
-    template <class T, class V>
-    static bool rows_stage(const matrix_view<V>& m) {
-        return tuning::transposes<T> && m.col_stride == 1 && m.cols >= 2 && m.cols <= tuning::max_staged_columns;
-    }
-    /// Does the tile layer (simd::load_columns, store_columns) stage a block of this matrix's
-    /// rows? Contiguous columns, 3 to 64 of them, or 2 in rows back to back (two permutes).
-    template <class T, class V>
-    static bool tiles_stage(const matrix_view<V>& m) {
-        return rows_stage<T>(m) && (m.cols != 2 || m.row_stride == 2);
-    }
-
-    template <class T>
-    static schedule choose_schedule(schedule asked, const matrix_view<const T>& t, const matrix_view<const T>& p,
-                                    bool broadcast) {
-        constexpr index w = pack<T>::width;
-        if (w == 1) return schedule::scalar_rows;
-        // Packs along the columns of one row need contiguous columns and nothing broadcast.
-        const bool columns_ok = !broadcast && p.col_stride == 1 && (t.col_stride == 1 || t.cols <= 1);
-        if (asked == schedule::along_columns) return columns_ok ? asked : schedule::scalar_rows;
-        if (asked != schedule::automatic) return asked;
-        if (t.row_stride == 1 && p.row_stride == 1) return schedule::across_rows;  // column-major: batch contiguous
-        if (columns_ok && p.cols > tuning::widest_across_rows<T>()) return schedule::along_columns;
-        return schedule::across_rows;
-    }
-
     /// One sample, column by column (Mode none) or with packs along its columns (Mode columns).
     /// With SIMD compiled in, even the column-by-column walk evaluates through broadcast packs
     /// (lanes::single), so that every element of every row, whatever the schedule and wherever the
@@ -515,7 +469,7 @@ private:
         // slower.
         const bool dense_column = c.ps.stride == 1 && c.t.row_stride == 1 && c.p.row_stride == 1 &&
                                   (!Backward || c.g.row_stride == 1) && c.t.cols == 1 && c.p.cols == 1;
-        const bool dense_rows = takes_dense_rows<Backward>(c.t, c.p, c.g, c.ps.stride);
+        const bool dense_rows = lowering::takes_dense_rows<Backward>(c.t, c.p, c.g, c.ps.stride);
         if constexpr (Reach::cols_may_be(1))
             if (dense_column) return block_loop<Backward, block_layout::dense_column, 1>(c, begin, end, sums), 0.0;
         constexpr index N = fixed_dense_width<Reach, T>();
@@ -694,13 +648,6 @@ private:
         T* g = nullptr;
         bool g_streamed = false;  // the gradient's lines are stored non-temporally: not asked for
         next_block_lines() = default;
-        /// Whether a batch asks at all (once per call, into pass::next_lines): rows contiguous, wide
-        /// enough, the batch larger than the caches near the core.
-        static bool wanted(const matrix_view<const T>& t, const matrix_view<const T>& p, const matrix_view<T>& g) {
-            const index n = p.cols;
-            return n >= tuning::prefetch_min_columns<T> && p.rows * n >= tuning::prefetch_min_elements && t.row_stride == n && p.row_stride == n &&
-                   g.row_stride == n;
-        }
         /// The block of rows from `next` on, where the batch asks and that block exists; else none.
         next_block_lines(const pass<T>& c, index next) {
             if (!c.next_lines || next + pack<T>::width > c.p.rows) return;
@@ -728,14 +675,14 @@ private:
     template <class T>
     static void stage_in(const T* rows, const matrix_view<const T>& m, T* buf) {
         using P = pack<T>;
-        if (tiles_stage<T>(m)) return load_columns_outline(rows, m.row_stride, m.cols, buf);
+        if (lowering::tiles_stage<T>(m)) return load_columns_outline(rows, m.row_stride, m.cols, buf);
         for (index j = 0; j < m.cols; ++j) P::load_strided(rows + j * m.col_stride, m.row_stride).store(buf + j * P::width);
     }
     /// The inverse of stage_in for the gradient block: the tile layer, or one scatter per column.
     template <class T>
     static void stage_out(T* rows, const matrix_view<T>& g, const T* buf, bool stream) {
         using P = pack<T>;
-        if (tiles_stage<T>(g)) return store_columns_outline(rows, g.row_stride, g.cols, buf, stream);
+        if (lowering::tiles_stage<T>(g)) return store_columns_outline(rows, g.row_stride, g.cols, buf, stream);
         for (index j = 0; j < g.cols; ++j) P::load(buf + j * P::width).store_strided(rows + j * g.col_stride, g.row_stride);
     }
     template <class T>
@@ -765,20 +712,15 @@ T kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, vector_view<T> 
                          : opt.reduction == reduction::sum_over_batch_size           ? 1.0 / static_cast<double>(n)
                          : weight_sum != 0                                           ? 1.0 / weight_sum
                                                                                      : 0.0;
-    const index out_bytes = (n + (Backward ? n * p.cols : 0)) * static_cast<index>(sizeof(T));
-    const bool stream = opt.stores == output_stores::streaming ||
-                        (opt.stores == output_stores::automatic && out_bytes > opt.streaming_threshold &&
-                         (lowering::memory_bound<E, gradient_type>() || (Backward && wide_dense_rows(t, p, g, ps.stride, opt))));
+    const lowering::plan plan = lowering::make_plan(t, p, ps, Backward ? &g : nullptr, opt, broadcast,
+                                                    lowering::memory_bound<E, gradient_type>());
     const pass<T> ctx{t, p, ps, g, sw, scale,
                       input_dims{static_cast<std::size_t>(n), static_cast<std::size_t>(t.cols),
                                  static_cast<std::size_t>(p.cols)},
-                      stream, Backward && next_block_lines<T>::wanted(t, p, g)};
-    const schedule sched = choose_schedule(opt.schedule, t, p, broadcast);
+                      plan.stream, plan.next_lines};
+    const schedule sched = plan.sched;
+    const index threads = plan.threads;
     double total = 0;
-    const index elements = n * std::max<index>(p.cols, 1);
-    const index threads = opt.threads > 1 && elements >= opt.parallel_threshold
-                              ? std::min<index>(opt.threads, std::max<index>(n / pack<T>::width, 1))
-                              : 1;
     if (threads == 1) total = rows<Backward, Reach, T>(ctx, sched, 0, n);
     else {
         // Contiguous blocks of rows, multiples of the pack width; disjoint outputs.
