@@ -134,7 +134,8 @@ TEST_CASE("plan: dense rows ask for the next block's lines in large batches of r
     CHECK_FALSE(call(row_major(rows - 1, cols)).plan().next_lines);
     CHECK_FALSE(call(cview{nullptr, rows, cols, cols + 16, 1}).plan().next_lines);
     CHECK_FALSE(call(column_major(rows, cols)).plan().next_lines);
-    const idx narrow = tuning::prefetch_min_columns<float> - 1;
+    const idx min_columns = tuning::prefetch_min_columns<float>;
+    const idx narrow = min_columns - 1;
     CHECK_FALSE(call(row_major(2 * tuning::prefetch_min_elements / narrow, narrow)).plan().next_lines);
 }
 
