@@ -20,6 +20,7 @@
 #include "../options.hpp"
 #include "../simd/tiles.hpp"
 #include "reach.hpp"
+#include "block.hpp"
 #include "plan.hpp"
 #include "row_eval.hpp"
 #include "tuning.hpp"
@@ -332,21 +333,10 @@ private:
         return total;
     }
 
-    /// What one pass over the batch reads and writes.
     template <class T>
-    struct pass {
-        matrix_view<const T> t, p;
-        vector_view<T> ps;
-        matrix_view<T> g;
-        const sample_weights& sw;
-        double scale;
-        input_dims dims;
-        bool stream;  // non-temporal stores for the outputs (options::stores)
-        bool next_lines;  // dense_rows blocks ask for the next block's lines (next_block_lines)
-        /// A 1-column input broadcasts along the row: step 0 reads its only column everywhere.
-        index t_step() const { return t.cols == 1 ? 0 : t.col_stride; }
-        index p_step() const { return p.cols == 1 ? 0 : p.col_stride; }
-    };
+    using pass = lowering::pass<T>;
+    template <class T>
+    using next_block_lines = lowering::next_block_lines<T>;
 
     /// One sample, column by column (Mode none) or with packs along its columns (Mode columns).
     /// With SIMD compiled in, even the column-by-column walk evaluates through broadcast packs
@@ -539,9 +529,9 @@ private:
         constexpr bool logistic = Backward && !std::is_void_v<logistic_base>;
         // Staging and memos are for blocks of one pack (a group's columns are contiguous and many).
         constexpr bool one_pack = std::is_same_v<P, pack<T>>;
-        alignas(64) T t_buf[one_pack ? stage_size<T>() : 1], p_buf[one_pack ? stage_size<T>() : 1];
-        alignas(64) T g_buf[Backward && one_pack ? stage_size<T>() : 1];
-        alignas(64) T e_buf[logistic && one_pack ? stage_size<T>() : 1];
+        alignas(64) T t_buf[one_pack ? lowering::stage_size<T>() : 1], p_buf[one_pack ? lowering::stage_size<T>() : 1];
+        alignas(64) T g_buf[Backward && one_pack ? lowering::stage_size<T>() : 1];
+        alignas(64) T e_buf[logistic && one_pack ? lowering::stage_size<T>() : 1];
         row_block<T, logistic_base, P> rows{c.t.data + i * c.t.row_stride, c.t.row_stride, c.t_step(),
                                          c.p.data + i * c.p.row_stride, c.p.row_stride, c.p_step(), c.dims};
         if (one_pack && stage) {
@@ -553,8 +543,8 @@ private:
                 else simd::load_columns(rows.t, c.t.row_stride, c.t.cols, t_buf, room_after);
                 simd::load_columns(rows.p, c.p.row_stride, c.p.cols, p_buf, room_after);
             } else {
-                stage_in(rows.t, c.t, t_buf);
-                stage_in(rows.p, c.p, p_buf);
+                lowering::stage_in(rows.t, c.t, t_buf);
+                lowering::stage_in(rows.p, c.p, p_buf);
             }
             rows = row_block<T, logistic_base, P>{t_buf, 1, c.t.cols == 1 ? 0 : w, p_buf, 1, c.p.cols == 1 ? 0 : w, c.dims};
         }
@@ -627,66 +617,11 @@ private:
                 else gj.store_strided(out + j * c.g.col_stride, c.g.row_stride);
             }
             if constexpr (Rows) simd::store_columns(out, c.g.row_stride, c.g.cols, g_buf, c.stream, room_after);
-            else if (!Plain && one_pack && stage) stage_out(out, c.g, g_buf, c.stream);
+            else if (!Plain && one_pack && stage) lowering::stage_out(out, c.g, g_buf, c.stream);
         }
         if (c.sw.present()) simd::add_products_to(sums, P::load(wt), loss);
         else simd::add_to(sums, loss);
     }
-
-    /// Dense row-major blocks (dense_rows) read their inputs in one burst of tile loads, compute
-    /// with no memory access, then write the gradient in one burst. Beyond the caches the
-    /// hardware prefetchers, which follow demand, idle through the computing, and each burst
-    /// waits on DRAM with only as many lines in flight as the miss buffers hold. Asking for the
-    /// next block's lines in the gradient's column loop — at column j, the address j·w of y_true,
-    /// y_pred and the gradient: w contiguous rows span w·cols values, one line per column with
-    /// AVX-512's packs, half a line with AVX2's — overlaps the misses with the computing. Where
-    /// (tuning::prefetch_min_columns, prefetch_min_elements) and what was tried: docs/perf-log.md.
-    template <class T>
-    struct next_block_lines {
-        const T* t = nullptr;
-        const T* p = nullptr;
-        T* g = nullptr;
-        bool g_streamed = false;  // the gradient's lines are stored non-temporally: not asked for
-        next_block_lines() = default;
-        /// The block of rows from `next` on, where the batch asks and that block exists; else none.
-        next_block_lines(const pass<T>& c, index next) {
-            if (!c.next_lines || next + pack<T>::width > c.p.rows) return;
-            const index n = c.p.cols;
-            t = c.t.data + next * n, p = c.p.data + next * n, g = c.g.data + next * n;
-            // Blocks of w rows are whole lines; streamed where the first one starts a line
-            // (simd::store_columns).
-            g_streamed = c.stream && reinterpret_cast<std::uintptr_t>(c.g.data) % 64 == 0;
-        }
-    };
-
-    /// The tile transposes as calls where the general block stages by them: forced inline there
-    /// too (they are, for the dense_rows block), clang's registers for the general block's other
-    /// layouts got worse.
-    template <class T>
-    LOSSC_KERNEL_OUTLINE static void load_columns_outline(const T* src, index row_stride, index cols, T* buf) {
-        simd::load_columns(src, row_stride, cols, buf);
-    }
-    template <class T>
-    LOSSC_KERNEL_OUTLINE static void store_columns_outline(T* dst, index row_stride, index cols, const T* buf, bool stream) {
-        simd::store_columns(dst, row_stride, cols, buf, stream);
-    }
-    /// Copies a block of pack-width rows (at most max_staged_columns), column by column, into buf
-    /// (column-major): by the tile layer where it takes the matrix, else one gather per column.
-    template <class T>
-    static void stage_in(const T* rows, const matrix_view<const T>& m, T* buf) {
-        using P = pack<T>;
-        if (lowering::tiles_stage<T>(m)) return load_columns_outline(rows, m.row_stride, m.cols, buf);
-        for (index j = 0; j < m.cols; ++j) P::load_strided(rows + j * m.col_stride, m.row_stride).store(buf + j * P::width);
-    }
-    /// The inverse of stage_in for the gradient block: the tile layer, or one scatter per column.
-    template <class T>
-    static void stage_out(T* rows, const matrix_view<T>& g, const T* buf, bool stream) {
-        using P = pack<T>;
-        if (lowering::tiles_stage<T>(g)) return store_columns_outline(rows, g.row_stride, g.cols, buf, stream);
-        for (index j = 0; j < g.cols; ++j) P::load(buf + j * P::width).store_strided(rows + j * g.col_stride, g.row_stride);
-    }
-    template <class T>
-    static constexpr std::size_t stage_size() { return static_cast<std::size_t>(tuning::max_staged_columns * pack<T>::width); }
 
     E expr_;
     gradient_type grad_;
