@@ -2,7 +2,7 @@
 # The whole test suite (the README's second command), built and run twice: with g++, and with
 # clang++ under AddressSanitizer + UndefinedBehaviorSanitizer (then clang-tidy and cppcheck,
 # tests/lint.sh, on that build's compile database). Every test is built and run by both compilers;
-# a third, plain clang++ build ran the same tests again without sanitizers (a sixth of the CI time).
+# a third, plain clang++ build ran the same tests again without sanitizers (docs/perf-log.md).
 #   tests/run.sh                          both
 #   LOSSC_COMPILERS=gcc tests/run.sh      a choice of them
 set -euo pipefail
@@ -14,12 +14,16 @@ jobs=${LOSSC_JOBS:-2}
 declare -A cxx=([gcc]=g++ [clang-asan]=clang++)
 declare -A flags=([gcc]="" [clang-asan]="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer")
 # Which configurations build the SIMD tests' -march variants (CI time: each variant is another
-# build of the schedule tests; under the sanitizers AVX2's cost 94 s).
+# build of the schedule tests, dearest under the sanitizers).
 declare -A isas=([gcc]="native;x86_64_v3" [clang-asan]="native")
-# Debug builds (assertions on, -O0) without -g: it was a fifth of their compile time (a schedule
-# test TU, g++: 18.2 -> 14.6 s; under the sanitizers 31 -> 26 s); doctest reports file and line
-# itself, and the sanitizers' reports name the functions (configure with -g for lines).
+# Debug builds (assertions on, -O0) without -g: it was a fifth of their compile time
+# (docs/perf-log.md); doctest reports file and line itself, and the sanitizers' reports name the
+# functions (configure with -g for lines).
 for compiler in ${LOSSC_COMPILERS:-gcc clang-asan}; do
+  if [[ -z "${cxx[$compiler]+set}" ]]; then
+    echo "lossc: LOSSC_COMPILERS names '$compiler'; the configurations are: ${!cxx[*]}" >&2
+    exit 2
+  fi
   build="$root/build/test-$compiler"
   echo "== lossc: $compiler: configure, build, test ($build)"
   start=$(date +%s)
