@@ -266,9 +266,9 @@ private:
                                        lowering::reach<YP, YP>::cols == static_cast<index>(required_pred_columns<E>);
 
     /// Every run-time check, before anything is written: the loss-independent ones (shared by
-    /// every loss of a program: detail::check_shapes, check_memory), the expression's widths, the outputs
-    /// against its run-time weights. Returns whether the expression broadcasts a 1-column
-    /// operand at these widths.
+    /// every loss of a program: detail::check_shapes, check_memory), the expression's widths,
+    /// the outputs against its run-time weights. Returns whether the expression broadcasts a
+    /// 1-column operand at these widths.
     template <class T>
     bool check_arguments(const matrix_view<const T>& t, const matrix_view<const T>& p, const vector_view<T>& ps,
                          const matrix_view<T>* g, const options& opt) const {
@@ -411,33 +411,33 @@ private:
     /// regression, custom_mse), run a copy of the loop in which the column count is a constant,
     /// so that every per-column loop of the block (reductions, gradient columns, staging)
     /// unrolls and its set-up folds away (a BCE block of 8 rows: a third of the instructions).
-    /// Dense two-column rows are dense_rows with the width fixed (two
-    /// permutes each way, none of the general copy's per-block layout tests: docs/perf-log.md);
-    /// the general copy with two columns is kept for column-major pairs.
+    /// Dense two-column rows are dense_rows with the width fixed (two permutes each way, none of
+    /// the general copy's per-block layout tests: docs/perf-log.md); the general copy with two
+    /// columns is kept for column-major pairs.
     ///
     /// Dense one-column batches (inputs and outputs contiguous, sample weights or not: binary
     /// classification, regression) run a plain copy of the block, in which none of the other
     /// layouts' code exists. In the general block, the gather/scatter index vectors of the
     /// strided paths and the run-time layout tests held registers and spilled a lane sum to the
-    /// stack, a store-to-load round trip on the loop's carried chain; and a loss written to per_sample before y_pred
-    /// was read again for the gradient made the compiler reload it (the pointers may alias, as
-    /// far as it knows). The plain block reads the inputs into stack buffers first, which
+    /// stack, a store-to-load round trip on the loop's carried chain; and a loss written to
+    /// per_sample before y_pred was read again for the gradient made the compiler reload it (the
+    /// pointers may alias, as far as it knows). The plain block reads the inputs into stack buffers first, which
     /// nothing else can alias. Dense row-major batches of 3 to 64 columns (y_true as wide as
     /// y_pred: categorical cross-entropy, multi-output regression) likewise run a copy that
     /// stages by transposes only: the general block reloaded its pointers and strides from the
     /// stack around every transpose.
     ///
     /// Row-major argument types on an ISA with tile transposes compile no general block: it was
-    /// the largest copy of the loss (docs/perf-log.md),
-    /// and such calls reach it only through rare layouts (a strided per_sample, strided or
-    /// non-adjacent columns, y_true of another width), which then run row by row (one_row, the
-    /// copy every call has for its tail rows). Returns the sum of those rows' w_i·L_i.
+    /// the largest copy of the loss (docs/perf-log.md), and such calls reach it only through rare
+    /// layouts (a strided per_sample, strided or non-adjacent columns, y_true of another width),
+    /// which then run row by row (one_row, the copy every call has for its tail rows). Returns
+    /// the sum of those rows' w_i·L_i.
     /// The width of the dense_rows copy with a fixed column count: the static width of the
     /// argument types or the loss (weights of N columns), else 2, the commonest narrow rows (each
     /// per-column loop unrolls; the copy of any width is much slower there, docs/perf-log.md); 0
-    /// where no dense row of a fixed width can come. With a static
-    /// width and rows back to back (Reach::packed_rows) it is the only dense_rows copy: a y_true
-    /// of one column (labels) beside it then runs row by row.
+    /// where no dense row of a fixed width can come. With a static width and rows back to back
+    /// (Reach::packed_rows) it is the only dense_rows copy: a y_true of one column (labels)
+    /// beside it then runs row by row.
     template <class Reach, class T>
     static constexpr index fixed_dense_width() {
         if constexpr (!tuning::transposes<T> || !Reach::rows_contiguous) return 0;
