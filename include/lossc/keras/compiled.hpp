@@ -69,9 +69,13 @@
     inline constexpr bool precompiled<LOSSC_KERAS_COMPILED_TYPE(expr)> = true;
 
 #ifdef LOSSC_KERAS_COMPILED
-namespace lossc::lowering {
+namespace lossc {
+inline namespace LOSSC_ISA {
+namespace lowering {
 LOSSC_KERAS_COMPILED_LOSSES(LOSSC_KERAS_COMPILED_MARK)
-}  // namespace lossc::lowering
+}  // namespace lowering
+}  // namespace LOSSC_ISA
+}  // namespace lossc
 namespace lossc {
 inline namespace LOSSC_ISA {
 LOSSC_KERAS_COMPILED_LOSSES(LOSSC_KERAS_COMPILED_DECLARE)

@@ -13,7 +13,11 @@
 #include "../config.hpp"
 #include "../eigen/views.hpp"
 
-namespace lossc::lowering {
+// In the instruction set's namespace, as plan.hpp's and block.hpp's lowering: a second
+// lossc::lowering beside it would hide one from the other depending on the include order.
+namespace lossc {
+inline namespace LOSSC_ISA {
+namespace lowering {
 
 /// The layout facts of one argument type: can its columns be contiguous (col_stride 1) while it
 /// has several rows, can its batch be contiguous (row_stride 1) while it has several columns, and
@@ -94,4 +98,6 @@ using reach_all = layouts<true, true, true, -1>;
 template <class E>
 inline constexpr bool precompiled = false;
 
-}  // namespace lossc::lowering
+}  // namespace lowering
+}  // namespace LOSSC_ISA
+}  // namespace lossc
