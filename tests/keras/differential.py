@@ -228,9 +228,61 @@ def build_cases():
         cases.append(Case("SparseCategoricalCrossentropy", ids, logits(rng, (N, K)), from_logits=True, reduction=red,
                           ignore_class=4, mask=m, weight=rng.uniform(0.1, 2, N).astype(np.float32), note="ignore_class and mask"))
 
+    # By name (lossc::keras::get / visit_loss against keras.losses.get, as model.compile(loss="…")
+    # resolves it): every name the catalog has, on the inputs of its class's first default case.
+    defaults = {"Huber": [1.0], "BinaryCrossentropy": [0.0], "CategoricalCrossentropy": [0.0],
+                "BinaryFocalCrossentropy": [0.0, 0.25, 2.0, 0.0], "CategoricalFocalCrossentropy": [0.25, 2.0, 0.0],
+                "Tversky": [0.5, 0.5]}
+    for name, cls in BY_NAME.items():
+        base = next(c for c in cases if c.cls == cls and c.params == defaults.get(cls, []) and not c.from_logits
+                    and c.weight is None and c.mask is None and c.ignore_class is None
+                    and c.axis == (None if cls in ("Dice", "Tversky") else -1))
+        cases.append(Case("get:" + name, base.y_true, base.y_pred, note=f"keras.losses.get('{name}'), inputs of {cls}"))
+
     for i, c in enumerate(cases):
         c.id = f"c{i}"
     return cases
+
+
+# Every name keras.losses.get takes (Keras 3.15.1's ALL_OBJECTS_DICT without the abstract Loss and
+# LossFunctionWrapper), with the class whose inputs its case borrows; NOT_IN_CATALOG are Keras
+# losses lossc does not have yet. main() checks both against Keras and against keras_diff --names.
+BY_NAME = {}
+for _cls, _names in {
+        "MeanSquaredError": ["mean_squared_error", "mse", "MSE"], "MeanAbsoluteError": ["mean_absolute_error", "mae", "MAE"],
+        "MeanAbsolutePercentageError": ["mean_absolute_percentage_error", "mape", "MAPE"],
+        "MeanSquaredLogarithmicError": ["mean_squared_logarithmic_error", "msle", "MSLE"],
+        "CosineSimilarity": ["cosine_similarity"], "Huber": ["huber"], "LogCosh": ["log_cosh"], "Hinge": ["hinge"],
+        "SquaredHinge": ["squared_hinge"], "CategoricalHinge": ["categorical_hinge"], "KLDivergence": ["kl_divergence", "kld", "KLD"],
+        "Poisson": ["poisson"], "BinaryCrossentropy": ["binary_crossentropy", "bce", "BCE"],
+        "BinaryFocalCrossentropy": ["binary_focal_crossentropy"], "CategoricalCrossentropy": ["categorical_crossentropy"],
+        "SparseCategoricalCrossentropy": ["sparse_categorical_crossentropy"],
+        "CategoricalFocalCrossentropy": ["categorical_focal_crossentropy"], "Dice": ["dice"], "Tversky": ["tversky"]}.items():
+    for _n in [_cls] + _names:
+        BY_NAME[_n] = _cls
+NOT_IN_CATALOG = {"ctc", "CTC", "circle", "Circle"}
+
+
+def check_names(binary):
+    """The names Keras resolves, this script's cases and lossc's table (keras_diff --names) agree."""
+    from keras.src.losses import ALL_OBJECTS_DICT
+    keras_names = set(ALL_OBJECTS_DICT) - {"Loss", "LossFunctionWrapper"}
+    out = subprocess.run([binary, "--names"], capture_output=True, text=True, check=True).stdout.split("\n")
+    lossc_all = {line.split()[0] for line in out if line}
+    lossc_missing = {line.split()[0] for line in out if line.endswith(" missing")}
+    problems = []
+    if keras_names != set(BY_NAME) | NOT_IN_CATALOG:
+        problems.append(f"Keras's names differ from the test's: Keras only {sorted(keras_names - set(BY_NAME) - NOT_IN_CATALOG)}, "
+                        f"test only {sorted(set(BY_NAME) | NOT_IN_CATALOG - keras_names)}")
+    if lossc_all != keras_names:
+        problems.append(f"lossc's names differ from Keras's: lossc only {sorted(lossc_all - keras_names)}, "
+                        f"Keras only {sorted(keras_names - lossc_all)}")
+    if lossc_missing != NOT_IN_CATALOG:
+        problems.append(f"lossc resolves {sorted(NOT_IN_CATALOG - lossc_missing)} / does not resolve "
+                        f"{sorted(lossc_missing - NOT_IN_CATALOG)}")
+    for p in problems:
+        print("FAIL names:", p)
+    return len(problems)
 
 
 # ---- Keras ----------------------------------------------------------------------------------------
@@ -257,6 +309,14 @@ def keras_loss(c, reduction):
     axis = c.axis
     simple = {"MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError",
               "LogCosh", "Hinge", "SquaredHinge", "CategoricalHinge", "KLDivergence", "Poisson"}
+    if c.cls.startswith("get:"):  # as model.compile(loss=name): a function is wrapped with the default reduction
+        obj = L.get(c.cls[4:])
+        if isinstance(obj, L.Loss):
+            cfg = obj.get_config()
+            cfg["reduction"] = red
+            return type(obj).from_config(cfg)
+        from keras.src.losses.losses import LossFunctionWrapper
+        return LossFunctionWrapper(obj, reduction=red)
     if c.cls in simple:
         return getattr(L, c.cls)(reduction=red)
     if c.cls == "CosineSimilarity":
@@ -410,13 +470,14 @@ def main():
         parts = line.split()
         results[parts[0]] = parts[1:]
 
-    failures = 0
+    failures = check_names(args.binary)
     skipped = 0
     compared = {"value": 0, "values": 0, "grad": 0}
     for c in cases:
         ref_value, ref_values, ref_grad = refs[c.id]
         res = results.get(c.id)
-        rtol = 1e-5 if c.cls in COARSE else 1e-6
+        cls = BY_NAME[c.cls[4:]] if c.cls.startswith("get:") else c.cls
+        rtol = 1e-5 if cls in COARSE else 1e-6
         if res is None or res[0] != "ok":
             failures += 1
             print(f"FAIL {c.id} {c.describe()}: lossc {' '.join(res or ['no output'])}")
@@ -433,9 +494,9 @@ def main():
         # 2. ignore_class with probabilities: Keras zeroes the ignored rows of y_pred and then
         #    renormalises 0/0, so JAX's gradient there is NaN; lossc's is 0 (the row is masked).
         skip = np.zeros(grad.shape, bool)
-        if c.cls == "KLDivergence":
+        if cls == "KLDivergence":
             skip |= (c.y_pred.reshape(-1) == 1.0)[:len(skip)]
-        if c.cls == "SparseCategoricalCrossentropy" and c.ignore_class is not None and not c.from_logits:
+        if cls == "SparseCategoricalCrossentropy" and c.ignore_class is not None and not c.from_logits:
             rows = (np.asarray(c.y_true).reshape(-1) == c.ignore_class)
             ignored = np.repeat(rows, c.y_pred.shape[-1])
             if not np.all(grad[ignored] == 0):

@@ -1,7 +1,10 @@
 // The C++ side of the differential test against real Keras (tests/keras/differential.py): reads
 // cases from stdin (one Keras loss class, its parameters, reduction, axis, inputs, sample weight
 // and mask per case), runs each through lossc::keras, and prints the reduced loss, the
-// reduction="none" values and the gradient, or the lossc exception the case raised.
+// reduction="none" values and the gradient, or the lossc exception the case raised. A case
+// whose class is "get:<name>" runs the loss lossc::keras::visit_loss finds by that Keras name;
+// `keras_diff --names` prints the names the catalog resolves.
+#include <lossc/keras/by_name.hpp>
 #include <lossc/lossc.hpp>
 
 #include <cstdint>
@@ -10,6 +13,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace k = lossc::keras;
@@ -150,6 +154,7 @@ void with_loss(const test_case& c, F&& f) {
     const auto r = c.red;
     const auto& cls = c.cls;
     const bool fl = c.from_logits;
+    if (cls.starts_with("get:")) return k::visit_loss(std::string_view(cls).substr(4), f);
     if (cls == "MeanSquaredError") return f(k::MeanSquaredError(r));
     if (cls == "MeanAbsoluteError") return f(k::MeanAbsoluteError(r));
     if (cls == "MeanAbsolutePercentageError") return f(k::MeanAbsolutePercentageError(r));
@@ -183,7 +188,19 @@ void with_loss(const test_case& c, F&& f) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+    if (argc > 1 && std::string_view(argv[1]) == "--names") {
+        for (std::string_view name : k::detail::name_views) {
+            bool resolves = true;
+            try {
+                k::visit_loss(name, [](const auto&) {});
+            } catch (const lossc::parameter_error&) {
+                resolves = false;
+            }
+            std::cout << name << (resolves ? "" : " missing") << '\n';
+        }
+        return 0;
+    }
     test_case c;
     while (read_case(std::cin, c)) {
         try {
