@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages lossc builds and tests with, only those that are missing.
+# Installs the Debian 12 packages lossc needs, only those that are missing:
+#   tests/deps.sh demo    what the demo needs (a compiler, CMake, Ninja, Eigen, Boost's headers)
+#   tests/deps.sh         what the test suite needs (also clang, the sanitizers' runtime, the
+#                         linters, doctest, Google Benchmark, numpy, pkg-config)
 set -euo pipefail
-packages=(cmake ninja-build g++ clang libclang-rt-14-dev clang-tidy cppcheck python3 python3-venv python3-numpy libeigen3-dev libboost-dev doctest-dev libbenchmark-dev)
+packages=(cmake ninja-build g++ libeigen3-dev libboost-dev)
+if [[ "${1:-test}" != demo ]]; then
+  packages+=(clang libclang-rt-14-dev clang-tidy cppcheck python3 python3-venv python3-numpy doctest-dev
+             libbenchmark-dev pkgconf)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
