@@ -1,9 +1,26 @@
 #!/usr/bin/env bash
-# Builds and runs the demo (the README's first command), installing missing packages first.
+# The README's first command: builds and runs the demo, installing missing packages first.
+#   examples/demo.sh          the demo (the Keras Q&A's losses, checked and run)
+#   examples/demo.sh train    the trainer: a 2-layer perceptron on scikit-learn's digits with a
+#                             two-head lossc loss; writes build/train_mlp.png (the first run also
+#                             installs the Python environment build/keras-venv, about 300 MB)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-"$root/tests/deps.sh" demo
+what=${1:-demo}
+if [[ "$what" != demo && "$what" != train ]]; then
+  echo "usage: examples/demo.sh [demo|train]" >&2
+  exit 2
+fi
+"$root/tests/deps.sh" "$what"
 build="$root/build/demo"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLOSSC_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" --target demo -j "${LOSSC_JOBS:-2}"
-"$build/examples/demo"
+if [[ "$what" == demo ]]; then
+  cmake --build "$build" --target demo -j "${LOSSC_JOBS:-2}"
+  "$build/examples/demo"
+else
+  python=$("$root/tests/keras/venv.sh")
+  "$python" "$root/examples/train_mlp/export_digits.py" "$root/build/digits.csv"
+  cmake --build "$build" --target train_mlp -j "${LOSSC_JOBS:-2}"
+  "$build/examples/train_mlp" --data "$root/build/digits.csv" --log "$root/build/train_mlp.csv"
+  "$python" "$root/examples/train_mlp/plot.py" "$root/build/train_mlp.csv" "$root/build/train_mlp.png"
+fi
