@@ -2,6 +2,7 @@
 // and optional per-sample weights. A plain aggregate, so `{.reduction = lossc::reduction::sum,
 // .sample_weight = w}` can be written inline at the call.
 #pragma once
+#include <optional>
 #include <span>
 
 #include "eigen/views.hpp"
@@ -79,6 +80,17 @@ enum class output_stores { automatic, cached, streaming };
 struct options {
     lossc::reduction reduction = lossc::reduction::sum_over_batch_size;
     sample_weights sample_weight{};
+    /// Data-parallel training, the batch split over processes (or calls): each call reduces its
+    /// shard with the whole batch's divisor, so that the shards' losses and gradients add up
+    /// (an allreduce SUM) to those of one call on the whole batch, as Keras under tf.distribute
+    /// scales each replica's loss by the global batch size.
+    ///   global_batch_size  sum_over_batch_size divides by it instead of this call's rows;
+    ///                      0 (the default): this call's rows. At least this call's rows.
+    ///   global_weight_sum  mean_with_sample_weight divides by it instead of this call's Σ w_i:
+    ///                      every shard's Σ w_i, which the caller sums (an allreduce) first.
+    /// `sum` has no divisor and ignores both.
+    index global_batch_size = 0;
+    std::optional<double> global_weight_sum{};
     lossc::schedule schedule = lossc::schedule::automatic;
     /// Opt-in parallelism: up to this many threads, each on a contiguous block of rows. Calls
     /// with fewer than `parallel_threshold` elements (rows × columns of y_pred) stay on the

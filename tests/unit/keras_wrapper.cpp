@@ -6,6 +6,7 @@
 // inputs and axes. The differential test (tests/keras/) compares the same against real Keras.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -323,4 +324,48 @@ TEST_CASE("values_shape: the per-sample losses' shape for reduction none") {
     for (const float v : values) CHECK(v == doctest::Approx(std::log(4.0)).epsilon(1e-6));
     CHECK_THROWS_AS(cce.values_shape(tensor_view<const float>{p.data(), {24}}), lossc::shape_error);
     CHECK_THROWS_AS(k::CategoricalCrossentropy<false>(0.0, 3).values_shape(p3), lossc::parameter_error);
+}
+
+TEST_CASE("a batch split in shards: global_batch_size and global_divisor add up to one call") {
+    // (N, T, K) = (5, 3, 2): MSE gives (N, T) losses; shards of 2 and 3 samples
+    std::vector<double> t(30), p(30), g(30), g_a(12), g_b(18);
+    for (std::size_t i = 0; i < 30; ++i) t[i] = 0.1 * static_cast<double>(i % 7), p[i] = 0.3 * static_cast<double>(i % 5) - 0.4;
+    const tensor_view<const double> yt{t.data(), {5, 3, 2}}, yp{p.data(), {5, 3, 2}};
+    const tensor_view<const double> yt_a{t.data(), {2, 3, 2}}, yp_a{p.data(), {2, 3, 2}};
+    const tensor_view<const double> yt_b{t.data() + 12, {3, 3, 2}}, yp_b{p.data() + 12, {3, 3, 2}};
+    const auto same_gradient = [&] {
+        for (std::size_t i = 0; i < 12; ++i) CHECK(g_a[i] == doctest::Approx(g[i]).epsilon(1e-14));
+        for (std::size_t i = 0; i < 18; ++i) CHECK(g_b[i] == doctest::Approx(g[12 + i]).epsilon(1e-14));
+    };
+    for (reduction r : {reduction::sum_over_batch_size, reduction::mean}) {
+        const auto mse = k::MeanSquaredError(r);
+        const double whole = mse(yt, yp, {.grad = g});
+        const double a = mse(yt_a, yp_a, {.grad = g_a, .global_batch_size = 5});
+        const double b = mse(yt_b, yp_b, {.grad = g_b, .global_batch_size = 5});
+        CHECK(a + b == doctest::Approx(whole).epsilon(1e-14));
+        same_gradient();
+    }
+    // masked (N, T) losses: the divisor counts the valid ones of every shard
+    bool mask[15];
+    for (int i = 0; i < 15; ++i) mask[i] = i % 4 != 1;
+    const tensor_view<const bool> m{mask, {5, 3}}, m_a{mask, {2, 3}}, m_b{mask + 6, {3, 3}};
+    const auto mse = k::MeanSquaredError();
+    const double whole = mse(yt, yp, {.mask = m, .grad = g});
+    const double d_a = mse.divisor(yt_a, yp_a, {.mask = m_a}), d_b = mse.divisor(yt_b, yp_b, {.mask = m_b});
+    CHECK(d_a + d_b == 11);  // 15 losses, 4 masked
+    CHECK(mse.divisor(yt, yp) == 15);
+    CHECK(k::MeanSquaredError(reduction::sum).divisor(yt, yp) == 1);
+    const double a = mse(yt_a, yp_a, {.mask = m_a, .grad = g_a, .global_divisor = d_a + d_b});
+    const double b = mse(yt_b, yp_b, {.mask = m_b, .grad = g_b, .global_divisor = d_a + d_b});
+    CHECK(a + b == doctest::Approx(whole).epsilon(1e-14));
+    same_gradient();
+    // misuse: the shard's divisor needs every shard's masks; sum has no divisor; a whole batch
+    // smaller than the shard; nothing is written
+    std::fill(g_a.begin(), g_a.end(), -7.0);
+    CHECK_THROWS_WITH_AS(mse(yt_a, yp_a, {.mask = m_a, .grad = g_a, .global_batch_size = 5}),
+                         doctest::Contains("pass it as global_divisor"), lossc::parameter_error);
+    CHECK_THROWS_AS(k::MeanSquaredError(reduction::sum)(yt_a, yp_a, {.grad = g_a, .global_batch_size = 5}), lossc::parameter_error);
+    CHECK_THROWS_AS(mse(yt_a, yp_a, {.grad = g_a, .global_batch_size = 1}), lossc::parameter_error);
+    CHECK_THROWS_AS(mse(yt_a, yp_a, {.grad = g_a, .global_divisor = -1.0}), lossc::parameter_error);
+    CHECK(std::all_of(g_a.begin(), g_a.end(), [](double v) { return v == -7.0; }));
 }

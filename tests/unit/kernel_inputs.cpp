@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <Eigen/Core>
+#include <cmath>
 #include <lossc/lossc.hpp>
 #include <random>
 #include <vector>
@@ -160,6 +161,42 @@ TEST_CASE("reductions and sample weights, on the value and on the gradient") {
     CHECK((g.array() == 0.0).all());
     // forward only: values, reduced loss.
     CHECK(kernel.forward(f.t, f.p, ps) == doctest::Approx(f.ref_ps.mean()));
+}
+
+TEST_CASE("a batch split in shards: each reduced with the whole batch's divisor adds up to one call") {
+    fixture<double> f;  // 7 rows: shards of 3 and 4, as two processes of a data-parallel step
+    Eigen::VectorXd ps(f.n), w(f.n);
+    Eigen::MatrixXd g(f.n, 5);
+    for (Eigen::Index i = 0; i < f.n; ++i) w(i) = 0.5 + 0.25 * static_cast<double>(i);
+    MatC<double> g_a(3, 5), g_b(4, 5);
+    Eigen::VectorXd ps_a(3), ps_b(4);
+    const auto shards = [&](lossc::options o, lossc::options oa, lossc::options ob) {
+        const double whole = kernel.forward_backward(f.t, f.p, ps, g, o);
+        const double a = kernel.forward_backward(f.t.topRows(3), f.p.topRows(3), ps_a, g_a, oa);
+        const double b = kernel.forward_backward(f.t.bottomRows(4), f.p.bottomRows(4), ps_b, g_b, ob);
+        CHECK(a + b == doctest::Approx(whole).epsilon(1e-14));
+        CHECK((g_a - g.topRows(3)).cwiseAbs().maxCoeff() < 1e-15);
+        CHECK((g_b - g.bottomRows(4)).cwiseAbs().maxCoeff() < 1e-15);
+    };
+    const Eigen::VectorXd w_a = w.head(3), w_b = w.tail(4);
+    shards({}, {.global_batch_size = 7}, {.global_batch_size = 7});
+    shards({.sample_weight = w}, {.sample_weight = w_a, .global_batch_size = 7}, {.sample_weight = w_b, .global_batch_size = 7});
+    // mean_with_sample_weight: Σ w over every shard, as an allreduce would give it
+    const double sum_w = w_a.sum() + w_b.sum();
+    shards({.reduction = lossc::reduction::mean_with_sample_weight, .sample_weight = w},
+           {.reduction = lossc::reduction::mean_with_sample_weight, .sample_weight = w_a, .global_weight_sum = sum_w},
+           {.reduction = lossc::reduction::mean_with_sample_weight, .sample_weight = w_b, .global_weight_sum = sum_w});
+    // sum has no divisor: the options change nothing
+    shards({.reduction = lossc::reduction::sum}, {.reduction = lossc::reduction::sum, .global_batch_size = 7},
+           {.reduction = lossc::reduction::sum, .global_batch_size = 7});
+    // a whole batch smaller than the shard, or a weight sum that is not finite: errors, nothing written
+    ps_a.setConstant(-5);
+    CHECK_THROWS_AS(kernel.forward(f.t.topRows(3), f.p.topRows(3), ps_a, {.global_batch_size = 2}), lossc::parameter_error);
+    CHECK_THROWS_AS(kernel.forward(f.t.topRows(3), f.p.topRows(3), ps_a, {.global_batch_size = -1}), lossc::parameter_error);
+    CHECK_THROWS_AS(kernel.forward(f.t.topRows(3), f.p.topRows(3), ps_a,
+                                   {.reduction = lossc::reduction::mean_with_sample_weight, .global_weight_sum = std::nan("")}),
+                    lossc::parameter_error);
+    CHECK((ps_a.array() == -5).all());
 }
 
 TEST_CASE("an empty batch returns 0 and writes nothing") {

@@ -35,12 +35,23 @@ struct config {
 ///   reduction="none" result), size = the number of per-sample losses;
 /// - grad: if not empty, receives d(result)/d(y_pred) (for reduction none: of the sum of the
 ///   values), y_pred's size and layout.
+/// - global_batch_size, global_divisor: data-parallel training, the batch split over processes
+///   (each call a shard of it): the reduction divides by the whole batch's divisor, so that the
+///   shards' losses and gradients add up (an allreduce SUM) to one call's on the whole batch, as
+///   Keras under tf.distribute scales each replica's loss by the global batch. global_batch_size:
+///   the whole batch's samples (dimension 0), for sum_over_batch_size and mean without masks or
+///   ignore_class; global_divisor: the divisor itself, for any reduction — with masks, weights
+///   under mean_with_sample_weight or ignore_class, the sum over the shards of each shard's
+///   loss.divisor(...) (an allreduce before the call). Neither applies to sum, none, or a loss
+///   over every axis (axis=None).
 template <class T>
 struct call_args {
     weight_tensor sample_weight{};
     tensor_view<const bool> mask{};
     std::span<T> values{};
     std::span<T> grad{};
+    index global_batch_size = 0;
+    std::optional<double> global_divisor{};
 };
 /// The shape of a call's per-sample losses (loss::values_shape): rank 0, 1 or 2.
 struct value_shape {
@@ -55,6 +66,8 @@ struct value_args {
     weight_tensor sample_weight{};
     tensor_view<const bool> mask{};
     std::span<T> values{};
+    index global_batch_size = 0;
+    std::optional<double> global_divisor{};
 };
 
 namespace detail {
@@ -185,15 +198,26 @@ public:
     /// values and for gradients (which one runs is known only at run time).
     template <class L, class T>
     T operator()(tensor_view<const L> y_true, tensor_view<const T> y_pred, const call_args<T>& args = {}) const {
-        if constexpr (types_fit<L, T>()) return args.grad.empty() ? call<false>(y_true, y_pred, args) : call<true>(y_true, y_pred, args);
+        if constexpr (types_fit<L, T>())
+            return static_cast<T>(args.grad.empty() ? call<false>(y_true, y_pred, args) : call<true>(y_true, y_pred, args));
         else return T{};  // after the static_assert: nothing more to report
     }
     /// Values only (Keras's loss(y_true, y_pred) in evaluation): the same result as operator()
     /// without a gradient, and the gradient's kernel is never compiled.
     template <class L, class T>
     T value(tensor_view<const L> y_true, tensor_view<const T> y_pred, const value_args<T>& args = {}) const {
-        if constexpr (types_fit<L, T>()) return call<false>(y_true, y_pred, call_args<T>{args.sample_weight, args.mask, args.values, {}});
+        if constexpr (types_fit<L, T>())
+            return static_cast<T>(call<false>(y_true, y_pred, to_call_args(args)));
         else return T{};
+    }
+    /// The divisor this call's reduction would use on its own (the number of per-sample losses,
+    /// of the valid ones with masks or ignore_class, or Σ w under mean_with_sample_weight; 1 for
+    /// sum, none and losses over every axis), after the same checks as a call; writes nothing.
+    /// Data-parallel: sum it over the shards and pass the total as args.global_divisor.
+    template <class L, class T>
+    double divisor(tensor_view<const L> y_true, tensor_view<const T> y_pred, const value_args<T>& args = {}) const {
+        if constexpr (types_fit<L, T>()) return call<false, true>(y_true, y_pred, to_call_args(args));
+        else return 1.0;
     }
 
     /// The shape of the per-sample losses a call with this y_pred gives (Keras's reduction="none"
@@ -222,8 +246,13 @@ private:
                                "categorical_generalized_cross_entropy); convert the labels to y_pred's type for this loss");
         return real && labels_type && ids_fit;
     }
-    template <bool Backward, class L, class T>
-    T call(tensor_view<const L> y_true, tensor_view<const T> y_pred, const call_args<T>& args) const;
+    template <class T>
+    static call_args<T> to_call_args(const value_args<T>& a) {
+        return {a.sample_weight, a.mask, a.values, {}, a.global_batch_size, a.global_divisor};
+    }
+    /// The reduced loss (DivisorOnly: the divisor its reduction uses, nothing computed or written).
+    template <bool Backward, bool DivisorOnly = false, class L, class T>
+    double call(tensor_view<const L> y_true, tensor_view<const T> y_pred, const call_args<T>& args) const;
 
     Def def_;
     keras::config cfg_;
@@ -235,8 +264,8 @@ template <class Def>
 loss(const Def&) -> loss<Def>;
 
 template <class Def>
-template <bool Backward, class L, class T>
-T loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred, const call_args<T>& args) const {
+template <bool Backward, bool DivisorOnly, class L, class T>
+double loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred, const call_args<T>& args) const {
     using detail::cat, detail::num, detail::shape_str;
 
     // ---- shapes: y_pred rank 2 or 3; y_true rank-matched against it (Keras §1.1) -------------
@@ -298,6 +327,16 @@ T loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred, cons
     if (!args.grad.empty() && static_cast<index>(args.grad.size()) != y_pred.size())
         throw shape_error(cat("grad has ", num(args.grad.size()), " elements but y_pred has ", num(y_pred.size()),
                               ", shape ", shape_str(y_pred)));
+    // ---- the whole batch's divisor, where the batch is split -----------------------------------
+    const bool global = args.global_batch_size != 0 || args.global_divisor.has_value();
+    if (global && (lay.loss_rank == 0 || cfg_.reduction == reduction::sum || cfg_.reduction == reduction::none))
+        throw parameter_error("global_batch_size and global_divisor apply to the reductions that divide "
+                              "(sum_over_batch_size, mean, mean_with_sample_weight) of per-sample losses");
+    if (args.global_batch_size != 0 && args.global_batch_size < lay.loss_shape[0])
+        throw parameter_error(cat("global_batch_size is ", num(args.global_batch_size), " but this call has ",
+                                  num(lay.loss_shape[0]), " samples: the whole batch holds at least this shard"));
+    if (args.global_divisor && !(std::isfinite(*args.global_divisor) && *args.global_divisor >= 0))
+        throw parameter_error("global_divisor is negative or not finite");
 
     // ---- sample weights and masks against the per-sample losses (Keras §1.1, §1.3) --------------
     const weight_tensor& sw = args.sample_weight;
@@ -384,57 +423,70 @@ T loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred, cons
             divisor = 0;  // Σw over the weight tensor as given, before broadcasting
             for (index k = 0, n = sw.rank == 0 ? 1 : sw.size(); k < n; ++k) divisor += sw.at(k);
         }
+        if constexpr (DivisorOnly) return divisor;
+        if (args.global_divisor) {
+            divisor = *args.global_divisor;
+        } else if (args.global_batch_size != 0) {
+            if (has_mask || (weighted && sw.present()))
+                throw parameter_error("with masks, ignore_class or weights under mean_with_sample_weight the whole batch's "
+                                      "divisor depends on every shard: sum loss.divisor(...) over the shards and pass "
+                                      "it as global_divisor");
+            divisor = static_cast<double>(n_loss / lay.loss_shape[0]) * static_cast<double>(args.global_batch_size);
+        }
         scale = divisor != 0 ? 1.0 / divisor : 0.0;  // Keras: divide_no_nan
     }
-
-    // ---- the batch, in chunks of rows --------------------------------------------------------------
-    constexpr index chunk = 256;
-    alignas(64) T label_buf[chunk];
-    alignas(64) T value_buf[chunk];
-    bool mask_buf[chunk];
-    const double one = 1.0;
-    double total = 0;
-    const index t_cols = column ? 1 : lay.cols;
-    for (index s = 0; s < lay.slabs; ++s) {
-        for (index r0 = 0; r0 < lay.rows; r0 += chunk) {
-            const index rows = std::min(chunk, lay.rows - r0);
-            const index e0 = s * lay.rows + r0;  // first per-sample loss of the chunk
-            const index p_off = s * lay.slab_stride + r0 * lay.row_stride;
-            matrix_view<const T> tv{};
-            if constexpr (std::is_integral_v<L>) {
-                for (index i = 0; i < rows; ++i) label_buf[i] = static_cast<T>(y_true.data[e0 + i]);
-                tv = matrix_view<const T>{label_buf, rows, 1, 1, 1};
-            } else if (column) {
-                tv = matrix_view<const T>{y_true.data + e0, rows, 1, 1, 1};
-            } else {
-                tv = matrix_view<const T>{y_true.data + p_off, rows, t_cols, lay.row_stride, lay.col_stride};
+    if constexpr (DivisorOnly) {
+        return 1.0;
+    } else {
+        // ---- the batch, in chunks of rows ----------------------------------------------------------
+        constexpr index chunk = 256;
+        alignas(64) T label_buf[chunk];
+        alignas(64) T value_buf[chunk];
+        bool mask_buf[chunk];
+        const double one = 1.0;
+        double total = 0;
+        const index t_cols = column ? 1 : lay.cols;
+        for (index s = 0; s < lay.slabs; ++s) {
+            for (index r0 = 0; r0 < lay.rows; r0 += chunk) {
+                const index rows = std::min(chunk, lay.rows - r0);
+                const index e0 = s * lay.rows + r0;  // first per-sample loss of the chunk
+                const index p_off = s * lay.slab_stride + r0 * lay.row_stride;
+                matrix_view<const T> tv{};
+                if constexpr (std::is_integral_v<L>) {
+                    for (index i = 0; i < rows; ++i) label_buf[i] = static_cast<T>(y_true.data[e0 + i]);
+                    tv = matrix_view<const T>{label_buf, rows, 1, 1, 1};
+                } else if (column) {
+                    tv = matrix_view<const T>{y_true.data + e0, rows, 1, 1, 1};
+                } else {
+                    tv = matrix_view<const T>{y_true.data + p_off, rows, t_cols, lay.row_stride, lay.col_stride};
+                }
+                const matrix_view<const T> pv{y_pred.data + p_off, rows, lay.cols, lay.row_stride, lay.col_stride};
+                if (has_mask)
+                    for (index i = 0; i < rows; ++i) mask_buf[i] = valid(e0 + i);
+                sample_weights w;
+                if (sw.present() && sw.rank > 0) {
+                    w.data = sw.data, w.is_double = sw.is_double, w.stride = w_stride, w.repeat = w_repeat, w.offset = e0;
+                } else {
+                    w.data = sw.present() ? &sw.value : &one, w.is_double = true, w.stride = 0;
+                }
+                w.size = rows;
+                w.mask = has_mask ? mask_buf : nullptr;
+                w.factor = scale;
+                const options opt{.reduction = lossc::reduction::sum, .sample_weight = w};
+                T* values = args.values.empty() ? value_buf : args.values.data() + e0;
+                const vector_view<T> vv{values, rows, 1};
+                if constexpr (Backward)
+                    total += static_cast<double>(kern.forward_backward(
+                        tv, pv, vv, matrix_view<T>{args.grad.data() + p_off, rows, lay.cols, lay.row_stride, lay.col_stride}, opt));
+                else total += static_cast<double>(kern.forward(tv, pv, vv, opt));
+                // Keras's reduction="none" values: W = L · weight, 0 where masked.
+                if (!args.values.empty() && (sw.present() || has_mask))
+                    for (index i = 0; i < rows; ++i)
+                        values[i] = (has_mask && !mask_buf[i]) ? T(0) : static_cast<T>(static_cast<double>(values[i]) * weight_of(e0 + i));
             }
-            const matrix_view<const T> pv{y_pred.data + p_off, rows, lay.cols, lay.row_stride, lay.col_stride};
-            if (has_mask)
-                for (index i = 0; i < rows; ++i) mask_buf[i] = valid(e0 + i);
-            sample_weights w;
-            if (sw.present() && sw.rank > 0) {
-                w.data = sw.data, w.is_double = sw.is_double, w.stride = w_stride, w.repeat = w_repeat, w.offset = e0;
-            } else {
-                w.data = sw.present() ? &sw.value : &one, w.is_double = true, w.stride = 0;
-            }
-            w.size = rows;
-            w.mask = has_mask ? mask_buf : nullptr;
-            w.factor = scale;
-            const options opt{.reduction = lossc::reduction::sum, .sample_weight = w};
-            T* values = args.values.empty() ? value_buf : args.values.data() + e0;
-            const vector_view<T> vv{values, rows, 1};
-            if constexpr (Backward)
-                total += static_cast<double>(kern.forward_backward(
-                    tv, pv, vv, matrix_view<T>{args.grad.data() + p_off, rows, lay.cols, lay.row_stride, lay.col_stride}, opt));
-            else total += static_cast<double>(kern.forward(tv, pv, vv, opt));
-            // Keras's reduction="none" values: W = L · weight, 0 where masked.
-            if (!args.values.empty() && (sw.present() || has_mask))
-                for (index i = 0; i < rows; ++i)
-                    values[i] = (has_mask && !mask_buf[i]) ? T(0) : static_cast<T>(static_cast<double>(values[i]) * weight_of(e0 + i));
         }
+        return total;
     }
-    return static_cast<T>(total);
 }
 
 }  // namespace lossc::keras

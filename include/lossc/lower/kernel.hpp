@@ -5,6 +5,7 @@
 // no temporary of batch size; every argument is checked before anything is written.
 #pragma once
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -160,6 +161,11 @@ template <class T>
     if (static_cast<unsigned>(opt.stores) > static_cast<unsigned>(output_stores::streaming))
         throw_bad_option("stores", static_cast<int>(opt.stores));
     const index n = p.rows;
+    if (opt.global_batch_size != 0 && opt.global_batch_size < n)
+        throw parameter_error(cat("options::global_batch_size is ", num(opt.global_batch_size), " but this call has ", num(n),
+                                  " rows: the whole batch holds at least this call's shard (0: this call's rows)"));
+    if (opt.global_weight_sum && !std::isfinite(*opt.global_weight_sum))
+        throw parameter_error("options::global_weight_sum is not finite");
     if (index elements; __builtin_mul_overflow(n, std::max<index>(p.cols, 1), &elements))
         throw shape_error(cat("y_pred of shape ", shape(p.rows, p.cols), " has more elements than an index holds"));
     if (t.rows != n)
@@ -638,13 +644,17 @@ T kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, vector_view<T> 
     if (n == 0) return T(0);
 
     const sample_weights& sw = opt.sample_weight;
-    double weight_sum = static_cast<double>(n);
-    if (opt.reduction == reduction::mean_with_sample_weight && sw.present()) {
+    // The divisors: this call's, or the whole batch's where the batch is split (options).
+    const double batch = static_cast<double>(opt.global_batch_size > 0 ? opt.global_batch_size : n);
+    double weight_sum = batch;
+    if (opt.reduction == reduction::mean_with_sample_weight && opt.global_weight_sum) {
+        weight_sum = *opt.global_weight_sum;
+    } else if (opt.reduction == reduction::mean_with_sample_weight && sw.present()) {
         weight_sum = 0;
         for (index i = 0; i < n; ++i) weight_sum += sw.at<double>(i);
     }
     const double scale = opt.reduction == reduction::sum                             ? 1.0
-                         : opt.reduction == reduction::sum_over_batch_size           ? 1.0 / static_cast<double>(n)
+                         : opt.reduction == reduction::sum_over_batch_size           ? 1.0 / batch
                          : weight_sum != 0                                           ? 1.0 / weight_sum
                                                                                      : 0.0;
     const lowering::plan plan = lowering::make_plan(t, p, ps, Backward ? &g : nullptr, opt, broadcast,
