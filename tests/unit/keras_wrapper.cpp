@@ -368,4 +368,7 @@ TEST_CASE("a batch split in shards: global_batch_size and global_divisor add up 
     CHECK_THROWS_AS(mse(yt_a, yp_a, {.grad = g_a, .global_batch_size = 1}), lossc::parameter_error);
     CHECK_THROWS_AS(mse(yt_a, yp_a, {.grad = g_a, .global_divisor = -1.0}), lossc::parameter_error);
     CHECK(std::all_of(g_a.begin(), g_a.end(), [](double v) { return v == -7.0; }));
+    // a process whose shard is empty adds nothing
+    CHECK(mse(tensor_view<const double>{t.data(), {0, 3, 2}}, tensor_view<const double>{p.data(), {0, 3, 2}},
+              {.global_batch_size = 5}) == 0.0);
 }
