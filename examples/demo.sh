@@ -3,7 +3,8 @@
 #   examples/demo.sh          the demo (the Keras Q&A's losses, checked and run)
 #   examples/demo.sh train    the trainer: a 2-layer perceptron on scikit-learn's digits with a
 #                             two-head lossc loss; writes build/train_mlp.png (the first run also
-#                             installs the Python environment build/keras-venv, about 300 MB)
+#                             installs the Python environment build/keras-venv, about 300 MB), and
+#                             builds its data-parallel copy train_mlp_mpi (docs/trainers.md)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 what=${1:-demo}
@@ -20,7 +21,10 @@ if [[ "$what" == demo ]]; then
 else
   python=$("$root/tests/keras/venv.sh")
   "$python" "$root/examples/train_mlp/export_digits.py" "$root/build/digits.csv"
-  cmake --build "$build" --target train_mlp -j "${LOSSC_JOBS:-2}"
+  targets=(train_mlp)
+  # the data-parallel copy where Open MPI is found (mpirun -np 2 build/demo/examples/train_mlp_mpi ...)
+  if cmake --build "$build" --target help | grep -q '^train_mlp_mpi:'; then targets+=(train_mlp_mpi); fi
+  cmake --build "$build" --target "${targets[@]}" -j "${LOSSC_JOBS:-2}"
   "$build/examples/train_mlp" --data "$root/build/digits.csv" --log "$root/build/train_mlp.csv"
   "$python" "$root/examples/train_mlp/plot.py" "$root/build/train_mlp.csv" "$root/build/train_mlp.png"
 fi

@@ -8,6 +8,12 @@
 //   train_mlp --data build/digits.csv [--epochs 20] [--keras-loss] [--log build/train_mlp.csv]
 //             [--check] (exit status 1 unless the test accuracy reaches 0.95, the loss falls and
 //             the gradient agrees with finite differences of the whole network's loss)
+//             [--sgd] (SGD with momentum instead of Adam) [--steps K] (stop after K steps)
+//             [--dump FILE] (write the parameters) [--compare FILE] (exit status 1 unless the
+//             parameters are within 1e-5 of FILE's)
+//   mpirun -np 2 train_mlp_mpi ...  data-parallel (built where Open MPI is found): every
+//             process takes its shard of each batch, reduces it with the whole batch's divisor
+//             (global_batch_size), and the parameter gradients are summed with MPI_Allreduce.
 #include <Eigen/Core>
 #include <algorithm>
 #include <array>
@@ -25,6 +31,10 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#ifdef LOSSC_TRAIN_MPI
+#include <mpi.h>
+#endif
 
 namespace k = lossc::keras;
 using namespace lossc::dsl;
@@ -171,6 +181,45 @@ struct adam {
     }
 };
 
+/// SGD with momentum (for the data-parallel equality test: Adam's first steps divide each
+/// gradient by its own size, which makes a parameter whose gradient is nearly 0 follow the sign
+/// of its rounding error).
+template <class T>
+struct sgd_momentum {
+    double lr = 0.05, momentum = 0.9;
+    std::array<matrix<T>, 6> velocity;
+    explicit sgd_momentum(const mlp<T>& net) {
+        for (std::size_t i = 0; i < 6; ++i) velocity[i] = matrix<T>::Zero(net.p[i].rows(), net.p[i].cols());
+    }
+    void update(mlp<T>& net, const std::array<matrix<T>, 6>& g) {
+        for (std::size_t i = 0; i < 6; ++i) {
+            velocity[i] = T(momentum) * velocity[i] - T(lr) * g[i];
+            net.p[i] += velocity[i];
+        }
+    }
+};
+
+// ---- processes (data parallel) --------------------------------------------------------------------
+
+/// This process's place among the data-parallel processes: one process without MPI.
+struct processes {
+    int rank = 0, size = 1;
+    /// Sums each gradient array over the processes, in place.
+    void sum(std::array<matrix<float>, 6>& g) const {
+#ifdef LOSSC_TRAIN_MPI
+        for (auto& m : g) MPI_Allreduce(MPI_IN_PLACE, m.data(), static_cast<int>(m.size()), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+#else
+        (void)g;
+#endif
+    }
+    double sum(double v) const {
+#ifdef LOSSC_TRAIN_MPI
+        MPI_Allreduce(MPI_IN_PLACE, &v, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+#endif
+        return v;
+    }
+};
+
 // ---- one loss evaluation through lossc ------------------------------------------------------------
 
 template <class T>
@@ -178,13 +227,17 @@ struct loss_grad {
     T total;
     matrix<T> dlogits, daux;
 };
-/// The model's loss on a batch, and its gradient with respect to both heads' outputs.
+/// The model's loss on a batch, and its gradient with respect to both heads' outputs. A shard of
+/// a batch split over processes passes the whole batch's size: each head then divides by it, and
+/// the shards' losses and gradients add up to the whole batch's.
 template <class Model, class T>
 loss_grad<T> model_loss_of(const Model& model, const typename mlp<T>::activations& a, const matrix<T>& onehot,
-                           const matrix<T>& ink) {
+                           const matrix<T>& ink, Eigen::Index whole_batch = 0) {
     loss_grad<T> r{T(0), matrix<T>(a.logits.rows(), a.logits.cols()), matrix<T>(a.aux.rows(), a.aux.cols())};
-    r.total = model(k::at<"digit">(onehot, a.logits, {.grad = {r.dlogits.data(), static_cast<std::size_t>(r.dlogits.size())}}),
-                    k::at<"aux">(ink, a.aux, {.grad = {r.daux.data(), static_cast<std::size_t>(r.daux.size())}}))
+    r.total = model(k::at<"digit">(onehot, a.logits, {.grad = {r.dlogits.data(), static_cast<std::size_t>(r.dlogits.size())},
+                                                      .global_batch_size = whole_batch}),
+                    k::at<"aux">(ink, a.aux, {.grad = {r.daux.data(), static_cast<std::size_t>(r.daux.size())},
+                                              .global_batch_size = whole_batch}))
                   .total;
     return r;
 }
@@ -228,82 +281,160 @@ double gradient_check(const Model& model, const mlp<float>& trained, const datas
     return worst;
 }
 
-template <class Model>
-int train(const Model& model, const dataset& all, int epochs, const std::string& log_path, bool check) {
-    // 80 % to train, 20 % held back, shuffled with a fixed seed
+/// What a run does besides training (the command line).
+struct run_options {
+    std::string data = "build/digits.csv", log = "build/train_mlp.csv", dump, compare;
+    int epochs = 20;
+    long steps = -1;  // stop after this many steps (-1: run every epoch)
+    bool keras_loss = false, check = false, sgd = false;
+};
+
+void write_parameters(const mlp<float>& net, const std::string& path) {
+    std::ofstream out(path);
+    out.precision(9);
+    for (const auto& m : net.p)
+        for (Eigen::Index i = 0; i < m.size(); ++i) out << m.data()[i] << '\n';
+}
+/// The largest difference between the parameters and those written to `path`.
+double parameter_difference(const mlp<float>& net, const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error("cannot read " + path);
+    double worst = 0, v = 0;
+    for (const auto& m : net.p)
+        for (Eigen::Index i = 0; i < m.size(); ++i) {
+            if (!(in >> v)) throw std::runtime_error(path + " holds fewer parameters than the network");
+            worst = std::max(worst, std::abs(v - static_cast<double>(m.data()[i])));
+        }
+    return worst;
+}
+
+template <class Model, class Optimizer>
+int train(const Model& model, const dataset& all, const run_options& o, const processes& procs) {
+    const bool talk = procs.rank == 0;
+    // 80 % to train, 20 % held back, shuffled with a fixed seed (the same on every process)
     std::vector<int> order(static_cast<std::size_t>(all.x.rows()));
     std::iota(order.begin(), order.end(), 0);
     std::shuffle(order.begin(), order.end(), std::mt19937(42));
     const std::size_t n_train = order.size() * 4 / 5;
     const dataset train_set = rows_of(all, std::span(order).first(n_train));
     const dataset test_set = rows_of(all, std::span(order).subspan(n_train));
-    std::printf("digits: %td samples, %zu to train, %zu held back; two heads: digit (1.0), aux (0.2)\n", all.x.rows(),
-                n_train, order.size() - n_train);
+    if (talk)
+        std::printf("digits: %td samples, %zu to train, %zu held back; two heads: digit (1.0), aux (0.2); %s; %d process%s\n",
+                    all.x.rows(), n_train, order.size() - n_train, o.sgd ? "SGD with momentum" : "Adam", procs.size,
+                    procs.size == 1 ? "" : "es, each a shard of every batch");
 
     mlp<float> net(7);
-    adam<float> opt(net);
-    std::ofstream log(log_path);
-    log << "epoch,loss,train_accuracy,test_accuracy\n";
-    constexpr Eigen::Index batch = 32;
+    Optimizer opt(net);
+    std::ofstream log;
+    if (talk) {
+        log.open(o.log);
+        log << "epoch,loss,train_accuracy,test_accuracy\n";
+    }
+    constexpr std::size_t batch = 32;
+    // This process's rows of every batch.
+    const std::size_t shard_begin = batch * static_cast<std::size_t>(procs.rank) / static_cast<std::size_t>(procs.size);
+    const std::size_t shard_end = batch * static_cast<std::size_t>(procs.rank + 1) / static_cast<std::size_t>(procs.size);
     std::vector<int> idx(n_train);
     std::iota(idx.begin(), idx.end(), 0);
     std::mt19937 rng(11);
     double first_loss = 0, last_loss = 0, test_acc = 0;
-    for (int epoch = 1; epoch <= epochs; ++epoch) {
+    long step = 0;
+    for (int epoch = 1; epoch <= o.epochs && step != o.steps; ++epoch) {
         std::shuffle(idx.begin(), idx.end(), rng);
         double loss_sum = 0, loss_seconds = 0;
         int steps = 0;
         const auto t0 = std::chrono::steady_clock::now();
-        for (std::size_t s = 0; s + batch <= n_train; s += batch) {
-            const dataset b = rows_of(train_set, std::span(idx).subspan(s, batch));
+        for (std::size_t s = 0; s + batch <= n_train && step != o.steps; s += batch, ++step) {
+            const dataset b = rows_of(train_set, std::span(idx).subspan(s + shard_begin, shard_end - shard_begin));
             const auto a = net.forward(b.x);
             const auto l0 = std::chrono::steady_clock::now();
-            const auto lg = model_loss_of<Model, float>(model, a, b.onehot, b.ink);
+            const auto lg = model_loss_of<Model, float>(model, a, b.onehot, b.ink, static_cast<Eigen::Index>(batch));
             loss_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - l0).count();
-            opt.update(net, net.backward(b.x, a, lg.dlogits, lg.daux));
-            loss_sum += lg.total;
+            auto g = net.backward(b.x, a, lg.dlogits, lg.daux);
+            procs.sum(g);  // the whole batch's gradient: the shards' add up
+            opt.update(net, g);
+            loss_sum += procs.sum(static_cast<double>(lg.total));
             ++steps;
         }
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        const double mean_loss = loss_sum / steps, train_acc = accuracy(net, train_set);
+        const double mean_loss = loss_sum / std::max(steps, 1), train_acc = accuracy(net, train_set);
         test_acc = accuracy(net, test_set);
         if (epoch == 1) first_loss = mean_loss;
         last_loss = mean_loss;
-        std::printf("epoch %2d  loss %.4f  train %.4f  test %.4f  %.1f ms (loss %.0f%% of the steps)\n", epoch, mean_loss,
-                    train_acc, test_acc, 1e3 * seconds, 100 * loss_seconds / seconds);
-        log << epoch << ',' << mean_loss << ',' << train_acc << ',' << test_acc << '\n';
+        if (talk) {
+            std::printf("epoch %2d  loss %.4f  train %.4f  test %.4f  %.1f ms (loss %.0f%% of the steps)\n", epoch, mean_loss,
+                        train_acc, test_acc, 1e3 * seconds, 100 * loss_seconds / seconds);
+            log << epoch << ',' << mean_loss << ',' << train_acc << ',' << test_acc << '\n';
+        }
     }
-    if (!check) return 0;
-    const double worst = gradient_check(model, net, rows_of(test_set, std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7}));
-    const bool ok_acc = test_acc >= 0.95, ok_loss = last_loss < 0.5 * first_loss, ok_grad = worst < 1e-5;
-    std::printf("check: test accuracy %.4f (>= 0.95: %s), loss %.4f -> %.4f (halved: %s), gradient against central "
-                "differences of the network's loss: worst relative error %.2e (< 1e-5: %s)\n",
-                test_acc, ok_acc ? "yes" : "NO", first_loss, last_loss, ok_loss ? "yes" : "NO", worst, ok_grad ? "yes" : "NO");
-    return ok_acc && ok_loss && ok_grad ? 0 : 1;
+    int status = 0;
+    if (talk && !o.dump.empty()) write_parameters(net, o.dump);
+    if (talk && !o.compare.empty()) {
+        const double diff = parameter_difference(net, o.compare);
+        const bool ok = diff <= 1e-5;
+        std::printf("compare: after %ld steps the parameters differ from %s's by at most %.2e (<= 1e-5: %s)\n", step,
+                    o.compare.c_str(), diff, ok ? "yes" : "NO");
+        status |= ok ? 0 : 1;
+    }
+    if (talk && o.check) {
+        const double worst = gradient_check(model, net, rows_of(test_set, std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7}));
+        const bool ok_acc = test_acc >= 0.95, ok_loss = last_loss < 0.5 * first_loss, ok_grad = worst < 1e-5;
+        std::printf("check: test accuracy %.4f (>= 0.95: %s), loss %.4f -> %.4f (halved: %s), gradient against central "
+                    "differences of the network's loss: worst relative error %.2e (< 1e-5: %s)\n",
+                    test_acc, ok_acc ? "yes" : "NO", first_loss, last_loss, ok_loss ? "yes" : "NO", worst, ok_grad ? "yes" : "NO");
+        status |= ok_acc && ok_loss && ok_grad ? 0 : 1;
+    }
+    return status;
 }
 
-int main(int argc, char** argv) {
-    std::string data = "build/digits.csv", log = "build/train_mlp.csv";
-    int epochs = 20;
-    bool keras_loss = false, check = false;
+template <class Model>
+int train(const Model& model, const dataset& all, const run_options& o, const processes& procs) {
+    return o.sgd ? train<Model, sgd_momentum<float>>(model, all, o, procs) : train<Model, adam<float>>(model, all, o, procs);
+}
+
+int run(int argc, char** argv, const processes& procs) {
+    run_options o;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        if (a == "--data" && i + 1 < argc) data = argv[++i];
-        else if (a == "--log" && i + 1 < argc) log = argv[++i];
-        else if (a == "--epochs" && i + 1 < argc) epochs = std::atoi(argv[++i]);
-        else if (a == "--keras-loss") keras_loss = true;
-        else if (a == "--check") check = true;
+        const bool more = i + 1 < argc;
+        if (a == "--data" && more) o.data = argv[++i];
+        else if (a == "--log" && more) o.log = argv[++i];
+        else if (a == "--epochs" && more) o.epochs = std::atoi(argv[++i]);
+        else if (a == "--steps" && more) o.steps = std::atol(argv[++i]);
+        else if (a == "--dump" && more) o.dump = argv[++i];
+        else if (a == "--compare" && more) o.compare = argv[++i];
+        else if (a == "--keras-loss") o.keras_loss = true;
+        else if (a == "--check") o.check = true;
+        else if (a == "--sgd") o.sgd = true;
         else {
-            std::fprintf(stderr, "usage: train_mlp [--data CSV] [--epochs N] [--keras-loss] [--log CSV] [--check]\n");
+            std::fprintf(stderr, "usage: train_mlp [--data CSV] [--epochs N] [--keras-loss] [--log CSV] [--check] [--sgd] "
+                                 "[--steps K] [--dump FILE] [--compare FILE]\n");
             return 2;
         }
     }
     try {
-        const dataset d = read_digits(data);
-        std::printf("loss: %s\n", keras_loss ? "keras::CategoricalCrossentropy<true>(0.1)" : "the lossc expression smoothed_ce");
-        return keras_loss ? train(model_loss_keras, d, epochs, log, check) : train(model_loss, d, epochs, log, check);
+        const dataset d = read_digits(o.data);
+        if (procs.rank == 0)
+            std::printf("loss: %s\n", o.keras_loss ? "keras::CategoricalCrossentropy<true>(0.1)" : "the lossc expression smoothed_ce");
+        return o.keras_loss ? train(model_loss_keras, d, o, procs) : train(model_loss, d, o, procs);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "train_mlp: %s\n", e.what());
         return 2;
     }
+}
+
+int main(int argc, char** argv) {
+#ifdef LOSSC_TRAIN_MPI
+    MPI_Init(&argc, &argv);
+    processes procs;
+    MPI_Comm_rank(MPI_COMM_WORLD, &procs.rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &procs.size);
+    int status = procs.size > 32 ? 2 : run(argc, argv, procs);
+    if (procs.size > 32 && procs.rank == 0) std::fprintf(stderr, "train_mlp: at most 32 processes (one sample each)\n");
+    MPI_Allreduce(MPI_IN_PLACE, &status, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    MPI_Finalize();
+    return status;
+#else
+    return run(argc, argv, processes{});
+#endif
 }
