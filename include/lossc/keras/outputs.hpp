@@ -9,8 +9,8 @@
 #include <boost/hana/map.hpp>
 #include <boost/hana/pair.hpp>
 #include <boost/hana/string.hpp>
-#include <cmath>
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <initializer_list>
 #include <type_traits>
@@ -78,8 +78,7 @@ constexpr auto output(const L& l, double weight = 1.0) {
         static_assert(expression<L>, "lossc: outputs: a head's loss is a Keras loss object (keras::get<\"name\">(), "
                                      "keras::CategoricalCrossentropy(...)) or a lossc expression");
         if constexpr (expression<L> && detail::head_rules<N, depends_on_y_pred<L>, output_rank<L>>::ok) {
-            const keras::loss wrapped(l);
-            return head<N, decltype(wrapped)>{wrapped, weight};
+            return head<N, keras::loss<L>>{keras::loss<L>(l), weight};
         } else {
             return 0;  // after the static_assert: nothing more to report
         }
