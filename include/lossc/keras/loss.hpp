@@ -431,8 +431,7 @@ double loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred,
                 throw parameter_error("with masks, ignore_class or weights under mean_with_sample_weight the whole batch's "
                                       "divisor depends on every shard: sum loss.divisor(...) over the shards and pass "
                                       "it as global_divisor");
-            // T of (N, T) losses (exact); an empty shard has no losses to divide
-            const index per_sample = lay.loss_shape[0] > 0 ? n_loss / lay.loss_shape[0] : 0;
+            const index per_sample = lay.loss_rank == 2 ? lay.loss_shape[1] : 1;  // T of (N, T) losses
             divisor = static_cast<double>(per_sample) * static_cast<double>(args.global_batch_size);
         }
         scale = divisor != 0 ? 1.0 / divisor : 0.0;  // Keras: divide_no_nan
