@@ -177,6 +177,28 @@ inline layout layout_for(const axes& ax, int rank, const std::array<index, 3>& s
     }
     return l;
 }
+
+/// The bytes a call reads (y_true, y_pred, a sample-weight tensor, the mask) and writes (values,
+/// grad), each tensor whole: what the overlap checks compare before anything is written (a call's
+/// own tensors in loss::call, one call's against another's in keras::outputs).
+struct call_extents {
+    lossc::detail::byte_range y_true, y_pred, weight, mask, values, grad;
+};
+template <class L, class T>
+call_extents extents_of(const tensor_view<const L>& y_true, const tensor_view<const T>& y_pred, const call_args<T>& args) {
+    using lossc::detail::range_of;
+    const weight_tensor& sw = args.sample_weight;
+    call_extents x;
+    x.y_true = range_of(y_true.data, y_true.size(), 1, 1, 1, "y_true");
+    x.y_pred = range_of(y_pred.data, y_pred.size(), 1, 1, 1, "y_pred");
+    if (sw.present() && sw.rank > 0 && sw.data != nullptr)
+        x.weight = sw.is_double ? range_of(static_cast<const double*>(sw.data), sw.size(), 1, 1, 1, "sample_weight")
+                                : range_of(static_cast<const float*>(sw.data), sw.size(), 1, 1, 1, "sample_weight");
+    x.mask = range_of(args.mask.data, args.mask.size(), 1, 1, 1, "mask");  // none: an empty range
+    x.values = range_of(args.values.data(), static_cast<index>(args.values.size()), 1, 1, 1, "values");
+    x.grad = range_of(args.grad.data(), static_cast<index>(args.grad.size()), 1, 1, 1, "grad");
+    return x;
+}
 }  // namespace detail
 
 /// The Keras Loss object: loss(expression or batch_decided, config), called like
@@ -373,22 +395,15 @@ double loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred,
     // ---- outputs against every input, over whole tensors, before anything is written ----------
     // (the kernel checks each chunk again; an overlap with a later chunk would be found too late)
     {
-        using lossc::detail::range_of, lossc::detail::require_disjoint;
-        const auto rt = range_of(y_true.data, y_true.size(), 1, 1, 1, "y_true");
-        const auto rp_ = range_of(y_pred.data, y_pred.size(), 1, 1, 1, "y_pred");
-        const auto rw = !(sw.present() && sw.rank > 0 && sw.data != nullptr) ? lossc::detail::byte_range{}
-                        : sw.is_double ? range_of(static_cast<const double*>(sw.data), sw.size(), 1, 1, 1, "sample_weight")
-                                       : range_of(static_cast<const float*>(sw.data), sw.size(), 1, 1, 1, "sample_weight");
-        const auto rm = has_mask_in ? range_of(in_mask.data, in_mask.size(), 1, 1, 1, "mask") : lossc::detail::byte_range{};
-        const auto rv = range_of(args.values.data(), static_cast<index>(args.values.size()), 1, 1, 1, "values");
-        const auto rg = range_of(args.grad.data(), static_cast<index>(args.grad.size()), 1, 1, 1, "grad");
-        for (const auto& [out, out_name] : {std::pair{rv, "values"}, std::pair{rg, "grad"}}) {
-            require_disjoint(out, out_name, rt, "y_true");
-            require_disjoint(out, out_name, rp_, "y_pred");
-            require_disjoint(out, out_name, rw, "sample_weight");
-            require_disjoint(out, out_name, rm, "mask");
+        using lossc::detail::require_disjoint;
+        const detail::call_extents x = detail::extents_of(y_true, y_pred, args);
+        for (const auto& [out, out_name] : {std::pair{x.values, "values"}, std::pair{x.grad, "grad"}}) {
+            require_disjoint(out, out_name, x.y_true, "y_true");
+            require_disjoint(out, out_name, x.y_pred, "y_pred");
+            require_disjoint(out, out_name, x.weight, "sample_weight");
+            require_disjoint(out, out_name, x.mask, "mask");
         }
-        require_disjoint(rg, "grad", rv, "values");
+        require_disjoint(x.grad, "grad", x.values, "values");
     }
 
     // ---- labels: integer (or float) class ids are range-checked before anything is written ----

@@ -9,7 +9,6 @@
 #include <boost/hana/map.hpp>
 #include <boost/hana/pair.hpp>
 #include <boost/hana/string.hpp>
-#include <array>
 #include <cmath>
 #include <cstddef>
 #include <initializer_list>
@@ -105,48 +104,18 @@ auto at(const YT& y_true, const YP& y_pred, call_args<typename YP::Scalar> args 
 }
 
 namespace detail {
-/// The bytes one head's call reads (y_true, y_pred, sample weights, mask) and writes (values, grad).
-struct head_extents {
-    std::array<std::pair<const char*, const char*>, 4> reads{};
-    std::array<std::pair<const char*, const char*>, 2> writes{};
-};
-template <class T>
-std::pair<const char*, const char*> bytes_of(const T* data, index count) {
-    const char* b = reinterpret_cast<const char*>(data);
-    return {b, b == nullptr ? b : b + count * static_cast<index>(sizeof(T))};
-}
-template <class L, class T>
-head_extents extents_of(const head_call<L, T>& c) {
-    head_extents e;
-    e.reads[0] = bytes_of(c.y_true.data, c.y_true.size());
-    e.reads[1] = bytes_of(c.y_pred.data, c.y_pred.size());
-    const weight_tensor& w = c.args.sample_weight;
-    if (w.data != nullptr)
-        e.reads[2] = w.is_double ? bytes_of(static_cast<const double*>(w.data), w.size())
-                                 : bytes_of(static_cast<const float*>(w.data), w.size());
-    e.reads[3] = bytes_of(c.args.mask.data, c.args.mask.size());
-    e.writes[0] = bytes_of(c.args.values.data(), static_cast<index>(c.args.values.size()));
-    e.writes[1] = bytes_of(c.args.grad.data(), static_cast<index>(c.args.grad.size()));
-    return e;
-}
-/// Throws shape_error where one head's outputs overlap another head's inputs or outputs.
-inline void require_heads_apart(std::initializer_list<head_extents> heads) {
-    const auto overlap = [](std::pair<const char*, const char*> a, std::pair<const char*, const char*> b) {
-        return a.first != a.second && b.first != b.second && a.first < b.second && b.first < a.second;
-    };
+/// Throws shape_error where one head's outputs (values, grad) overlap another head's tensors.
+inline void require_heads_apart(std::initializer_list<call_extents> heads) {
     std::size_t i = 0;
-    for (const head_extents& a : heads) {
+    for (const call_extents& a : heads) {
         std::size_t j = 0;
-        for (const head_extents& b : heads) {
+        for (const call_extents& b : heads) {
             if (i != j)
-                for (const auto& w : a.writes) {
-                    bool clash = false;
-                    for (const auto& r : b.reads) clash = clash || overlap(w, r);
-                    for (const auto& o : b.writes) clash = clash || overlap(w, o);
-                    if (clash)
-                        throw shape_error(cat("outputs: the values or gradient of the head given ", num(i + 1),
-                                              " overlaps a tensor of the head given ", num(j + 1)));
-                }
+                for (const auto& w : {a.values, a.grad})
+                    for (const auto& o : {b.y_true, b.y_pred, b.weight, b.mask, b.values, b.grad})
+                        if (w.overlaps(o))
+                            throw shape_error(cat("outputs: the values or gradient of the head given ", num(i + 1),
+                                                  " overlaps a tensor of the head given ", num(j + 1)));
             ++j;
         }
         ++i;
@@ -239,7 +208,8 @@ private:
         // Before any head writes: the weights, and no head's outputs over another head's
         // tensors (each head checks its own arguments before it writes).
         (require_finite(heads_[Names{}].weight), ...);
-        detail::require_heads_apart({detail::extents_of(hana::second(calls))...});
+        detail::require_heads_apart({detail::extents_of(hana::second(calls).y_true, hana::second(calls).y_pred,
+                                                        hana::second(calls).args)...});
         double total = 0;
         const auto one = [&](auto key) {
             const auto& h = heads_[key];
