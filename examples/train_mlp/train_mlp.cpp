@@ -357,11 +357,12 @@ int train(const Model& model, const dataset& all, const run_options& o, const pr
             ++steps;
         }
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        const double mean_loss = loss_sum / std::max(steps, 1), train_acc = accuracy(net, train_set);
-        test_acc = accuracy(net, test_set);
+        const double mean_loss = loss_sum / std::max(steps, 1);
         if (epoch == 1) first_loss = mean_loss;
         last_loss = mean_loss;
-        if (talk) {
+        if (talk) {  // the other processes hold the same parameters: one evaluation is enough
+            const double train_acc = accuracy(net, train_set);
+            test_acc = accuracy(net, test_set);
             std::printf("epoch %2d  loss %.4f  train %.4f  test %.4f  %.1f ms (loss %.0f%% of the steps)\n", epoch, mean_loss,
                         train_acc, test_acc, 1e3 * seconds, 100 * loss_seconds / seconds);
             log << epoch << ',' << mean_loss << ',' << train_acc << ',' << test_acc << '\n';
