@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <array>
 #include <boost/hana/at.hpp>
-#include <boost/hana/drop_front.hpp>
 #include <boost/hana/find_if.hpp>
 #include <boost/hana/for_each.hpp>
 #include <boost/hana/integral_constant.hpp>
@@ -62,75 +61,78 @@ namespace names {
             return 0;                                                                                  \
         }                                                                                              \
     };
-// Every name with the class form it gives (MISSING: a Keras loss the catalog does not have).
-#define LOSSC_KERAS_LOSS_NAMES(X, MISSING)                                  \
-    X(mean_squared_error, MeanSquaredError())                           \
-    X(mse, MeanSquaredError())                                          \
-    X(MSE, MeanSquaredError())                                          \
-    X(MeanSquaredError, MeanSquaredError())                             \
-    X(mean_absolute_error, MeanAbsoluteError())                         \
-    X(mae, MeanAbsoluteError())                                         \
-    X(MAE, MeanAbsoluteError())                                         \
-    X(MeanAbsoluteError, MeanAbsoluteError())                           \
-    X(mean_absolute_percentage_error, MeanAbsolutePercentageError())    \
-    X(mape, MeanAbsolutePercentageError())                              \
-    X(MAPE, MeanAbsolutePercentageError())                              \
-    X(MeanAbsolutePercentageError, MeanAbsolutePercentageError())       \
-    X(mean_squared_logarithmic_error, MeanSquaredLogarithmicError())    \
-    X(msle, MeanSquaredLogarithmicError())                              \
-    X(MSLE, MeanSquaredLogarithmicError())                              \
-    X(MeanSquaredLogarithmicError, MeanSquaredLogarithmicError())       \
-    X(cosine_similarity, CosineSimilarity())                            \
-    X(CosineSimilarity, CosineSimilarity())                             \
-    X(huber, Huber())                                                   \
-    X(Huber, Huber())                                                   \
-    X(log_cosh, LogCosh())                                              \
-    X(LogCosh, LogCosh())                                               \
-    X(hinge, Hinge())                                                   \
-    X(Hinge, Hinge())                                                   \
-    X(squared_hinge, SquaredHinge())                                    \
-    X(SquaredHinge, SquaredHinge())                                     \
-    X(categorical_hinge, CategoricalHinge())                            \
-    X(CategoricalHinge, CategoricalHinge())                             \
-    X(kl_divergence, KLDivergence())                                    \
-    X(kld, KLDivergence())                                              \
-    X(KLD, KLDivergence())                                              \
-    X(KLDivergence, KLDivergence())                                     \
-    X(poisson, Poisson())                                               \
-    X(Poisson, Poisson())                                               \
-    X(binary_crossentropy, BinaryCrossentropy())                        \
-    X(bce, BinaryCrossentropy())                                        \
-    X(BCE, BinaryCrossentropy())                                        \
-    X(BinaryCrossentropy, BinaryCrossentropy())                         \
-    X(binary_focal_crossentropy, BinaryFocalCrossentropy())             \
-    X(BinaryFocalCrossentropy, BinaryFocalCrossentropy())               \
-    X(categorical_crossentropy, CategoricalCrossentropy())              \
-    X(CategoricalCrossentropy, CategoricalCrossentropy())               \
-    X(sparse_categorical_crossentropy, SparseCategoricalCrossentropy()) \
-    X(SparseCategoricalCrossentropy, SparseCategoricalCrossentropy())   \
-    X(categorical_focal_crossentropy, CategoricalFocalCrossentropy())   \
-    X(CategoricalFocalCrossentropy, CategoricalFocalCrossentropy())     \
-    X(dice, Dice())                                                     \
-    X(Dice, Dice())                                                     \
-    X(tversky, Tversky())                                               \
-    X(Tversky, Tversky())                                               \
-    MISSING(ctc, "ctc (CTC)")                                           \
-    MISSING(CTC, "CTC")                                                 \
-    MISSING(circle, "circle (Circle)")                                  \
-    MISSING(Circle, "Circle")
-LOSSC_KERAS_LOSS_NAMES(LOSSC_KERAS_NAME, LOSSC_KERAS_NAME_MISSING)
+LOSSC_KERAS_NAME(mean_squared_error, MeanSquaredError())
+LOSSC_KERAS_NAME(mse, MeanSquaredError())
+LOSSC_KERAS_NAME(MSE, MeanSquaredError())
+LOSSC_KERAS_NAME(MeanSquaredError, MeanSquaredError())
+LOSSC_KERAS_NAME(mean_absolute_error, MeanAbsoluteError())
+LOSSC_KERAS_NAME(mae, MeanAbsoluteError())
+LOSSC_KERAS_NAME(MAE, MeanAbsoluteError())
+LOSSC_KERAS_NAME(MeanAbsoluteError, MeanAbsoluteError())
+LOSSC_KERAS_NAME(mean_absolute_percentage_error, MeanAbsolutePercentageError())
+LOSSC_KERAS_NAME(mape, MeanAbsolutePercentageError())
+LOSSC_KERAS_NAME(MAPE, MeanAbsolutePercentageError())
+LOSSC_KERAS_NAME(MeanAbsolutePercentageError, MeanAbsolutePercentageError())
+LOSSC_KERAS_NAME(mean_squared_logarithmic_error, MeanSquaredLogarithmicError())
+LOSSC_KERAS_NAME(msle, MeanSquaredLogarithmicError())
+LOSSC_KERAS_NAME(MSLE, MeanSquaredLogarithmicError())
+LOSSC_KERAS_NAME(MeanSquaredLogarithmicError, MeanSquaredLogarithmicError())
+LOSSC_KERAS_NAME(cosine_similarity, CosineSimilarity())
+LOSSC_KERAS_NAME(CosineSimilarity, CosineSimilarity())
+LOSSC_KERAS_NAME(huber, Huber())
+LOSSC_KERAS_NAME(Huber, Huber())
+LOSSC_KERAS_NAME(log_cosh, LogCosh())
+LOSSC_KERAS_NAME(LogCosh, LogCosh())
+LOSSC_KERAS_NAME(hinge, Hinge())
+LOSSC_KERAS_NAME(Hinge, Hinge())
+LOSSC_KERAS_NAME(squared_hinge, SquaredHinge())
+LOSSC_KERAS_NAME(SquaredHinge, SquaredHinge())
+LOSSC_KERAS_NAME(categorical_hinge, CategoricalHinge())
+LOSSC_KERAS_NAME(CategoricalHinge, CategoricalHinge())
+LOSSC_KERAS_NAME(kl_divergence, KLDivergence())
+LOSSC_KERAS_NAME(kld, KLDivergence())
+LOSSC_KERAS_NAME(KLD, KLDivergence())
+LOSSC_KERAS_NAME(KLDivergence, KLDivergence())
+LOSSC_KERAS_NAME(poisson, Poisson())
+LOSSC_KERAS_NAME(Poisson, Poisson())
+LOSSC_KERAS_NAME(binary_crossentropy, BinaryCrossentropy())
+LOSSC_KERAS_NAME(bce, BinaryCrossentropy())
+LOSSC_KERAS_NAME(BCE, BinaryCrossentropy())
+LOSSC_KERAS_NAME(BinaryCrossentropy, BinaryCrossentropy())
+LOSSC_KERAS_NAME(binary_focal_crossentropy, BinaryFocalCrossentropy())
+LOSSC_KERAS_NAME(BinaryFocalCrossentropy, BinaryFocalCrossentropy())
+LOSSC_KERAS_NAME(categorical_crossentropy, CategoricalCrossentropy())
+LOSSC_KERAS_NAME(CategoricalCrossentropy, CategoricalCrossentropy())
+LOSSC_KERAS_NAME(sparse_categorical_crossentropy, SparseCategoricalCrossentropy())
+LOSSC_KERAS_NAME(SparseCategoricalCrossentropy, SparseCategoricalCrossentropy())
+LOSSC_KERAS_NAME(categorical_focal_crossentropy, CategoricalFocalCrossentropy())
+LOSSC_KERAS_NAME(CategoricalFocalCrossentropy, CategoricalFocalCrossentropy())
+LOSSC_KERAS_NAME(dice, Dice())
+LOSSC_KERAS_NAME(Dice, Dice())
+LOSSC_KERAS_NAME(tversky, Tversky())
+LOSSC_KERAS_NAME(Tversky, Tversky())
+LOSSC_KERAS_NAME_MISSING(ctc, "ctc (CTC)")
+LOSSC_KERAS_NAME_MISSING(CTC, "CTC")
+LOSSC_KERAS_NAME_MISSING(circle, "circle (Circle)")
+LOSSC_KERAS_NAME_MISSING(Circle, "Circle")
 #undef LOSSC_KERAS_NAME
 #undef LOSSC_KERAS_NAME_MISSING
 // NOLINTEND(readability-identifier-naming,bugprone-macro-parentheses)
 }  // namespace names
 
-/// Every name, in a Hana tuple of types (each entry a different loss type); the list's leading
-/// `void` only absorbs its commas.
-#define LOSSC_KERAS_NAME_TYPE(id, ...) , names::id
-inline constexpr auto all_names = boost::hana::drop_front(
-    boost::hana::tuple_t<void LOSSC_KERAS_LOSS_NAMES(LOSSC_KERAS_NAME_TYPE, LOSSC_KERAS_NAME_TYPE)>);
-#undef LOSSC_KERAS_NAME_TYPE
-#undef LOSSC_KERAS_LOSS_NAMES
+/// Every name, in a Hana tuple of types (each entry a different loss type).
+inline constexpr auto all_names = boost::hana::tuple_t<
+    names::mean_squared_error, names::mse, names::MSE, names::MeanSquaredError, names::mean_absolute_error, names::mae,
+    names::MAE, names::MeanAbsoluteError, names::mean_absolute_percentage_error, names::mape, names::MAPE,
+    names::MeanAbsolutePercentageError, names::mean_squared_logarithmic_error, names::msle, names::MSLE,
+    names::MeanSquaredLogarithmicError, names::cosine_similarity, names::CosineSimilarity, names::huber, names::Huber,
+    names::log_cosh, names::LogCosh, names::hinge, names::Hinge, names::squared_hinge, names::SquaredHinge,
+    names::categorical_hinge, names::CategoricalHinge, names::kl_divergence, names::kld, names::KLD, names::KLDivergence,
+    names::poisson, names::Poisson, names::binary_crossentropy, names::bce, names::BCE, names::BinaryCrossentropy,
+    names::binary_focal_crossentropy, names::BinaryFocalCrossentropy, names::categorical_crossentropy,
+    names::CategoricalCrossentropy, names::sparse_categorical_crossentropy, names::SparseCategoricalCrossentropy,
+    names::categorical_focal_crossentropy, names::CategoricalFocalCrossentropy, names::dice, names::Dice, names::tversky,
+    names::Tversky, names::ctc, names::CTC, names::circle, names::Circle>;
 
 namespace detail {
 
