@@ -128,18 +128,32 @@ public:
     template <class YT, class YP, class PS>
     scalar_of<YP> forward(const YT& y_true, const YP& y_pred, PS&& per_sample, const options& opt = {}) const {
         using T = scalar_of<YP>;
-        static_assert(std::is_same_v<scalar_of<YT>, T> && std::is_same_v<scalar_of<PS>, T>,
+        static_assert(std::is_same_v<scalar_of<YT>, T> && per_sample_fits<PS, T>(),
                       "lossc: y_true, y_pred and per_sample must have one scalar type (float or double)");
-        return entries<T>().forward(as_matrix(y_true), as_matrix(y_pred), as_out_vector(per_sample), opt);
+        const auto& e = entries<T>();
+        if constexpr (discarded<PS>)
+            return detail::run_discarding<false>(
+                as_matrix(y_true), as_matrix(y_pred), matrix_view<T>{}, opt,
+                [&e](const matrix_view<const T>& t, const matrix_view<const T>& p, vector_view<T> ps, const matrix_view<T>&,
+                     const options& o) { return e.forward(t, p, ps, o); },
+                [] {});
+        else return e.forward(as_matrix(y_true), as_matrix(y_pred), as_out_vector(per_sample), opt);
     }
     template <class YT, class YP, class PS, class GR>
     scalar_of<YP> forward_backward(const YT& y_true, const YP& y_pred, PS&& per_sample, GR&& grad,
                                    const options& opt = {}) const {
         using T = scalar_of<YP>;
-        static_assert(std::is_same_v<scalar_of<YT>, T> && std::is_same_v<scalar_of<PS>, T> && std::is_same_v<scalar_of<GR>, T>,
+        static_assert(std::is_same_v<scalar_of<YT>, T> && per_sample_fits<PS, T>() &&
+                          std::is_same_v<scalar_of<GR>, T>,
                       "lossc: y_true, y_pred, per_sample and grad must have one scalar type (float or double)");
-        return entries<T>().forward_backward(as_matrix(y_true), as_matrix(y_pred), as_out_vector(per_sample),
-                                             as_out_matrix(grad), opt);
+        const auto& e = entries<T>();
+        if constexpr (discarded<PS>)
+            return detail::run_discarding<true>(
+                as_matrix(y_true), as_matrix(y_pred), as_out_matrix(grad), opt,
+                [&e](const matrix_view<const T>& t, const matrix_view<const T>& p, vector_view<T> ps, const matrix_view<T>& g,
+                     const options& o) { return e.forward_backward(t, p, ps, g, o); },
+                [] {});
+        else return e.forward_backward(as_matrix(y_true), as_matrix(y_pred), as_out_vector(per_sample), as_out_matrix(grad), opt);
     }
 
 private:

@@ -42,6 +42,8 @@ TEST_CASE("forward and forward_backward allocate nothing") {
         sink += mse.forward_backward(t2, p2, ps, g2, {.reduction = lossc::reduction::sum, .sample_weight = w});
         sink += cce.forward_backward(t10, p10, ps, g10);
         sink += cce.forward(t10, p10, ps);
+        sink += cce.forward_backward(t10, p10, lossc::discard, g10);  // per-sample losses staged on the stack
+        sink += cce.forward(t10, p10, lossc::discard, {.reduction = lossc::reduction::mean_with_sample_weight, .sample_weight = w});
         sink += nll.forward_backward(t1, p2, ps, g2);
         sink += mse.forward_backward(lossc::matrix_view<const float>(t2.data(), 256, 2, 1, 256),
                                      lossc::matrix_view<const float>(p2.data(), 256, 2, 1, 256),

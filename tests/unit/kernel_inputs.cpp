@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <cmath>
 #include <lossc/lossc.hpp>
 #include <random>
@@ -197,6 +198,51 @@ TEST_CASE("a batch split in shards: each reduced with the whole batch's divisor 
                                    {.reduction = lossc::reduction::mean_with_sample_weight, .global_weight_sum = std::nan("")}),
                     lossc::parameter_error);
     CHECK((ps_a.array() == -5).all());
+}
+
+TEST_CASE_TEMPLATE("lossc::discard in per_sample's place: the same result and gradient, per-sample losses dropped", T, float,
+                   double) {
+    // 1203 rows: three chunks of the discarding path (the last one partial), and 5 rows: one call.
+    for (const Eigen::Index n : {Eigen::Index(1203), Eigen::Index(5)}) {
+        std::mt19937 rng(11);
+        std::uniform_real_distribution<T> u(0, 1);
+        MatR<T> t(n, 7), p(n, 7), g(n, 7), g_d(n, 7);
+        Eigen::Matrix<T, Eigen::Dynamic, 1> ps(n), w(n);
+        for (Eigen::Index i = 0; i < n; ++i) {
+            w(i) = i % 5 == 0 ? T(0) : u(rng);
+            for (Eigen::Index j = 0; j < 7; ++j) t(i, j) = u(rng), p(i, j) = 4 * u(rng) - 2;
+        }
+        bool mask[1203];
+        for (Eigen::Index i = 0; i < n; ++i) mask[i] = i % 3 != 0;
+        lossc::sample_weights masked(w);
+        masked.mask = mask;
+        masked.factor = 0.5;
+        const auto tol = std::is_same_v<T, float> ? 1e-5 : 1e-13;
+        for (const lossc::options& o :
+             {lossc::options{}, lossc::options{.reduction = lossc::reduction::sum},
+              lossc::options{.sample_weight = w}, lossc::options{.reduction = lossc::reduction::mean_with_sample_weight, .sample_weight = w},
+              lossc::options{.reduction = lossc::reduction::mean_with_sample_weight, .sample_weight = masked},
+              lossc::options{.sample_weight = w, .global_batch_size = 5000}}) {
+            const T r = kernel.forward_backward(t, p, ps, g, o);
+            CHECK(kernel.forward_backward(t, p, lossc::discard, g_d, o) == doctest::Approx(r).epsilon(tol));
+            CHECK(kernel.forward(t, p, lossc::discard, o) == doctest::Approx(r).epsilon(tol));
+            CHECK((g_d - g).cwiseAbs().maxCoeff() <= tol * (1 + g.cwiseAbs().maxCoeff()));
+        }
+    }
+    // Checks span the whole batch before the first chunk writes: a short weight vector, a grad
+    // overlapping y_pred in a later chunk.
+    MatR<double> t = MatR<double>::Ones(1100, 5), p = MatR<double>::Ones(1100, 5), g = MatR<double>::Constant(1100, 5, -7);
+    const Eigen::VectorXd short_w = Eigen::VectorXd::Ones(1099);
+    CHECK_THROWS_AS(kernel.forward_backward(t, p, lossc::discard, g, {.sample_weight = short_w}), lossc::shape_error);
+    CHECK((g.array() == -7).all());
+    // grad 1024 rows before y_pred in one buffer: its last rows are y_pred's first, which no
+    // chunk sees (chunk k's grad never meets chunk k's y_pred); the whole-batch check does.
+    std::vector<double> buf((1100 + 1024) * 5, 1.0);
+    const lossc::matrix_view<const double> p_late(buf.data() + 1024 * 5, 1100, 5);
+    const lossc::matrix_view<double> g_early(buf.data(), 1100, 5);
+    CHECK_THROWS_AS(kernel.forward_backward(lossc::matrix_view<const double>(t.data(), 1100, 5), p_late, lossc::discard, g_early),
+                    lossc::shape_error);
+    CHECK(std::all_of(buf.begin(), buf.end(), [](double v) { return v == 1.0; }));
 }
 
 TEST_CASE("an empty batch returns 0 and writes nothing") {

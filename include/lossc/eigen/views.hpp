@@ -80,6 +80,21 @@ struct view_scalar<std::span<T>> {
 template <class X>
 using scalar_of = typename view_scalar<std::remove_cvref_t<X>>::type;
 
+/// Passed where per_sample goes, to drop the per-sample losses: the kernel stages them in a
+/// buffer on its stack, chunk by chunk, and returns the same reduced loss (lossc/lower/discard.hpp).
+struct discard_t {
+    explicit constexpr discard_t() = default;
+};
+inline constexpr discard_t discard{};
+template <class X>
+concept discarded = std::is_same_v<std::remove_cvref_t<X>, discard_t>;
+/// Does a per_sample argument fit a call in T: lossc::discard, or a view or vector of T?
+template <class PS, class T>
+constexpr bool per_sample_fits() {
+    if constexpr (discarded<PS>) return true;
+    else return std::is_same_v<typename view_scalar<std::remove_cvref_t<PS>>::type, T>;
+}
+
 /// Read-only matrix view of an input.
 template <class T>
 constexpr matrix_view<const T> as_matrix(matrix_view<T> v) { return v; }
