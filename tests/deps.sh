@@ -3,14 +3,15 @@
 #   tests/deps.sh demo    what the demo needs (a compiler, CMake, Ninja, Eigen, Boost's headers)
 #   tests/deps.sh train   and the trainer (Python, for its data and plot; Open MPI, data-parallel)
 #   tests/deps.sh         what the test suite needs (also clang, the sanitizers' runtime, the
-#                         linters, doctest, Google Benchmark, numpy, pkg-config, Open MPI)
+#                         linters, doctest, Google Benchmark, numpy, pkg-config, Open MPI, and
+#                         libtorch for the lossc::torch adapter's tests)
 set -euo pipefail
 packages=(cmake ninja-build g++ libeigen3-dev libboost-dev)
 if [[ "${1:-test}" == train ]]; then
   packages+=(python3 python3-venv openmpi-bin libopenmpi-dev)
 elif [[ "${1:-test}" != demo ]]; then
   packages+=(clang libclang-rt-14-dev clang-tidy cppcheck python3 python3-venv python3-numpy doctest-dev
-             libbenchmark-dev pkgconf openmpi-bin libopenmpi-dev)
+             libbenchmark-dev pkgconf openmpi-bin libopenmpi-dev libtorch-dev)
 fi
 missing=()
 for p in "${packages[@]}"; do

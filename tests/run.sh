@@ -19,6 +19,9 @@ declare -A isas=([gcc]="native;x86_64_v3" [clang-asan]="native")
 # The trainer's MPI copy once, with g++: its lossc code is train_mlp's (built and run by both), and
 # under the sanitizers Open MPI's own allocations would need LeakSanitizer off.
 declare -A mpi=([gcc]=ON [clang-asan]=OFF)
+# The libtorch adapter's tests once, with g++ (libtorch's headers cost half a minute per TU, and
+# the library is not built with the sanitizers).
+declare -A torch=([gcc]=ON [clang-asan]=OFF)
 # Debug builds (assertions on, -O0) without -g: it was a fifth of their compile time
 # (docs/perf-log.md); doctest reports file and line itself, and the sanitizers' reports name the
 # functions (configure with -g for lines).
@@ -33,7 +36,7 @@ for compiler in ${LOSSC_COMPILERS:-gcc clang-asan}; do
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
         -DCMAKE_CXX_COMPILER="${cxx[$compiler]}" -DCMAKE_CXX_FLAGS="${flags[$compiler]}" -DLOSSC_WERROR=ON \
         -DLOSSC_TEST_ISAS="${isas[$compiler]}" -DLOSSC_TEST_DISPATCH=ON -DCMAKE_CXX_FLAGS_DEBUG="" \
-        -DLOSSC_BUILD_MPI_EXAMPLE="${mpi[$compiler]}" \
+        -DLOSSC_BUILD_MPI_EXAMPLE="${mpi[$compiler]}" -DLOSSC_WITH_TORCH="${torch[$compiler]}" \
         -DLOSSC_KERAS_PYTHON="$keras_python" -DLOSSC_KERAS_CACHE="$root/build/keras-ref" \
         -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
   cmake --build "$build" -j "$jobs"

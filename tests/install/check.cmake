@@ -2,12 +2,16 @@
 # (CONSUMER) as a user would: find_package(lossc CONFIG REQUIRED) with a version, a version the
 # install does not satisfy (must fail to configure), and pkg-config. Each program must run and
 # print "as expected".
-#   cmake -DBUILD=… -DWORK=… -DCONSUMER=… -DCXX=… -P check.cmake
+# With -DTORCH=ON (lossc built with lossc::torch) the package must give lossc::torch as well.
+#   cmake -DBUILD=… -DWORK=… -DCONSUMER=… -DCXX=… [-DTORCH=ON] -P check.cmake
 foreach(_var BUILD WORK CONSUMER CXX)
   if(NOT DEFINED ${_var})
     message(FATAL_ERROR "check.cmake: -D${_var}=… is required")
   endif()
 endforeach()
+if(NOT DEFINED TORCH)
+  set(TORCH OFF)
+endif()
 file(REMOVE_RECURSE ${WORK})
 set(_prefix ${WORK}/prefix)
 
@@ -33,7 +37,7 @@ string(REGEX MATCH "PACKAGE_VERSION \"([0-9]+\\.[0-9]+)" _ "${_version_file}")
 set(_want ${CMAKE_MATCH_1})
 run("configuring the consumer (find_package(lossc ${_want} CONFIG REQUIRED))"
     ${CMAKE_COMMAND} -S ${CONSUMER} -B ${WORK}/cmake -DCMAKE_CXX_COMPILER=${CXX}
-    -DCMAKE_PREFIX_PATH=${_prefix} -DLOSSC_WANT=${_want})
+    -DCMAKE_PREFIX_PATH=${_prefix} -DLOSSC_WANT=${_want} -DLOSSC_EXPECT_TORCH=${TORCH})
 run("building the consumer" ${CMAKE_COMMAND} --build ${WORK}/cmake)
 run("running the consumer" ${WORK}/cmake/consumer)
 if(NOT run_output MATCHES "as expected")
