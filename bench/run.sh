@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every benchmark in one go and renders docs/benchmarks.md and docs/benchmarks.png.
+# Runs every benchmark in one go and renders docs/benchmarks.md and docs/benchmarks.png (and,
+# where libtorch is installed, docs/benchmarks-torch.md).
 #   bench/run.sh              everything (C++ peers, then jax.jit and torch.compile)
 #   LOSSC_BENCH_PEERS=0 bench/run.sh   C++ only (no virtual environment, no downloads)
 # Installs: Debian's libtorch-dev (for the libtorch eager peer) and, in build/bench-venv, the
@@ -31,6 +32,14 @@ for isa in x86_64_v3 x86_64; do
     --benchmark_enable_random_interleaving=true --benchmark_out="$build/cpp_$isa.json" --benchmark_out_format=json
   isa_json+=("$build/cpp_$isa.json")
 done
+
+# The libtorch adapter (lossc::torch) against the raw kernel and libtorch's loss, and a training
+# step with each: docs/benchmarks-torch.md.
+if [[ -x "$build/bench/lossc_bench_torch" ]]; then
+  "$build/bench/lossc_bench_torch" --benchmark_repetitions=3 --benchmark_enable_random_interleaving=true \
+    --benchmark_out="$build/torch.json" --benchmark_out_format=json
+  python3 "$root/bench/render_torch.py" "$build/torch.json" "$root/docs/benchmarks-torch.md"
+fi
 
 venv="$root/build/bench-venv"
 py="python3"

@@ -1,0 +1,127 @@
+// lossc::torch (include/lossc/torch.hpp) at batch 64 × 10 against the raw kernel and against
+// libtorch's own loss, and a whole libtorch training step with either loss: what the adapter
+// costs a trainer, and the loss's share of a step. One binary, one run: every ratio in
+// docs/benchmarks-torch.md comes from rows measured together (bench/render_torch.py).
+#include <benchmark/benchmark.h>
+
+#include <Eigen/Core>
+#include <lossc/torch.hpp>
+#include <torch/torch.h>
+
+namespace {
+using namespace lossc::dsl;
+namespace F = torch::nn::functional;
+
+constexpr double eps = 0.1;
+// torch's cross_entropy(logits, ids, label_smoothing=0.1), as a lossc expression on one-hot targets
+constexpr auto smoothed_ce = -(1 - eps) * sum<1>(y_true * log_softmax<1>(y_pred)) - eps * mean<1>(log_softmax<1>(y_pred));
+constexpr int64_t batch = 64, classes = 10;
+
+struct data {
+    torch::Tensor ids, one_hot, logits;
+    data() {
+        torch::manual_seed(0);
+        ids = torch::randint(classes, {batch}, torch::kLong);
+        one_hot = F::one_hot(ids, classes).to(torch::kFloat);
+        logits = torch::randn({batch, classes}) * 2;
+    }
+};
+const data& inputs() {
+    static const data d;
+    return d;
+}
+
+// The kernel itself, on buffers allocated once: the floor any adapter adds to.
+void kernel(benchmark::State& state) {
+    using M = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    const auto& d = inputs();
+    const Eigen::Map<const M> t(d.one_hot.data_ptr<float>(), batch, classes), p(d.logits.data_ptr<float>(), batch, classes);
+    M g(batch, classes);
+    constexpr auto k = lossc::compile(smoothed_ce);
+    const bool backward = state.range(0) != 0;
+    for (auto _ : state) {
+        float r = backward ? k.forward_backward(t, p, lossc::discard, g) : k.forward(t, p, lossc::discard);
+        benchmark::DoNotOptimize(r);
+        benchmark::ClobberMemory();
+    }
+}
+
+// The adapter as a trainer calls it: the forward call (loss, gradient, autograd node), then
+// optionally backward(); or values only under NoGradGuard.
+void adapter(benchmark::State& state) {
+    torch::set_num_threads(1);
+    const auto& d = inputs();
+    const auto loss = lossc::torch::loss(smoothed_ce);
+    const int mode = static_cast<int>(state.range(0));  // 0 values, 1 forward, 2 forward + backward
+    auto x = d.logits.clone().requires_grad_(mode != 0);
+    for (auto _ : state) {
+        if (mode == 0) {
+            torch::NoGradGuard no_grad;
+            benchmark::DoNotOptimize(loss(d.one_hot, x).data_ptr());
+        } else {
+            auto l = loss(d.one_hot, x);
+            if (mode == 2) {
+                l.backward();
+                x.mutable_grad().reset();
+            }
+            benchmark::DoNotOptimize(l.data_ptr());
+        }
+    }
+}
+
+// libtorch's cross_entropy, the same modes.
+void libtorch(benchmark::State& state) {
+    torch::set_num_threads(1);
+    const auto& d = inputs();
+    const int mode = static_cast<int>(state.range(0));
+    auto x = d.logits.clone().requires_grad_(mode != 0);
+    const auto opt = F::CrossEntropyFuncOptions().label_smoothing(eps);
+    for (auto _ : state) {
+        if (mode == 0) {
+            torch::NoGradGuard no_grad;
+            benchmark::DoNotOptimize(F::cross_entropy(x, d.ids, opt).data_ptr());
+        } else {
+            auto l = F::cross_entropy(x, d.ids, opt);
+            if (mode == 2) {
+                l.backward();
+                x.mutable_grad().reset();
+            }
+            benchmark::DoNotOptimize(l.data_ptr());
+        }
+    }
+}
+
+// A training step of a torch::nn MLP (64 → 128 → 10, digits-sized) on a batch of 64: zero_grad,
+// forward, loss, backward, SGD with momentum; with lossc's loss (range 1) or libtorch's (0).
+void step(benchmark::State& state) {
+    torch::set_num_threads(1);
+    torch::manual_seed(1);
+    auto model = torch::nn::Sequential(torch::nn::Linear(64, 128), torch::nn::ReLU(), torch::nn::Linear(128, classes));
+    torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(0.01).momentum(0.9));
+    const auto& d = inputs();
+    const auto x = torch::randn({batch, 64});
+    const auto loss = lossc::torch::loss(smoothed_ce);
+    const auto opt = F::CrossEntropyFuncOptions().label_smoothing(eps);
+    const bool use_lossc = state.range(0) != 0;
+    for (auto _ : state) {
+        sgd.zero_grad();
+        const auto logits = model->forward(x);
+        auto l = use_lossc ? loss(d.one_hot, logits) : F::cross_entropy(logits, d.ids, opt);
+        l.backward();
+        sgd.step();
+        benchmark::DoNotOptimize(l.data_ptr());
+    }
+}
+}  // namespace
+
+BENCHMARK(kernel)->Name("cce10/64/kernel/values")->Arg(0);
+BENCHMARK(kernel)->Name("cce10/64/kernel/forward_backward")->Arg(1);
+BENCHMARK(adapter)->Name("cce10/64/adapter/values")->Arg(0);
+BENCHMARK(adapter)->Name("cce10/64/adapter/forward")->Arg(1);
+BENCHMARK(adapter)->Name("cce10/64/adapter/forward+backward")->Arg(2);
+BENCHMARK(libtorch)->Name("cce10/64/libtorch/values")->Arg(0);
+BENCHMARK(libtorch)->Name("cce10/64/libtorch/forward")->Arg(1);
+BENCHMARK(libtorch)->Name("cce10/64/libtorch/forward+backward")->Arg(2);
+BENCHMARK(step)->Name("mlp_step/64/lossc")->Arg(1);
+BENCHMARK(step)->Name("mlp_step/64/libtorch")->Arg(0);
+BENCHMARK_MAIN();
