@@ -9,8 +9,8 @@
 //
 // Tensors: CPU, float or double, rank 1 (a column, (N) as (N, 1)) or 2, any strides (no copy);
 // the Keras class forms (lossc::keras::CategoricalCrossentropy<true>() …) take Keras's ranks up to
-// 3 and read C-contiguous memory (a strided tensor is copied first), integer class ids for the
-// sparse losses. The gradient flows to y_pred only: y_true and sample weights that require grad
+// 3 (rank 3 and sample weights are copied where they are not C-contiguous), integer class ids
+// for the sparse losses. The gradient flows to y_pred only: y_true and sample weights that require grad
 // are refused. Errors are lossc exceptions thrown before anything is computed (errors.hpp).
 #pragma once
 #include <torch/csrc/autograd/functions/utils.h>
@@ -254,15 +254,17 @@ private:
         const L* d = x.data_ptr<L>();
         switch (x.dim()) {
             case 0: return {d, {}};
-            case 1: return {d, {x.size(0)}};
-            case 2: return {d, {x.size(0), x.size(1)}};
-            default: return {d, {x.size(0), x.size(1), x.size(2)}};
+            case 1: return {d, {x.size(0)}, {x.stride(0)}};
+            case 2: return {d, {x.size(0), x.size(1)}, {x.stride(0), x.stride(1)}};
+            default: return {d, {x.size(0), x.size(1), x.size(2)}};  // C-contiguous (run_typed)
         }
     }
     template <class T>
     at::Tensor run_typed(const at::Tensor& y_true_in, const at::Tensor& y_pred_in, const at::Tensor& w_in, at::Tensor* grad) const {
-        // The Keras wrapper reads numpy's layout: C-contiguous (no copy where it already is).
-        const at::Tensor y_true = y_true_in.contiguous(), y_pred = y_pred_in.contiguous();
+        // The Keras wrapper reads rank 1–2 at any strides, rank 3, weights and masks in numpy's
+        // layout: those are copied where they are not in it.
+        const auto keep = [](const at::Tensor& x) { return x.defined() && x.dim() <= 2 ? x : x.contiguous(); };
+        const at::Tensor y_true = keep(y_true_in), y_pred = keep(y_pred_in);
         const at::Tensor w = w_in.defined() ? w_in.contiguous() : w_in;
         const auto p = view<T>(y_pred, "y_pred");
         keras::call_args<T> args;
@@ -278,8 +280,10 @@ private:
             values = at::empty(std::vector<int64_t>(vs.dims.begin(), vs.dims.begin() + vs.rank), values_opts);
             args.values = std::span<T>(values.data_ptr<T>(), static_cast<std::size_t>(vs.size()));
         }
-        if (grad) {
-            *grad = at::empty(y_pred.sizes(), values_opts);
+        if (grad) {  // in y_pred's storage order, compact: where the wrapper writes it
+            const auto gs = keras::detail::grad_strides(p);
+            *grad = y_pred.dim() == 2 ? at::empty_strided(y_pred.sizes(), {gs[0], gs[1]}, values_opts)
+                                      : at::empty(y_pred.sizes(), values_opts);
             args.grad = std::span<T>(grad->data_ptr<T>(), static_cast<std::size_t>(grad->numel()));
         }
         const T r = with_labels<T>(y_true, [&](const auto& t) {

@@ -183,6 +183,14 @@ TEST_CASE("strided tensors: transposed, sliced, expanded; the gradient has y_pre
     const auto [v4, g4] = value_and_grad([&](const torch::Tensor& p) { return loss(row.contiguous(), p); }, x);
     check_close<float>(v3, v4, "expanded y_true");
     check_close<float>(g3, g4, "expanded y_true, gradient");
+    // the Keras class form on the same strided views (read in place, its gradient in y_pred's order)
+    const auto keras = lossc::torch::loss(lossc::keras::CategoricalCrossentropy<true>(eps));
+    auto leaf_k = big.clone().requires_grad_(true);
+    keras(t, leaf_k.index({Slice(), Slice(None, None, 2)}).t()).backward();
+    check_close<float>(leaf_k.grad().index({Slice(), Slice(None, None, 2)}).t(), g, "Keras form through a strided view");
+    const auto [vk, gk] = value_and_grad([&](const torch::Tensor& p) { return keras(t.t().contiguous().t(), p.t().contiguous().t()); }, x);
+    check_close<float>(vk, v, "Keras form, column-major y_true and y_pred");
+    check_close<float>(gk, g, "Keras form, column-major y_true and y_pred, gradient");
     // rank 1: (N) is (N, 1)
     const auto bce = lossc::torch::loss(bce_logits);
     const auto y = (torch::rand({40}) > 0.5).to(torch::kFloat), z = torch::randn({40});

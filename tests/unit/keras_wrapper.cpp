@@ -372,3 +372,77 @@ TEST_CASE("a batch split in shards: global_batch_size and global_divisor add up 
     CHECK(mse(tensor_view<const double>{t.data(), {0, 3, 2}}, tensor_view<const double>{p.data(), {0, 3, 2}},
               {.global_batch_size = 5}) == 0.0);
 }
+
+TEST_CASE_TEMPLATE("Eigen matrices of either storage order, padded blocks and strided views give the row-major results", T,
+                   float, double) {
+    using RowM = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    using ColM = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
+    const Eigen::Index n = 300, c = 6;  // more rows than one chunk of the wrapper
+    RowM t = RowM::Random(n, c).cwiseAbs(), p = RowM::Random(n, c);
+    t.array().colwise() /= t.rowwise().sum().array();
+    const ColM tc = t, pc = p;
+    // padded: the top-left block of wider column-major matrices
+    ColM t_wide = ColM::Zero(n + 3, c + 2), p_wide = ColM::Zero(n + 3, c + 2);
+    t_wide.topLeftCorner(n, c) = t;
+    p_wide.topLeftCorner(n, c) = p;
+    const auto tb = t_wide.topLeftCorner(n, c);
+    const auto pb = p_wide.topLeftCorner(n, c);
+    Eigen::Matrix<T, Eigen::Dynamic, 1> w = Eigen::Matrix<T, Eigen::Dynamic, 1>::Random(n).cwiseAbs();
+    const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-13;
+
+    const auto check = [&](const auto& loss, const char* what) {
+        INFO(what);
+        RowM g_ref(n, c);
+        const T ref = loss(tensor_view<const T>(t), tensor_view<const T>(p), {.sample_weight = w, .grad = std::span<T>(g_ref.data(), n * c)});
+        ColM g_col(n, c);  // column-major y_pred: the gradient is column-major
+        CHECK(loss(tensor_view<const T>(tc), tensor_view<const T>(pc), {.sample_weight = w, .grad = std::span<T>(g_col.data(), n * c)}) ==
+              doctest::Approx(ref).epsilon(tol));
+        CHECK((g_col - ColM(g_ref)).cwiseAbs().maxCoeff() <= tol * (1 + g_ref.cwiseAbs().maxCoeff()));
+        ColM g_blk(n, c);  // padded: compact, in the block's order
+        CHECK(loss(tensor_view<const T>(tb), tensor_view<const T>(pb), {.sample_weight = w, .grad = std::span<T>(g_blk.data(), n * c)}) ==
+              doctest::Approx(ref).epsilon(tol));
+        CHECK((g_blk - ColM(g_ref)).cwiseAbs().maxCoeff() <= tol * (1 + g_ref.cwiseAbs().maxCoeff()));
+        // mixed: row-major y_true against column-major y_pred
+        CHECK(loss(tensor_view<const T>(t), tensor_view<const T>(pc), {.sample_weight = w}) == doctest::Approx(ref).epsilon(tol));
+    };
+    check(k::CategoricalCrossentropy<true>(0.1), "CategoricalCrossentropy<true>(0.1)");
+    check(k::MeanSquaredError(), "MeanSquaredError");
+    check(k::Hinge(), "Hinge (its batch-wide label scan)");
+    check(k::CosineSimilarity(), "CosineSimilarity");
+
+    // class ids in a strided column (every other element of a buffer), against contiguous ones
+    std::vector<std::int64_t> ids(2 * n), packed(n);
+    for (Eigen::Index i = 0; i < n; ++i) ids[2 * i] = packed[i] = i % c, ids[2 * i + 1] = -99;
+    const auto sparse = k::SparseCategoricalCrossentropy<true>();
+    RowM g1(n, c);
+    ColM g2(n, c);
+    const T a = sparse(tensor_view<const std::int64_t>{packed.data(), {n}}, tensor_view<const T>(p), {.grad = std::span<T>(g1.data(), n * c)});
+    const T b = sparse(tensor_view<const std::int64_t>{ids.data(), {n}, {2}}, tensor_view<const T>(pc), {.grad = std::span<T>(g2.data(), n * c)});
+    CHECK(b == doctest::Approx(a).epsilon(tol));
+    CHECK((g2 - ColM(g1)).cwiseAbs().maxCoeff() <= tol);
+    // float labels in a strided (N, 1) column
+    RowM lab(n, 2);
+    for (Eigen::Index i = 0; i < n; ++i) lab(i, 0) = static_cast<T>(i % c), lab(i, 1) = -5;
+    const auto col0 = lab.col(0);
+    std::vector<T> lab_packed(static_cast<std::size_t>(n));
+    for (Eigen::Index i = 0; i < n; ++i) lab_packed[static_cast<std::size_t>(i)] = static_cast<T>(i % c);
+    CHECK(sparse(tensor_view<const T>(col0), tensor_view<const T>(p)) ==
+          doctest::Approx(sparse(tensor_view<const T>{lab_packed.data(), {n}}, tensor_view<const T>(p))).epsilon(tol));
+
+    // axis=None: both dense in one storage order; mixed orders are refused before anything is written
+    const auto dice = k::Dice();
+    CHECK(dice(tensor_view<const T>(tc), tensor_view<const T>(pc)) ==
+          doctest::Approx(dice(tensor_view<const T>(t), tensor_view<const T>(p))).epsilon(tol));
+    CHECK_THROWS_WITH_AS(dice(tensor_view<const T>(t), tensor_view<const T>(pc)), doctest::Contains("one memory order"),
+                         lossc::shape_error);
+    CHECK_THROWS_AS(dice(tensor_view<const T>(tb), tensor_view<const T>(pb)), lossc::shape_error);
+    // rank 3 must be C-contiguous
+    std::vector<T> buf(2 * 3 * 4 * 2);
+    CHECK_THROWS_WITH_AS(k::CategoricalCrossentropy()(tensor_view<const T>{buf.data(), {2, 3, 4}},
+                                                      tensor_view<const T>{buf.data(), {2, 3, 4}, {24, 8, 2}}),
+                         doctest::Contains("C-contiguous"), lossc::shape_error);
+    // strided sample weights are refused (Keras's broadcasting reads them flat)
+    const Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>, 0, Eigen::InnerStride<2>> w2(w.data(), n / 2);
+    CHECK_THROWS_AS(k::MeanSquaredError()(tensor_view<const T>(t), tensor_view<const T>(p), {.sample_weight = k::weight_tensor(w2)}),
+                    lossc::shape_error);
+}

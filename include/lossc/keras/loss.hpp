@@ -34,7 +34,8 @@ struct config {
 /// - values: if not empty, receives the per-sample losses times their weight and mask (Keras's
 ///   reduction="none" result), size = the number of per-sample losses;
 /// - grad: if not empty, receives d(result)/d(y_pred) (for reduction none: of the sum of the
-///   values), y_pred's size and layout.
+///   values), y_pred's size, in y_pred's storage order without padding (a column-major y_pred's
+///   gradient is column-major; a padded one's is compact).
 /// - global_batch_size, global_divisor: data-parallel training, the batch split over processes
 ///   (each call a shard of it): the reduction divides by the whole batch's divisor, so that the
 ///   shards' losses and gradients add up (an allreduce SUM) to one call's on the whole batch, as
@@ -137,7 +138,9 @@ void require_class_axis(const tensor_view<const T>& y_pred) {
                               "on a rank-1 y_pred Keras reduces the batch axis itself"));
 }
 
-inline layout layout_for(const axes& ax, int rank, const std::array<index, 3>& s) {
+/// `st`: y_pred's strides where it has rank 2 ({-1, -1}: numpy's layout; rank 3 is always in it,
+/// and axis=None walks a dense tensor in memory order, C or Fortran order for rank 2).
+inline layout layout_for(const axes& ax, int rank, const std::array<index, 3>& s, const std::array<index, 2>& st = {-1, -1}) {
     layout l;
     const index n = s[0], d1 = s[1], d2 = rank == 3 ? s[2] : 1;
     bool reduce[3] = {false, false, false};
@@ -161,6 +164,7 @@ inline layout layout_for(const axes& ax, int rank, const std::array<index, 3>& s
         throw parameter_error("a loss may reduce the batch axis 0 only together with every other axis (axis=None)");
     } else if (rank == 2 && r1) {
         l.rows = n, l.cols = d1, l.row_stride = d1;
+        if (st[0] >= 0) l.row_stride = st[0], l.col_stride = st[1];
         l.loss_shape[0] = n;
     } else if (rank == 3 && r1 && r2) {  // per sample, over steps and classes
         l.rows = n, l.cols = d1 * d2, l.row_stride = d1 * d2;
@@ -184,13 +188,30 @@ inline layout layout_for(const axes& ax, int rank, const std::array<index, 3>& s
 struct call_extents {
     lossc::detail::byte_range y_true, y_pred, weight, mask, values, grad;
 };
+/// The bytes from a tensor's first element to its last (all of them for a strided one: a
+/// conservative span, as the overlap checks need).
+template <class U>
+lossc::detail::byte_range range_of_tensor(const tensor_view<const U>& t, const char* name) {
+    index last = 0;
+    if (!t.extent(last)) throw shape_error(cat(name, "'s strides reach more bytes than an index holds"));
+    return lossc::detail::range_of(t.data, last, 1, 1, 1, name);
+}
+/// Where a gradient goes for y_pred: y_pred's storage order without its padding (for rank 2,
+/// column-major where its rows are closer together than its columns, else row-major), so that
+/// a span of y_pred.size() elements holds it.
+template <class T>
+std::array<index, 2> grad_strides(const tensor_view<const T>& y_pred) {
+    if (y_pred.rank != 2 || y_pred.contiguous()) return {y_pred.rank == 2 ? y_pred.shape[1] : 0, 1};
+    const bool column_major = y_pred.stride(0) < y_pred.stride(1) || (y_pred.shape[1] <= 1 && y_pred.stride(0) == 1);
+    return column_major ? std::array<index, 2>{1, y_pred.shape[0]} : std::array<index, 2>{y_pred.shape[1], 1};
+}
 template <class L, class T>
 call_extents extents_of(const tensor_view<const L>& y_true, const tensor_view<const T>& y_pred, const call_args<T>& args) {
     using lossc::detail::range_of;
     const weight_tensor& sw = args.sample_weight;
     call_extents x;
-    x.y_true = range_of(y_true.data, y_true.size(), 1, 1, 1, "y_true");
-    x.y_pred = range_of(y_pred.data, y_pred.size(), 1, 1, 1, "y_pred");
+    x.y_true = range_of_tensor(y_true, "y_true");
+    x.y_pred = range_of_tensor(y_pred, "y_pred");
     if (sw.present() && sw.rank > 0 && sw.data != nullptr)
         x.weight = sw.is_double ? range_of(static_cast<const double*>(sw.data), sw.size(), 1, 1, 1, "sample_weight")
                                 : range_of(static_cast<const float*>(sw.data), sw.size(), 1, 1, 1, "sample_weight");
@@ -329,10 +350,26 @@ double loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred,
         throw shape_error(cat("class-id labels of shape ", shape_str(y_true), " against y_pred ", shape_str(y_pred),
                               ": give one class id per sample (y_pred's shape without the class axis)"));
 
-    const detail::layout lay = detail::layout_for(cfg_.axis, rp, y_pred.shape);
+    // Strides: y_true and y_pred of rank 1–2 at any (an Eigen matrix of either storage order, a
+    // block of a larger one); of rank 3 in numpy's layout; axis=None walks both in one memory order.
+    if ((rp == 3 && !y_pred.contiguous()) || (y_true.rank == 3 && !y_true.contiguous()))
+        throw shape_error(cat("a ", rp == 3 && !y_pred.contiguous() ? "y_pred" : "y_true", " of rank 3 must be C-contiguous "
+                              "(numpy's layout); copy it first, or give it rank 2"));
+    const detail::layout lay = detail::layout_for(cfg_.axis, rp, y_pred.shape, std::array<index, 2>{y_pred.stride(0), y_pred.stride(1)});
+    const bool t_dense = y_true.contiguous();
+    if (lay.loss_rank == 0) {
+        // one walk over both in memory order: y_pred dense, in C or Fortran order, y_true alike
+        const bool fortran = rp == 2 && y_pred.stride(0) == 1 && (y_pred.stride(1) == pdim(0) || pdim(1) <= 1);
+        const bool same = rt == rp && y_true.stride(0) == y_pred.stride(0) && y_true.stride(1) == y_pred.stride(1);
+        if (!((y_pred.contiguous() && t_dense) || (fortran && same)))
+            throw shape_error("a loss over every axis (axis=None) walks y_true and y_pred in one memory order: give both "
+                              "dense and in the same storage order");
+    }
+    const detail::layout c_lay = detail::layout_for(cfg_.axis, rp, y_pred.shape);  // in numpy's layout: which axes
     const bool last_axis = class_axis != rp - 1
-                               ? lay.cols == pdim(class_axis) && lay.loss_rank == rp - 1  // the class axis alone
-                               : lay.slabs == 1 && lay.cols == pdim(rp - 1) && lay.row_stride == lay.cols && lay.loss_rank == rp - 1;
+                               ? c_lay.cols == pdim(class_axis) && c_lay.loss_rank == rp - 1  // the class axis alone
+                               : c_lay.slabs == 1 && c_lay.cols == pdim(rp - 1) && c_lay.row_stride == c_lay.cols &&
+                                     c_lay.loss_rank == rp - 1;
     if (column && !last_axis)
         throw shape_error(cat("y_true of shape ", shape_str(y_true), " holds one value per row of the last axis, but this "
                               "loss reduces other axes of y_pred ", shape_str(y_pred), "; give y_true y_pred's shape"));
@@ -384,6 +421,7 @@ double loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred,
         if (sw.data == nullptr) throw shape_error("sample_weight is a null pointer");
     }
     if (has_mask_in) {
+        if (!in_mask.contiguous()) throw shape_error("a mask must be contiguous (numpy's layout): copy it first");
         const bool fits = in_mask.size() == n_loss && in_mask.rank >= lay.loss_rank && in_mask.shape[0] == lay.loss_shape[0] &&
                           (in_mask.rank == lay.loss_rank || in_mask.shape[static_cast<std::size_t>(in_mask.rank - 1)] == 1);
         if (!fits || in_mask.data == nullptr)
@@ -407,7 +445,8 @@ double loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred,
     }
 
     // ---- labels: integer (or float) class ids are range-checked before anything is written ----
-    auto label_at = [&](index e) -> L { return y_true.data[e]; };  // column layout: one label per loss
+    // column layout: one label per loss, in loss order (y_true's C order)
+    auto label_at = [&](index e) -> L { return t_dense ? y_true.data[e] : y_true.data[y_true.offset(e)]; };
     if constexpr (uses_labels)
         if (column) detail::require_class_ids<T, L>(label_at, n_loss, classes, cfg_.ignore_class);
     auto ignored = [&](index e) { return column && detail::is_ignored_label(label_at(e), cfg_.ignore_class); };
@@ -419,7 +458,10 @@ double loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred,
     if constexpr (std::is_same_v<Def, expression_type>) chosen = &def_;
     else {
         bool zero_one = true;
-        for (index k = 0, n = y_true.size(); k < n && zero_one; ++k) zero_one = y_true.data[k] == L(0) || y_true.data[k] == L(1);
+        for (index k = 0, n = y_true.size(); k < n && zero_one; ++k) {
+            const L v = t_dense ? y_true.data[k] : y_true.data[y_true.offset(k)];
+            zero_one = v == L(0) || v == L(1);
+        }
         chosen = zero_one ? &def_.zero_one : &def_.as_given;
     }
     const auto kern = lossc::compile(*chosen);
@@ -462,19 +504,24 @@ double loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred,
         const double one = 1.0;
         double total = 0;
         const index t_cols = column ? 1 : lay.cols;
+        // y_true's rows where it has y_pred's shape, and the gradient's (y_pred's storage order,
+        // compacted: detail::grad_strides): their own strides for rank 2, y_pred's walk otherwise.
+        const bool own_strides = rp == 2 && lay.loss_rank != 0;
+        const index t_row_stride = own_strides ? y_true.stride(0) : lay.row_stride;
+        const index t_col_stride = own_strides ? y_true.stride(1) : lay.col_stride;
+        const std::array<index, 2> gs = own_strides ? detail::grad_strides(y_pred) : std::array<index, 2>{lay.row_stride, lay.col_stride};
         for (index s = 0; s < lay.slabs; ++s) {
             for (index r0 = 0; r0 < lay.rows; r0 += chunk) {
                 const index rows = std::min(chunk, lay.rows - r0);
                 const index e0 = s * lay.rows + r0;  // first per-sample loss of the chunk
                 const index p_off = s * lay.slab_stride + r0 * lay.row_stride;
                 matrix_view<const T> tv{};
-                if constexpr (std::is_integral_v<L>) {
-                    for (index i = 0; i < rows; ++i) label_buf[i] = static_cast<T>(y_true.data[e0 + i]);
+                if (std::is_integral_v<L> || (column && !t_dense)) {  // staged: converted, or gathered
+                    for (index i = 0; i < rows; ++i) label_buf[i] = static_cast<T>(label_at(e0 + i));
                     tv = matrix_view<const T>{label_buf, rows, 1, 1, 1};
-                } else if (column) {
-                    tv = matrix_view<const T>{y_true.data + e0, rows, 1, 1, 1};
-                } else {
-                    tv = matrix_view<const T>{y_true.data + p_off, rows, t_cols, lay.row_stride, lay.col_stride};
+                } else if constexpr (!std::is_integral_v<L>) {
+                    if (column) tv = matrix_view<const T>{y_true.data + e0, rows, 1, 1, 1};
+                    else tv = matrix_view<const T>{y_true.data + s * lay.slab_stride + r0 * t_row_stride, rows, t_cols, t_row_stride, t_col_stride};
                 }
                 const matrix_view<const T> pv{y_pred.data + p_off, rows, lay.cols, lay.row_stride, lay.col_stride};
                 if (has_mask)
@@ -493,7 +540,7 @@ double loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred,
                 const vector_view<T> vv{values, rows, 1};
                 if constexpr (Backward)
                     total += static_cast<double>(kern.forward_backward(
-                        tv, pv, vv, matrix_view<T>{args.grad.data() + p_off, rows, lay.cols, lay.row_stride, lay.col_stride}, opt));
+                        tv, pv, vv, matrix_view<T>{args.grad.data() + s * lay.slab_stride + r0 * gs[0], rows, lay.cols, gs[0], gs[1]}, opt));
                 else total += static_cast<double>(kern.forward(tv, pv, vv, opt));
                 // Keras's reduction="none" values: W = L · weight, 0 where masked.
                 if (!args.values.empty() && (sw.present() || has_mask))

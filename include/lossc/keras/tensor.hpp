@@ -1,6 +1,7 @@
-// lossc::keras — tensors as Keras passes them: C-contiguous (numpy's row-major default), rank 0
-// to 3, by pointer. y_true may hold int32/int64 class ids (sparse losses); sample weights are
-// float or double of any rank Keras's broadcasting accepts; masks are bool.
+// lossc::keras — tensors as Keras passes them: rank 0 to 3, by pointer, C-contiguous (numpy's
+// default) unless strides are given; an Eigen matrix of either storage order, padded or not.
+// y_true may hold int32/int64 class ids (sparse losses); sample weights are float or double of
+// any rank Keras's broadcasting accepts; masks are bool.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -18,12 +19,18 @@ using lossc::detail::num;
 using lossc::detail::shape;
 }  // namespace detail
 
-/// A C-contiguous tensor of rank 0–3: element (i, j, k) at data[(i·d1 + j)·d2 + k].
+/// A tensor of rank 0–3: element (i, j, k) at data[i·stride(0) + j·stride(1) + k·stride(2)],
+/// strides in elements: `strides` where `strided` is set (the strided constructor, an Eigen
+/// matrix), else C-contiguous (so that data, rank and shape set by hand describe numpy's layout).
+/// y_pred and y_true of rank 3 must be C-contiguous, as must sample weights and masks; y_pred and
+/// y_true of rank 1 or 2 may have any non-negative strides.
 template <class T>
 struct tensor_view {
     T* data = nullptr;
     int rank = 0;
     std::array<index, 3> shape{1, 1, 1};
+    std::array<index, 3> strides{1, 1, 1};
+    bool strided = false;
 
     constexpr tensor_view() = default;
     constexpr tensor_view(T* d, std::initializer_list<index> dims) : data(d) {
@@ -36,37 +43,83 @@ struct tensor_view {
             shape[static_cast<std::size_t>(rank++)] = n;
         }
     }
-    /// An Eigen vector is rank 1; a matrix is rank 2 and must be row-major and contiguous, as a
-    /// numpy array is (the Keras wrapper follows numpy's layout; lossc::compile's kernels take
-    /// any layout).
+    /// Explicit strides in elements (a strided view of a larger buffer, a transposed matrix).
+    constexpr tensor_view(T* d, std::initializer_list<index> dims, std::initializer_list<index> element_strides)
+        : tensor_view(d, dims) {
+        if (element_strides.size() != dims.size()) throw shape_error("a tensor needs one stride per dimension");
+        strided = true;
+        int a = 0;
+        for (index st : element_strides) {
+            if (st < 0) throw shape_error("a tensor stride is negative");
+            strides[at(a++)] = st;
+        }
+        if (index last = 0; !extent(last)) throw shape_error("a tensor's strides reach more bytes than an index holds");
+    }
+    /// An Eigen vector is rank 1; a matrix is rank 2, of either storage order, padded or not.
     template <eigen_direct D>
     tensor_view(D& x)  // NOLINT(google-explicit-constructor): pass an Eigen object where a tensor is expected
         : data(x.data()) {
         if constexpr (D::RowsAtCompileTime == 1 || D::ColsAtCompileTime == 1) {
             rank = 1;
             shape[0] = x.size();
-            if (x.innerStride() != 1 && x.size() > 1) throw shape_error("an Eigen vector passed as a tensor must be contiguous");
+            strides[0] = x.innerStride();
+            strided = true;
         } else {
             rank = 2;
-            shape[0] = x.rows();
-            shape[1] = x.cols();
-            const bool dense = D::IsRowMajor ? (x.innerStride() == 1 && (x.outerStride() == x.cols() || x.rows() <= 1))
-                                             : (x.cols() <= 1 && x.innerStride() == 1);
-            if (!dense)
-                throw shape_error(detail::cat("an Eigen matrix passed as a tensor must be row-major and contiguous (numpy's "
-                                              "layout); this one is ", detail::shape(x.rows(), x.cols()),
-                                              D::IsRowMajor ? " with padded rows" : " column-major"));
+            shape = {x.rows(), x.cols(), 1};
+            strides = D::IsRowMajor ? std::array<index, 3>{x.outerStride(), x.innerStride(), 1}
+                                    : std::array<index, 3>{x.innerStride(), x.outerStride(), 1};
+            strided = true;
         }
     }
     template <class U> requires std::is_same_v<const U, T>
-    constexpr tensor_view(const tensor_view<U>& o) : data(o.data), rank(o.rank), shape(o.shape) {}  // NOLINT: T → const T
+    constexpr tensor_view(const tensor_view<U>& o) : data(o.data), rank(o.rank), shape(o.shape), strides(o.strides), strided(o.strided) {}  // NOLINT: T → const T
 
     constexpr index size() const {
         index n = 1;
-        for (int i = 0; i < rank; ++i) n *= shape[static_cast<std::size_t>(i)];
+        for (int i = 0; i < rank; ++i) n *= shape[at(i)];
         return n;
     }
-    constexpr index dim(int i) const { return shape[static_cast<std::size_t>(i < 0 ? i + rank : i)]; }
+    constexpr index dim(int i) const { return shape[at(i < 0 ? i + rank : i)]; }
+    /// The stride of axis a in elements.
+    constexpr index stride(int a) const {
+        if (strided) return strides[at(a)];
+        index s = 1;
+        for (int b = a + 1; b < rank; ++b) s *= shape[at(b)];
+        return s;
+    }
+    /// Does element k of the C-order enumeration sit at data[k] (numpy's default layout)? Axes of
+    /// one element have no stride to keep.
+    constexpr bool contiguous() const {
+        index expect = 1;
+        for (int a = rank - 1; a >= 0; --a) {
+            if (shape[at(a)] != 1 && stride(a) != expect) return false;
+            expect *= shape[at(a)];
+        }
+        return true;
+    }
+    /// The offset of element k of the C-order enumeration (k < size()).
+    constexpr index offset(index k) const {
+        index off = 0;
+        for (int a = rank - 1; a >= 0; --a) {
+            const index n = shape[at(a)];
+            off += (k % n) * stride(a);
+            k /= n;
+        }
+        return off;
+    }
+    /// One past the last element's offset in `last` (0 for an empty tensor); false on overflow.
+    constexpr bool extent(index& last) const {
+        last = 0;
+        if (size() == 0) return true;
+        for (int a = 0; a < rank; ++a)
+            if (index step; __builtin_mul_overflow(shape[at(a)] - 1, stride(a), &step) || __builtin_add_overflow(last, step, &last))
+                return false;
+        return !__builtin_add_overflow(last, index(1), &last);
+    }
+
+private:
+    static constexpr std::size_t at(int a) { return static_cast<std::size_t>(a); }
 };
 
 template <class T>
@@ -95,7 +148,9 @@ struct weight_tensor {
     constexpr weight_tensor(double number) : rank(0), value(number) {}  // NOLINT(google-explicit-constructor)
     template <class U> requires std::is_same_v<std::remove_const_t<U>, float> || std::is_same_v<std::remove_const_t<U>, double>
     constexpr weight_tensor(tensor_view<U> t)  // NOLINT(google-explicit-constructor)
-        : data(t.data), is_double(std::is_same_v<std::remove_const_t<U>, double>), rank(t.rank), shape(t.shape) {}
+        : data(t.data), is_double(std::is_same_v<std::remove_const_t<U>, double>), rank(t.rank), shape(t.shape) {
+        if (!t.contiguous()) throw shape_error("a sample_weight tensor must be contiguous (numpy's layout): copy it first");
+    }
     template <eigen_direct D>
     weight_tensor(D& x) : weight_tensor(tensor_view<std::remove_reference_t<decltype(*x.data())>>(x)) {}  // NOLINT
     constexpr bool present() const { return rank >= 0; }
