@@ -45,5 +45,5 @@ echo "== lossc: cppcheck on tests/ and examples/"
 cppcheck --quiet --error-exitcode=1 --std=c++20 --language=c++ --enable=warning,performance,portability \
   --inline-suppr --suppress=missingIncludeSystem --suppress=missingInclude --suppress=unknownMacro \
   --suppress=wrongmathcall:tests/unit/math.cpp \
-  examples tests/unit tests/support tests/fuzz
+  examples tests/unit tests/support tests/fuzz tests/torch
 echo "== lossc: static analysis clean"

@@ -237,8 +237,9 @@ TEST_CASE_TEMPLATE("lossc::discard in per_sample's place: the same result and gr
     CHECK((g.array() == -7).all());
     // grad 1024 rows before y_pred in one buffer: its last rows are y_pred's first, which no
     // chunk sees (chunk k's grad never meets chunk k's y_pred); the whole-batch check does.
-    std::vector<double> buf((1100 + 1024) * 5, 1.0);
-    const lossc::matrix_view<const double> p_late(buf.data() + 1024 * 5, 1100, 5);
+    constexpr std::size_t lead = std::size_t(1024) * 5;
+    std::vector<double> buf(lead + std::size_t(1100) * 5, 1.0);
+    const lossc::matrix_view<const double> p_late(buf.data() + lead, 1100, 5);
     const lossc::matrix_view<double> g_early(buf.data(), 1100, 5);
     CHECK_THROWS_AS(kernel.forward_backward(lossc::matrix_view<const double>(t.data(), 1100, 5), p_late, lossc::discard, g_early),
                     lossc::shape_error);
