@@ -3,6 +3,7 @@
 // calls, and the errors a caller can make.
 #include <lossc/torch.hpp>  // first: it compiles alone
 #include <lossc/keras.hpp>
+#include <lossc/keras/by_name.hpp>
 #include <torch/torch.h>
 
 #include "doctest_after_torch.hpp"
@@ -91,6 +92,8 @@ TEST_CASE_TEMPLATE("mse_loss, binary_cross_entropy_with_logits, huber_loss and k
     const auto mse_l = lossc::torch::loss(mse);
     const auto mse_k = lossc::torch::loss(lossc::keras::MeanSquaredError());
     const auto mse_ref = [&](const torch::Tensor& p) { return F::mse_loss(p, t); };
+    const auto mse_n = lossc::torch::loss(lossc::keras::get<"mse">());  // model.compile(loss="mse")
+    agree<T>([&](const torch::Tensor& p) { return mse_n(t, p); }, mse_ref, x, "keras::get<\"mse\">()");
     agree<T>([&](const torch::Tensor& p) { return mse_l(t, p); }, mse_ref, x, "mse expression");
     agree<T>([&](const torch::Tensor& p) { return mse_k(t, p); }, mse_ref, x, "keras::MeanSquaredError");
     agree<T>([&](const torch::Tensor& p) { return mse_l(t, p); }, mse_ref, x * 1e6, "mse, large values");
