@@ -46,20 +46,19 @@ void kernel(benchmark::State& state) {
     }
 }
 
-// The adapter as a trainer calls it: the forward call (loss, gradient, autograd node), then
-// optionally backward(); or values only under NoGradGuard.
-void adapter(benchmark::State& state) {
+/// A loss as a trainer calls it (mode 0: values only under NoGradGuard; 1: the forward call,
+/// which builds the autograd graph; 2: forward and backward()) on the batch's logits.
+template <class Loss>
+void modes(benchmark::State& state, Loss&& loss) {
     torch::set_num_threads(1);
-    const auto& d = inputs();
-    const auto loss = lossc::torch::loss(smoothed_ce);
-    const int mode = static_cast<int>(state.range(0));  // 0 values, 1 forward, 2 forward + backward
-    auto x = d.logits.clone().requires_grad_(mode != 0);
+    const int mode = static_cast<int>(state.range(0));
+    auto x = inputs().logits.clone().requires_grad_(mode != 0);
     for (auto _ : state) {
         if (mode == 0) {
             torch::NoGradGuard no_grad;
-            benchmark::DoNotOptimize(loss(d.one_hot, x).data_ptr());
+            benchmark::DoNotOptimize(loss(x).data_ptr());
         } else {
-            auto l = loss(d.one_hot, x);
+            auto l = loss(x);
             if (mode == 2) {
                 l.backward();
                 x.mutable_grad().reset();
@@ -68,27 +67,14 @@ void adapter(benchmark::State& state) {
         }
     }
 }
-
-// libtorch's cross_entropy, the same modes.
+// lossc::torch, and libtorch's cross_entropy, in those modes.
+void adapter(benchmark::State& state) {
+    const auto loss = lossc::torch::loss(smoothed_ce);
+    modes(state, [&](const torch::Tensor& x) { return loss(inputs().one_hot, x); });
+}
 void libtorch(benchmark::State& state) {
-    torch::set_num_threads(1);
-    const auto& d = inputs();
-    const int mode = static_cast<int>(state.range(0));
-    auto x = d.logits.clone().requires_grad_(mode != 0);
     const auto opt = F::CrossEntropyFuncOptions().label_smoothing(eps);
-    for (auto _ : state) {
-        if (mode == 0) {
-            torch::NoGradGuard no_grad;
-            benchmark::DoNotOptimize(F::cross_entropy(x, d.ids, opt).data_ptr());
-        } else {
-            auto l = F::cross_entropy(x, d.ids, opt);
-            if (mode == 2) {
-                l.backward();
-                x.mutable_grad().reset();
-            }
-            benchmark::DoNotOptimize(l.data_ptr());
-        }
-    }
+    modes(state, [&](const torch::Tensor& x) { return F::cross_entropy(x, inputs().ids, opt); });
 }
 
 // A training step of a torch::nn MLP (64 → 128 → 10, digits-sized) on a batch of 64: zero_grad,

@@ -13,6 +13,7 @@
 // for the sparse losses. The gradient flows to y_pred only: y_true and sample weights that require grad
 // are refused. Errors are lossc exceptions thrown before anything is computed (errors.hpp).
 #pragma once
+#include <ATen/EmptyTensor.h>
 #include <torch/csrc/autograd/functions/utils.h>
 
 #include <cstdint>
@@ -86,14 +87,17 @@ matrix_view<T> as_view(const at::Tensor& x, const char* name) {
 
 /// The gradient's buffer: y_pred's strides where they are dense (a permutation of a contiguous
 /// layout), else contiguous — torch's empty_like.
+/// An uninitialised CPU tensor: ATen's CPU allocation without the dispatcher (the tensors are
+/// checked to be CPU tensors first; at a batch of 64 the dispatch costs as much as a kernel).
+inline at::Tensor cpu_empty(at::IntArrayRef sizes, at::ScalarType dtype) { return at::detail::empty_cpu(sizes, dtype); }
 inline at::Tensor gradient_like(const at::Tensor& y_pred) {
-    const auto o = y_pred.options().requires_grad(false);
-    return y_pred.is_contiguous() ? at::empty(y_pred.sizes(), o) : at::empty_like(y_pred, o, at::MemoryFormat::Preserve);
+    if (y_pred.is_contiguous()) return cpu_empty(y_pred.sizes(), y_pred.scalar_type());
+    return at::empty_like(y_pred, y_pred.options().requires_grad(false), at::MemoryFormat::Preserve);
 }
-/// A 0-dim tensor holding r (at::empty and a store: scalar_tensor's fill costs a dispatch).
+/// A 0-dim tensor holding r (a store: scalar_tensor's fill costs a dispatch).
 template <class T>
-at::Tensor scalar(T r, const at::TensorOptions& o) {
-    at::Tensor x = at::empty({}, o);
+at::Tensor scalar(T r) {
+    at::Tensor x = cpu_empty({}, c10::CppTypeToScalarType<T>::value);
     *x.data_ptr<T>() = r;
     return x;
 }
@@ -185,9 +189,8 @@ private:
             if (w.scalar_type() == at::kFloat) o.sample_weight = vector_view<const float>(w.data_ptr<float>(), w.size(0), w.stride(0));
             else o.sample_weight = vector_view<const double>(w.data_ptr<double>(), w.size(0), w.stride(0));
         }
-        const auto values = y_pred.options().requires_grad(false);
         if (opt_.reduction == reduction::none) {
-            at::Tensor ps = at::empty({p.rows}, values);
+            at::Tensor ps = detail::cpu_empty({p.rows}, y_pred.scalar_type());
             const vector_view<T> psv(ps.data_ptr<T>(), p.rows);
             if (grad) {
                 *grad = detail::gradient_like(y_pred);
@@ -206,7 +209,7 @@ private:
         } else {
             r = kernel_.forward(t, p, discard, o);
         }
-        return detail::scalar(r, values);
+        return detail::scalar(r);
     }
 
     decltype(lossc::compile(std::declval<E>())) kernel_;
@@ -272,25 +275,24 @@ private:
             if (w.scalar_type() == at::kFloat) args.sample_weight = keras::weight_tensor(view<float>(w, "sample_weight"));
             else args.sample_weight = keras::weight_tensor(view<double>(w, "sample_weight"));
         }
-        const auto values_opts = y_pred.options().requires_grad(false);
         const auto& cfg = loss_.configuration();
         at::Tensor values;
         if (cfg.reduction == keras::reduction::none) {
             const keras::value_shape vs = loss_.values_shape(p);
-            values = at::empty(std::vector<int64_t>(vs.dims.begin(), vs.dims.begin() + vs.rank), values_opts);
+            values = detail::cpu_empty(std::vector<int64_t>(vs.dims.begin(), vs.dims.begin() + vs.rank), y_pred.scalar_type());
             args.values = std::span<T>(values.data_ptr<T>(), static_cast<std::size_t>(vs.size()));
         }
         if (grad) {  // in y_pred's storage order, compact: where the wrapper writes it
             const auto gs = keras::detail::grad_strides(p);
-            *grad = y_pred.dim() == 2 ? at::empty_strided(y_pred.sizes(), {gs[0], gs[1]}, values_opts)
-                                      : at::empty(y_pred.sizes(), values_opts);
+            *grad = y_pred.dim() == 2 ? at::Tensor(at::detail::empty_strided_cpu(y_pred.sizes(), {gs[0], gs[1]}, y_pred.scalar_type()))
+                                      : detail::cpu_empty(y_pred.sizes(), y_pred.scalar_type());
             args.grad = std::span<T>(grad->data_ptr<T>(), static_cast<std::size_t>(grad->numel()));
         }
         const T r = with_labels<T>(y_true, [&](const auto& t) {
             if (grad) return loss_(t, p, args);
             return loss_.value(t, p, keras::value_args<T>{args.sample_weight, args.mask, args.values});
         });
-        return values.defined() ? values : detail::scalar(r, values_opts);
+        return values.defined() ? values : detail::scalar(r);
     }
     /// y_true as Keras passes it: y_pred's type, or integer class ids where the loss takes them.
     template <class T, class F>
