@@ -49,7 +49,6 @@ inline std::string describe(const at::Tensor& x) {
     return s + (x.dim() == 1 ? ",)" : ")");
 }
 inline bool is_real(const at::Tensor& x) { return x.scalar_type() == at::kFloat || x.scalar_type() == at::kDouble; }
-inline bool is_label(const at::Tensor& x) { return x.scalar_type() == at::kInt || x.scalar_type() == at::kLong; }
 
 /// The checks every call makes, whatever the loss: defined CPU tensors, y_pred real, no
 /// gradient asked of what lossc does not differentiate.
@@ -85,11 +84,11 @@ matrix_view<T> as_view(const at::Tensor& x, const char* name) {
     return {d, x.size(0), x.size(1), x.stride(0), x.stride(1)};
 }
 
-/// The gradient's buffer: y_pred's strides where they are dense (a permutation of a contiguous
-/// layout), else contiguous — torch's empty_like.
 /// An uninitialised CPU tensor: ATen's CPU allocation without the dispatcher (the tensors are
 /// checked to be CPU tensors first; at a batch of 64 the dispatch costs as much as a kernel).
 inline at::Tensor cpu_empty(at::IntArrayRef sizes, at::ScalarType dtype) { return at::detail::empty_cpu(sizes, dtype); }
+/// The gradient's buffer: y_pred's strides where they are dense (a permutation of a contiguous
+/// layout), else contiguous — torch's empty_like.
 inline at::Tensor gradient_like(const at::Tensor& y_pred) {
     if (y_pred.is_contiguous()) return cpu_empty(y_pred.sizes(), y_pred.scalar_type());
     return at::empty_like(y_pred, y_pred.options().requires_grad(false), at::MemoryFormat::Preserve);
@@ -106,7 +105,7 @@ at::Tensor scalar(T r) {
 /// (reduction none), broadcast over the axes the loss reduced (`kept`: y_pred's shape with those
 /// axes 1).
 inline at::Tensor chain(const at::Tensor& grad, const at::Tensor& incoming, at::IntArrayRef kept) {
-    if (!incoming.defined()) return grad;  // autograd gives undefined for an unused output: zero
+    if (!incoming.defined()) return {};  // autograd's zero (an output nothing used): no gradient
     if (incoming.dim() == 0) {
         // loss.backward() starts from 1: the gradient is already the answer.
         if (incoming.item<double>() == 1.0) return grad;
