@@ -234,7 +234,7 @@ template <class Model, class T>
 loss_grad<T> model_loss_of(const Model& model, const typename mlp<T>::activations& a, const matrix<T>& onehot,
                            const matrix<T>& ink, Eigen::Index whole_batch = 0) {
     loss_grad<T> r{T(0), matrix<T>(a.logits.rows(), a.logits.cols()), matrix<T>(a.aux.rows(), a.aux.cols())};
-    r.total = model(k::at<"digit">(onehot, a.logits, {.grad = {r.dlogits.data(), static_cast<std::size_t>(r.dlogits.size())},
+    r.total = model.value_and_grad(k::at<"digit">(onehot, a.logits, {.grad = {r.dlogits.data(), static_cast<std::size_t>(r.dlogits.size())},
                                                       .global_batch_size = whole_batch}),
                     k::at<"aux">(ink, a.aux, {.grad = {r.daux.data(), static_cast<std::size_t>(r.daux.size())},
                                               .global_batch_size = whole_batch}))

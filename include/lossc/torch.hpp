@@ -288,7 +288,7 @@ private:
             args.grad = std::span<T>(grad->data_ptr<T>(), static_cast<std::size_t>(grad->numel()));
         }
         const T r = with_labels<T>(y_true, [&](const auto& t) {
-            if (grad) return loss_(t, p, args);
+            if (grad) return loss_.value_and_grad(t, p, args);
             return loss_.value(t, p, keras::value_args<T>{args.sample_weight, args.mask, args.values});
         });
         return values.defined() ? values : detail::scalar(r);

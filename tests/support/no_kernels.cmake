@@ -1,12 +1,20 @@
 # MODE compiled (default): fails unless the objects in OBJECTS call a compiled kernel (an undefined
 # kernel<…>::run) and define none of the kernels' loops: the translation unit compiled none itself.
-# MODE values_only: fails unless they define the loops for values and none for gradients.
-if(MODE STREQUAL "values_only")
+# MODE values_only: fails unless they define the loops for values and none for gradients;
+# MODE gradient_only the other way round.
+if(MODE STREQUAL "values_only" OR MODE STREQUAL "gradient_only")
   execute_process(COMMAND ${NM} -C --defined-only ${OBJECTS} OUTPUT_VARIABLE _symbols RESULT_VARIABLE _rc)
   string(REGEX MATCHALL "::kernel<[^\n]*>::(one_row|block_loop)<true" _gradient "${_symbols}")
   string(REGEX MATCHALL "::kernel<[^\n]*>::(one_row|block_loop)<false" _values "${_symbols}")
   list(LENGTH _gradient _ng)
   list(LENGTH _values _nv)
+  if(MODE STREQUAL "gradient_only")
+    if(NOT _rc EQUAL 0 OR _nv GREATER 0 OR _ng EQUAL 0)
+      message(FATAL_ERROR "gradient-only object: ${_ng} gradient loops, ${_nv} value loops (want some, none)")
+    endif()
+    message(STATUS "${_ng} gradient loops, no values-only loop")
+    return()
+  endif()
   if(NOT _rc EQUAL 0 OR _ng GREATER 0 OR _nv EQUAL 0)
     message(FATAL_ERROR "values-only object: ${_nv} value loops, ${_ng} gradient loops (want some, none)")
   endif()

@@ -121,6 +121,16 @@ TEST_CASE("a model with two named outputs") {
     CHECK(d.v2 == e.v2);
     CHECK(d.g1 == e.g1);
     CHECK((d.g2 - 0.2 * e.g2).cwiseAbs().maxCoeff() < 1e-15);
+    // value_and_grad: the same, through the gradients' kernels only
+    two_heads f;
+    const auto vg = model.value_and_grad(k::at<"aux">(f.t2, f.p2, {.values = {f.v2.data(), 3}, .grad = {f.g2.data(), 6}}),
+                                         k::at<"digit">(f.t1, f.p1, {.values = {f.v1.data(), 3}, .grad = {f.g1.data(), 12}}));
+    CHECK(vg.total == r.total);
+    CHECK(f.g1 == d.g1);
+    CHECK(f.g2 == d.g2);
+    CHECK(f.v1 == d.v1);
+    CHECK_THROWS_AS(model.value_and_grad(k::at<"aux">(f.t2, f.p2, {.grad = {f.g2.data(), 6}}), k::at<"digit">(f.t1, f.p1)),
+                    lossc::shape_error);
     // the gradient of the total against central differences, head by head
     const auto total = [&](const row_major& p1, const row_major& p2) {
         return model(k::at<"digit">(d.t1, p1), k::at<"aux">(d.t2, p2)).total;

@@ -406,6 +406,16 @@ TEST_CASE_TEMPLATE("Eigen matrices of either storage order, padded blocks and st
         CHECK(loss(tensor_view<const T>(t), tensor_view<const T>(pc), {.sample_weight = w}) == doctest::Approx(ref).epsilon(tol));
     };
     check(k::CategoricalCrossentropy<true>(0.1), "CategoricalCrossentropy<true>(0.1)");
+    {  // value_and_grad: operator()'s result and gradient; it needs a gradient to write
+        const auto cce = k::CategoricalCrossentropy<true>(0.1);
+        RowM g1(n, c), g2(n, c);
+        const T a = cce(tensor_view<const T>(t), tensor_view<const T>(pc), {.grad = std::span<T>(g1.data(), n * c)});
+        const T b = cce.value_and_grad(tensor_view<const T>(t), tensor_view<const T>(pc), {.grad = std::span<T>(g2.data(), n * c)});
+        CHECK(a == b);
+        CHECK(g1 == g2);
+        CHECK_THROWS_WITH_AS(cce.value_and_grad(tensor_view<const T>(t), tensor_view<const T>(p), {}), doctest::Contains("args.grad"),
+                             lossc::shape_error);
+    }
     check(k::MeanSquaredError(), "MeanSquaredError");
     check(k::Hinge(), "Hinge (its batch-wide label scan)");
     check(k::CosineSimilarity(), "CosineSimilarity");

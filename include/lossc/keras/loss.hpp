@@ -245,6 +245,20 @@ public:
             return static_cast<T>(args.grad.empty() ? call<false>(y_true, y_pred, args) : call<true>(y_true, y_pred, args));
         else return T{};  // after the static_assert: nothing more to report
     }
+    /// The reduced loss, and its gradient into args.grad, which must hold y_pred's size: as
+    /// operator() with a gradient, but only the gradient's kernel is compiled (operator() compiles
+    /// the values-only kernel too, since which one runs is known only at run time).
+    template <class L, class T>
+    T value_and_grad(tensor_view<const L> y_true, tensor_view<const T> y_pred, const call_args<T>& args) const {
+        if constexpr (types_fit<L, T>()) {
+            if (args.grad.empty() && y_pred.size() > 0)
+                throw shape_error("value_and_grad writes the gradient: give args.grad, y_pred's size (operator() takes an "
+                                  "empty one)");
+            return static_cast<T>(call<true>(y_true, y_pred, args));
+        } else {
+            return T{};
+        }
+    }
     /// Values only (Keras's loss(y_true, y_pred) in evaluation): the same result as operator()
     /// without a gradient, and the gradient's kernel is never compiled.
     template <class L, class T>

@@ -183,6 +183,18 @@ public:
 
     template <class... Calls>
     auto operator()(const Calls&... calls) const {
+        return evaluate<false>(calls...);
+    }
+    /// As operator(), every head writing its gradient (each args.grad must hold its y_pred's
+    /// size): only the gradients' kernels are compiled (keras::loss::value_and_grad).
+    template <class... Calls>
+    auto value_and_grad(const Calls&... calls) const {
+        return evaluate<true>(calls...);
+    }
+
+private:
+    template <bool GradOnly, class... Calls>
+    auto evaluate(const Calls&... calls) const {
         namespace hana = boost::hana;
         using T = std::common_type_t<detail::call_scalar<Calls>...>;
         static_assert((std::is_same_v<detail::call_scalar<Calls>, T> && ...),
@@ -194,13 +206,11 @@ public:
         } else if constexpr (((detail::count_of<Names, detail::call_name<Calls>...> != 1) || ...)) {
             (detail::report_if_not_once<Names, detail::call_name<Calls>...>(), ...);
         } else {
-            run(result, calls...);
+            run<GradOnly>(result, calls...);
         }
         return result;
     }
-
-private:
-    template <class Result, class... Calls>
+    template <bool GradOnly, class Result, class... Calls>
     void run(Result& result, const Calls&... calls) const {
         namespace hana = boost::hana;
         using T = decltype(result.total);
@@ -214,7 +224,9 @@ private:
         const auto one = [&](auto key) {
             const auto& h = heads_[key];
             const auto& c = args[key];
-            const T value = h.loss(c.y_true, c.y_pred, c.args);
+            T value;
+            if constexpr (GradOnly) value = h.loss.value_and_grad(c.y_true, c.y_pred, c.args);
+            else value = h.loss(c.y_true, c.y_pred, c.args);
             result.losses[key] = value;
             total += h.weight * static_cast<double>(value);
             if (h.weight != 1.0)
