@@ -102,4 +102,17 @@ struct options {
     index streaming_threshold = index(64) << 20;  // bytes: 64 MiB
 };
 
+namespace detail {
+/// mean_with_sample_weight's divisor for a call on n rows: options::global_weight_sum where
+/// given, else Σ w_i (mask and factor applied), else the batch (global_batch_size, or n) as for
+/// sum_over_batch_size. One definition: a discarding call's chunks must divide by exactly this.
+inline double weight_sum_of(const options& opt, index n) {
+    if (opt.global_weight_sum) return *opt.global_weight_sum;
+    if (!opt.sample_weight.present()) return static_cast<double>(opt.global_batch_size > 0 ? opt.global_batch_size : n);
+    double sum = 0;
+    for (index i = 0; i < n; ++i) sum += opt.sample_weight.at<double>(i);
+    return sum;
+}
+}  // namespace detail
+
 }  // namespace lossc

@@ -222,7 +222,8 @@ TEST_CASE_TEMPLATE("lossc::discard in per_sample's place: the same result and gr
              {lossc::options{}, lossc::options{.reduction = lossc::reduction::sum},
               lossc::options{.sample_weight = w}, lossc::options{.reduction = lossc::reduction::mean_with_sample_weight, .sample_weight = w},
               lossc::options{.reduction = lossc::reduction::mean_with_sample_weight, .sample_weight = masked},
-              lossc::options{.sample_weight = w, .global_batch_size = 5000}}) {
+              lossc::options{.sample_weight = w, .global_batch_size = 5000},
+              lossc::options{.reduction = lossc::reduction::mean_with_sample_weight, .global_batch_size = 5000}}) {
             const T r = kernel.forward_backward(t, p, ps, g, o);
             CHECK(kernel.forward_backward(t, p, lossc::discard, g_d, o) == doctest::Approx(r).epsilon(tol));
             CHECK(kernel.forward(t, p, lossc::discard, o) == doctest::Approx(r).epsilon(tol));

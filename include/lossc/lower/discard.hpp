@@ -28,14 +28,7 @@ T run_discarding(const matrix_view<const T>& t, const matrix_view<const T>& p, c
     const sample_weights& sw = opt.sample_weight;
     options o = opt;
     if (o.reduction == reduction::sum_over_batch_size && o.global_batch_size == 0) o.global_batch_size = n;
-    if (o.reduction == reduction::mean_with_sample_weight && !o.global_weight_sum) {
-        double sum = static_cast<double>(n);
-        if (sw.present()) {
-            sum = 0;
-            for (index i = 0; i < n; ++i) sum += sw.at<double>(i);
-        }
-        o.global_weight_sum = sum;
-    }
+    if (o.reduction == reduction::mean_with_sample_weight) o.global_weight_sum = weight_sum_of(opt, n);
     double total = 0;
     for (index r0 = 0; r0 < n; r0 += discard_chunk) {
         const index rows = std::min(discard_chunk, n - r0);

@@ -482,13 +482,7 @@ T kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, vector_view<T> 
     const sample_weights& sw = opt.sample_weight;
     // The divisors: this call's, or the whole batch's where the batch is split (options).
     const double batch = static_cast<double>(opt.global_batch_size > 0 ? opt.global_batch_size : n);
-    double weight_sum = batch;
-    if (opt.reduction == reduction::mean_with_sample_weight && opt.global_weight_sum) {
-        weight_sum = *opt.global_weight_sum;
-    } else if (opt.reduction == reduction::mean_with_sample_weight && sw.present()) {
-        weight_sum = 0;
-        for (index i = 0; i < n; ++i) weight_sum += sw.at<double>(i);
-    }
+    const double weight_sum = opt.reduction == reduction::mean_with_sample_weight ? detail::weight_sum_of(opt, n) : batch;
     const double scale = opt.reduction == reduction::sum                             ? 1.0
                          : opt.reduction == reduction::sum_over_batch_size           ? 1.0 / batch
                          : weight_sum != 0                                           ? 1.0 / weight_sum
