@@ -127,6 +127,8 @@ struct layout {
     index slab_stride = 0, row_stride = 0, col_stride = 1;
     int loss_rank = 1;
     std::array<index, 3> loss_shape{1, 1, 1};
+    /// Is each row one vector of the last axis (a loss over it alone), whatever the strides?
+    bool last_axis_rows = false;
     index losses() const { return slabs * rows; }
 };
 
@@ -166,16 +168,19 @@ inline layout layout_for(const axes& ax, int rank, const std::array<index, 3>& s
         l.rows = n, l.cols = d1, l.row_stride = d1;
         if (st[0] >= 0) l.row_stride = st[0], l.col_stride = st[1];
         l.loss_shape[0] = n;
+        l.last_axis_rows = true;
     } else if (rank == 3 && r1 && r2) {  // per sample, over steps and classes
         l.rows = n, l.cols = d1 * d2, l.row_stride = d1 * d2;
         l.loss_shape[0] = n;
     } else if (rank == 3 && r2) {  // the last axis: (N, T) losses, rows of the flattened (N·T, K)
         l.rows = n * d1, l.cols = d2, l.row_stride = d2;
         l.loss_rank = 2, l.loss_shape = {n, d1, 1};
+        l.last_axis_rows = true;
     } else if (rank == 3 && r1) {  // channels first: per sample, a (K, T) block read column-wise
         l.slabs = n, l.slab_stride = d1 * d2;
         l.rows = d2, l.row_stride = 1, l.cols = d1, l.col_stride = d2;
         l.loss_rank = 2, l.loss_shape = {n, d2, 1};
+        l.last_axis_rows = n == 1 && d1 == 1 && d2 == 1;  // one element: the two walks coincide
     } else {
         throw parameter_error("no axis to reduce");
     }
@@ -379,11 +384,8 @@ double loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred,
             throw shape_error("a loss over every axis (axis=None) walks y_true and y_pred in one memory order: give both "
                               "dense and in the same storage order");
     }
-    const detail::layout c_lay = detail::layout_for(cfg_.axis, rp, y_pred.shape);  // in numpy's layout: which axes
-    const bool last_axis = class_axis != rp - 1
-                               ? c_lay.cols == pdim(class_axis) && c_lay.loss_rank == rp - 1  // the class axis alone
-                               : c_lay.slabs == 1 && c_lay.cols == pdim(rp - 1) && c_lay.row_stride == c_lay.cols &&
-                                     c_lay.loss_rank == rp - 1;
+    const bool last_axis = class_axis != rp - 1 ? lay.cols == pdim(class_axis) && lay.loss_rank == rp - 1  // the class axis alone
+                                                : lay.last_axis_rows;
     if (column && !last_axis)
         throw shape_error(cat("y_true of shape ", shape_str(y_true), " holds one value per row of the last axis, but this "
                               "loss reduces other axes of y_pred ", shape_str(y_pred), "; give y_true y_pred's shape"));
