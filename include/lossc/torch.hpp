@@ -188,27 +188,18 @@ private:
             if (w.scalar_type() == at::kFloat) o.sample_weight = vector_view<const float>(w.data_ptr<float>(), w.size(0), w.stride(0));
             else o.sample_weight = vector_view<const double>(w.data_ptr<double>(), w.size(0), w.stride(0));
         }
-        if (opt_.reduction == reduction::none) {
-            at::Tensor ps = detail::cpu_empty({p.rows}, y_pred.scalar_type());
-            const vector_view<T> psv(ps.data_ptr<T>(), p.rows);
-            if (grad) {
-                *grad = detail::gradient_like(y_pred);
-                kernel_.forward_backward(t, p, psv, detail::as_view<T>(*grad, "grad"), o);
-            } else {
-                kernel_.forward(t, p, psv, o);
-            }
-            // reduction none returns w_i·L_i, as Keras and torch do
-            if (w.defined()) ps.mul_(w.reshape({p.rows}).to(ps.scalar_type()));
-            return ps;
-        }
-        T r;
-        if (grad) {
+        // the kernel with per-sample outputs or without (lossc::discard); with the gradient if asked
+        const auto run_kernel = [&](auto&& per_sample) -> T {
+            if (!grad) return kernel_.forward(t, p, per_sample, o);
             *grad = detail::gradient_like(y_pred);
-            r = kernel_.forward_backward(t, p, discard, detail::as_view<T>(*grad, "grad"), o);
-        } else {
-            r = kernel_.forward(t, p, discard, o);
-        }
-        return detail::scalar(r);
+            return kernel_.forward_backward(t, p, per_sample, detail::as_view<T>(*grad, "grad"), o);
+        };
+        if (opt_.reduction != reduction::none) return detail::scalar(run_kernel(discard));
+        at::Tensor ps = detail::cpu_empty({p.rows}, y_pred.scalar_type());
+        run_kernel(vector_view<T>(ps.data_ptr<T>(), p.rows));
+        // reduction none returns w_i·L_i, as Keras and torch do
+        if (w.defined()) ps.mul_(w.reshape({p.rows}).to(ps.scalar_type()));
+        return ps;
     }
 
     decltype(lossc::compile(std::declval<E>())) kernel_;
