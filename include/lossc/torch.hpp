@@ -9,7 +9,7 @@
 //
 // Tensors: CPU, float or double, rank 1 (a column, (N) as (N, 1)) or 2, any strides (no copy);
 // the Keras class forms (lossc::keras::CategoricalCrossentropy<true>() …) take Keras's ranks up to
-// 3 (rank 3 and sample weights are copied where they are not C-contiguous), integer class ids
+// 8 (rank 3+ and sample weights are copied where they are not C-contiguous), integer class ids
 // for the sparse losses. The gradient flows to y_pred only: y_true and sample weights that require grad
 // are refused. Errors are lossc exceptions thrown before anything is computed (errors.hpp).
 #pragma once
@@ -78,7 +78,7 @@ template <class T>
 matrix_view<T> as_view(const at::Tensor& x, const char* name) {
     if (x.dim() < 1 || x.dim() > 2)
         throw shape_error(cat(name, " is a ", describe(x), "; lossc expressions take (N, C) tensors, or (N) as (N, 1) "
-                              "(the Keras class forms take rank 3)"));
+                              "(the Keras class forms take rank 1 to 8)"));
     T* d = x.data_ptr<std::remove_const_t<T>>();
     if (x.dim() == 1) return {d, x.size(0), 1, x.stride(0), 1};
     return {d, x.size(0), x.size(1), x.stride(0), x.stride(1)};
@@ -242,20 +242,19 @@ public:
 private:
     template <class L>
     static lossc::keras::tensor_view<const L> view(const at::Tensor& x, const char* name) {
-        if (x.dim() > 3)
-            throw shape_error(detail::cat(name, " is a ", detail::describe(x), "; lossc::keras takes tensors of rank 3 at most"));
-        const L* d = x.data_ptr<L>();
-        switch (x.dim()) {
-            case 0: return {d, {}};
-            case 1: return {d, {x.size(0)}, {x.stride(0)}};
-            case 2: return {d, {x.size(0), x.size(1)}, {x.stride(0), x.stride(1)}};
-            default: return {d, {x.size(0), x.size(1), x.size(2)}};  // C-contiguous (run_typed)
-        }
+        if (x.dim() > lossc::keras::max_rank)
+            throw shape_error(detail::cat(name, " is a ", detail::describe(x), "; lossc::keras takes tensors of rank 8 at most"));
+        lossc::keras::tensor_view<const L> v;
+        v.data = x.data_ptr<L>();
+        v.rank = static_cast<int>(x.dim());
+        v.strided = true;
+        for (int a = 0; a < v.rank; ++a) v.shape[static_cast<std::size_t>(a)] = x.size(a), v.strides[static_cast<std::size_t>(a)] = x.stride(a);
+        return v;
     }
     template <class T>
     at::Tensor run_typed(const at::Tensor& y_true_in, const at::Tensor& y_pred_in, const at::Tensor& w_in, at::Tensor* grad) const {
-        // The Keras wrapper reads rank 1–2 at any strides, rank 3, weights and masks in numpy's
-        // layout: those are copied where they are not in it.
+        // The Keras wrapper reads rank 1–2 at any strides; higher ranks, weights and masks are
+        // copied where they are not in numpy's layout (the gradient of rank 3+ is in it).
         const auto keep = [](const at::Tensor& x) { return x.defined() && x.dim() <= 2 ? x : x.contiguous(); };
         const at::Tensor y_true = keep(y_true_in), y_pred = keep(y_pred_in);
         const at::Tensor w = w_in.defined() ? w_in.contiguous() : w_in;

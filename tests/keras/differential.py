@@ -222,6 +222,38 @@ def build_cases():
     for red in REDUCTIONS:
         cases.append(Case("MeanSquaredError", t3, p3, reduction=red, weight=rng.uniform(0.1, 2, (N, 1)).astype(np.float32),
                           mask=m3, note="rank 3 mask, (N,1) weights"))
+    # rank 4, segmentation: (N, H, W, C) and channels first (N, C, H, W); (N, H, W) losses with
+    # per-sample (N, 1, 1), per-pixel (N, H, W) and (N, H, W, 1) weights, masks; per sample; axis None
+    Hs, Ws = 2, 3
+    t4, p4 = rng.normal(0, 1, (N, Hs, Ws, K)).astype(np.float32), rng.normal(0, 1, (N, Hs, Ws, K)).astype(np.float32)
+    m4 = rng.integers(0, 2, (N, Hs, Ws)).astype(bool)
+    for red in REDUCTIONS:
+        for w in [None, rng.uniform(0.1, 2, (N, 1, 1)).astype(np.float32), rng.uniform(0.1, 2, (N, Hs, Ws)).astype(np.float32),
+                  rng.uniform(0.1, 2, (N, Hs, Ws, 1)).astype(np.float32)]:
+            cases.append(Case("MeanSquaredError", t4, p4, reduction=red, weight=w, note="rank 4"))
+        cases.append(Case("MeanSquaredError", t4, p4, reduction=red, weight=rng.uniform(0.1, 2, (N, 1, 1)).astype(np.float32),
+                          mask=m4, note="rank 4 mask, (N,1,1) weights"))
+    ids4 = rng.integers(0, K, (N, Hs, Ws))
+    oh4 = np.eye(K, dtype=np.float32)[ids4]
+    for fl in (True, False):
+        p4c = logits(rng, (N, Hs, Ws, K)) if fl else probabilities(rng, (N, Hs, Ws, K))
+        add("CategoricalCrossentropy", oh4, p4c, (0.1,), from_logits=fl, weights=False, note="rank 4")
+        add("SparseCategoricalCrossentropy", ids4.astype("int32"), p4c, from_logits=fl, weights=False, note="rank 4")
+        p4f = np.ascontiguousarray(np.moveaxis(p4c, -1, 1))  # (N, K, H, W)
+        add("CategoricalCrossentropy", np.ascontiguousarray(np.moveaxis(oh4, -1, 1)), p4f, (0.0,), from_logits=fl, axis=1,
+            weights=False, note="rank 4, axis 1")
+        add("SparseCategoricalCrossentropy", ids4.astype("int64"), p4f, from_logits=fl, axis=1, weights=False,
+            note="rank 4, axis 1")
+    tb4 = rng.integers(0, 2, (N, Hs, Ws, 1)).astype(np.float32)
+    add("BinaryCrossentropy", tb4, probabilities(rng, (N, Hs, Ws, 1)), (0.0,), weights=False, note="rank 4, (N,H,W,1) masks")
+    add("BinaryCrossentropy", tb4, logits(rng, (N, Hs, Ws, 1)), (0.05,), from_logits=True, weights=False,
+        note="rank 4, (N,H,W,1) masks")
+    for cls, params in (("Dice", ()), ("Tversky", (0.3, 0.7))):
+        ts4 = rng.integers(0, 2, (N, Hs, Ws, K)).astype(np.float32)
+        ps4 = probabilities(rng, (N, Hs, Ws, K))
+        add(cls, ts4, ps4, params, axis=(1, 2, 3), note="rank 4, per sample")
+        cases.append(Case(cls, ts4, ps4, params, axis=None, note="rank 4, axis None"))
+
     ids = rng.integers(0, K, N).astype("int32")
     ids[2] = 4
     for red in REDUCTIONS:
@@ -288,17 +320,17 @@ def check_names(binary):
 # ---- Keras ----------------------------------------------------------------------------------------
 
 class ChannelsFirst:
-    """A last-axis Keras loss applied to (N, K, T) logits and (N, T) or (N, 1, T) ids: the class axis
-    moved last first. Only __call__ is used (cases without masks)."""
+    """A last-axis Keras loss applied to (N, K, T…) logits and (N, T…) or (N, 1, T…) ids: the class
+    axis moved last first. Only __call__ is used (cases without masks)."""
     def __init__(self, loss):
         self.loss = loss
 
     def __call__(self, t, p, sample_weight=None):
         import jax.numpy as jnp
         t = np.asarray(t)
-        if t.ndim == 3:
-            t = t.reshape(t.shape[0], t.shape[2])
-        return self.loss(t, jnp.transpose(p, (0, 2, 1)), sample_weight=sample_weight)
+        if t.ndim == np.ndim(p):  # (N, 1, T…) ids: the class axis 1 dropped
+            t = t.reshape(t.shape[:1] + t.shape[2:])
+        return self.loss(t, jnp.moveaxis(p, 1, -1), sample_weight=sample_weight)
 
 
 def keras_loss(c, reduction):
@@ -330,7 +362,7 @@ def keras_loss(c, reduction):
                                          label_smoothing=q[3], axis=axis, reduction=red)
     if c.cls == "CategoricalCrossentropy":
         return L.CategoricalCrossentropy(from_logits=fl, label_smoothing=q[0], axis=axis, reduction=red)
-    if c.cls == "SparseCategoricalCrossentropy" and axis == 1 and np.ndim(c.y_pred) == 3:
+    if c.cls == "SparseCategoricalCrossentropy" and axis == 1 and np.ndim(c.y_pred) >= 3:
         # Keras 3.15's JAX backend rejects a class axis other than the last (its shape check assumes
         # it, the rest of the code takes axis); its TF and torch backends compute the loss of the
         # transposed (N, T, K) logits over the last axis, which is the reference here.

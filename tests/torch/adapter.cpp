@@ -160,6 +160,18 @@ TEST_CASE("reductions, sample weights, reduction none with a non-uniform incomin
     torch::autograd::backward({v3}, {g3});
     torch::autograd::backward({r3}, {g3});
     check_close<double>(p3.grad(), q3.grad(), "rank-3 gradient");
+    // rank 4, channels first (axis 1 of (N, C, H, W)), from a permuted channels-last tensor
+    const auto k4 = lossc::torch::loss(lossc::keras::CategoricalCrossentropy<true>(0.0, 1, lossc::keras::reduction::none));
+    const auto t4 = torch::softmax(torch::randn({2, 3, 4, 5}, torch::kDouble), 1);
+    const auto x4 = torch::randn({2, 4, 5, 3}, torch::kDouble).permute({0, 3, 1, 2});
+    const auto g4 = torch::randn({2, 4, 5}, torch::kDouble);
+    auto p4 = x4.detach().requires_grad_(true), q4 = x4.clone().requires_grad_(true);
+    const auto v4 = k4(t4, p4), r4 = -(t4 * torch::log_softmax(q4, 1)).sum(1);
+    CHECK((v4.sizes() == torch::IntArrayRef{2, 4, 5}));
+    check_close<double>(v4.detach(), r4.detach(), "rank-4 values");
+    torch::autograd::backward({v4}, {g4});
+    torch::autograd::backward({r4}, {g4});
+    check_close<double>(p4.grad(), q4.grad(), "rank-4 gradient");
 }
 
 TEST_CASE("strided tensors: transposed, sliced, expanded; the gradient has y_pred's shape") {

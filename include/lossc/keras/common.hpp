@@ -33,14 +33,14 @@ struct batch_decided {
 /// one value). The wrapper maps them onto rows of the kernel; lossc::keras::loss throws
 /// parameter_error for a set it cannot map (the supported sets are listed in docs/keras.md).
 struct axes {
-    std::array<int, 3> list{};
+    std::array<int, 8> list{};
     int count = 0;
     bool all = false;  // axis=None
-    constexpr axes(int a) : list{a, 0, 0}, count(1) {}  // NOLINT(google-explicit-constructor): Keras's axis=-1
+    constexpr axes(int a) : list{a}, count(1) {}  // NOLINT(google-explicit-constructor): Keras's axis=-1
     constexpr axes(std::initializer_list<int> l) {
         for (int a : l)
-            if (count < 3) list[static_cast<std::size_t>(count++)] = a;
-            else throw parameter_error("at most 3 axes (inputs have rank 3 at most)");
+            if (count < 8) list[static_cast<std::size_t>(count++)] = a;
+            else throw parameter_error("at most 8 axes (tensors have rank 8 at most)");
     }
     struct all_tag {};
     constexpr explicit axes(all_tag) : all(true) {}

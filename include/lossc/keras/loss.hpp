@@ -54,12 +54,17 @@ struct call_args {
     index global_batch_size = 0;
     std::optional<double> global_divisor{};
 };
-/// The shape of a call's per-sample losses (loss::values_shape): rank 0, 1 or 2.
+/// The shape of a call's per-sample losses (loss::values_shape): y_pred's without the reduced
+/// axes (rank 0 for a loss over every axis).
 struct value_shape {
     int rank = 0;
-    std::array<index, 2> dims{1, 1};
+    std::array<index, max_rank - 1> dims{};
     /// How many values a call writes (args.values' size).
-    index size() const { return rank == 0 ? 1 : rank == 1 ? dims[0] : dims[0] * dims[1]; }
+    index size() const {
+        index n = 1;
+        for (int i = 0; i < rank; ++i) n *= dims[static_cast<std::size_t>(i)];
+        return n;
+    }
 };
 /// What a values-only call (loss::value) takes: call_args without the gradient.
 template <class T>
@@ -119,34 +124,33 @@ struct expression_of<batch_decided<E>> {
     using type = E;
 };
 
-/// How the reduced axes map onto kernel rows: `slabs` blocks, each of `rows` rows of `cols`
-/// elements, y_pred's row r of slab s starting at s·slab_stride + r·row_stride, its columns
-/// col_stride apart. Per-sample losses are numbered slab by slab, row by row.
+/// How the reduced axes map onto kernel rows. The reduced axes are one run [lo, hi] of adjacent
+/// axes (every axis for axis=None): the kernel's columns. The axes before the run are the rows
+/// where the run ends the tensor, else the slabs, and the axes after it the rows of each slab
+/// (channels first: per sample, a (C, H·W) block read column-wise). Per-sample losses are
+/// numbered slab by slab, row by row: the C order of the axes kept.
 struct layout {
     index slabs = 1, rows = 0, cols = 0;
-    index slab_stride = 0, row_stride = 0, col_stride = 1;
+    int rank = 0;        // y_pred's
+    int lo = 0, hi = 0;  // the reduced run of axes
     int loss_rank = 1;
-    std::array<index, 3> loss_shape{1, 1, 1};
-    /// Is each row one vector of the last axis (a loss over it alone), whatever the strides?
-    bool last_axis_rows = false;
+    dims_array loss_shape = ones();
     index losses() const { return slabs * rows; }
+    /// Is each row one vector of `axis` alone (a loss over that axis only)?
+    bool reduces_only(int axis) const { return loss_rank != 0 && lo == axis && hi == axis; }
+};
+/// Where a tensor of y_pred's shape puts the layout's slabs, rows and columns (strides in elements).
+struct walk {
+    index slab = 0, row = 0, col = 1;
 };
 
-/// A loss reduces y_pred's class axis: y_pred needs a batch axis besides it.
-template <class T>
-void require_class_axis(const tensor_view<const T>& y_pred) {
-    if (y_pred.rank < 2)
-        throw shape_error(cat("y_pred has shape ", shape_str(y_pred), "; give it a batch axis and a class axis, e.g. (N, 1): "
-                              "on a rank-1 y_pred Keras reduces the batch axis itself"));
-}
-
-/// `st`: y_pred's strides where it has rank 2 ({-1, -1}: numpy's layout; rank 3 is always in it,
-/// and axis=None walks a dense tensor in memory order, C or Fortran order for rank 2).
-inline layout layout_for(const axes& ax, int rank, const std::array<index, 3>& s, const std::array<index, 2>& st = {-1, -1}) {
+/// The reduced run of axes of a rank-`rank` y_pred, and the loss's shape.
+inline layout layout_for(const axes& ax, int rank, const dims_array& s) {
     layout l;
-    const index n = s[0], d1 = s[1], d2 = rank == 3 ? s[2] : 1;
-    bool reduce[3] = {false, false, false};
-    if (ax.all) reduce[0] = reduce[1] = reduce[2] = true;
+    l.rank = rank;
+    bool reduce[max_rank] = {};
+    if (ax.all)
+        for (int a = 0; a < rank; ++a) reduce[a] = true;
     for (int k = 0; k < ax.count; ++k) {
         int a = ax.list[static_cast<std::size_t>(k)];
         if (a < 0) a += rank;
@@ -155,36 +159,74 @@ inline layout layout_for(const axes& ax, int rank, const std::array<index, 3>& s
                                       num(rank)));
         reduce[a] = true;
     }
-    if (rank == 2) reduce[2] = false;
-    const bool r0 = reduce[0], r1 = reduce[1], r2 = rank == 3 && reduce[2];
-    if (r0 && r1 && (rank == 2 || r2)) {  // everything: one value for the batch
-        l.rows = 1;
-        l.cols = n * d1 * d2;
-        l.row_stride = l.cols;
-        l.loss_rank = 0;
-    } else if (r0) {
-        throw parameter_error("a loss may reduce the batch axis 0 only together with every other axis (axis=None)");
-    } else if (rank == 2 && r1) {
-        l.rows = n, l.cols = d1, l.row_stride = d1;
-        if (st[0] >= 0) l.row_stride = st[0], l.col_stride = st[1];
-        l.loss_shape[0] = n;
-        l.last_axis_rows = true;
-    } else if (rank == 3 && r1 && r2) {  // per sample, over steps and classes
-        l.rows = n, l.cols = d1 * d2, l.row_stride = d1 * d2;
-        l.loss_shape[0] = n;
-    } else if (rank == 3 && r2) {  // the last axis: (N, T) losses, rows of the flattened (N·T, K)
-        l.rows = n * d1, l.cols = d2, l.row_stride = d2;
-        l.loss_rank = 2, l.loss_shape = {n, d1, 1};
-        l.last_axis_rows = true;
-    } else if (rank == 3 && r1) {  // channels first: per sample, a (K, T) block read column-wise
-        l.slabs = n, l.slab_stride = d1 * d2;
-        l.rows = d2, l.row_stride = 1, l.cols = d1, l.col_stride = d2;
-        l.loss_rank = 2, l.loss_shape = {n, d2, 1};
-        l.last_axis_rows = n == 1 && d1 == 1 && d2 == 1;  // one element: the two walks coincide
-    } else {
-        throw parameter_error("no axis to reduce");
+    l.lo = 0;
+    while (l.lo < rank && !reduce[l.lo]) ++l.lo;
+    if (l.lo == rank) throw parameter_error("no axis to reduce");
+    l.hi = l.lo;
+    while (l.hi + 1 < rank && reduce[l.hi + 1]) ++l.hi;
+    for (int a = l.hi + 1; a < rank; ++a)
+        if (reduce[a])
+            throw parameter_error(cat("the reduced axes of a rank-", num(rank), " y_pred are not adjacent: lossc reduces one run of "
+                                      "adjacent axes (e.g. {1, 2}); transpose y_pred so that they are"));
+    const auto count = [&](int from, int to) {  // elements of axes [from, to)
+        index n = 1;
+        for (int a = from; a < to; ++a) n *= s[static_cast<std::size_t>(a)];
+        return n;
+    };
+    l.cols = count(l.lo, l.hi + 1);
+    if (l.lo == 0 && l.hi == rank - 1) {  // everything: one value for the batch
+        l.rows = 1, l.loss_rank = 0;
+        return l;
     }
+    if (l.lo == 0) throw parameter_error("a loss may reduce the batch axis 0 only together with every other axis (axis=None)");
+    if (l.hi == rank - 1) l.rows = count(0, l.lo);
+    else l.slabs = count(0, l.lo), l.rows = count(l.hi + 1, rank);
+    l.loss_rank = 0;
+    for (int a = 0; a < rank; ++a)
+        if (a < l.lo || a > l.hi) l.loss_shape[static_cast<std::size_t>(l.loss_rank++)] = s[static_cast<std::size_t>(a)];
     return l;
+}
+
+/// Axes [from, to) of a tensor as one run of `n` elements `step` apart, if its strides allow it
+/// (each axis's stride its inner neighbour's times that one's extent; axes of one element fit
+/// anywhere): `reversed` runs from the last axis (Fortran order).
+inline bool collapse(const dims_array& shape, const dims_array& strides, int from, int to, bool reversed, index& step) {
+    index n = 1;
+    step = 1;
+    for (int k = 0; k < to - from; ++k) {  // innermost first
+        const auto a = static_cast<std::size_t>(reversed ? from + k : to - 1 - k);
+        if (shape[a] == 1) continue;
+        if (n == 1) step = strides[a];
+        else if (strides[a] != step * n) return false;
+        n *= shape[a];
+    }
+    return true;
+}
+/// How a tensor of y_pred's shape (the first `l.rank` axes of `shape`) with these strides walks
+/// the layout; false where its strides do not let a run be walked with one stride.
+inline bool walk_of(const layout& l, const dims_array& shape, const dims_array& strides, walk& w, bool reversed = false) {
+    const int r = l.rank;
+    if (!collapse(shape, strides, l.lo, l.hi + 1, reversed, w.col)) return false;
+    if (l.loss_rank == 0) {
+        w.row = 0;
+        return true;
+    }
+    if (l.hi == r - 1) return collapse(shape, strides, 0, l.lo, false, w.row);
+    return collapse(shape, strides, 0, l.lo, false, w.slab) && collapse(shape, strides, l.hi + 1, r, false, w.row);
+}
+template <class U>
+dims_array strides_of(const tensor_view<U>& t) {
+    dims_array st = ones();
+    for (int a = 0; a < t.rank; ++a) st[static_cast<std::size_t>(a)] = t.stride(a);
+    return st;
+}
+
+/// A loss reduces y_pred's class axis: y_pred needs a batch axis besides it.
+template <class T>
+void require_class_axis(const tensor_view<const T>& y_pred) {
+    if (y_pred.rank < 2)
+        throw shape_error(cat("y_pred has shape ", shape_str(y_pred), "; give it a batch axis and a class axis, e.g. (N, 1): "
+                              "on a rank-1 y_pred Keras reduces the batch axis itself"));
 }
 
 /// The bytes a call reads (y_true, y_pred, a sample-weight tensor, the mask) and writes (values,
@@ -209,6 +251,18 @@ std::array<index, 2> grad_strides(const tensor_view<const T>& y_pred) {
     if (y_pred.rank != 2 || y_pred.contiguous()) return {y_pred.rank == 2 ? y_pred.shape[1] : 0, 1};
     const bool column_major = y_pred.stride(0) < y_pred.stride(1) || (y_pred.shape[1] <= 1 && y_pred.stride(0) == 1);
     return column_major ? std::array<index, 2>{1, y_pred.shape[0]} : std::array<index, 2>{y_pred.shape[1], 1};
+}
+/// The gradient's strides for every axis: grad_strides for rank 2, C order otherwise.
+template <class T>
+dims_array grad_strides_all(const tensor_view<const T>& y_pred) {
+    dims_array st = ones();
+    if (y_pred.rank == 2) {
+        const auto g = grad_strides(y_pred);
+        st[0] = g[0], st[1] = g[1];
+    } else {
+        for (int a = y_pred.rank - 2; a >= 0; --a) st[static_cast<std::size_t>(a)] = st[static_cast<std::size_t>(a + 1)] * y_pred.shape[static_cast<std::size_t>(a + 1)];
+    }
+    return st;
 }
 template <class L, class T>
 call_extents extents_of(const tensor_view<const L>& y_true, const tensor_view<const T>& y_pred, const call_args<T>& args) {
@@ -284,13 +338,13 @@ public:
 
     /// The shape of the per-sample losses a call with this y_pred gives (Keras's reduction="none"
     /// result; args.values takes its element count): rank 0 for a loss over the whole batch
-    /// (axis=None), (N) or (N, T) otherwise. Throws as a call would for a y_pred without a class
-    /// axis or an axis the loss cannot map.
+    /// (axis=None), else y_pred's shape without the reduced axes ((N), (N, T), (N, H, W), …).
+    /// Throws as a call would for a y_pred without a class axis or an axis the loss cannot map.
     template <class T>
     value_shape values_shape(tensor_view<const T> y_pred) const {
         detail::require_class_axis(y_pred);
         const detail::layout l = detail::layout_for(cfg_.axis, y_pred.rank, y_pred.shape);
-        value_shape v{l.loss_rank, {1, 1}};
+        value_shape v{l.loss_rank, {}};
         for (int i = 0; i < l.loss_rank; ++i) v.dims[static_cast<std::size_t>(i)] = l.loss_shape[static_cast<std::size_t>(i)];
         return v;
     }
@@ -369,26 +423,36 @@ double loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred,
         throw shape_error(cat("class-id labels of shape ", shape_str(y_true), " against y_pred ", shape_str(y_pred),
                               ": give one class id per sample (y_pred's shape without the class axis)"));
 
-    // Strides: y_true and y_pred of rank 1–2 at any (an Eigen matrix of either storage order, a
-    // block of a larger one); of rank 3 in numpy's layout; axis=None walks both in one memory order.
-    if ((rp == 3 && !y_pred.contiguous()) || (y_true.rank == 3 && !y_true.contiguous()))
-        throw shape_error(cat("a ", rp == 3 && !y_pred.contiguous() ? "y_pred" : "y_true", " of rank 3 must be C-contiguous "
-                              "(numpy's layout); copy it first, or give it rank 2"));
-    const detail::layout lay = detail::layout_for(cfg_.axis, rp, y_pred.shape, std::array<index, 2>{y_pred.stride(0), y_pred.stride(1)});
+    const detail::layout lay = detail::layout_for(cfg_.axis, rp, y_pred.shape);
     const bool t_dense = y_true.contiguous();
-    if (lay.loss_rank == 0) {
-        // one walk over both in memory order: y_pred dense, in C or Fortran order, y_true alike
-        const bool fortran = rp == 2 && y_pred.stride(0) == 1 && (y_pred.stride(1) == pdim(0) || pdim(1) <= 1);
-        const bool same = rt == rp && y_true.stride(0) == y_pred.stride(0) && y_true.stride(1) == y_pred.stride(1);
-        if (!((y_pred.contiguous() && t_dense) || (fortran && same)))
-            throw shape_error("a loss over every axis (axis=None) walks y_true and y_pred in one memory order: give both "
-                              "dense and in the same storage order");
-    }
-    const bool last_axis = class_axis != rp - 1 ? lay.cols == pdim(class_axis) && lay.loss_rank == rp - 1  // the class axis alone
-                                                : lay.last_axis_rows;
+    // one y_true value per row: the rows must run along the class axis alone (or hold one element)
+    const bool last_axis = lay.reduces_only(class_axis) || (lay.cols == 1 && lay.loss_rank == rp - 1);
     if (column && !last_axis)
         throw shape_error(cat("y_true of shape ", shape_str(y_true), " holds one value per row of the last axis, but this "
                               "loss reduces other axes of y_pred ", shape_str(y_pred), "; give y_true y_pred's shape"));
+    // How y_pred, y_true (where it has y_pred's shape) and the gradient walk the layout, each by its
+    // own strides: every run of axes must have one stride. A loss over every axis walks all three
+    // in one order, C order or (a Fortran-order y_pred) memory order.
+    detail::walk pw, tw, gw;
+    {
+        const dims_array p_st = detail::strides_of(y_pred), t_st = detail::strides_of(y_true), g_st = detail::grad_strides_all(y_pred);
+        const auto fails = [&](bool reversed) -> const char* {
+            if (!detail::walk_of(lay, y_pred.shape, p_st, pw, reversed)) return "y_pred";
+            if (!column && !detail::walk_of(lay, y_true.shape, t_st, tw, reversed)) return "y_true";
+            if (!args.grad.empty() && !detail::walk_of(lay, y_pred.shape, g_st, gw, reversed)) return "grad";
+            return nullptr;
+        };
+        const char* bad = fails(false);
+        if (bad != nullptr && lay.loss_rank == 0 && fails(true) == nullptr) bad = nullptr;
+        if (bad != nullptr)
+            throw shape_error(lay.loss_rank == 0
+                ? cat("a loss over every axis (axis=None) walks y_true and y_pred in one memory order: give both dense and in "
+                      "the same storage order (", bad, " is not)")
+                : cat(bad, "'s strides do not let the ", lay.loss_rank == rp - 1 ? "reduced axis" : "reduced axes",
+                      " or the axes kept be walked with one stride each (a padded or permuted tensor of rank ", num(rp),
+                      "): copy it to numpy's layout first"));
+        if (lay.loss_rank == 0) pw.row = tw.row = gw.row = lay.cols;  // one row: any stride past it
+    }
     if (y_pred.data == nullptr && y_pred.size() > 0) throw shape_error("y_pred is a null pointer");
     if (y_true.data == nullptr && y_true.size() > 0) throw shape_error("y_true is a null pointer");
 
@@ -422,25 +486,31 @@ double loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred,
         throw shape_error("this loss gives one value for the whole batch (axis=None): sample weights and masks apply to "
                           "per-sample losses; choose the per-sample axes, e.g. axis={1, 2}");
     index w_stride = 0, w_repeat = 1;  // weight of loss e: element (e / w_repeat) · w_stride
+    // a tensor of the losses' shape, with a trailing axis of 1 or not (Keras's rank matching)
+    const auto shaped_as_losses = [&](int rank, const dims_array& s) {
+        if (rank == lay.loss_rank + 1 && s[static_cast<std::size_t>(rank - 1)] == 1) --rank;
+        if (rank != lay.loss_rank) return false;
+        for (int a = 0; a < rank; ++a)
+            if (s[static_cast<std::size_t>(a)] != lay.loss_shape[static_cast<std::size_t>(a)]) return false;
+        return true;
+    };
     if (sw.present() && sw.rank > 0) {
-        const index n = lay.loss_shape[0], m = lay.loss_rank == 2 ? lay.loss_shape[1] : 1;
+        const index n = lay.loss_shape[0];
         const auto& s = sw.shape;
-        const bool per_loss = (sw.rank == lay.loss_rank && sw.size() == n_loss && s[0] == n) ||
-                              (sw.rank == lay.loss_rank + 1 && s[static_cast<std::size_t>(sw.rank - 1)] == 1 && sw.size() == n_loss && s[0] == n);
-        const bool per_sample = lay.loss_rank == 2 && sw.rank == 2 && s[0] == n && s[1] == 1;
-        if (per_loss) w_stride = 1;
-        else if (per_sample) w_stride = 1, w_repeat = m;
+        // per sample: (N, 1, …, 1) of the losses' rank (or one more), broadcast over each sample's losses
+        bool per_sample = lay.loss_rank >= 2 && sw.rank >= lay.loss_rank && sw.rank <= lay.loss_rank + 1 && s[0] == n;
+        for (int a = 1; a < sw.rank && per_sample; ++a) per_sample = s[static_cast<std::size_t>(a)] == 1;
+        if (shaped_as_losses(sw.rank, s)) w_stride = 1;
+        else if (per_sample) w_stride = 1, w_repeat = n_loss / std::max<index>(n, 1);
         else
             throw shape_error(cat("sample_weight has shape ", shape_str(sw.rank, sw.shape), " but the per-sample losses have shape ",
-                                  shape_str(lay.loss_rank, lay.loss_shape), lay.loss_rank == 2 ? "; give (N, 1) per sample (Keras "
+                                  shape_str(lay.loss_rank, lay.loss_shape), lay.loss_rank >= 2 ? "; give (N, 1, …) per sample (Keras "
                                   "would align an (N,) weight with the last axis), or the losses' shape" : ""));
         if (sw.data == nullptr) throw shape_error("sample_weight is a null pointer");
     }
     if (has_mask_in) {
         if (!in_mask.contiguous()) throw shape_error("a mask must be contiguous (numpy's layout): copy it first");
-        const bool fits = in_mask.size() == n_loss && in_mask.rank >= lay.loss_rank && in_mask.shape[0] == lay.loss_shape[0] &&
-                          (in_mask.rank == lay.loss_rank || in_mask.shape[static_cast<std::size_t>(in_mask.rank - 1)] == 1);
-        if (!fits || in_mask.data == nullptr)
+        if (!shaped_as_losses(in_mask.rank, in_mask.shape) || in_mask.data == nullptr)
             throw shape_error(cat("mask has shape ", shape_str(in_mask), " but the per-sample losses have shape ",
                                   shape_str(lay.loss_rank, lay.loss_shape)));
     }
@@ -504,7 +574,7 @@ double loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred,
                 throw parameter_error("with masks, ignore_class or weights under mean_with_sample_weight the whole batch's "
                                       "divisor depends on every shard: sum loss.divisor(...) over the shards and pass "
                                       "it as global_divisor");
-            const index per_sample = lay.loss_rank == 2 ? lay.loss_shape[1] : 1;  // T of (N, T) losses
+            const index per_sample = n_loss / std::max<index>(lay.loss_shape[0], 1);  // T of (N, T) losses, H·W of (N, H, W)
             divisor = static_cast<double>(per_sample) * static_cast<double>(args.global_batch_size);
         }
         scale = divisor != 0 ? 1.0 / divisor : 0.0;  // Keras: divide_no_nan
@@ -520,26 +590,20 @@ double loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred,
         const double one = 1.0;
         double total = 0;
         const index t_cols = column ? 1 : lay.cols;
-        // y_true's rows where it has y_pred's shape, and the gradient's (y_pred's storage order,
-        // compacted: detail::grad_strides): their own strides for rank 2, y_pred's walk otherwise.
-        const bool own_strides = rp == 2 && lay.loss_rank != 0;
-        const index t_row_stride = own_strides ? y_true.stride(0) : lay.row_stride;
-        const index t_col_stride = own_strides ? y_true.stride(1) : lay.col_stride;
-        const std::array<index, 2> gs = own_strides ? detail::grad_strides(y_pred) : std::array<index, 2>{lay.row_stride, lay.col_stride};
         for (index s = 0; s < lay.slabs; ++s) {
             for (index r0 = 0; r0 < lay.rows; r0 += chunk) {
                 const index rows = std::min(chunk, lay.rows - r0);
                 const index e0 = s * lay.rows + r0;  // first per-sample loss of the chunk
-                const index p_off = s * lay.slab_stride + r0 * lay.row_stride;
+                const index p_off = s * pw.slab + r0 * pw.row;
                 matrix_view<const T> tv{};
                 if (std::is_integral_v<L> || (column && !t_dense)) {  // staged: converted, or gathered
                     for (index i = 0; i < rows; ++i) label_buf[i] = static_cast<T>(label_at(e0 + i));
                     tv = matrix_view<const T>{label_buf, rows, 1, 1, 1};
                 } else if constexpr (!std::is_integral_v<L>) {
                     if (column) tv = matrix_view<const T>{y_true.data + e0, rows, 1, 1, 1};
-                    else tv = matrix_view<const T>{y_true.data + s * lay.slab_stride + r0 * t_row_stride, rows, t_cols, t_row_stride, t_col_stride};
+                    else tv = matrix_view<const T>{y_true.data + s * tw.slab + r0 * tw.row, rows, t_cols, tw.row, tw.col};
                 }
-                const matrix_view<const T> pv{y_pred.data + p_off, rows, lay.cols, lay.row_stride, lay.col_stride};
+                const matrix_view<const T> pv{y_pred.data + p_off, rows, lay.cols, pw.row, pw.col};
                 if (has_mask)
                     for (index i = 0; i < rows; ++i) mask_buf[i] = valid(e0 + i);
                 sample_weights w;
@@ -556,7 +620,7 @@ double loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred,
                 const vector_view<T> vv{values, rows, 1};
                 if constexpr (Backward)
                     total += static_cast<double>(kern.forward_backward(
-                        tv, pv, vv, matrix_view<T>{args.grad.data() + s * lay.slab_stride + r0 * gs[0], rows, lay.cols, gs[0], gs[1]}, opt));
+                        tv, pv, vv, matrix_view<T>{args.grad.data() + s * gw.slab + r0 * gw.row, rows, lay.cols, gw.row, gw.col}, opt));
                 else total += static_cast<double>(kern.forward(tv, pv, vv, opt));
                 // Keras's reduction="none" values: W = L · weight, 0 where masked.
                 if (!args.values.empty() && (sw.present() || has_mask))

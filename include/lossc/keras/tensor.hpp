@@ -1,4 +1,4 @@
-// lossc::keras — tensors as Keras passes them: rank 0 to 3, by pointer, C-contiguous (numpy's
+// lossc::keras — tensors as Keras passes them: rank 0 to 8, by pointer, C-contiguous (numpy's
 // default) unless strides are given; an Eigen matrix of either storage order, padded or not.
 // y_true may hold int32/int64 class ids (sparse losses); sample weights are float or double of
 // any rank Keras's broadcasting accepts; masks are bool.
@@ -19,22 +19,34 @@ using lossc::detail::num;
 using lossc::detail::shape;
 }  // namespace detail
 
-/// A tensor of rank 0–3: element (i, j, k) at data[i·stride(0) + j·stride(1) + k·stride(2)],
-/// strides in elements: `strides` where `strided` is set (the strided constructor, an Eigen
-/// matrix), else C-contiguous (so that data, rank and shape set by hand describe numpy's layout).
-/// y_pred and y_true of rank 3 must be C-contiguous, as must sample weights and masks; y_pred and
-/// y_true of rank 1 or 2 may have any non-negative strides.
+/// The highest tensor rank the wrapper takes (segmentation's (N, D, H, W, C) is 5).
+inline constexpr int max_rank = 8;
+/// A tensor's dimensions (or strides), the unused ones 1.
+using dims_array = std::array<index, max_rank>;
+namespace detail {
+constexpr dims_array ones() {
+    dims_array a{};
+    a.fill(1);
+    return a;
+}
+}  // namespace detail
+
+/// A tensor of rank 0–8: element (i, j, …) at data[i·stride(0) + j·stride(1) + …], strides in
+/// elements: `strides` where `strided` is set (the strided constructor, an Eigen matrix), else
+/// C-contiguous (so that data, rank and shape set by hand describe numpy's layout). y_pred and
+/// y_true may have any non-negative strides under which the loss's axes can be walked (see
+/// loss::operator()); sample weights and masks must be C-contiguous.
 template <class T>
 struct tensor_view {
     T* data = nullptr;
     int rank = 0;
-    std::array<index, 3> shape{1, 1, 1};
-    std::array<index, 3> strides{1, 1, 1};
+    dims_array shape = detail::ones();
+    dims_array strides = detail::ones();
     bool strided = false;
 
     constexpr tensor_view() = default;
     constexpr tensor_view(T* d, std::initializer_list<index> dims) : data(d) {
-        if (dims.size() > 3) throw shape_error("lossc::keras tensors have rank 3 at most (batch, steps, classes)");
+        if (dims.size() > static_cast<std::size_t>(max_rank)) throw shape_error("lossc::keras tensors have rank 8 at most");
         index bytes = static_cast<index>(sizeof(T));
         for (index n : dims) {
             if (n < 0) throw shape_error("a tensor dimension is negative");
@@ -66,9 +78,9 @@ struct tensor_view {
             strided = true;
         } else {
             rank = 2;
-            shape = {x.rows(), x.cols(), 1};
-            strides = D::IsRowMajor ? std::array<index, 3>{x.outerStride(), x.innerStride(), 1}
-                                    : std::array<index, 3>{x.innerStride(), x.outerStride(), 1};
+            shape[0] = x.rows(), shape[1] = x.cols();
+            strides[0] = D::IsRowMajor ? x.outerStride() : x.innerStride();
+            strides[1] = D::IsRowMajor ? x.innerStride() : x.outerStride();
             strided = true;
         }
     }
@@ -126,7 +138,7 @@ template <class T>
 tensor_view(T*, std::initializer_list<index>) -> tensor_view<T>;
 
 namespace detail {
-inline std::string shape_str(int rank, const std::array<index, 3>& s) {
+inline std::string shape_str(int rank, const dims_array& s) {
     if (rank == 0) return "()";
     std::string out = "(";
     for (int i = 0; i < rank; ++i) out += (i ? ", " : "") + std::to_string(s[static_cast<std::size_t>(i)]);
@@ -141,7 +153,7 @@ struct weight_tensor {
     const void* data = nullptr;
     bool is_double = true;
     int rank = -1;  // -1: none given
-    std::array<index, 3> shape{1, 1, 1};
+    dims_array shape = detail::ones();
     double value = 1.0;  // a number given by value
 
     constexpr weight_tensor() = default;
