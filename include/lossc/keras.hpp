@@ -2,5 +2,6 @@
 // lossc::compile), the Loss wrapper (reductions, sample weights, masks, integer labels, axes)
 // and the Keras class forms. Semantics: ../shared/keras-semantics.md; table: docs/keras.md.
 #pragma once
+#include "keras/circle.hpp"
 #include "keras/classes.hpp"
 #include "keras/compiled.hpp"

@@ -30,8 +30,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 
 REDUCTIONS = ["sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none"]
+# rtol 1e-5: the clipped-probability losses, and Circle, whose gradient entries each sum a batch
+# of float32 terms (≈ N·eps in Keras's own sums)
 COARSE = {"BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy",
-          "SparseCategoricalCrossentropy", "CategoricalFocalCrossentropy", "KLDivergence"}
+          "SparseCategoricalCrossentropy", "CategoricalFocalCrossentropy", "KLDivergence", "Circle"}
 
 
 class Case:
@@ -254,6 +256,27 @@ def build_cases():
         add(cls, ts4, ps4, params, axis=(1, 2, 3), note="rank 4, per sample")
         cases.append(Case(cls, ts4, ps4, params, axis=None, note="rank 4, axis None"))
 
+    # Circle: (N, D) unit embeddings, int labels with repeats and a singleton (no positives: loss 0,
+    # masked out of the mean); default and other γ/margin/remove_diagonal; weights, masks, float
+    # and int64 labels, every reduction
+    def embeddings(n, d):
+        e = rng.normal(0, 1, (n, d))
+        return (e / np.linalg.norm(e, axis=1, keepdims=True)).astype(np.float32)
+    Nc, D = 9, 6
+    lab = np.array([0, 1, 0, 2, 1, 1, 3, 0, 2], np.int32)
+    for params in ((80.0, 0.4, 1.0), (16.0, 0.25, 0.0), (4.0, 0.6, 1.0)):
+        add("Circle", lab, embeddings(Nc, D), params, note="circle")
+    add("Circle", lab.astype("int64").reshape(Nc, 1), embeddings(Nc, D), (80.0, 0.4, 1.0), note="circle, (N, 1) int64")
+    add("Circle", lab.astype(np.float32), embeddings(Nc, D), (32.0, 0.4, 1.0), note="circle, float labels")
+    mc = np.array([1, 1, 0, 1, 1, 0, 1, 1, 1], bool)
+    for red in REDUCTIONS:
+        cases.append(Case("Circle", lab, embeddings(Nc, D), (80.0, 0.4, 1.0), reduction=red, mask=mc,
+                          weight=rng.uniform(0.1, 2, Nc).astype(np.float32), note="circle, mask and weights"))
+    cases.append(Case("Circle", np.arange(Nc, dtype=np.int32), embeddings(Nc, D), (80.0, 0.4, 1.0), note="circle, no positives"))
+    cases.append(Case("Circle", np.zeros(Nc, np.int32), embeddings(Nc, D), (80.0, 0.4, 1.0), note="circle, no negatives"))
+    cases.append(Case("Circle", rng.integers(0, 5, 300).astype(np.int32), embeddings(300, 3), (80.0, 0.4, 1.0),
+                      reduction="none", note="circle, 300 rows (chunks)"))
+
     ids = rng.integers(0, K, N).astype("int32")
     ids[2] = 4
     for red in REDUCTIONS:
@@ -264,7 +287,7 @@ def build_cases():
     # resolves it): every name the catalog has, on the inputs of its class's first default case.
     defaults = {"Huber": [1.0], "BinaryCrossentropy": [0.0], "CategoricalCrossentropy": [0.0],
                 "BinaryFocalCrossentropy": [0.0, 0.25, 2.0, 0.0], "CategoricalFocalCrossentropy": [0.25, 2.0, 0.0],
-                "Tversky": [0.5, 0.5]}
+                "Tversky": [0.5, 0.5], "Circle": [80.0, 0.4, 1.0]}
     for name, cls in BY_NAME.items():
         base = next(c for c in cases if c.cls == cls and c.params == defaults.get(cls, []) and not c.from_logits
                     and c.weight is None and c.mask is None and c.ignore_class is None
@@ -289,10 +312,11 @@ for _cls, _names in {
         "Poisson": ["poisson"], "BinaryCrossentropy": ["binary_crossentropy", "bce", "BCE"],
         "BinaryFocalCrossentropy": ["binary_focal_crossentropy"], "CategoricalCrossentropy": ["categorical_crossentropy"],
         "SparseCategoricalCrossentropy": ["sparse_categorical_crossentropy"],
-        "CategoricalFocalCrossentropy": ["categorical_focal_crossentropy"], "Dice": ["dice"], "Tversky": ["tversky"]}.items():
+        "CategoricalFocalCrossentropy": ["categorical_focal_crossentropy"], "Dice": ["dice"], "Tversky": ["tversky"],
+        "Circle": ["circle"]}.items():
     for _n in [_cls] + _names:
         BY_NAME[_n] = _cls
-NOT_IN_CATALOG = {"ctc", "CTC", "circle", "Circle"}
+NOT_IN_CATALOG = {"ctc", "CTC"}
 
 
 def check_names(binary):
@@ -378,6 +402,8 @@ def keras_loss(c, reduction):
         return L.Dice(reduction=red, axis=axis)
     if c.cls == "Tversky":
         return L.Tversky(alpha=q[0], beta=q[1], reduction=red, axis=axis)
+    if c.cls == "Circle":
+        return L.Circle(gamma=q[0], margin=q[1], remove_diagonal=bool(q[2]), reduction=red)
     raise ValueError(c.cls)
 
 

@@ -134,7 +134,7 @@ void run(const test_case& c, const Loss& loss) {
     if (c.has_mask) args.mask = c.mask.view();
     args.grad = grad;
     args.values = values;
-    constexpr bool ids = k::detail::contains<lossc::column_index_t, typename Loss::expression_type>();
+    constexpr bool ids = Loss::uses_labels;
     float r = 0;
     if constexpr (ids) {  // integer labels only for the losses over class ids
         if (c.label_kind == 'i') r = loss(c.y_true_i.view(), c.y_pred.view(), args);
@@ -183,6 +183,7 @@ void with_loss(const test_case& c, F&& f) {
     if (cls == "CategoricalGeneralizedCrossEntropy") return f(k::CategoricalGeneralizedCrossEntropy(q.at(0), r));
     if (cls == "Dice") return f(k::Dice(r, c.axis));
     if (cls == "Tversky") return f(k::Tversky(q.at(0), q.at(1), r, c.axis));
+    if (cls == "Circle") return f(k::Circle(q.at(0), q.at(1), q.at(2) != 0, r));
     throw std::runtime_error("unknown loss class " + cls);
 }
 

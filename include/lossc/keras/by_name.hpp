@@ -22,6 +22,7 @@
 #include <utility>
 
 #include "../errors.hpp"
+#include "circle.hpp"
 #include "classes.hpp"
 
 namespace lossc {
@@ -113,8 +114,8 @@ LOSSC_KERAS_NAME(tversky, Tversky())
 LOSSC_KERAS_NAME(Tversky, Tversky())
 LOSSC_KERAS_NAME_MISSING(ctc, "ctc (CTC)")
 LOSSC_KERAS_NAME_MISSING(CTC, "CTC")
-LOSSC_KERAS_NAME_MISSING(circle, "circle (Circle)")
-LOSSC_KERAS_NAME_MISSING(Circle, "Circle")
+LOSSC_KERAS_NAME(circle, Circle())
+LOSSC_KERAS_NAME(Circle, Circle())
 #undef LOSSC_KERAS_NAME
 #undef LOSSC_KERAS_NAME_MISSING
 // NOLINTEND(readability-identifier-naming,bugprone-macro-parentheses)
@@ -240,7 +241,7 @@ bool call_by_name(std::string_view name, F& f) {
 /// loss get<name>() gives and returns f's result (void, or one type for every loss). Compiles f
 /// for every loss of the catalog, each a kernel of its own: keep it to one translation unit.
 /// Throws lossc::parameter_error for a name Keras does not have (naming the nearest names) and
-/// for the Keras losses the catalog does not have yet (CTC, Circle).
+/// for the Keras loss the catalog does not have yet (CTC).
 template <class F>
 auto visit_loss(std::string_view name, F&& f) -> decltype(f(names::mse::make())) {
     using result = decltype(f(names::mse::make()));
