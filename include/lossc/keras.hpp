@@ -4,4 +4,5 @@
 #pragma once
 #include "keras/circle.hpp"
 #include "keras/classes.hpp"
+#include "keras/ctc.hpp"
 #include "keras/compiled.hpp"

@@ -30,19 +30,21 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 
 REDUCTIONS = ["sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none"]
-# rtol 1e-5: the clipped-probability losses, and Circle, whose gradient entries each sum a batch
-# of float32 terms (≈ N·eps in Keras's own sums)
+# rtol 1e-5: the clipped-probability losses, Circle, whose gradient entries each sum a batch of
+# float32 terms (≈ N·eps in Keras's own sums), and CTC, whose recursion runs T float32 steps in
+# Keras (lossc's runs in double)
 COARSE = {"BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy",
-          "SparseCategoricalCrossentropy", "CategoricalFocalCrossentropy", "KLDivergence", "Circle"}
+          "SparseCategoricalCrossentropy", "CategoricalFocalCrossentropy", "KLDivergence", "Circle", "CTC"}
 
 
 class Case:
     def __init__(self, cls, y_true, y_pred, params=(), from_logits=False, reduction="sum_over_batch_size",
-                 axis=-1, ignore_class=None, weight=None, mask=None, note=""):
+                 axis=-1, ignore_class=None, weight=None, mask=None, note="", rtol=None):
         self.cls, self.params, self.from_logits = cls, list(params), from_logits
         self.reduction, self.axis, self.ignore_class = reduction, axis, ignore_class
         self.y_true, self.y_pred = y_true, np.asarray(y_pred, np.float32)
         self.weight, self.mask, self.note = weight, mask, note
+        self.rtol = rtol  # a case's own tolerance, where Keras's float32 answer is coarser
         self.id = ""
 
     def describe(self):
@@ -277,6 +279,25 @@ def build_cases():
     cases.append(Case("Circle", rng.integers(0, 5, 300).astype(np.int32), embeddings(300, 3), (80.0, 0.4, 1.0),
                       reduction="none", note="circle, 300 rows (chunks)"))
 
+    # CTC: (N, S) labels, 0 the blank and the padding; (N, T, K) logits. Repeats (a blank needed
+    # between them), a literal 0 inside the label length, an empty label, an infeasible alignment
+    # (Keras's log ε: about 1e5, not ∞), large logits; weights, masks, every reduction
+    Tc, Kc = 7, 5
+    lab_ctc = np.array([[1, 2, 3, 0], [2, 2, 0, 0], [4, 0, 1, 0], [0, 0, 0, 0], [3, 3, 3, 3], [1, 4, 2, 3]], np.int32)
+    add("CTC", lab_ctc, logits(rng, (N, Tc, Kc)), note="ctc")
+    add("CTC", lab_ctc.astype("int64"), logits(rng, (N, Tc, Kc), extreme=True), note="ctc, int64, extreme logits")
+    add("CTC", lab_ctc.astype(np.float32), logits(rng, (N, 12, Kc)), note="ctc, float labels, T = 12")
+    # an infeasible row's loss is about 2e5 (two ε moves); Keras's float32 recursion keeps about three
+    # digits of the probabilities of its paths there, so its gradient is judged at rtol 2e-3
+    add("CTC", lab_ctc, logits(rng, (N, 5, Kc)), note="ctc, T = 5: (3, 3, 3, 3) cannot be aligned", rtol=2e-3)
+    for red in REDUCTIONS:
+        cases.append(Case("CTC", lab_ctc, logits(rng, (N, Tc, Kc)), reduction=red, mask=m,
+                          weight=rng.uniform(0.1, 2, N).astype(np.float32), note="ctc, mask and weights"))
+    # 50 float32 steps in Keras: its gradient is within 6e-5 of exact here (lossc's double recursion
+    # matches libtorch's double ctc_loss to 2e-13: tests/torch/adapter.cpp), so rtol 1e-4
+    cases.append(Case("CTC", rng.integers(1, 30, (40, 9)).astype(np.int32), logits(rng, (40, 50, 30)), reduction="none",
+                      note="ctc, 40 x 50 steps x 30 classes", rtol=1e-4))
+
     ids = rng.integers(0, K, N).astype("int32")
     ids[2] = 4
     for red in REDUCTIONS:
@@ -313,10 +334,10 @@ for _cls, _names in {
         "BinaryFocalCrossentropy": ["binary_focal_crossentropy"], "CategoricalCrossentropy": ["categorical_crossentropy"],
         "SparseCategoricalCrossentropy": ["sparse_categorical_crossentropy"],
         "CategoricalFocalCrossentropy": ["categorical_focal_crossentropy"], "Dice": ["dice"], "Tversky": ["tversky"],
-        "Circle": ["circle"]}.items():
+        "Circle": ["circle"], "CTC": ["ctc"]}.items():
     for _n in [_cls] + _names:
         BY_NAME[_n] = _cls
-NOT_IN_CATALOG = {"ctc", "CTC"}
+NOT_IN_CATALOG = set()
 
 
 def check_names(binary):
@@ -404,6 +425,8 @@ def keras_loss(c, reduction):
         return L.Tversky(alpha=q[0], beta=q[1], reduction=red, axis=axis)
     if c.cls == "Circle":
         return L.Circle(gamma=q[0], margin=q[1], remove_diagonal=bool(q[2]), reduction=red)
+    if c.cls == "CTC":
+        return L.CTC(reduction=red)
     raise ValueError(c.cls)
 
 
@@ -535,7 +558,7 @@ def main():
         ref_value, ref_values, ref_grad = refs[c.id]
         res = results.get(c.id)
         cls = BY_NAME[c.cls[4:]] if c.cls.startswith("get:") else c.cls
-        rtol = 1e-5 if cls in COARSE else 1e-6
+        rtol = c.rtol or (1e-5 if cls in COARSE else 1e-6)
         if res is None or res[0] != "ok":
             failures += 1
             print(f"FAIL {c.id} {c.describe()}: lossc {' '.join(res or ['no output'])}")

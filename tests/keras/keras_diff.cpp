@@ -184,6 +184,7 @@ void with_loss(const test_case& c, F&& f) {
     if (cls == "Dice") return f(k::Dice(r, c.axis));
     if (cls == "Tversky") return f(k::Tversky(q.at(0), q.at(1), r, c.axis));
     if (cls == "Circle") return f(k::Circle(q.at(0), q.at(1), q.at(2) != 0, r));
+    if (cls == "CTC") return f(k::CTC(r));
     throw std::runtime_error("unknown loss class " + cls);
 }
 

@@ -123,6 +123,32 @@ TEST_CASE_TEMPLATE("mse_loss, binary_cross_entropy_with_logits, huber_loss and k
     agree<T>([&](const torch::Tensor& q) { return kl_k(p_true, q); }, kl_ref, torch::softmax(x, 1), "keras::KLDivergence");
 }
 
+TEST_CASE_TEMPLATE("Keras's CTC against torch's ctc_loss: per-sequence losses and the logits' gradient", T, float, double) {
+    // labels of lengths 0 to S with repeats (a blank needed between them), padded with 0 (Keras's
+    // label length: the count of non-zero entries); lossc::keras::CTC called on the tensors' data
+    torch::manual_seed(7);
+    const std::int64_t n = 12, steps = 30, classes = 9, s = 6;
+    auto ids = torch::randint(1, 3, {n, s}, torch::kLong);  // classes 1 and 2 only: many repeats
+    std::vector<std::int64_t> lengths(n);
+    for (std::int64_t i = 0; i < n; ++i) {
+        lengths[static_cast<std::size_t>(i)] = i % (s + 1);
+        ids.index_put_({i, Slice(i % (s + 1), None)}, 0);
+    }
+    ids.index_put_({3, 1}, 5);
+    const auto x = torch::randn({n, steps, classes}, dtype<T>()) * 3;
+    auto xt = x.clone().requires_grad_(true);
+    const auto reference = torch::ctc_loss(torch::log_softmax(xt, 2).transpose(0, 1), ids, std::vector<std::int64_t>(n, steps),
+                                           lengths, 0, at::Reduction::None, false);
+    reference.sum().backward();
+    std::vector<T> values(static_cast<std::size_t>(n)), grad(static_cast<std::size_t>(x.numel()));
+    lossc::keras::ctc(lossc::keras::tensor_view<const std::int64_t>{ids.data_ptr<std::int64_t>(), {n, s}},
+                      lossc::keras::tensor_view<const T>{x.template data_ptr<T>(), {n, steps, classes}}, std::span<T>(values), std::span<T>(grad));
+    check_close<T>(torch::tensor(std::vector<double>(values.begin(), values.end()), torch::kDouble),
+                   reference.detach().to(torch::kDouble), "CTC values");
+    check_close<T>(torch::tensor(std::vector<double>(grad.begin(), grad.end()), torch::kDouble).reshape({n, steps, classes}),
+                   xt.grad().to(torch::kDouble), "CTC gradient");
+}
+
 TEST_CASE("reductions, sample weights, reduction none with a non-uniform incoming gradient") {
     torch::manual_seed(3);
     const int64_t n = 33, c = 3;

@@ -82,6 +82,31 @@ TEST_CASE("the Keras wrapper allocates nothing either: weights, masks, integer l
         sink += hinge(yt, yp, {.sample_weight = 0.5, .grad = {g.data(), 3600}});
         sink += cce_first(y3, y3, {.values = {v.data(), 600}, .grad = {g.data(), 3600}});
         sink += dice(yt, yp, {.grad = {g.data(), 3600}});
+        // rank 4 (N, H, W, C), channels first
+        sink += cce_first(k::tensor_view<const float>{p.data(), {10, 6, 6, 10}}, k::tensor_view<const float>{p.data(), {10, 6, 6, 10}},
+                          {.values = {v.data(), 600}, .grad = {g.data(), 3600}});
+        // Circle: the pairs of 600 embeddings
+        sink += k::Circle()(k::tensor_view<const std::int32_t>{ids.data(), {600}}, yp, {.sample_weight = wt, .grad = {g.data(), 3600}});
+    }
+    CHECK(allocations.load() - before == 0);
+    CHECK(sink == sink);
+}
+
+TEST_CASE("CTC allocates only to grow its per-thread buffer: a call no larger than an earlier one allocates nothing") {
+    namespace k = lossc::keras;
+    const Eigen::MatrixXf x = Eigen::MatrixXf::Random(8 * 20, 7);  // (N, T, K) = (8, 20, 7), C order
+    std::array<std::int32_t, 8 * 5> labels{};
+    for (std::size_t e = 0; e < labels.size(); ++e) labels[e] = static_cast<std::int32_t>(e % 5 < e / 5 % 5 ? 1 + e % 6 : 0);
+    Eigen::VectorXf g(8 * 20 * 7);
+    const auto ctc = k::CTC();
+    const k::tensor_view<const std::int32_t> y{labels.data(), {8, 5}};
+    const k::tensor_view<const float> logits{x.data(), {8, 20, 7}}, shorter{x.data(), {8, 12, 7}};
+    float sink = ctc(y, logits, {.grad = {g.data(), 8 * 20 * 7}});  // grows the buffer
+    const long before = allocations.load();
+    for (int rep = 0; rep < 3; ++rep) {
+        sink += ctc(y, logits, {.grad = {g.data(), 8 * 20 * 7}});
+        sink += ctc(y, shorter, {.grad = {g.data(), 8 * 12 * 7}});
+        sink += ctc(y, logits);
     }
     CHECK(allocations.load() - before == 0);
     CHECK(sink == sink);

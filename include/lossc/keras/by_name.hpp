@@ -24,6 +24,7 @@
 #include "../errors.hpp"
 #include "circle.hpp"
 #include "classes.hpp"
+#include "ctc.hpp"
 
 namespace lossc {
 
@@ -48,19 +49,8 @@ namespace names {
 #define LOSSC_KERAS_NAME(id, ...)                                                \
     struct id {                                                                  \
         static constexpr std::string_view name = #id;                            \
-        static constexpr bool in_catalog = true;                                 \
         template <int = 0>                                                       \
         static constexpr auto make() { return ::lossc::keras::__VA_ARGS__; }      \
-    };
-#define LOSSC_KERAS_NAME_MISSING(id, what)                                                             \
-    struct id {                                                                                        \
-        static constexpr std::string_view name = #id;                                                  \
-        static constexpr bool in_catalog = false;                                                      \
-        template <int I = 0>                                                                           \
-        static constexpr int make() {                                                                  \
-            static_assert(I != 0, "lossc: keras::get: " what " is a Keras loss that lossc's catalog does not have yet"); \
-            return 0;                                                                                  \
-        }                                                                                              \
     };
 LOSSC_KERAS_NAME(mean_squared_error, MeanSquaredError())
 LOSSC_KERAS_NAME(mse, MeanSquaredError())
@@ -112,12 +102,11 @@ LOSSC_KERAS_NAME(dice, Dice())
 LOSSC_KERAS_NAME(Dice, Dice())
 LOSSC_KERAS_NAME(tversky, Tversky())
 LOSSC_KERAS_NAME(Tversky, Tversky())
-LOSSC_KERAS_NAME_MISSING(ctc, "ctc (CTC)")
-LOSSC_KERAS_NAME_MISSING(CTC, "CTC")
+LOSSC_KERAS_NAME(ctc, CTC())
+LOSSC_KERAS_NAME(CTC, CTC())
 LOSSC_KERAS_NAME(circle, Circle())
 LOSSC_KERAS_NAME(Circle, Circle())
 #undef LOSSC_KERAS_NAME
-#undef LOSSC_KERAS_NAME_MISSING
 // NOLINTEND(readability-identifier-naming,bugprone-macro-parentheses)
 }  // namespace names
 
@@ -220,17 +209,14 @@ bool call_by_name(std::string_view name, F& f) {
     bool found = false;
     boost::hana::for_each(all_names, [&](auto t) {
         using N = typename decltype(t)::type;
-        if constexpr (N::in_catalog)
-            if (!found && N::name == name) {
-                found = true;
-                f(N::make());
-            }
+        if (!found && N::name == name) {
+            found = true;
+            f(N::make());
+        }
     });
     return found;
 }
 [[noreturn]] inline void unknown_name_error(std::string_view name) {
-    if (std::find(name_views.begin(), name_views.end(), name) != name_views.end())
-        throw parameter_error(cat("keras: '", name, "' is a Keras loss that lossc's catalog does not have yet"));
     const auto nearest = nearest_names(name);
     throw parameter_error(cat("keras: no Keras loss is named '", name, "'; the nearest names are ", name_views[nearest[0]],
                               ", ", name_views[nearest[1]], ", ", name_views[nearest[2]]));
@@ -240,8 +226,7 @@ bool call_by_name(std::string_view name, F& f) {
 /// A name known only at run time (a configuration file, a command line): calls f(loss) with the
 /// loss get<name>() gives and returns f's result (void, or one type for every loss). Compiles f
 /// for every loss of the catalog, each a kernel of its own: keep it to one translation unit.
-/// Throws lossc::parameter_error for a name Keras does not have (naming the nearest names) and
-/// for the Keras loss the catalog does not have yet (CTC).
+/// Throws lossc::parameter_error for a name Keras does not have (naming the nearest names).
 template <class F>
 auto visit_loss(std::string_view name, F&& f) -> decltype(f(names::mse::make())) {
     using result = decltype(f(names::mse::make()));
