@@ -1,12 +1,14 @@
 // lossc::torch (include/lossc/torch.hpp) at batch 64 × 10 against the raw kernel and against
 // libtorch's own loss, and a whole libtorch training step with either loss: what the adapter
-// costs a trainer, and the loss's share of a step. One binary, one run: every ratio in
+// costs a trainer, and the loss's share of a step; and Keras's CTC against libtorch's ctc_loss. One binary, one run: every ratio in
 // docs/benchmarks-torch.md comes from rows measured together (bench/render_torch.py).
 #include <benchmark/benchmark.h>
 
 #include <Eigen/Core>
+#include <lossc/keras.hpp>
 #include <lossc/torch.hpp>
 #include <torch/torch.h>
+#include <vector>
 
 namespace {
 using namespace lossc::dsl;
@@ -98,8 +100,67 @@ void step(benchmark::State& state) {
         benchmark::DoNotOptimize(l.data_ptr());
     }
 }
+
+// CTC, speech/OCR-sized: 16 sequences of 100 steps over 32 classes, labels of 10 to 20; lossc's
+// Keras form on the tensors' buffers (values; values and the gradient) against libtorch's
+// log_softmax + ctc_loss (values under NoGradGuard; forward + backward()), one thread.
+struct ctc_data {
+    static constexpr int64_t n = 16, steps = 100, k = 32, s = 20;
+    torch::Tensor logits, ids;
+    std::vector<int64_t> lengths;
+    ctc_data() {
+        torch::manual_seed(2);
+        logits = torch::randn({n, steps, k}) * 2;
+        ids = torch::randint(1, k, {n, s}, torch::kLong);
+        for (int64_t i = 0; i < n; ++i) {
+            lengths.push_back(10 + i % 11);
+            ids.index_put_({i, torch::indexing::Slice(10 + i % 11, torch::indexing::None)}, 0);
+        }
+    }
+};
+const ctc_data& ctc_inputs() {
+    static const ctc_data d;
+    return d;
+}
+void ctc_lossc(benchmark::State& state) {
+    namespace k = lossc::keras;
+    const auto& d = ctc_inputs();
+    std::vector<float> g(static_cast<std::size_t>(d.logits.numel()));
+    const k::tensor_view<const int64_t> y{d.ids.data_ptr<int64_t>(), {d.n, d.s}};
+    const k::tensor_view<const float> x{d.logits.data_ptr<float>(), {d.n, d.steps, d.k}};
+    const auto loss = k::CTC(k::reduction::sum);
+    const bool backward = state.range(0) != 0;
+    for (auto _ : state) {
+        float r = backward ? loss(y, x, {.grad = g}) : loss.value(y, x);
+        benchmark::DoNotOptimize(r);
+        benchmark::ClobberMemory();
+    }
+}
+void ctc_libtorch(benchmark::State& state) {
+    torch::set_num_threads(1);
+    const auto& d = ctc_inputs();
+    const bool backward = state.range(0) != 0;
+    auto x = d.logits.clone().requires_grad_(backward);
+    const std::vector<int64_t> input_lengths(d.n, d.steps);
+    for (auto _ : state) {
+        if (!backward) {
+            torch::NoGradGuard no_grad;
+            auto l = torch::ctc_loss(torch::log_softmax(x, 2).transpose(0, 1), d.ids, input_lengths, d.lengths, 0, at::Reduction::Sum);
+            benchmark::DoNotOptimize(l.data_ptr());
+        } else {
+            auto l = torch::ctc_loss(torch::log_softmax(x, 2).transpose(0, 1), d.ids, input_lengths, d.lengths, 0, at::Reduction::Sum);
+            l.backward();
+            x.mutable_grad().reset();
+            benchmark::DoNotOptimize(l.data_ptr());
+        }
+    }
+}
 }  // namespace
 
+BENCHMARK(ctc_lossc)->Name("ctc/16x100x32/lossc/values")->Arg(0);
+BENCHMARK(ctc_lossc)->Name("ctc/16x100x32/lossc/forward+backward")->Arg(1);
+BENCHMARK(ctc_libtorch)->Name("ctc/16x100x32/libtorch/values")->Arg(0);
+BENCHMARK(ctc_libtorch)->Name("ctc/16x100x32/libtorch/forward+backward")->Arg(1);
 BENCHMARK(kernel)->Name("cce10/64/kernel/values")->Arg(0);
 BENCHMARK(kernel)->Name("cce10/64/kernel/forward_backward")->Arg(1);
 BENCHMARK(adapter)->Name("cce10/64/adapter/values")->Arg(0);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Renders docs/benchmarks-torch.md from lossc_bench_torch's Google Benchmark JSON (medians of
-the repetitions): the libtorch adapter against the raw kernel and libtorch's own loss, and a
-training step with either loss.
+the repetitions): the libtorch adapter against the raw kernel and libtorch's own loss, a
+training step with either loss, and Keras's CTC against libtorch's ctc_loss.
 
     render_torch.py torch.json docs/benchmarks-torch.md
 """
@@ -70,6 +70,17 @@ def main():
     out.append(f"| libtorch's `cross_entropy` | {us(ts)} | {100 * tb / ts:.1f}% |")
     out.append(f"| lossc's loss through `lossc::torch` | {us(ls)} | {100 * lb / ls:.1f}% |")
     out.append(f"\nThe step with lossc's loss takes {ls / ts:.2f}× the step with libtorch's.\n")
+    if "ctc/16x100x32/lossc/values" in rows:
+        out.append("**CTC** (`lossc::keras::CTC`, Keras's semantics) against libtorch's `ctc_loss` after `log_softmax`: 16 "
+                   "sequences × 100 steps × 32 classes, labels of 10 to 20, float, reduction sum; lossc on the tensors' "
+                   "buffers (values; values and the gradient into a preallocated buffer), libtorch under NoGradGuard "
+                   "(values) and forward + `backward()` (the logits' gradient through `log_softmax`).\n")
+        out.append("| call | lossc | libtorch | libtorch ÷ lossc |")
+        out.append("|---|---:|---:|---:|")
+        for mode, what in (("values", "values only"), ("forward+backward", "loss and the logits' gradient")):
+            a, b = r(f"ctc/16x100x32/lossc/{mode}"), r(f"ctc/16x100x32/libtorch/{mode}")
+            out.append(f"| {what} | {us(a)} | {us(b)} | {b / a:.1f}× |")
+        out.append("")
     with open(sys.argv[2], "w") as f:
         f.write("\n".join(out))
 

@@ -1,15 +1,17 @@
 // lossc::keras::CTC — keras.losses.CTC (connectionist temporal classification): y_true (N, S)
 // integer labels, 0 the blank and the padding, each row's label length its count of non-zero
 // entries (its first that many entries are used as they are); y_pred (N, T, K) logits; every
-// sample's input length T. L_i = −log P(labels | x): the forward recursion of Keras's JAX
-// backend (optax's, keras/src/backend/jax/nn.py `ctc_loss`) over blank states φ_0…φ_L and
-// emit states e_0…e_{L−1} in log space, with its log ε = −1e5 for forbidden transitions (so an
-// infeasible alignment costs about 1e5, not ∞, as in Keras); the gradient is that recursion's
-// exact adjoint, back through log_softmax. Double precision inside.
+// sample's input length T. L_i = −log P(labels | x). Keras's JAX backend (optax's recursion,
+// keras/src/backend/jax/nn.py `ctc_loss`) runs over blank states φ_0…φ_L and emit states
+// e_0…e_{L−1} in log space, with a log ε = −1e5 for forbidden transitions, so that a label T
+// steps cannot hold costs about 1e5, not ∞. Where the label fits, ε moves weigh nothing in double
+// and the standard rescaled linear-space recursion gives the same loss and gradient with no
+// logarithm per state; where it does not (or a step underflows), that log-space recursion runs,
+// with its exact adjoint back through log_softmax. Double precision inside.
 //
-// Memory: the recursion's states for every time step, (T + 1)·(2L + 1) doubles per sample, in a
-// per-thread buffer that grows to the largest call seen: a call no larger than an earlier one on
-// the same thread allocates nothing.
+// Memory: the states of every step ((T + 1)·(2L + 1) doubles per sample) and a softmax of T·K, in
+// a per-thread buffer that grows to the largest call seen: a call no larger than an earlier one
+// on the same thread allocates nothing.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -19,6 +21,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "../math/scalar.hpp"  // with the packet math (simd/math.hpp)
 #include "loss.hpp"
 
 namespace lossc::keras {
@@ -37,11 +40,10 @@ inline double log_add_exp(double a, double b) {
 ///   φ'_n = (A_n + log p(t, blank)) ⊕ (e_{n−1} + log p(t, blank) + ε·(1 − rep_{n−1})),
 /// ⊕ = log-add-exp; L = −(φ_L ⊕ e_{L−1}) after the last step (−φ_0 for no labels).
 template <class T, class X, class Y>
-double ctc_sample(X&& x, index steps, index classes, Y&& y, index len, index row_len, double coef, T* grad, index gt, index gk,
-                  std::vector<double>& ws) {
+double ctc_sample_log(X&& x, index steps, index classes, Y&& y, index len, index row_len, double coef, T* grad, index gt, index gk,
+                      std::vector<double>& ws) {
     constexpr double eps = -1e5;  // Keras's log ε
     const index states = 2 * len + 1;
-    ws.resize(static_cast<std::size_t>(steps + (steps + 1) * states + 3 * states + 3 * len + 1 + classes));
     double* lse = ws.data();                // log Σ_k exp x(t, k), per step
     double* st = lse + steps;               // step t: φ_0…φ_L then e_0…e_{L−1}
     double* g_out = st + (steps + 1) * states;  // adjoints of step t's outputs
@@ -130,6 +132,104 @@ double ctc_sample(X&& x, index steps, index classes, Y&& y, index len, index row
         std::swap(g_out, g_in);
     }
     return -last;
+}
+
+/// The same loss where the label fits in the steps (len + its repeats ≤ T), where Keras's ε moves
+/// weigh e^−1e5 against the alignments' probabilities, nothing in double: the standard recursion
+/// over the extended label (blank, y_0, blank, y_1, …, blank) in linear space, each step's
+/// states rescaled to sum 1 (Graves et al., 2006); α for every step kept, β one step at a time.
+/// Returns false where a step's states underflow (extreme logits): the caller then takes the
+/// log-space recursion, which writes the whole gradient again.
+template <class T, class X, class Y>
+bool ctc_sample_linear(X&& x, index steps, index classes, Y&& y, index len, double coef, T* grad, index gt, index gk,
+                       std::vector<double>& ws, double& loss) {
+    const index states = 2 * len + 1;
+    double* prob = ws.data();                  // softmax of every step
+    double* alpha = prob + steps * classes;    // rescaled α of every step
+    double* beta = alpha + steps * states;     // rescaled β of one step
+    double* beta_prev = beta + states;
+    double* gamma = beta_prev + states;        // one step's posterior, by class
+    using P = simd::pack<double>;
+    for (index t = 0; t < steps; ++t) {  // softmax rows, the exps a pack at a time
+        double* pt = prob + t * classes;
+        double m = -std::numeric_limits<double>::infinity();
+        for (index k = 0; k < classes; ++k) m = std::max(m, pt[k] = x(t, k));
+        index k = 0;
+        P zs = P::load(pt) - P::load(pt);  // zero at any width
+        for (; k + P::width <= classes; k += P::width) {
+            const P e = math::exp(P::load(pt + k) - P(m));
+            e.store(pt + k);
+            zs += e;
+        }
+        double z = simd::hsum(zs);
+        for (; k < classes; ++k) z += (pt[k] = std::exp(pt[k] - m));
+        for (k = 0; k < classes; ++k) pt[k] /= z;
+    }
+    const auto cls = [&](index s) { return s % 2 == 0 ? index(0) : y((s - 1) / 2); };
+    const auto skip = [&](index s) { return s % 2 == 1 && s >= 3 && y((s - 1) / 2) != y((s - 3) / 2); };  // from s − 2
+    double log_p = 0;
+    for (index t = 0; t < steps; ++t) {
+        const double* pt = prob + t * classes;
+        double* a = alpha + t * states;
+        if (t == 0) {
+            for (index s = 0; s < states; ++s) a[s] = s < 2 ? pt[cls(s)] : 0.0;
+        } else {
+            const double* prev = a - states;
+            for (index s = 0; s < states; ++s)
+                a[s] = (prev[s] + (s >= 1 ? prev[s - 1] : 0.0) + (skip(s) ? prev[s - 2] : 0.0)) * pt[cls(s)];
+        }
+        double c = 0;
+        for (index s = 0; s < states; ++s) c += a[s];
+        if (!(c > 0) || !std::isfinite(c)) return false;
+        for (index s = 0; s < states; ++s) a[s] /= c;
+        log_p += std::log(c);
+    }
+    const double* a_last = alpha + (steps - 1) * states;
+    const double tail = a_last[states - 1] + (len > 0 ? a_last[states - 2] : 0.0);
+    if (!(tail > 0)) return false;
+    loss = -(log_p + std::log(tail));
+    if (grad == nullptr || coef == 0) return true;
+    for (index s = 0; s < states; ++s) beta[s] = s == states - 1 || (len > 0 && s == states - 2) ? 1.0 : 0.0;
+    for (index t = steps - 1; t >= 0; --t) {
+        const double* a = alpha + t * states;
+        const double* pt = prob + t * classes;
+        double z = 0;
+        for (index s = 0; s < states; ++s) z += a[s] * beta[s];
+        if (!(z > 0)) return false;
+        std::fill(gamma, gamma + classes, 0.0);
+        for (index s = 0; s < states; ++s) gamma[cls(s)] += a[s] * beta[s] / z;
+        T* row = grad + t * gt;
+        for (index k = 0; k < classes; ++k) row[k * gk] = static_cast<T>(coef * (pt[k] - gamma[k]));
+        if (t == 0) break;
+        double d = 0;  // β of step t − 1, rescaled
+        for (index s = 0; s < states; ++s) {
+            double v = beta[s] * pt[cls(s)];
+            if (s + 1 < states) v += beta[s + 1] * pt[cls(s + 1)];
+            if (s + 2 < states && skip(s + 2)) v += beta[s + 2] * pt[cls(s + 2)];
+            d += (beta_prev[s] = v);
+        }
+        if (!(d > 0)) return false;
+        for (index s = 0; s < states; ++s) beta_prev[s] /= d;
+        std::swap(beta, beta_prev);
+    }
+    return true;
+}
+
+/// One sample's CTC loss (and coef·its gradient): the linear-space recursion where the label
+/// fits in the steps and nothing underflows, else Keras's log-space one, ε moves and all.
+template <class T, class X, class Y>
+double ctc_sample(X&& x, index steps, index classes, Y&& y, index len, index row_len, double coef, T* grad, index gt, index gk,
+                  std::vector<double>& ws) {
+    const index states = 2 * len + 1;  // room for either recursion, so that a fallback never grows it
+    ws.resize(std::max(ws.size(), static_cast<std::size_t>(std::max(steps * classes + steps * states + 2 * states + classes,
+                                                                       steps + (steps + 1) * states + 3 * states + 3 * len + 1 + classes))));
+    index needed = len;
+    for (index n = 1; n < len; ++n) needed += y(n) == y(n - 1) ? 1 : 0;
+    if (steps > 0 && needed <= steps) {
+        double loss = 0;
+        if (ctc_sample_linear<T>(x, steps, classes, y, len, coef, grad, gt, gk, ws, loss)) return loss;
+    }
+    return ctc_sample_log<T>(x, steps, classes, y, len, row_len, coef, grad, gt, gk, ws);
 }
 
 }  // namespace detail
