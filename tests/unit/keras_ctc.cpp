@@ -75,7 +75,7 @@ TEST_CASE("CTC against the sum over every alignment") {
 }
 
 TEST_CASE("CTC: an alignment that cannot be made costs Keras's log ε per missing step; its gradient (log space)") {
-    auto x = logits(2 * 3, 9);
+    auto x = logits(6, 9);  // (1, 2, 3)
     const std::vector<std::int32_t> row = {1, 1, 0};  // two equal labels need three steps; there are two
     const tensor_view<const std::int32_t> y{row.data(), {1, 3}};
     std::vector<double> v(1), g(6);
@@ -146,7 +146,7 @@ TEST_CASE("CTC: the gradient against central differences, every reduction, weigh
 }
 
 TEST_CASE("CTC: bad input is an error before anything is written") {
-    const auto x = logits(2 * 4 * 3, 1);
+    const auto x = logits(24, 1);  // (2, 4, 3)
     std::vector<double> g(x.size(), -7.0), v(2, -7.0);
     const tensor_view<const double> p{x.data(), {2, 4, 3}};
     const auto loss = k::CTC(reduction::none);

@@ -48,7 +48,7 @@ T dot(const T* a, index sa, const T* b, index sb, index n) {
     index k = 0;
     T s = 0;
     if (sa == 1 && sb == 1 && n >= w) {
-        P acc0 = P::load(a) * P::load(b), acc1 = acc0 - acc0;
+        P acc0 = P::load(a) * P::load(b), acc1(T(0));
         for (k = w; k + 2 * w <= n; k += 2 * w) {
             acc0 += P::load(a + k) * P::load(b + k);
             acc1 += P::load(a + k + w) * P::load(b + k + w);
@@ -66,7 +66,7 @@ void axpy(T c, const T* x, index sx, T* y, index sy, index n) {
     constexpr index w = P::width;
     index k = 0;
     if (sx == 1 && sy == 1) {
-        const P cp = P::load(x) * P(c) - P::load(x) * P(c) + P(c);  // c in every lane, at any width
+        const P cp(c);
         for (; k + w <= n; k += w) (P::load(y + k) + cp * P::load(x + k)).store(y + k);
     }
     for (; k < n; ++k) y[k * sy] += c * x[k * sx];
@@ -86,7 +86,7 @@ struct running_lse {
     double value() const { return sum > 0 ? max + std::log(sum) : -std::numeric_limits<double>::infinity(); }
 };
 
-/// One pair's terms: the distance, the LSE argument, and d(argument)/d(similarity).
+/// One pair's term: its log-sum-exp argument, and that argument's derivative by the similarity.
 struct circle_pair {
     double arg, slope;
 };

@@ -155,7 +155,7 @@ bool ctc_sample_linear(X&& x, index steps, index classes, Y&& y, index len, doub
         double m = -std::numeric_limits<double>::infinity();
         for (index k = 0; k < classes; ++k) m = std::max(m, pt[k] = x(t, k));
         index k = 0;
-        P zs = P::load(pt) - P::load(pt);  // zero at any width
+        P zs(0.0);
         for (; k + P::width <= classes; k += P::width) {
             const P e = math::exp(P::load(pt + k) - P(m));
             e.store(pt + k);

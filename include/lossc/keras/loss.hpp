@@ -260,7 +260,7 @@ dims_array grad_strides_all(const tensor_view<const T>& y_pred) {
         const auto g = grad_strides(y_pred);
         st[0] = g[0], st[1] = g[1];
     } else {
-        for (int a = y_pred.rank - 2; a >= 0; --a) st[static_cast<std::size_t>(a)] = st[static_cast<std::size_t>(a + 1)] * y_pred.shape[static_cast<std::size_t>(a + 1)];
+        for (auto a = static_cast<std::size_t>(std::max(y_pred.rank - 1, 0)); a-- > 0;) st[a] = st[a + 1] * y_pred.shape[a + 1];
     }
     return st;
 }
