@@ -25,6 +25,17 @@ std::vector<double> logits(idx n, unsigned seed) {
     for (idx e = 0; e < n; ++e) v[static_cast<std::size_t>(e)] = 2.5 * std::sin(0.61 * double(e) + seed) + 0.4 * std::cos(1.3 * double(e));
     return v;
 }
+/// (f(x + h·e_k) − f(x − h·e_k)) / 2h, x restored.
+template <class F>
+double central_difference(F&& f, std::vector<double>& x, std::size_t k, double h) {
+    const double keep = x[k];
+    x[k] = keep + h;
+    const double up = f();
+    x[k] = keep - h;
+    const double down = f();
+    x[k] = keep;
+    return (up - down) / (2 * h);
+}
 /// −log Σ over every path π of K^T with collapse(π) = label of Π_t softmax(x_t)[π_t].
 double brute_force(const std::vector<double>& x, idx steps, idx classes, const std::vector<int>& label) {
     std::vector<double> p(x.size());
@@ -88,15 +99,8 @@ TEST_CASE("CTC: an alignment that cannot be made costs Keras's log ε per missin
         k::ctc(y, tensor_view<const double>{x.data(), {1, 2, 3}}, std::span<double>(w));
         return w[0];
     };
-    for (std::size_t e = 0; e < x.size(); ++e) {
-        const double keep = x[e], h = 1e-4;
-        x[e] = keep + h;
-        const double up = at();
-        x[e] = keep - h;
-        const double down = at();
-        x[e] = keep;
-        CHECK_MESSAGE(g[e] == doctest::Approx((up - down) / (2 * h)).epsilon(1e-5).scale(1.0), "entry ", e);
-    }
+    for (std::size_t e = 0; e < x.size(); ++e)
+        CHECK_MESSAGE(g[e] == doctest::Approx(central_difference(at, x, e, 1e-4)).epsilon(1e-5).scale(1.0), "entry ", e);
 }
 
 TEST_CASE("CTC: the gradient against central differences, every reduction, weights and masks; strided tensors") {
@@ -117,15 +121,8 @@ TEST_CASE("CTC: the gradient against central differences, every reduction, weigh
             };
             std::vector<double> g(x.size());
             at(g);
-            for (const std::size_t e : {std::size_t(0), std::size_t(47), std::size_t(93), std::size_t(179)}) {
-                const double keep = x[e], h = 1e-6;
-                x[e] = keep + h;
-                const double up = at();
-                x[e] = keep - h;
-                const double down = at();
-                x[e] = keep;
-                CHECK(g[e] == doctest::Approx((up - down) / (2 * h)).epsilon(1e-6).scale(1.0));
-            }
+            for (const std::size_t e : {std::size_t(0), std::size_t(47), std::size_t(93), std::size_t(179)})
+                CHECK(g[e] == doctest::Approx(central_difference([&] { return at(); }, x, e, 1e-6)).epsilon(1e-6).scale(1.0));
         }
     }
     // y_pred inside a wider buffer (every class of a step, then 3 more), labels column-major

@@ -18,7 +18,7 @@
 #include <type_traits>
 
 #include "../simd/pack.hpp"
-#include "loss.hpp"
+#include "kernel_loss.hpp"
 
 namespace lossc::keras {
 
@@ -120,93 +120,62 @@ std::int64_t label_id(L v, index i, const char* name) {
     }
 }
 
-/// Circle losses L_i of rows [i0, i1) of y_pred into loss[i − i0], and with `grad` the gradient
-/// of Σ_i c_i·L_i added into it (y_pred's shape, at gs strides), c_i = coef(i, L_i) — a weight or
-/// 0. References r; `self`: r is y_pred, so each pair's similarity feeds both of its rows.
+/// The Circle loss L_i of row i of y_pred; with `grad`, c·dL_i/d(y_pred) added into it (y_pred's
+/// shape, at gs strides), c = coef(L_i) (the sample's weight, or 0). References r; `self`: r is
+/// y_pred, so each pair's similarity feeds both of its rows.
 template <class L, class T, class Coef>
-void circle_rows(const tensor_view<const L>& labels, const tensor_view<const T>& p, const tensor_view<const L>& ref_labels,
-                 const tensor_view<const T>& r, bool self, const circle_params& q, index i0, index i1, T* loss, T* grad,
-                 std::array<index, 2> gs, Coef&& coef) {
+double circle_row(index i, const tensor_view<const L>& labels, const tensor_view<const T>& p, const tensor_view<const L>& ref_labels,
+                  const tensor_view<const T>& r, bool self, const circle_params& q, T* grad, std::array<index, 2> gs, Coef&& coef) {
     const index m = r.shape[0], dim = p.shape[1];
-    const index ps0 = p.stride(0), ps1 = p.stride(1), rs0 = r.stride(0), rs1 = r.stride(1);
-    const auto label = [](const tensor_view<const L>& t, index i) { return label_id(t.data[i * t.stride(0)], i, "label"); };
-    constexpr index kept = 1024;  // similarities of a row kept for its gradient pass
+    const index ps1 = p.stride(1), rs0 = r.stride(0), rs1 = r.stride(1);
+    const auto label = [](const tensor_view<const L>& t, index k) { return label_id(t.data[k * t.stride(0)], k, "label"); };
+    constexpr index kept = 1024;  // similarities kept for the gradient pass
     T sims[kept];
-    for (index i = i0; i < i1; ++i) {
-        const T* pi = p.data + i * ps0;
-        const std::int64_t li = label(labels, i);
-        running_lse pos, neg;
-        for (index j = 0; j < m; ++j) {
-            const T s = dot(pi, ps1, r.data + j * rs0, rs1, dim);
-            if (j < kept) sims[j] = s;
-            const bool same = label(ref_labels, j) == li;
-            if (same && q.remove_diagonal && i == j) continue;
-            (same ? pos : neg).add(circle_term(static_cast<double>(s), same, q).arg);
-        }
-        const double lp = pos.value(), ln = neg.value(), z = lp + ln;
-        const T li_loss = static_cast<T>(std::isinf(z) && z < 0 ? 0.0 : (z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z))));
-        loss[i - i0] = li_loss;
-        const double c = coef(i, li_loss);
-        if (grad == nullptr || c == 0 || (std::isinf(z) && z < 0)) continue;
-        const double dz = c / (1.0 + std::exp(-z));  // c·σ(z)
-        T* gi = grad + i * gs[0];
-        for (index j = 0; j < m; ++j) {
-            const T* rj = r.data + j * rs0;
-            const bool same = label(ref_labels, j) == li;
-            if (same && q.remove_diagonal && i == j) continue;
-            const T s = j < kept ? sims[j] : dot(pi, ps1, rj, rs1, dim);
-            const circle_pair t = circle_term(static_cast<double>(s), same, q);
-            const double share = std::exp(t.arg - (same ? lp : ln));
-            const auto g = static_cast<T>(dz * share * t.slope);
-            if (g == T(0)) continue;
-            axpy(g, rj, rs1, gi, gs[1], dim);                      // ∂s_ij/∂p_i = r_j
-            if (self) axpy(g, pi, ps1, grad + j * gs[0], gs[1], dim);  // ∂s_ij/∂p_j = p_i
-        }
+    const T* pi = p.data + i * p.stride(0);
+    const std::int64_t li = label(labels, i);
+    running_lse pos, neg;
+    for (index j = 0; j < m; ++j) {
+        const T s = dot(pi, ps1, r.data + j * rs0, rs1, dim);
+        if (j < kept) sims[j] = s;
+        const bool same = label(ref_labels, j) == li;
+        if (same && q.remove_diagonal && i == j) continue;
+        (same ? pos : neg).add(circle_term(static_cast<double>(s), same, q).arg);
     }
+    const double lp = pos.value(), ln = neg.value(), z = lp + ln;
+    if (std::isinf(z) && z < 0) return 0.0;  // no positives or no negatives
+    const auto loss = static_cast<T>(z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z)));  // softplus
+    const double c = grad == nullptr ? 0.0 : coef(static_cast<double>(loss));
+    if (c == 0) return static_cast<double>(loss);
+    const double dz = c / (1.0 + std::exp(-z));  // c·σ(z)
+    T* gi = grad + i * gs[0];
+    for (index j = 0; j < m; ++j) {
+        const T* rj = r.data + j * rs0;
+        const bool same = label(ref_labels, j) == li;
+        if (same && q.remove_diagonal && i == j) continue;
+        const T s = j < kept ? sims[j] : dot(pi, ps1, rj, rs1, dim);
+        const circle_pair t = circle_term(static_cast<double>(s), same, q);
+        const auto g = static_cast<T>(dz * std::exp(t.arg - (same ? lp : ln)) * t.slope);
+        if (g == T(0)) continue;
+        axpy(g, rj, rs1, gi, gs[1], dim);                          // ∂s_ij/∂p_i = r_j
+        if (self) axpy(g, pi, ps1, grad + j * gs[0], gs[1], dim);  // ∂s_ij/∂p_j = p_i
+    }
+    return static_cast<double>(loss);
 }
 
-/// The losses of every row of y_pred into `values` (if not empty), the gradient of the reduced
-/// loss into `grad` (if not empty), and the reduced loss: Keras's mask L_i > 0 (and valid(i))
-/// joined to weight(i); sum_over_batch_size divides by the count of such samples,
-/// mean_with_sample_weight by their Σ w. Without `values` the rows go a chunk at a time.
-template <class L, class T, class W, class V>
+/// Every row's loss through Keras's wrapper (per_sample_reduce); the gradient is zeroed first,
+/// since each pair adds to two rows.
+template <class L, class T>
 double circle_call(const tensor_view<const L>& labels, const tensor_view<const T>& p, const tensor_view<const L>& ref_labels,
-                   const tensor_view<const T>& r, bool self, const circle_params& q, reduction red, std::span<T> values,
-                   std::span<T> grad, W&& weight, V&& valid) {
-    const index n = p.shape[0], dim = p.shape[1];
+                   const tensor_view<const T>& r, bool self, const circle_params& q, reduction red, const weight_tensor& sw,
+                   const tensor_view<const bool>& mask, bool positive_only, std::span<T> values, std::span<T> grad) {
     const std::array<index, 2> gs = grad_strides(p);
     T* g = grad.empty() ? nullptr : grad.data();
     if (g != nullptr)
-        for (index i = 0; i < n; ++i)
-            for (index k = 0; k < dim; ++k) g[i * gs[0] + k * gs[1]] = T(0);
-    double total = 0, count = 0, weight_sum = 0;
-    const auto coef = [&](index i, T l) {
-        if (std::isnan(l)) total += static_cast<double>(l);  // NaN stays in the result (Keras: NaN·0)
-        if (!(l > T(0)) || !valid(i)) return 0.0;           // Keras's mask L > 0
-        const double w = weight(i);
-        total += static_cast<double>(l) * w, count += 1, weight_sum += w;
-        return w;
-    };
-    constexpr index chunk = 256;
-    T buf[chunk];
-    for (index i0 = 0; i0 < n; i0 += chunk) {
-        const index i1 = std::min(n, i0 + chunk);
-        T* out = values.empty() ? buf : values.data() + i0;
-        circle_rows(labels, p, ref_labels, r, self, q, i0, i1, out, g, gs, coef);
-        if (!values.empty())  // Keras's reduction="none" values: L·w·mask
-            for (index i = i0; i < i1; ++i) {
-                const T l = out[i - i0];
-                out[i - i0] = std::isnan(l) ? l : (l > T(0) && valid(i)) ? static_cast<T>(static_cast<double>(l) * weight(i)) : T(0);
-            }
-    }
-    double divisor = 1;
-    if (red == reduction::sum_over_batch_size || red == reduction::mean) divisor = count;
-    else if (red == reduction::mean_with_sample_weight) divisor = weight_sum;
-    const double scale = divisor != 0 ? 1.0 / divisor : 0.0;  // Keras: divide_no_nan
-    if (g != nullptr && scale != 1.0)
-        for (index i = 0; i < n; ++i)
-            for (index k = 0; k < dim; ++k) g[i * gs[0] + k * gs[1]] = static_cast<T>(static_cast<double>(g[i * gs[0] + k * gs[1]]) * scale);
-    return total * scale;
+        for (index i = 0; i < p.shape[0]; ++i)
+            for (index k = 0; k < p.shape[1]; ++k) g[i * gs[0] + k * gs[1]] = T(0);
+    return per_sample_reduce<T>(p.shape[0], red, sw, mask, positive_only, values, grad, [&](index i, auto&& coef) {
+        return circle_row(i, labels, p, ref_labels, r, self, q, g, gs, coef);
+    });
 }
 
 }  // namespace detail
@@ -216,31 +185,12 @@ double circle_call(const tensor_view<const L>& labels, const tensor_view<const T
 /// (N,) or (N, 1) integer labels (int32/int64, or integral floats) and y_pred the (N, D)
 /// embeddings. Keras's mask L_i > 0 joins a given mask: sum_over_batch_size divides by the
 /// samples with a positive loss, mean_with_sample_weight by their Σ w.
-class circle_loss {
+class circle_loss : public kernel_loss<circle_loss> {
 public:
-    static constexpr bool uses_labels = true;
-
     constexpr explicit circle_loss(circle_params q = {}, keras::reduction r = keras::reduction::sum_over_batch_size)
-        : q_(q), cfg_{.reduction = r} {}
+        : kernel_loss(r), q_(q) {}
     constexpr const circle_params& parameters() const { return q_; }
-    constexpr const keras::config& configuration() const { return cfg_; }
 
-    /// The reduced loss; the gradient too where args.grad is not empty.
-    template <class L, class T>
-    T operator()(tensor_view<const L> y_true, tensor_view<const T> y_pred, const call_args<T>& args = {}) const {
-        return static_cast<T>(call(y_true, y_pred, args));
-    }
-    template <class L, class T>
-    T value_and_grad(tensor_view<const L> y_true, tensor_view<const T> y_pred, const call_args<T>& args) const {
-        if (args.grad.empty() && y_pred.size() > 0)
-            throw shape_error("value_and_grad writes the gradient: give args.grad, y_pred's size");
-        return static_cast<T>(call(y_true, y_pred, args));
-    }
-    template <class L, class T>
-    T value(tensor_view<const L> y_true, tensor_view<const T> y_pred, const value_args<T>& args = {}) const {
-        return static_cast<T>(call(y_true, y_pred, call_args<T>{args.sample_weight, args.mask, args.values, {}, args.global_batch_size,
-                                                               args.global_divisor}));
-    }
     /// (N): one loss per sample.
     template <class T>
     value_shape values_shape(tensor_view<const T> y_pred) const {
@@ -251,11 +201,11 @@ public:
     }
 
 private:
+    friend class kernel_loss<circle_loss>;
     template <class L, class T>
     double call(const tensor_view<const L>& y_true, const tensor_view<const T>& y_pred, const call_args<T>& args) const;
 
     circle_params q_;
-    keras::config cfg_;
 };
 
 /// keras.losses.Circle(gamma=80, margin=0.4, remove_diagonal=True, reduction=…).
@@ -298,36 +248,10 @@ double circle_loss::call(const tensor_view<const L>& y_true, const tensor_view<c
                               "global_batch_size and global_divisor do not apply");
     if (!(std::isfinite(q_.gamma) && std::isfinite(q_.margin)))
         throw parameter_error("Circle's gamma and margin must be finite");
-    // weights: a number, (N) or (N, 1); a mask: (N) or (N, 1)
-    const weight_tensor& sw = args.sample_weight;
-    if (sw.present() && sw.rank > 0) {
-        const bool fits = (sw.rank == 1 && sw.shape[0] == n) || (sw.rank == 2 && sw.shape[0] == n && sw.shape[1] == 1);
-        if (!fits) throw shape_error(detail::cat("sample_weight has shape ", detail::shape_str(sw.rank, sw.shape), "; Circle's losses are (", detail::num(n), ",)"));
-        if (sw.data == nullptr) throw shape_error("sample_weight is a null pointer");
-    }
-    const tensor_view<const bool>& mask = args.mask;
-    const bool has_mask = mask.data != nullptr || mask.rank > 0;
-    if (has_mask) {
-        const bool fits = ((mask.rank == 1 && mask.shape[0] == n) || (mask.rank == 2 && mask.shape[0] == n && mask.shape[1] == 1)) &&
-                          mask.contiguous() && mask.data != nullptr;
-        if (!fits) throw shape_error(detail::cat("mask has shape ", detail::shape_str(mask), "; Circle's losses are (", detail::num(n), ",), contiguous"));
-    }
-    {
-        using lossc::detail::require_disjoint;
-        const detail::call_extents x = detail::extents_of(y_true, y_pred, args);
-        for (const auto& [out, out_name] : {std::pair{x.values, "values"}, std::pair{x.grad, "grad"}}) {
-            require_disjoint(out, out_name, x.y_true, "y_true");
-            require_disjoint(out, out_name, x.y_pred, "y_pred");
-            require_disjoint(out, out_name, x.weight, "sample_weight");
-            require_disjoint(out, out_name, x.mask, "mask");
-        }
-        require_disjoint(x.grad, "grad", x.values, "values");
-    }
-
-    const circle_params q = q_;
-    return detail::circle_call(y_true, y_pred, y_true, y_pred, true, q, cfg_.reduction, args.values, args.grad,
-                               [&](index i) { return !sw.present() ? 1.0 : sw.at(sw.rank == 0 ? 0 : i); },
-                               [&](index i) { return !(has_mask && !mask.data[i]); });
+    detail::require_per_sample_args(args.sample_weight, args.mask, n, "Circle");
+    detail::require_outputs_apart(detail::extents_of(y_true, y_pred, args));
+    return detail::circle_call(y_true, y_pred, y_true, y_pred, true, q_, cfg_.reduction, args.sample_weight, args.mask, true,
+                               args.values, args.grad);
 }
 
 template <class L, class T>
@@ -351,20 +275,12 @@ void circle(tensor_view<const L> y_true, tensor_view<const T> y_pred, std::span<
         throw shape_error(detail::cat("values has ", detail::num(values.size()), " elements but there are ", detail::num(n), " samples"));
     if (!grad.empty() && static_cast<index>(grad.size()) != y_pred.size())
         throw shape_error(detail::cat("grad has ", detail::num(grad.size()), " elements but y_pred has ", detail::num(y_pred.size())));
-    using lossc::detail::require_disjoint;
-    const auto out = lossc::detail::range_of(values.data(), n, 1, 1, 1, "values");
-    const auto gout = lossc::detail::range_of(grad.data(), static_cast<index>(grad.size()), 1, 1, 1, "grad");
-    for (const auto& [o, o_name] : {std::pair{out, "values"}, std::pair{gout, "grad"}}) {
-        require_disjoint(o, o_name, detail::range_of_tensor(y_true, "y_true"), "y_true");
-        require_disjoint(o, o_name, detail::range_of_tensor(y_pred, "y_pred"), "y_pred");
-        if (!self) {
-            require_disjoint(o, o_name, detail::range_of_tensor(rl, "ref_labels"), "ref_labels");
-            require_disjoint(o, o_name, detail::range_of_tensor(r, "ref_embeddings"), "ref_embeddings");
-        }
-    }
-    require_disjoint(gout, "grad", out, "values");
-    detail::circle_call(y_true, y_pred, rl, r, self, q, reduction::sum, values, grad, [](index) { return 1.0; },
-                        [](index) { return true; });
+    const call_args<T> outputs{.values = values, .grad = grad};
+    const detail::call_extents x = detail::extents_of(y_true, y_pred, outputs);
+    detail::require_outputs_apart(x);
+    if (!self)  // the references too: (ref_labels, ref_embeddings) as (y_true, y_pred)
+        detail::require_outputs_apart(detail::extents_of(rl, r, outputs));
+    detail::circle_call(y_true, y_pred, rl, r, self, q, reduction::sum, {}, {}, false, values, grad);
 }
 
 }  // namespace lossc::keras

@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "../math/scalar.hpp"  // with the packet math (simd/math.hpp)
-#include "loss.hpp"
+#include "kernel_loss.hpp"
 
 namespace lossc::keras {
 
@@ -33,14 +33,15 @@ inline double log_add_exp(double a, double b) {
     return hi + std::log1p(std::exp(lo - hi));
 }
 
-/// One sample's CTC loss; with `grad`, coef·dL/d(logits) written into it (T × K at gt/gk strides).
+/// One sample's CTC loss; with `grad`, c·dL/d(logits) written into it (T × K at gt/gk strides),
+/// c = coef(L) (the sample's weight, or 0).
 /// x(t, k): the logits; y(n): the labels of the row (row_len of them), the first `len` used.
 /// Step t maps the states (φ, e) to (φ', e'), with A_0 = φ_0, A_n = φ_n ⊕ (e_{n−1} + ε·rep_{n−1}):
 ///   e'_n = (A_n ⊕ e_n) + log p(t, y_n),  φ'_0 = A_0 + log p(t, blank),
 ///   φ'_n = (A_n + log p(t, blank)) ⊕ (e_{n−1} + log p(t, blank) + ε·(1 − rep_{n−1})),
 /// ⊕ = log-add-exp; L = −(φ_L ⊕ e_{L−1}) after the last step (−φ_0 for no labels).
-template <class T, class X, class Y>
-double ctc_sample_log(X&& x, index steps, index classes, Y&& y, index len, index row_len, double coef, T* grad, index gt, index gk,
+template <class T, class X, class Y, class Coef>
+double ctc_sample_log(X&& x, index steps, index classes, Y&& y, index len, index row_len, Coef&& coef, T* grad, index gt, index gk,
                       std::vector<double>& ws) {
     constexpr double eps = -1e5;  // Keras's log ε
     const index states = 2 * len + 1;
@@ -79,14 +80,15 @@ double ctc_sample_log(X&& x, index steps, index classes, Y&& y, index len, index
     }
     const double* fin = st + steps * states;
     const double last = len == 0 ? fin[0] : log_add_exp(fin[len], fin[2 * len]);
-    if (grad == nullptr || coef == 0) return -last;
+    const double c = grad == nullptr ? 0.0 : coef(-last);
+    if (c == 0) return -last;
 
     std::fill(g_out, g_out + states, 0.0);
     if (len == 0) {
-        g_out[0] = -coef;
+        g_out[0] = -c;
     } else {
-        g_out[len] = -coef * std::exp(fin[len] - last);
-        g_out[2 * len] = -coef * std::exp(fin[2 * len] - last);
+        g_out[len] = -c * std::exp(fin[len] - last);
+        g_out[2 * len] = -c * std::exp(fin[2 * len] - last);
     }
     for (index t = steps - 1; t >= 0; --t) {
         const double* phi = st + t * states;
@@ -140,8 +142,8 @@ double ctc_sample_log(X&& x, index steps, index classes, Y&& y, index len, index
 /// states rescaled to sum 1 (Graves et al., 2006); α for every step kept, β one step at a time.
 /// Returns false where a step's states underflow (extreme logits): the caller then takes the
 /// log-space recursion, which writes the whole gradient again.
-template <class T, class X, class Y>
-bool ctc_sample_linear(X&& x, index steps, index classes, Y&& y, index len, double coef, T* grad, index gt, index gk,
+template <class T, class X, class Y, class Coef>
+bool ctc_sample_linear(X&& x, index steps, index classes, Y&& y, index len, Coef&& coef, T* grad, index gt, index gk,
                        std::vector<double>& ws, double& loss) {
     const index states = 2 * len + 1;
     double* prob = ws.data();                  // softmax of every step
@@ -188,7 +190,8 @@ bool ctc_sample_linear(X&& x, index steps, index classes, Y&& y, index len, doub
     const double tail = a_last[states - 1] + (len > 0 ? a_last[states - 2] : 0.0);
     if (!(tail > 0)) return false;
     loss = -(log_p + std::log(tail));
-    if (grad == nullptr || coef == 0) return true;
+    const double c = grad == nullptr ? 0.0 : coef(loss);
+    if (c == 0) return true;
     for (index s = 0; s < states; ++s) beta[s] = s == states - 1 || (len > 0 && s == states - 2) ? 1.0 : 0.0;
     for (index t = steps - 1; t >= 0; --t) {
         const double* a = alpha + t * states;
@@ -199,7 +202,7 @@ bool ctc_sample_linear(X&& x, index steps, index classes, Y&& y, index len, doub
         std::fill(gamma, gamma + classes, 0.0);
         for (index s = 0; s < states; ++s) gamma[cls(s)] += a[s] * beta[s] / z;
         T* row = grad + t * gt;
-        for (index k = 0; k < classes; ++k) row[k * gk] = static_cast<T>(coef * (pt[k] - gamma[k]));
+        for (index k = 0; k < classes; ++k) row[k * gk] = static_cast<T>(c * (pt[k] - gamma[k]));
         if (t == 0) break;
         double d = 0;  // β of step t − 1, rescaled
         for (index s = 0; s < states; ++s) {
@@ -215,10 +218,10 @@ bool ctc_sample_linear(X&& x, index steps, index classes, Y&& y, index len, doub
     return true;
 }
 
-/// One sample's CTC loss (and coef·its gradient): the linear-space recursion where the label
+/// One sample's CTC loss (and coef(L)·its gradient): the linear-space recursion where the label
 /// fits in the steps and nothing underflows, else Keras's log-space one, ε moves and all.
-template <class T, class X, class Y>
-double ctc_sample(X&& x, index steps, index classes, Y&& y, index len, index row_len, double coef, T* grad, index gt, index gk,
+template <class T, class X, class Y, class Coef>
+double ctc_sample(X&& x, index steps, index classes, Y&& y, index len, index row_len, Coef&& coef, T* grad, index gt, index gk,
                   std::vector<double>& ws) {
     const index states = 2 * len + 1;  // room for either recursion, so that a fallback never grows it
     ws.resize(std::max(ws.size(), static_cast<std::size_t>(std::max(steps * classes + steps * states + 2 * states + classes,
@@ -238,28 +241,10 @@ double ctc_sample(X&& x, index steps, index classes, Y&& y, index len, index row
 /// {.sample_weight, .mask, .values, .grad}) — with y_true the (N, S) labels (int32/int64, or
 /// integral floats; 0 the blank and the padding) and y_pred the (N, T, K) logits, both at any
 /// strides. Labels outside [0, K) are a label_error.
-class ctc_loss {
+class ctc_loss : public kernel_loss<ctc_loss> {
 public:
-    static constexpr bool uses_labels = true;
+    constexpr explicit ctc_loss(keras::reduction r = keras::reduction::sum_over_batch_size) : kernel_loss(r) {}
 
-    constexpr explicit ctc_loss(keras::reduction r = keras::reduction::sum_over_batch_size) : cfg_{.reduction = r} {}
-    constexpr const keras::config& configuration() const { return cfg_; }
-
-    template <class L, class T>
-    T operator()(tensor_view<const L> y_true, tensor_view<const T> y_pred, const call_args<T>& args = {}) const {
-        return static_cast<T>(call(y_true, y_pred, args));
-    }
-    template <class L, class T>
-    T value_and_grad(tensor_view<const L> y_true, tensor_view<const T> y_pred, const call_args<T>& args) const {
-        if (args.grad.empty() && y_pred.size() > 0)
-            throw shape_error("value_and_grad writes the gradient: give args.grad, y_pred's size");
-        return static_cast<T>(call(y_true, y_pred, args));
-    }
-    template <class L, class T>
-    T value(tensor_view<const L> y_true, tensor_view<const T> y_pred, const value_args<T>& args = {}) const {
-        return static_cast<T>(call(y_true, y_pred, call_args<T>{args.sample_weight, args.mask, args.values, {}, args.global_batch_size,
-                                                               args.global_divisor}));
-    }
     /// (N): one loss per sequence.
     template <class T>
     value_shape values_shape(tensor_view<const T> y_pred) const {
@@ -270,10 +255,9 @@ public:
     }
 
 private:
+    friend class kernel_loss<ctc_loss>;
     template <class L, class T>
     double call(const tensor_view<const L>& y_true, const tensor_view<const T>& y_pred, const call_args<T>& args) const;
-
-    keras::config cfg_;
 };
 
 /// keras.losses.CTC(reduction=…).
@@ -286,41 +270,6 @@ void ctc(tensor_view<const L> y_true, tensor_view<const T> y_pred, std::span<T> 
     const auto loss = CTC(reduction::none);
     loss(y_true, y_pred, call_args<T>{.values = values, .grad = grad});
 }
-
-namespace detail {
-/// Per-sample losses with Keras's wrapper around them: a batch-wide divisor, known after the
-/// last sample, scales the gradient written with each sample's weight (mask included).
-template <class T, class Sample>
-double per_sample_reduce(index n, reduction red, const weight_tensor& sw, const tensor_view<const bool>& mask, std::span<T> values,
-                         std::span<T> grad, Sample&& sample) {
-    const bool has_mask = mask.data != nullptr || mask.rank > 0;
-    const auto weight = [&](index i) { return !sw.present() ? 1.0 : sw.at(sw.rank == 0 ? 0 : i); };
-    const auto valid = [&](index i) { return !(has_mask && !mask.data[i]); };
-    double total = 0, count = 0, weight_sum = 0;
-    for (index i = 0; i < n; ++i) {
-        const double w = valid(i) ? weight(i) : 0.0;
-        const double l = sample(i, w);  // writes w·dL_i into the gradient
-        const double wl = valid(i) ? l * w : (std::isnan(l) ? l : 0.0);
-        if (!values.empty()) values[static_cast<std::size_t>(i)] = static_cast<T>(wl);
-        total += wl;
-        count += valid(i) ? 1.0 : 0.0;
-        weight_sum += w;
-    }
-    double divisor = 1;
-    if (red == reduction::sum_over_batch_size || red == reduction::mean) divisor = has_mask ? count : static_cast<double>(n);
-    else if (red == reduction::mean_with_sample_weight) {
-        if (has_mask) divisor = weight_sum;
-        else if (sw.present()) {  // Σ w as given, before broadcasting (a number: itself)
-            divisor = 0;
-            for (index k = 0, m = sw.rank == 0 ? 1 : sw.size(); k < m; ++k) divisor += sw.at(k);
-        } else divisor = static_cast<double>(n);
-    }
-    const double scale = divisor != 0 ? 1.0 / divisor : 0.0;  // Keras: divide_no_nan
-    if (scale != 1.0)
-        for (T& g : grad) g = static_cast<T>(static_cast<double>(g) * scale);
-    return total * scale;
-}
-}  // namespace detail
 
 template <class L, class T>
 double ctc_loss::call(const tensor_view<const L>& y_true, const tensor_view<const T>& y_pred, const call_args<T>& args) const {
@@ -343,29 +292,8 @@ double ctc_loss::call(const tensor_view<const L>& y_true, const tensor_view<cons
     if (args.global_batch_size != 0 || args.global_divisor)
         throw parameter_error("CTC takes no global_batch_size or global_divisor yet: scale its sum_over_batch_size loss by the "
                               "shard's share of the batch");
-    const weight_tensor& sw = args.sample_weight;
-    if (sw.present() && sw.rank > 0) {
-        const bool fits = (sw.rank == 1 && sw.shape[0] == n) || (sw.rank == 2 && sw.shape[0] == n && sw.shape[1] == 1);
-        if (!fits) throw shape_error(cat("sample_weight has shape ", shape_str(sw.rank, sw.shape), "; CTC's losses are (", num(n), ",)"));
-        if (sw.data == nullptr) throw shape_error("sample_weight is a null pointer");
-    }
-    const tensor_view<const bool>& mask = args.mask;
-    if (mask.data != nullptr || mask.rank > 0) {
-        const bool fits = ((mask.rank == 1 && mask.shape[0] == n) || (mask.rank == 2 && mask.shape[0] == n && mask.shape[1] == 1)) &&
-                          mask.contiguous() && mask.data != nullptr;
-        if (!fits) throw shape_error(cat("mask has shape ", shape_str(mask), "; CTC's losses are (", num(n), ",), contiguous"));
-    }
-    {
-        using lossc::detail::require_disjoint;
-        const detail::call_extents x = detail::extents_of(y_true, y_pred, args);
-        for (const auto& [out, out_name] : {std::pair{x.values, "values"}, std::pair{x.grad, "grad"}}) {
-            require_disjoint(out, out_name, x.y_true, "y_true");
-            require_disjoint(out, out_name, x.y_pred, "y_pred");
-            require_disjoint(out, out_name, x.weight, "sample_weight");
-            require_disjoint(out, out_name, x.mask, "mask");
-        }
-        require_disjoint(x.grad, "grad", x.values, "values");
-    }
+    detail::require_per_sample_args(args.sample_weight, args.mask, n, "CTC");
+    detail::require_outputs_apart(detail::extents_of(y_true, y_pred, args));
     // labels: integers in [0, K), checked before anything is written
     const index width = y_true.shape[1], ts0 = y_true.stride(0), ts1 = y_true.stride(1);
     for (index i = 0; i < n; ++i)
@@ -379,7 +307,8 @@ double ctc_loss::call(const tensor_view<const L>& y_true, const tensor_view<cons
     const index p0 = y_pred.stride(0), p1 = y_pred.stride(1), p2 = y_pred.stride(2);
     const std::array<index, 3> gs{steps * classes, classes, 1};  // the gradient in C order
     thread_local std::vector<double> ws;
-    return detail::per_sample_reduce<T>(n, cfg_.reduction, sw, mask, args.values, args.grad, [&](index i, double coef) {
+    return detail::per_sample_reduce<T>(n, cfg_.reduction, args.sample_weight, args.mask, false, args.values, args.grad,
+                                        [&](index i, auto&& coef) {
         const T* xi = y_pred.data + i * p0;
         const L* yi = y_true.data + i * ts0;
         const auto x = [&](index t, index k) { return static_cast<double>(xi[t * p1 + k * p2]); };

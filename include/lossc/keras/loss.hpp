@@ -279,6 +279,17 @@ call_extents extents_of(const tensor_view<const L>& y_true, const tensor_view<co
     x.grad = range_of(args.grad.data(), static_cast<index>(args.grad.size()), 1, 1, 1, "grad");
     return x;
 }
+/// The outputs (values, grad) apart from every input and from each other, or a shape_error.
+inline void require_outputs_apart(const call_extents& x) {
+    using lossc::detail::require_disjoint;
+    for (const auto& [out, out_name] : {std::pair{x.values, "values"}, std::pair{x.grad, "grad"}}) {
+        require_disjoint(out, out_name, x.y_true, "y_true");
+        require_disjoint(out, out_name, x.y_pred, "y_pred");
+        require_disjoint(out, out_name, x.weight, "sample_weight");
+        require_disjoint(out, out_name, x.mask, "mask");
+    }
+    require_disjoint(x.grad, "grad", x.values, "values");
+}
 }  // namespace detail
 
 /// The Keras Loss object: loss(expression or batch_decided, config), called like
@@ -518,17 +529,7 @@ double loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred,
 
     // ---- outputs against every input, over whole tensors, before anything is written ----------
     // (the kernel checks each chunk again; an overlap with a later chunk would be found too late)
-    {
-        using lossc::detail::require_disjoint;
-        const detail::call_extents x = detail::extents_of(y_true, y_pred, args);
-        for (const auto& [out, out_name] : {std::pair{x.values, "values"}, std::pair{x.grad, "grad"}}) {
-            require_disjoint(out, out_name, x.y_true, "y_true");
-            require_disjoint(out, out_name, x.y_pred, "y_pred");
-            require_disjoint(out, out_name, x.weight, "sample_weight");
-            require_disjoint(out, out_name, x.mask, "mask");
-        }
-        require_disjoint(x.grad, "grad", x.values, "values");
-    }
+    detail::require_outputs_apart(detail::extents_of(y_true, y_pred, args));
 
     // ---- labels: integer (or float) class ids are range-checked before anything is written ----
     // column layout: one label per loss, in loss order (y_true's C order)
