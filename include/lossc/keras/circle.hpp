@@ -225,7 +225,6 @@ void circle(tensor_view<const L> y_true, tensor_view<const T> y_pred, std::span<
 namespace detail {
 template <class L>
 void require_labels(const tensor_view<const L>& t, index n, const char* name) {
-    static_assert(std::is_arithmetic_v<L> && !std::is_same_v<L, bool>, "lossc: Circle's labels are integers (or integral floats)");
     const bool fits = (t.rank == 1 && t.shape[0] == n) || (t.rank == 2 && t.shape[0] == n && t.shape[1] == 1);
     if (!fits) throw shape_error(detail::cat(name, " has shape ", shape_str(t), "; Circle takes one label per embedding, (", detail::num(n), ",)"));
     if (t.data == nullptr && n > 0) throw shape_error(detail::cat(name, " is a null pointer"));
@@ -235,7 +234,6 @@ void require_labels(const tensor_view<const L>& t, index n, const char* name) {
 
 template <class L, class T>
 double circle_loss::call(const tensor_view<const L>& y_true, const tensor_view<const T>& y_pred, const call_args<T>& args) const {
-    static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "lossc: y_pred holds float or double");
     detail::require_embeddings(y_pred, "y_pred");
     const index n = y_pred.shape[0];
     detail::require_labels(y_true, n, "y_true");
@@ -257,7 +255,7 @@ double circle_loss::call(const tensor_view<const L>& y_true, const tensor_view<c
 template <class L, class T>
 void circle(tensor_view<const L> y_true, tensor_view<const T> y_pred, std::span<T> values, const circle_params& q,
             circle_refs<L, T> refs, std::span<T> grad) {
-    static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "lossc: y_pred holds float or double");
+    if constexpr (!detail::kernel_types_fit<L, T>()) return;
     detail::require_embeddings(y_pred, "y_pred");
     const index n = y_pred.shape[0];
     detail::require_labels(y_true, n, "y_true");

@@ -273,8 +273,6 @@ void ctc(tensor_view<const L> y_true, tensor_view<const T> y_pred, std::span<T> 
 
 template <class L, class T>
 double ctc_loss::call(const tensor_view<const L>& y_true, const tensor_view<const T>& y_pred, const call_args<T>& args) const {
-    static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "lossc: y_pred holds float or double");
-    static_assert(std::is_arithmetic_v<L> && !std::is_same_v<L, bool>, "lossc: CTC's labels are integers (or integral floats)");
     using detail::cat, detail::num, detail::shape_str;
     if (y_pred.rank != 3) throw shape_error(cat("y_pred has shape ", shape_str(y_pred), "; CTC takes (N, T, K) logits"));
     const index n = y_pred.shape[0], steps = y_pred.shape[1], classes = y_pred.shape[2];

@@ -6,12 +6,25 @@
 #pragma once
 #include <cmath>
 #include <span>
+#include <type_traits>
 
 #include "loss.hpp"
 
 namespace lossc::keras {
 
 namespace detail {
+
+/// The static checks of a call's scalar types, each with its message; false stops the call
+/// before anything else is instantiated.
+template <class L, class T>
+constexpr bool kernel_types_fit() {
+    constexpr bool real = std::is_same_v<T, float> || std::is_same_v<T, double>;
+    static_assert(real, "lossc: y_pred holds float or double");
+    constexpr bool labels = std::is_arithmetic_v<L> && !std::is_same_v<L, bool>;
+    static_assert(labels, "lossc: Circle's and CTC's y_true holds integer labels (int32/int64, or integral floats): convert "
+                          "bool labels to int");
+    return real && labels;
+}
 
 /// A sample weight (a number, (N) or (N, 1)) and a mask ((N) or (N, 1), contiguous) for `n`
 /// per-sample losses, or a shape_error naming `loss_name`.
@@ -83,20 +96,27 @@ public:
     /// The reduced loss; the gradient too where args.grad is not empty.
     template <class L, class T>
     T operator()(tensor_view<const L> y_true, tensor_view<const T> y_pred, const call_args<T>& args = {}) const {
-        return static_cast<T>(self().call(y_true, y_pred, args));
+        if constexpr (detail::kernel_types_fit<L, T>()) return static_cast<T>(self().call(y_true, y_pred, args));
+        else return T{};
     }
     /// The reduced loss and its gradient into args.grad, which must hold y_pred's size.
     template <class L, class T>
     T value_and_grad(tensor_view<const L> y_true, tensor_view<const T> y_pred, const call_args<T>& args) const {
-        if (args.grad.empty() && y_pred.size() > 0)
-            throw shape_error("value_and_grad writes the gradient: give args.grad, y_pred's size");
-        return static_cast<T>(self().call(y_true, y_pred, args));
+        if constexpr (detail::kernel_types_fit<L, T>()) {
+            if (args.grad.empty() && y_pred.size() > 0)
+                throw shape_error("value_and_grad writes the gradient: give args.grad, y_pred's size");
+            return static_cast<T>(self().call(y_true, y_pred, args));
+        } else {
+            return T{};
+        }
     }
     /// Values only: the gradient is neither computed nor written.
     template <class L, class T>
     T value(tensor_view<const L> y_true, tensor_view<const T> y_pred, const value_args<T>& args = {}) const {
-        return static_cast<T>(self().call(y_true, y_pred, call_args<T>{args.sample_weight, args.mask, args.values, {},
-                                                                       args.global_batch_size, args.global_divisor}));
+        if constexpr (detail::kernel_types_fit<L, T>())
+            return static_cast<T>(self().call(y_true, y_pred, call_args<T>{args.sample_weight, args.mask, args.values, {},
+                                                                           args.global_batch_size, args.global_divisor}));
+        else return T{};
     }
 
 protected:
