@@ -2,7 +2,9 @@
 // lossc::compile), the Loss wrapper (reductions, sample weights, masks, integer labels, axes)
 // and the Keras class forms. Semantics: ../shared/keras-semantics.md; table: docs/keras.md.
 #pragma once
-#include "keras/circle.hpp"
+// classes.hpp first: a static_assert's include chain through it to loss.hpp is the shortest,
+// and compile errors are read from the top
 #include "keras/classes.hpp"
+#include "keras/circle.hpp"
 #include "keras/ctc.hpp"
 #include "keras/compiled.hpp"
