@@ -10,17 +10,21 @@
 // Tensors: CPU, float or double, rank 1 (a column, (N) as (N, 1)) or 2, any strides (no copy);
 // the Keras class forms (lossc::keras::CategoricalCrossentropy<true>() …) take Keras's ranks up to
 // 8 (rank 3+ and sample weights are copied where they are not C-contiguous), integer class ids
-// for the sparse losses. The gradient flows to y_pred only: y_true and sample weights that require grad
-// are refused. Errors are lossc exceptions thrown before anything is computed (errors.hpp).
+// for the sparse losses; Keras's Circle and CTC as well (Circle with reduction none values-only).
+// The gradient flows to y_pred only: y_true and sample weights that require grad are refused.
+// Errors are lossc exceptions thrown before anything is computed (errors.hpp).
 #pragma once
 #include <ATen/EmptyTensor.h>
 #include <torch/csrc/autograd/functions/utils.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <type_traits>
 
+#include "keras/circle.hpp"
+#include "keras/ctc.hpp"
 #include "keras/loss.hpp"
 #include "lossc.hpp"
 
@@ -206,13 +210,19 @@ private:
     torch::options opt_;
 };
 
-/// A Keras loss object (lossc::keras::loss: the class forms, keras::get<"name">()) for libtorch:
-/// Keras's shapes, reduction, axis and sample-weight broadcasting; integer (Int, Long) y_true for
-/// the sparse losses.
-template <class Def>
+namespace detail {
+/// Circle and CTC: Keras losses that are kernels of their own (keras/kernel_loss.hpp).
+template <class K>
+inline constexpr bool is_kernel_loss = std::is_base_of_v<keras::kernel_loss<K>, K>;
+}  // namespace detail
+
+/// A Keras loss object (lossc::keras::loss: the class forms, keras::get<"name">(); Circle, CTC)
+/// for libtorch: Keras's shapes, reduction, axis and sample-weight broadcasting; integer (Int,
+/// Long) y_true for the sparse losses, Circle and CTC.
+template <class KerasLoss>
 class keras_function {
 public:
-    using keras_loss = lossc::keras::loss<Def>;
+    using keras_loss = KerasLoss;
     constexpr explicit keras_function(const keras_loss& l) : loss_(l) {}
 
     at::Tensor operator()(const at::Tensor& y_true, const at::Tensor& y_pred, const at::Tensor& sample_weight = {}) const {
@@ -229,6 +239,10 @@ public:
         const auto& cfg = loss_.configuration();
         if (cfg.reduction != keras::reduction::none) return {};
         std::vector<int64_t> s(y_pred.sizes().begin(), y_pred.sizes().end());
+        if constexpr (detail::is_kernel_loss<KerasLoss>) {  // one value per sample
+            std::fill(s.begin() + 1, s.end(), 1);
+            return s;
+        }
         const int rank = static_cast<int>(s.size());
         if (cfg.axis.all) return {};  // one value for the whole batch: a scalar
         for (int k = 0; k < cfg.axis.count; ++k) {
@@ -265,6 +279,10 @@ private:
             else args.sample_weight = keras::weight_tensor(view<double>(w, "sample_weight"));
         }
         const auto& cfg = loss_.configuration();
+        if constexpr (std::is_same_v<KerasLoss, keras::circle_loss>)
+            if (grad && cfg.reduction == keras::reduction::none)
+                throw parameter_error("Circle's loss of each sample depends on every row: with reduction none the node's "
+                                      "per-value backward would be wrong; take a reduction, or call keras::circle");
         at::Tensor values;
         if (cfg.reduction == keras::reduction::none) {
             const keras::value_shape vs = loss_.values_shape(p);
@@ -307,7 +325,11 @@ constexpr auto loss(const E& e, options o = {}) {
 }
 template <class Def>
 constexpr auto loss(const keras::loss<Def>& l) {
-    return keras_function<Def>(l);
+    return keras_function<keras::loss<Def>>(l);
+}
+template <class K> requires detail::is_kernel_loss<K>
+constexpr auto loss(const K& l) {
+    return keras_function<K>(l);
 }
 
 }  // namespace lossc::torch

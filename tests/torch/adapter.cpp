@@ -136,7 +136,8 @@ TEST_CASE_TEMPLATE("Keras's CTC against torch's ctc_loss: per-sequence losses an
     }
     ids.index_put_({3, 1}, 5);
     const auto x = torch::randn({n, steps, classes}, dtype<T>()) * 3;
-    auto xt = x.clone().requires_grad_(true);
+    // the reference in double (a copy): torch's float recursion is the coarser
+    auto xt = x.to(torch::kDouble).clone().requires_grad_(true);
     const auto reference = torch::ctc_loss(torch::log_softmax(xt, 2).transpose(0, 1), ids, std::vector<std::int64_t>(n, steps),
                                            lengths, 0, at::Reduction::None, false);
     reference.sum().backward();
@@ -147,6 +148,35 @@ TEST_CASE_TEMPLATE("Keras's CTC against torch's ctc_loss: per-sequence losses an
                    reference.detach().to(torch::kDouble), "CTC values");
     check_close<T>(torch::tensor(std::vector<double>(grad.begin(), grad.end()), torch::kDouble).reshape({n, steps, classes}),
                    xt.grad().to(torch::kDouble), "CTC gradient");
+    // through lossc::torch: autograd's node, reduction sum, and none with a non-uniform incoming gradient
+    auto xs = x.clone().requires_grad_(true), xn = x.clone().requires_grad_(true), xr = x.to(torch::kDouble).clone().requires_grad_(true);
+    lossc::torch::loss(lossc::keras::CTC(lossc::keras::reduction::sum))(ids, xs).backward();
+    check_close<T>(xs.grad().to(torch::kDouble), xt.grad().to(torch::kDouble), "CTC through lossc::torch");
+    const auto incoming = torch::rand({n}, dtype<T>()) + 0.5;
+    const auto per_sequence = lossc::torch::loss(lossc::keras::CTC(lossc::keras::reduction::none))(ids, xn);
+    CHECK((per_sequence.sizes() == torch::IntArrayRef{n}));
+    torch::autograd::backward({per_sequence}, {incoming});
+    torch::autograd::backward({torch::ctc_loss(torch::log_softmax(xr, 2).transpose(0, 1), ids, std::vector<std::int64_t>(n, steps),
+                                               lengths, 0, at::Reduction::None, false)},
+                              {incoming.to(torch::kDouble)});
+    check_close<T>(xn.grad().to(torch::kDouble), xr.grad().to(torch::kDouble), "CTC none, incoming gradient per sequence");
+}
+
+TEST_CASE("Keras's Circle through lossc::torch: the node's gradient is the Keras form's; none with a gradient is refused") {
+    torch::manual_seed(8);
+    const auto e = F::normalize(torch::randn({20, 8}, torch::kDouble), F::NormalizeFuncOptions().dim(1));
+    const auto ids = torch::randint(4, {20}, torch::kLong);
+    auto x = e.clone().requires_grad_(true);
+    const auto circle = lossc::keras::Circle();
+    lossc::torch::loss(circle)(ids, x).backward();
+    std::vector<double> g(160);
+    const double expected = circle(lossc::keras::tensor_view<const std::int64_t>{ids.data_ptr<std::int64_t>(), {20}},
+                                   lossc::keras::tensor_view<const double>{e.data_ptr<double>(), {20, 8}}, {.grad = g});
+    CHECK(lossc::torch::loss(circle)(ids, e).item<double>() == doctest::Approx(expected).epsilon(1e-14));
+    check_close<double>(x.grad(), torch::tensor(g, torch::kDouble).reshape({20, 8}), "Circle's gradient");
+    const auto none = lossc::torch::loss(lossc::keras::Circle(80.0, 0.4, true, lossc::keras::reduction::none));
+    CHECK(none(ids, e).sizes() == torch::IntArrayRef{20});  // values alone are fine
+    CHECK_THROWS_AS(none(ids, e.clone().requires_grad_(true)), lossc::parameter_error);
 }
 
 TEST_CASE("reductions, sample weights, reduction none with a non-uniform incoming gradient") {
