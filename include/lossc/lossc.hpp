@@ -9,7 +9,9 @@
 #include "diff/reverse.hpp"
 #include "eigen/views.hpp"
 #include "errors.hpp"
+#include "eval/batch_reference.hpp"
 #include "eval/reference.hpp"
+#include "lower/batch_kernel.hpp"
 #include "lower/kernel.hpp"
 #include "options.hpp"
 #include "print/to_string.hpp"
@@ -44,6 +46,9 @@ using lossc::mean;
 using lossc::max;
 using lossc::min;
 using lossc::logsumexp;
+using lossc::batch_sum;
+using lossc::batch_mean;
+using lossc::batch_loss;
 using lossc::log_softmax;
 using lossc::softmax;
 using lossc::l2_normalize;

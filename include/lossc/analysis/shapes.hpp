@@ -7,6 +7,7 @@
 #include <string>
 
 #include "../errors.hpp"
+#include "../expr/batch.hpp"
 #include "../expr/elementwise.hpp"
 #include "../expr/reduce.hpp"
 #include "../expr/select.hpp"
@@ -66,6 +67,8 @@ constexpr std::size_t width(const unbroadcast_t<G, Ctx, Child>& e, const input_d
 }
 template <class R, class A>
 constexpr std::size_t width(const batch_reduce_t<R, A>& e, const input_dims& d) { return width(e.a, d); }
+template <std::size_t K, class R, class A, stat_role Role> requires(A::cols)
+constexpr std::size_t width(const batch_stat_t<K, R, A, Role>& e, const input_dims& d) { return width(e.of, d); }
 /// Everything without a class axis (scalars, per-sample values) has width 1.
 template <class E> requires(!E::cols)
 constexpr std::size_t width(const E&, const input_dims&) { return 1; }

@@ -219,10 +219,12 @@ struct reduce_t {
     A a;
 };
 
-/// R over the batch axis (Keras `axis=0`): representable, never compiled (static check (c)).
+/// R over the batch axis (Keras `axis=0`): rejected in a per-sample loss (static check (c)); a
+/// statistic of the whole batch inside batch_loss(...) (expr/batch.hpp).
 template <class R, class A>
 struct batch_reduce_t {
     using lossc_node = void;
+    using reduction = R;
     static constexpr bool batch = false, cols = A::cols;
     static constexpr bool pred_dep = A::pred_dep, grad_dep = A::grad_dep;
     static constexpr bool batch_red = true;

@@ -261,6 +261,12 @@ LOSSC_KERNEL_INLINE constexpr V row_value(const weights_span<U>& e, S&, const Ro
     if (e.size == 1) return static_cast<V>(static_cast<typename Row::scalar_type>(e.data[0]));
     return r.template column_constants<V>(e.data, j);
 }
+/// A batch statistic (lowered batch_loss): the call's buffer, one number or one per column.
+template <class V, std::size_t K, class R, class A, stat_role Role, class S, class Row>
+LOSSC_KERNEL_INLINE constexpr V row_value(const batch_stat_t<K, R, A, Role>& e, S&, const Row& r, std::size_t j) {
+    if constexpr (!A::cols) return static_cast<V>(static_cast<typename Row::scalar_type>(e.values[0]));
+    else return r.template column_constants<V>(e.values, j);
+}
 template <class V, class Op, class A, class S, class Row>
 LOSSC_KERNEL_INLINE constexpr V row_value(const unary<Op, A>& e, S& s, const Row& r, std::size_t j) {
     return e.op(row_value<V>(e.a, lowering::sub_a(s), r, j));

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <string>
 
+#include "../expr/batch.hpp"
 #include "../expr/elementwise.hpp"
 #include "../expr/reduce.hpp"
 #include "../expr/select.hpp"
@@ -133,9 +134,28 @@ void print_to(std::string& out, const reduce_t<R, A>& e) {
 }
 template <class R, class A>
 void print_to(std::string& out, const batch_reduce_t<R, A>& e) {
+    // batch_sum / batch_mean as written inside batch_loss; the others as f<0>.
+    constexpr bool named = std::is_same_v<R, ops::sum_r> || std::is_same_v<R, ops::mean_r>;
+    if (named) detail::put(out, "batch_");
     detail::put(out, R::name);
-    detail::put(out, "<0>(");
+    detail::put(out, named ? "(" : "<0>(");
     print_to(out, e.a);
+    detail::put(out, ")");
+}
+/// A batch statistic as lowered (lower/batch_lowering.hpp): the reduction it stands for.
+template <std::size_t K, class R, class A, stat_role Role>
+void print_to(std::string& out, const batch_stat_t<K, R, A, Role>& e) {
+    if (Role == stat_role::adjoint) detail::put(out, "adjoint of ");
+    detail::put(out, "batch_");
+    detail::put(out, R::name);
+    detail::put(out, "(");
+    print_to(out, e.of);
+    detail::put(out, ")");
+}
+template <class E>
+void print_to(std::string& out, const batch_loss_t<E>& e) {
+    detail::put(out, "batch_loss(");
+    print_to(out, e.loss);
     detail::put(out, ")");
 }
 template <std::size_t J, class A>
@@ -200,6 +220,12 @@ void print_wrapped(std::string& out, const E& e, bool parenthesised) {
 
 /// The formula of an expression (a loss or a derived gradient) as text.
 template <expression E>
+std::string to_string(const E& e) {
+    std::string out;
+    print_to(out, e);
+    return out;
+}
+template <batch_loss_expression E>
 std::string to_string(const E& e) {
     std::string out;
     print_to(out, e);

@@ -1,0 +1,285 @@
+// lossc — a cross-sample loss as per-row expressions (the lowering batch_kernel runs).
+//
+// Every batch reduction of the loss is numbered in post-order (its operand's statistics before
+// it, a before b), so a statistic's number is larger than those it reads. lower<Target, K>(e)
+// replaces each batch reduction by a batch_stat_t leaf, which reads the statistic from the call's
+// buffers: the loss becomes a per-sample expression of y_true, y_pred and constants, which the
+// row evaluator runs like any other. Target picks what reverse mode differentiates against:
+// y_pred (the statistics held constant), statistic k (y_pred held constant), or nothing.
+// bind(e, values, adjoints) points the leaves of a lowered tree at one call's buffers.
+#pragma once
+#include <algorithm>
+#include <cstddef>
+#include <tuple>
+#include <type_traits>
+
+#include "../config.hpp"
+#include "../diff/reverse.hpp"
+#include "../expr/batch.hpp"
+#include "../expr/vocabulary.hpp"
+
+namespace lossc {
+/// Differentiated against statistic K, its leaf is where the adjoint arrives.
+template <std::size_t K, class R, class A, class G>
+constexpr auto backprop(const batch_stat_t<K, R, A, stat_role::target>&, const G& g) { return g; }
+}  // namespace lossc
+
+namespace lossc {
+inline namespace LOSSC_ISA {
+namespace lowering::batch {
+
+inline constexpr std::size_t target_none = static_cast<std::size_t>(-1);
+inline constexpr std::size_t target_pred = static_cast<std::size_t>(-2);
+
+template <class E>
+struct is_batch_reduce : std::false_type {};
+template <class R, class A>
+struct is_batch_reduce<batch_reduce_t<R, A>> : std::true_type {};
+
+/// The number of batch reductions in a tree.
+template <class E>
+constexpr std::size_t count_stats() {
+    std::size_t n = is_batch_reduce<E>::value ? 1 : 0;
+    if constexpr (requires { typename E::lossc_node; } && E::batch_red) {
+#define LOSSC_COUNT(member) \
+    if constexpr (requires { std::declval<const E&>().member; }) n += count_stats<std::remove_cvref_t<decltype(std::declval<const E&>().member)>>();
+        LOSSC_COUNT(a)
+        LOSSC_COUNT(b)
+        LOSSC_COUNT(c)
+#undef LOSSC_COUNT
+    }
+    return n;
+}
+/// How deep batch reductions nest: 0 without any, 1 for a statistic of per-sample values, 2 for
+/// a statistic of values that read another statistic (Pearson's Σ (x − mean x)²) …
+template <class E>
+constexpr std::size_t stat_depth() {
+    std::size_t d = 0;
+    if constexpr (requires { typename E::lossc_node; } && E::batch_red) {
+#define LOSSC_DEPTH(member)                                                                                       \
+    if constexpr (requires { std::declval<const E&>().member; })                                                 \
+        d = std::max(d, stat_depth<std::remove_cvref_t<decltype(std::declval<const E&>().member)>>());
+        LOSSC_DEPTH(a)
+        LOSSC_DEPTH(b)
+        LOSSC_DEPTH(c)
+#undef LOSSC_DEPTH
+    }
+    return is_batch_reduce<E>::value ? d + 1 : d;
+}
+
+
+/// A batch_stat_t leaf's number and role.
+template <class E>
+struct stat_leaf : std::false_type {};
+template <std::size_t K, class R, class A, stat_role Role>
+struct stat_leaf<batch_stat_t<K, R, A, Role>> : std::true_type {
+    static constexpr std::size_t number = K;
+    static constexpr stat_role role = Role;
+};
+/// The batch reductions of a tree in post-order, as a tuple of the nodes.
+template <class E>
+constexpr auto collect(const E& e) {
+    if constexpr (!E::batch_red) return std::tuple<>{};
+    else if constexpr (is_batch_reduce<E>::value) return std::tuple_cat(collect(e.a), std::tuple<E>{e});
+    else {
+        auto from = [](const auto& x) {
+            if constexpr (requires { typename std::remove_cvref_t<decltype(x)>::lossc_node; }) return collect(x);
+            else return std::tuple<>{};
+        };
+        if constexpr (requires { e.c; }) return std::tuple_cat(from(e.c), from(e.a), from(e.b));
+        else if constexpr (requires { e.b; }) return std::tuple_cat(from(e.a), from(e.b));
+        else return from(e.a);
+    }
+}
+
+template <std::size_t Target, std::size_t K, class E>
+constexpr auto lower(const E& e);
+
+// The nodes a batch reduction can sit under, rebuilt with lowered children.
+template <std::size_t Target, std::size_t K, class Op, class A>
+constexpr auto lower_node(const unary<Op, A>& e) {
+    auto a = lower<Target, K>(e.a);
+    return unary<Op, decltype(a)>{a, e.op};
+}
+template <std::size_t Target, std::size_t K, class Op, class A, class B>
+constexpr auto lower_node(const binary<Op, A, B>& e) {
+    auto a = lower<Target, K>(e.a);
+    auto b = lower<Target, K + count_stats<A>()>(e.b);
+    return binary<Op, decltype(a), decltype(b)>{a, b, e.op};
+}
+template <std::size_t Target, std::size_t K, class C, class A, class B>
+constexpr auto lower_node(const where_t<C, A, B>& e) {
+    auto c = lower<Target, K>(e.c);
+    auto a = lower<Target, K + count_stats<C>()>(e.a);
+    auto b = lower<Target, K + count_stats<C>() + count_stats<A>()>(e.b);
+    return where_t<decltype(c), decltype(a), decltype(b)>{c, a, b};
+}
+template <std::size_t Target, std::size_t K, class R, class A>
+constexpr auto lower_node(const reduce_t<R, A>& e) {
+    auto a = lower<Target, K>(e.a);
+    return reduce_t<R, decltype(a)>{a};
+}
+template <std::size_t Target, std::size_t K, std::size_t J, class A>
+constexpr auto lower_node(const col_t<J, A>& e) {
+    auto a = lower<Target, K>(e.a);
+    return col_t<J, decltype(a)>{a};
+}
+template <std::size_t Target, std::size_t K, std::size_t F, std::size_t N, class A>
+constexpr auto lower_node(const cols_t<F, N, A>& e) {
+    auto a = lower<Target, K>(e.a);
+    return cols_t<F, N, decltype(a)>{a};
+}
+/// A batch reduction becomes a leaf; its number follows its operand's statistics.
+template <std::size_t Target, std::size_t K, class R, class A>
+constexpr auto lower_node(const batch_reduce_t<R, A>& e) {
+    constexpr std::size_t k = K + count_stats<A>();
+    return batch_stat_t<k, R, A, k == Target ? stat_role::target : stat_role::value>{nullptr, e.a};
+}
+
+/// The lowered tree: batch reductions → batch_stat_t leaves numbered from K. Differentiated
+/// against a statistic (Target = its number), every part without a batch reduction is held
+/// constant (stop_gradient): y_pred is not what the derivative is taken against.
+template <std::size_t Target, std::size_t K, class E>
+constexpr auto lower(const E& e) {
+    if constexpr (E::batch_red) return lower_node<Target, K>(e);
+    else if constexpr (Target == target_pred || Target == target_none || !E::grad_dep) return e;
+    else return unary<ops::stop_gradient_op, E>{e, {}};
+}
+template <std::size_t Target, std::size_t K, class E>
+using lowered_t = decltype(lower<Target, K>(std::declval<const E&>()));
+
+/// The adjoint leaf of statistic K: what flows back into its operand A (already divided by the
+/// batch size for a mean).
+template <std::size_t K, class R, class A>
+using adjoint_leaf = batch_stat_t<K, R, A, stat_role::adjoint>;
+
+/// Points every batch_stat_t leaf of a lowered tree (and of the derivative trees made from it) at
+/// one call's buffers: values[k] (value, target) or adjoints[k] (adjoint).
+template <class E>
+constexpr void bind(E& e, const double* const* values, const double* const* adjoints) {
+    if constexpr (stat_leaf<E>::value) {
+        e.values = (stat_leaf<E>::role == stat_role::adjoint ? adjoints : values)[stat_leaf<E>::number];
+    } else {
+#define LOSSC_BIND(member) \
+    if constexpr (requires { e.member; requires expression<decltype(e.member)>; }) bind(e.member, values, adjoints);
+        LOSSC_BIND(a)
+        LOSSC_BIND(b)
+        LOSSC_BIND(c)
+        LOSSC_BIND(g)
+        LOSSC_BIND(ctx)
+        LOSSC_BIND(child)
+        LOSSC_BIND(of)
+#undef LOSSC_BIND
+    }
+}
+
+/// Σ of derivative terms, zeros dropped.
+constexpr zero_t dsum() { return {}; }
+template <class X, class... Xs>
+constexpr auto dsum(const X& x, const Xs&... xs) { return dadd(x, dsum(xs...)); }
+/// f(integral_constant<i>) for i = 0 … N−1.
+template <std::size_t N, class F>
+constexpr void static_for(F&& f) {
+    [&]<std::size_t... i>(std::index_sequence<i...>) { (f(std::integral_constant<std::size_t, i>{}), ...); }(std::make_index_sequence<N>{});
+}
+
+/// Everything a call of batch_loss(E) evaluates, derived at compile time from E:
+///   value                  the loss, statistics as leaves;
+///   operands[k]            statistic k's operand (its inner statistics as leaves);
+///   direct                 ∂L_i/∂y_pred[i], the statistics held constant;
+///   indirect               Σ_k Ŝ_k·c_k ∂A_k(i)/∂y_pred[i] (Ŝ_k·c_k: the adjoint leaves);
+///   adjoints[k].first      ∂L_i/∂S_k;
+///   adjoints[k].second     Σ_{m} Ŝ_m·c_m ∂A_m(i)/∂S_k over the statistics m that read S_k.
+template <class E>
+struct derivation {
+    static constexpr std::size_t K = count_stats<E>();
+    using stats_tuple = decltype(collect(std::declval<const E&>()));
+    template <std::size_t k>
+    using stat_node = std::tuple_element_t<k, stats_tuple>;
+    template <std::size_t k>
+    using operand_t = std::remove_cvref_t<decltype(std::declval<const stat_node<k>&>().a)>;
+    template <std::size_t k>
+    using reduction_t = typename stat_node<k>::reduction;
+    template <std::size_t k>
+    static constexpr bool is_mean = std::is_same_v<reduction_t<k>, ops::mean_r>;
+    /// The number of the first statistic inside operand k (they precede it).
+    template <std::size_t k>
+    static constexpr std::size_t first_inner = k - count_stats<operand_t<k>>();
+    /// Statistic k's depth: 0 when its operand holds no statistic; passes run depth by depth.
+    template <std::size_t k>
+    static constexpr std::size_t level = stat_depth<operand_t<k>>();
+    static constexpr std::size_t top = [] {
+        std::size_t t = 0;
+        static_for<K>([&](auto k) { t = std::max(t, level<k>); });
+        return t;
+    }();
+    /// Does statistic k carry a gradient (its operand reads y_pred differentiably)?
+    template <std::size_t k>
+    static constexpr bool needs_adjoint = operand_t<k>::grad_dep;
+
+private:
+    template <std::size_t k>
+    static constexpr auto adjoint_of(const stats_tuple& s) {
+        return adjoint_leaf<k, reduction_t<k>, operand_t<k>>{nullptr, std::get<k>(s).a};
+    }
+    static constexpr auto operands_of(const stats_tuple& s) {
+        return [&]<std::size_t... k>(std::index_sequence<k...>) {
+            return std::make_tuple(lower<target_none, first_inner<k>>(std::get<k>(s).a)...);
+        }(std::make_index_sequence<K>{});
+    }
+    static constexpr auto indirect_of(const stats_tuple& s) {
+        return [&]<std::size_t... k>(std::index_sequence<k...>) {
+            return dsum(backprop(lower<target_pred, first_inner<k>>(std::get<k>(s).a), adjoint_of<k>(s))...);
+        }(std::make_index_sequence<K>{});
+    }
+    template <std::size_t k, std::size_t m>
+    static constexpr auto from_operand(const stats_tuple& s) {
+        if constexpr (m <= k || !needs_adjoint<m>) return zero_t{};
+        else return backprop(lower<k, first_inner<m>>(std::get<m>(s).a), adjoint_of<m>(s));
+    }
+    template <std::size_t k>
+    static constexpr auto from_operands_of(const stats_tuple& s) {
+        return [&]<std::size_t... m>(std::index_sequence<m...>) { return dsum(from_operand<k, m>(s)...); }(std::make_index_sequence<K>{});
+    }
+    static constexpr auto adjoints_of(const E& loss, const stats_tuple& s) {
+        return [&]<std::size_t... k>(std::index_sequence<k...>) {
+            return std::make_tuple(std::pair{gradient(lower<k, 0>(loss)), from_operands_of<k>(s)}...);
+        }(std::make_index_sequence<K>{});
+    }
+
+public:
+    using value_type = lowered_t<target_none, 0, E>;
+    using direct_type = decltype(gradient(std::declval<const lowered_t<target_pred, 0, E>&>()));
+    using operands_type = decltype(operands_of(std::declval<const stats_tuple&>()));
+    using indirect_type = decltype(indirect_of(std::declval<const stats_tuple&>()));
+    using adjoints_type = decltype(adjoints_of(std::declval<const E&>(), std::declval<const stats_tuple&>()));
+
+    constexpr explicit derivation(const E& loss)
+        : value(lower<target_none, 0>(loss)),
+          direct(gradient(lower<target_pred, 0>(loss))),
+          operands(operands_of(collect(loss))),
+          indirect(indirect_of(collect(loss))),
+          adjoints(adjoints_of(loss, collect(loss))) {}
+
+    /// A copy whose statistic leaves read values[k] and adjoints[k].
+    constexpr derivation bound(const double* const* values, const double* const* adjoint_values) const {
+        derivation d = *this;
+        const auto b = [&](auto& x) { bind(x, values, adjoint_values); };
+        b(d.value);
+        b(d.direct);
+        std::apply([&](auto&... a) { (b(a), ...); }, d.operands);
+        b(d.indirect);
+        std::apply([&](auto&... a) { ((b(a.first), b(a.second)), ...); }, d.adjoints);
+        return d;
+    }
+
+    value_type value;
+    direct_type direct;
+    operands_type operands;
+    indirect_type indirect;
+    adjoints_type adjoints;
+};
+
+}  // namespace lowering::batch
+}  // namespace LOSSC_ISA
+}  // namespace lossc
