@@ -156,6 +156,8 @@ def check_numpy(mod, lib, name, spec, rng):
         batch = spec.get("batch")
         if batch == "mean":  # the original reduced over the batch: its value is the mean of lossc's per-sample values
             ok = np.isclose(ps.mean(), ref, rtol=1e-10, atol=1e-12)
+        elif batch == "whole":  # one value for the batch (a batch_loss): lossc gives it to every sample
+            ok = ref.shape == () and np.allclose(ps, ref, rtol=1e-10, atol=1e-12)
         else:
             ok = ref.shape == ps.shape and np.allclose(ps, ref, rtol=1e-10, atol=1e-12)
         if not ok:
@@ -170,8 +172,8 @@ def check_numpy(mod, lib, name, spec, rng):
                 pm[i, j] -= h
                 fp, fm = np.sum(np.asarray(fn(t, pp), float)), np.sum(np.asarray(fn(t, pm), float))
                 fd[i, j] = (fp - fm) / (2 * h)
-        if batch == "mean":
-            fd = fd * p.shape[0]  # d(mean over the batch) → d(Σ per sample)
+        if batch in ("mean", "whole"):
+            fd = fd * p.shape[0]  # d(one value for the batch) → d(Σ per sample)
         if not np.allclose(g, fd, rtol=1e-5, atol=1e-6 * (1 + np.max(np.abs(fd)))):
             k = int(np.argmax(np.abs(g - fd)))
             fail(f"{what}: gradient differs at {np.unravel_index(k, g.shape)}: lossc {g.flat[k]} finite difference {fd.flat[k]}")
@@ -196,6 +198,9 @@ def check_keras(mod, lib, name, spec, rng):
             fail(f"{what}: status {status}: {lib.last_error()}")
             continue
         scale = 1 + np.max(np.abs(ref))
+        if spec.get("batch") in ("mean", "whole"):  # one value for the batch: see check_numpy
+            grad = grad * p.shape[0]
+            ps = ps.mean() if spec["batch"] == "mean" else ps
         if not np.allclose(ps, ref, rtol=1e-5, atol=1e-6 * scale):
             fail(f"{what}: values differ:\n lossc {ps}\n keras {ref}")
         if not np.allclose(g, grad, rtol=1e-4, atol=1e-5 * (1 + np.max(np.abs(grad)))):

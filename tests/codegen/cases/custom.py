@@ -18,6 +18,12 @@ CASES = {
     # signatures beyond (y_true, y_pred): other names, and parameters with defaults
     "my_mse": {"shape": (9, 3)},
     "huber_loss": {"shape": (9, 3), "params": [(1.0,), (0.4,)], "extra_params": True},
+    # cross-sample losses (lossc::batch_loss): statistics of the whole batch inside the formula
+    "soft_dice": {"shape": (9, 4), "y_true": "binary", "y_pred": "unit", "batch": "whole"},
+    "pearson_loss": {"shape": (9, 3), "batch": "whole"},
+    "per_column_mse": {"shape": (9, 3), "batch": "whole"},
+    "normalised_mse": {"shape": (9, 3)},
+    "batch_centred_mse": {"shape": (9, 4), "batch": "mean"},
 }
 
 CLASS_WEIGHTS = [1.0, 2.0, 0.5]
@@ -108,3 +114,28 @@ def huber_loss(y_true, y_pred, clip_delta=1.0):
     error = y_pred - y_true
     small = K.abs(error) <= clip_delta
     return K.mean(K.switch(small, 0.5 * K.square(error), clip_delta * (K.abs(error) - 0.5 * clip_delta)), axis=-1)
+
+
+def soft_dice(y_true, y_pred):
+    """Dice over the whole batch, as segmentation code often writes it: one value per batch."""
+    inter = K.sum(y_true * y_pred)
+    return 1.0 - (2.0 * inter + 1.0) / (K.sum(y_true) + K.sum(y_pred) + 1.0)
+
+
+def pearson_loss(y_true, y_pred):
+    xm = y_pred - K.mean(y_pred, axis=0)
+    ym = y_true - K.mean(y_true, axis=0)
+    r = K.sum(xm * ym, axis=0) / K.sqrt(K.sum(K.square(xm), axis=0) * K.sum(K.square(ym), axis=0) + K.epsilon())
+    return 1.0 - K.mean(r)
+
+
+def per_column_mse(y_true, y_pred):
+    return K.sum(K.mean(K.square(y_pred - y_true), axis=0))
+
+
+def normalised_mse(y_true, y_pred):
+    return K.sum(K.square(y_pred - y_true), axis=-1) / K.sum(y_true * y_true)
+
+
+def batch_centred_mse(y_true, y_pred):
+    return K.mean(K.square(y_pred - K.mean(y_pred, axis=0) - y_true))

@@ -9,6 +9,10 @@ CASES = {
     "logits_ce": {"shape": (10, 5), "y_true": "onehot"},
     "gaussian_nll": {"shape": (10, 2), "y_true": "column"},
     "bce_logits": {"shape": (10, 3), "y_true": "binary"},
+    # cross-sample losses (lossc::batch_loss): statistics of the whole batch inside the formula
+    "batch_dice": {"shape": (10, 4), "y_true": "binary", "y_pred": "unit", "batch": "whole"},
+    "pearson": {"shape": (10, 3), "batch": "whole"},
+    "batch_normalised_mse": {"shape": (10, 3)},
 }
 
 
@@ -39,3 +43,19 @@ def gaussian_nll(y_true, y_pred):
 
 def bce_logits(y_true, y_pred):
     return ops.mean(ops.binary_crossentropy(y_true, y_pred, from_logits=True), axis=-1)
+
+
+def batch_dice(y_true, y_pred):
+    inter = ops.sum(y_true * y_pred)
+    return 1.0 - 2.0 * inter / (ops.sum(y_true) + ops.sum(y_pred) + 1e-6)
+
+
+def pearson(y_true, y_pred):
+    xm = y_pred - ops.mean(y_pred, axis=0)
+    ym = y_true - ops.mean(y_true, axis=0)
+    r = ops.sum(xm * ym, axis=0) / ops.sqrt(ops.sum(ops.square(xm), axis=0) * ops.sum(ops.square(ym), axis=0))
+    return 1.0 - ops.mean(r)
+
+
+def batch_normalised_mse(y_true, y_pred):
+    return ops.sum(ops.square(y_pred - y_true), axis=-1) / ops.mean(ops.square(y_true))
