@@ -19,6 +19,7 @@ BINARY = ["+", "-", "*", "maximum", "minimum"]
 class Gen:
     def __init__(self, rng):
         self.rng = rng
+        self.batch = False  # batch statistics allowed (cross-sample losses)
 
     def num(self, lo=-2.0, hi=2.0):
         return f"{self.rng.uniform(lo, hi):.3f}"
@@ -39,6 +40,8 @@ class Gen:
         r = self.rng
         if depth <= 0 or r.random() < 0.2:
             return self.leaf(width)
+        if self.batch and r.random() < 0.15:  # a statistic of the batch, one per column
+            return f"batch_{r.choice(['sum', 'mean'])}({self.full(width, depth - 1)})"
         k = r.random()
         a = self.full(width, depth - 1)
         if k < 0.30:
@@ -79,6 +82,8 @@ class Gen:
         k = r.random()
         if depth <= 0 or k < 0.15:
             return f"col<{r.randint(0, 3)}>({r.choice(['y_pred', 'y_true'])})"
+        if self.batch and r.random() < 0.15:  # a statistic of the batch, one number
+            return f"batch_{r.choice(['sum', 'mean'])}(tanh({self.per_row(depth - 1)}))"
         if k < 0.75:
             red = r.choice(["sum<1>", "mean<1>", "max<1>", "min<1>", "logsumexp<1>", "mean<-1>"])
             width = r.choice(["C", "C", 2, 3])
@@ -99,12 +104,22 @@ class Gen:
         extra = self.per_row(depth - 1)
         return f"{body} + {extra} + 0.25 * mean<1>(square(y_pred))"
 
+    def batch_loss(self, depth):
+        """A cross-sample loss: the same vocabulary with batch_sum/batch_mean among it, at least
+        one of them reading y_pred."""
+        self.batch = True
+        body = self.loss(depth)
+        self.batch = False
+        stat = f"batch_mean({self.full('C', 1)} * y_pred)"
+        return f"batch_loss({body} + 0.5 * sum<1>(tanh(y_pred - {stat})))"
+
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--count", type=int, default=40)
     ap.add_argument("--depth", type=int, default=4)
+    ap.add_argument("--batch", type=int, default=0, help="cross-sample losses (batch_loss) after the others")
     ap.add_argument("--name", default="random_losses")
     ap.add_argument("-o", "--output", required=True)
     args = ap.parse_args()
@@ -120,6 +135,14 @@ def main():
         out.append(f'        lossc_test::differential(loss, {args.seed * 1000 + i});')
         out.append("    }")
     out.append("}")
+    if args.batch:
+        out.append(f'TEST_CASE("{args.name}: seed {args.seed}, {args.batch} random cross-sample losses") {{')
+        for i in range(args.batch):
+            out.append(f"    {{  // batch loss {i}")
+            out.append(f"        constexpr auto loss = {gen.batch_loss(args.depth)};")
+            out.append(f'        lossc_test::batch_differential(loss, {args.seed * 1000 + 500 + i});')
+            out.append("    }")
+        out.append("}")
     with open(args.output, "w") as f:
         f.write("\n".join(out) + "\n")
 

@@ -129,4 +129,67 @@ void differential(const E& loss, unsigned seed) {
     }
 }
 
+/// The same for a cross-sample loss (batch_loss), whose gradient moves every sample's loss: the
+/// kernel against the reference (values straight from the formula), dR/dy_pred against central
+/// differences of R (reduction sum, and sum_over_batch_size with sample weights), float against
+/// double, row- against column-major, batch sizes around the packs.
+template <class E>
+void batch_differential(const E& loss, unsigned seed) {
+    INFO("loss: " << lossc::to_string(loss));
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<double> u(-1.5, 1.5);
+    const auto k = lossc::compile(loss);
+
+    std::array<std::array<double, 5>, 3> ta{}, pa{};
+    RowMajor<double> t(3, 5), p(3, 5);
+    for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 5; ++j) t(i, j) = ta[i][j] = u(rng), p(i, j) = pa[i][j] = u(rng);
+    const auto ref = lossc::evaluate(loss, ta, pa);
+    Eigen::VectorXd ps(3);
+    RowMajor<double> g(3, 5);
+    k.forward_backward(t, p, ps, g, {.reduction = lossc::reduction::sum});
+    for (int i = 0; i < 3; ++i) {
+        CHECK_MESSAGE(eps_apart(ps(i), ref.per_sample[i]) <= differential_bound_eps, "value vs reference, row " << i);
+        for (int j = 0; j < 5; ++j)
+            CHECK_MESSAGE(eps_apart(g(i, j), ref.grad[i][j]) <= differential_bound_eps, "gradient vs reference (" << i << ", " << j << ")");
+    }
+    const Eigen::VectorXd w = Eigen::VectorXd::LinSpaced(3, 0.5, 2.0);
+    // stop_gradient makes the derivative differ from the slope on purpose: no differences then.
+    const bool slope_is_derivative = lossc::to_string(loss).find("stop_gradient") == std::string::npos;
+    for (const lossc::options& o : {lossc::options{.reduction = lossc::reduction::sum},
+                                   lossc::options{.reduction = lossc::reduction::sum_over_batch_size, .sample_weight = w}}) {
+        const double r = k.forward_backward(t, p, ps, g, o);
+        if (!slope_is_derivative || !std::isfinite(r)) continue;
+        for (Eigen::Index i = 0; i < 3; ++i)
+            for (Eigen::Index j = 0; j < 5; ++j) {
+                const double p0 = p(i, j), h = 1e-6 * std::max(1.0, std::abs(p0));
+                p(i, j) = p0 + h;
+                const double up = k.forward(t, p, ps, o);
+                p(i, j) = p0 - h;
+                const double down = k.forward(t, p, ps, o);
+                p(i, j) = p0;
+                const double fd = (up - down) / (2 * h);
+                CHECK_MESSAGE(std::abs(g(i, j) - fd) <= 1e-5 * (1 + std::abs(g(i, j)) + std::abs(r)),
+                              "dR / d y_pred(" << i << ", " << j << "): derived " << g(i, j) << ", finite difference " << fd);
+            }
+    }
+    for (Eigen::Index n : {1, 17, 33}) {
+        RowMajor<double> tn(n, 7), pn(n, 7), gn(n, 7);
+        for (Eigen::Index i = 0; i < n; ++i)
+            for (Eigen::Index j = 0; j < 7; ++j) tn(i, j) = u(rng), pn(i, j) = u(rng);
+        Eigen::VectorXd psn(n), psc(n);
+        const double r = k.forward_backward(tn, pn, psn, gn, {.reduction = lossc::reduction::sum});
+        const Eigen::MatrixXd tc = tn, pc = pn;
+        Eigen::MatrixXd gc(n, 7);
+        const double rc = k.forward_backward(tc, pc, psc, gc, {.reduction = lossc::reduction::sum});
+        CHECK_MESSAGE(eps_apart(r, rc) <= differential_bound_eps, "column-major, " << n << " rows");
+        CHECK_MESSAGE((RowMajor<double>(gc) - gn).cwiseAbs().maxCoeff() <= 1e-12 * (1 + gn.cwiseAbs().maxCoeff()), "column-major gradient");
+        Eigen::VectorXf psf(n);
+        RowMajor<float> gf(n, 7);
+        const float rf = k.forward_backward(RowMajor<float>(tn.cast<float>()), RowMajor<float>(pn.cast<float>()), psf, gf,
+                                            {.reduction = lossc::reduction::sum});
+        CHECK_MESSAGE(std::abs(double(rf) - r) <= 1e-3 * (1 + std::abs(r)), "float, " << n << " rows: " << rf << " vs " << r);
+    }
+}
+
 }  // namespace lossc_test
