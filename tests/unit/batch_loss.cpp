@@ -156,32 +156,58 @@ TEST_CASE("batch_loss: kernel against the constexpr reference, values and gradie
 }
 
 TEST_CASE("batch_loss: float against double, row- and column-major, strided, batch sizes around the pack") {
+    // 6 columns: row-major blocks staged; 20: row-major rows walked along columns (a pack of
+    // columns at a time, with SIMD); column-major: blocks read in place.
     const auto k = lossc::compile(pearson);
-    for (Eigen::Index n : {2, 15, 16, 17, 33, 64, 250}) {
-        CAPTURE(n);
-        const MatR<double> t = filled<MatR<double>>(n, 6, 9, -1, 1), p = filled<MatR<double>>(n, 6, 10, -1, 1);
-        Eigen::VectorXd ps(n);
-        MatR<double> g(n, 6);
-        const double r = k.forward_backward(t, p, ps, g);
-        const MatR<float> tf = t.cast<float>(), pf = p.cast<float>();
-        Eigen::VectorXf psf(n);
-        MatR<float> gf(n, 6);
-        const float rf = k.forward_backward(tf, pf, psf, gf);
-        CHECK(rf == doctest::Approx(r).epsilon(1e-5));
-        CHECK((gf.cast<double>() - g).cwiseAbs().maxCoeff() <= 1e-5 * (1 + g.cwiseAbs().maxCoeff()));
-        // Column-major inputs and output: the same numbers.
-        const MatC<double> tc = t, pc = p;
-        MatC<double> gc(n, 6);
-        Eigen::VectorXd psc(n);
-        CHECK(k.forward_backward(tc, pc, psc, gc) == doctest::Approx(r).epsilon(1e-13));
-        CHECK((MatR<double>(gc) - g).cwiseAbs().maxCoeff() <= 1e-13);
-        // Every other column of a wider matrix (strided columns), values only.
-        MatR<double> wide(n, 12);
-        for (Eigen::Index j = 0; j < 6; ++j) wide.col(2 * j) = p.col(j);
-        const lossc::matrix_view<const double> strided{wide.data(), n, 6, 12, 2};
-        CHECK(k.forward(lossc::as_matrix(t), strided, psc) == doctest::Approx(r).epsilon(1e-13));
-        CHECK(k.forward(t, p, lossc::discard) == doctest::Approx(r).epsilon(1e-13));
-    }
+    for (Eigen::Index c : {6, 20})
+        for (Eigen::Index n : {2, 15, 16, 17, 33, 64, 250, 600}) {
+            CAPTURE(c);
+            CAPTURE(n);
+            const MatR<double> t = filled<MatR<double>>(n, c, 9, -1, 1), p = filled<MatR<double>>(n, c, 10, -1, 1);
+            Eigen::VectorXd ps(n);
+            MatR<double> g(n, c);
+            const double r = k.forward_backward(t, p, ps, g);
+            const MatR<float> tf = t.cast<float>(), pf = p.cast<float>();
+            Eigen::VectorXf psf(n);
+            MatR<float> gf(n, c);
+            const float rf = k.forward_backward(tf, pf, psf, gf);
+            CHECK(rf == doctest::Approx(r).epsilon(1e-5));
+            CHECK((gf.cast<double>() - g).cwiseAbs().maxCoeff() <= 1e-5 * (1 + g.cwiseAbs().maxCoeff()));
+            // Column-major inputs and output: the same numbers.
+            const MatC<double> tc = t, pc = p;
+            MatC<double> gc(n, c);
+            Eigen::VectorXd psc(n);
+            CHECK(k.forward_backward(tc, pc, psc, gc) == doctest::Approx(r).epsilon(1e-13));
+            CHECK((MatR<double>(gc) - g).cwiseAbs().maxCoeff() <= 1e-13);
+            // Every other column of a wider matrix (strided columns), values only.
+            MatR<double> wide(n, 2 * c);
+            for (Eigen::Index j = 0; j < c; ++j) wide.col(2 * j) = p.col(j);
+            const lossc::matrix_view<const double> strided{wide.data(), n, c, 2 * c, 2};
+            CHECK(k.forward(lossc::as_matrix(t), strided, psc) == doctest::Approx(r).epsilon(1e-13));
+            CHECK(k.forward(t, p, lossc::discard) == doctest::Approx(r).epsilon(1e-13));
+        }
+    // Rows walked along columns with sample weights, against central differences.
+    const Eigen::VectorXd w = filled<Eigen::MatrixXd>(40, 1, 15, 0.1, 2).col(0);
+    check_against_differences(lossc::compile(class_dice), filled<MatR<double>>(40, 19, 16, 0, 1), filled<MatR<double>>(40, 19, 17, 0.05, 1),
+                              {.reduction = lossc::reduction::mean_with_sample_weight, .sample_weight = w});
+    check_against_differences(lossc::compile(centred), filled<MatR<double>>(40, 19, 18, 0, 1), filled<MatR<double>>(40, 19, 19, 0.05, 1),
+                              {.sample_weight = w});
+}
+
+TEST_CASE("batch_loss: a batch beyond the caches (512-bit packs walk its rows along columns)") {
+    const auto k = lossc::compile(pearson);
+    const MatR<double> t = filled<MatR<double>>(17000, 16, 20, -1, 1), p = filled<MatR<double>>(17000, 16, 21, -1, 1);
+    const MatC<double> tc = t, pc = p;
+    Eigen::VectorXd ps(17000), psc(17000);
+    MatR<double> g(17000, 16);
+    MatC<double> gc(17000, 16);
+    CHECK(k.forward_backward(t, p, ps, g) == doctest::Approx(k.forward_backward(tc, pc, psc, gc)).epsilon(1e-12));
+    CHECK((MatR<double>(gc) - g).cwiseAbs().maxCoeff() <= 1e-12 * g.cwiseAbs().maxCoeff());
+    const MatR<float> tf = t.cast<float>(), pf = p.cast<float>();
+    Eigen::VectorXf psf(17000);
+    MatR<float> gf(17000, 16);
+    k.forward_backward(tf, pf, psf, gf);
+    CHECK((gf.cast<double>() - g).cwiseAbs().maxCoeff() <= 1e-4 * g.cwiseAbs().maxCoeff());
 }
 
 TEST_CASE("batch_loss: statistics of many columns (buffers beyond the stack)") {

@@ -64,7 +64,7 @@ constexpr evaluation<T, N, Cp> evaluate(const batch_loss_t<E>& loss, const std::
         using lowering::batch::static_for;
         static_for<D::top + 1>([&](auto lev) {
             static_for<D::K>([&](auto k) {
-                if constexpr (D::template level<k> == lev) {
+                if constexpr (D::template level<k> == lev && D::template computed<k>) {
                     const auto& a = std::get<k>(d.operands);
                     const std::size_t w = D::template operand_t<k>::cols ? width(a, dims) : 1;
                     for (std::size_t j = 0; j < w; ++j) {

@@ -22,6 +22,7 @@
 #include "../errors.hpp"
 #include "../options.hpp"
 #include "batch_lowering.hpp"
+#include "block.hpp"
 #include "checks.hpp"
 #include "kernel.hpp"
 #include "row_eval.hpp"
@@ -40,6 +41,8 @@ class batch_kernel {
     static constexpr bool needs_adjoint = derivation::template needs_adjoint<k>;
     template <std::size_t k>
     static constexpr bool is_mean = derivation::template is_mean<k>;
+    template <std::size_t k>
+    static constexpr bool computed = derivation::template computed<k>;
     template <std::size_t k>
     using operand_t = typename derivation::template operand_t<k>;
 
@@ -81,52 +84,127 @@ private:
     using operands_type = typename derivation::operands_type;
     using indirect_type = typename derivation::indirect_type;
 
-    /// One pass's view of the batch: blocks of pack-width rows (a pack holds a column of each),
-    /// then the last rows one at a time (broadcast packs, the same instructions).
+    /// One pass over the batch. Row-major rows of at least a pack of contiguous columns, nothing
+    /// broadcast: row by row, packs along the columns (as the per-sample kernels' along_columns
+    /// schedule). Otherwise blocks of pack-width rows, a pack holding a column of each: a
+    /// column-major batch read in place; row-major rows of up to max_staged_columns staged per
+    /// block (tile transposes where the layer takes them, else a gather per column), once for every
+    /// expression the pass evaluates; wider strided rows gathered where read. The last rows of a
+    /// block walk one at a time (broadcast packs, the same instructions).
     template <class T>
     struct walk {
         matrix_view<const T> t, p;
         input_dims dims;
+        bool along_columns;
         index t_step() const { return t.cols == 1 ? 0 : t.col_stride; }
         index p_step() const { return p.cols == 1 ? 0 : p.col_stride; }
-        /// f(row, i, lanes): rows i … i + lanes − 1.
-        template <class F>
-        void each(F&& f) const {
+        bool staged() const {
+            const bool contiguous = (t.row_stride == 1 || t.rows <= 1) && (p.row_stride == 1 || p.rows <= 1);
+            return !contiguous && t.cols <= tuning::max_staged_columns && p.cols <= tuning::max_staged_columns;
+        }
+        /// f(row, i, lanes, staged) for rows i … i + lanes − 1 (staged: the block was copied, the
+        /// inputs the pass reads: ReadsTrue, ReadsPred);
+        /// chunk_end() after every sum_block rows walked along columns or sum_block blocks, and at
+        /// the end: where partial sums in the working type go into the statistics (in double).
+        template <bool ReadsTrue = true, bool ReadsPred = true, class F, class ChunkEnd>
+        void each(F&& f, ChunkEnd&& chunk_end) const {
             using P = pack<T>;
             const index n = p.rows;
             index i = 0;
-            if constexpr (P::width > 1)
-                for (; i + P::width <= n; i += P::width)
-                    f(row_block<T, void, P>{t.data + i * t.row_stride, t.row_stride, t_step(), p.data + i * p.row_stride,
-                                            p.row_stride, p_step(), dims},
-                      i, P::width);
+            if constexpr (P::width > 1) {
+                if (along_columns) {
+                    for (; i < n; ++i) {
+                        f(strided_row<T, lanes::columns>{t.data + i * t.row_stride, t_step(), p.data + i * p.row_stride, p_step(), dims},
+                          i, 1, false);
+                        if ((i + 1) % static_cast<index>(ops::sum_block) == 0) chunk_end();
+                    }
+                    return chunk_end();
+                }
+                constexpr index chunk = static_cast<index>(ops::sum_block) * P::width;
+                if (staged()) {
+                    alignas(64) T t_buf[lowering::stage_size<T>()], p_buf[lowering::stage_size<T>()];
+                    for (; i + P::width <= n; i += P::width) {
+                        if constexpr (ReadsTrue) lowering::stage_in(t.data + i * t.row_stride, t, t_buf);
+                        if constexpr (ReadsPred) lowering::stage_in(p.data + i * p.row_stride, p, p_buf);
+                        f(row_block<T, void, P>{t_buf, 1, t.cols == 1 ? 0 : P::width, p_buf, 1, p.cols == 1 ? 0 : P::width, dims}, i,
+                          P::width, true);
+                        if ((i + P::width) % chunk == 0) chunk_end();
+                    }
+                } else {
+                    for (; i + P::width <= n; i += P::width) {
+                        f(row_block<T, void, P>{t.data + i * t.row_stride, t.row_stride, t_step(), p.data + i * p.row_stride,
+                                                p.row_stride, p_step(), dims},
+                          i, P::width, false);
+                        if ((i + P::width) % chunk == 0) chunk_end();
+                    }
+                }
+            }
             for (; i < n; ++i)
-                f(strided_row<T, lanes::single>{t.data + i * t.row_stride, t_step(), p.data + i * p.row_stride, p_step(), dims}, i, 1);
+                f(strided_row<T, lanes::single>{t.data + i * t.row_stride, t_step(), p.data + i * p.row_stride, p_step(), dims}, i, 1,
+                  false);
+            chunk_end();
         }
     };
-    /// Σ over the lanes that hold rows (all of a block's; the first of a broadcast row).
-    template <class P>
-    static double lanes_sum(const P& v, int lanes) {
-        return lanes == 1 ? static_cast<double>(simd::first_lane(v)) : static_cast<double>(simd::hsum(v));
+    /// A 1-column input broadcasts along the row: step 0.
+    template <class V>
+    static index t_step_of(const matrix_view<V>& m) { return m.cols == 1 ? 0 : m.col_stride; }
+    /// Does any of the expressions X read input W (a pass stages only the inputs it reads)?
+    template <input W, class... X>
+    static constexpr bool reads() {
+        lowering::finds_node<placeholder<W>> f;
+        (lowering::visit_node_types<X>(f), ...);
+        return f.found;
     }
+    template <input W, class Tuple, std::size_t... k>
+    static constexpr bool reads_at_level(std::size_t lev, std::index_sequence<k...>) {
+        return ((level<k> == lev && computed<k> && reads<W, std::tuple_element_t<k, Tuple>>()) || ...);
+    }
+    template <input W, std::size_t lev>
+    static constexpr bool operands_read = reads_at_level<W, typename derivation::operands_type>(lev, std::make_index_sequence<K>{});
+    template <input W, std::size_t lev>
+    static constexpr bool adjoints_read = [] {
+        bool r = false;
+        lowering::batch::static_for<K>([&](auto k) {
+            if constexpr (level<k> == lev && needs_adjoint<k>) {
+                using A = std::tuple_element_t<k, typename derivation::adjoints_type>;
+                r = r || reads<W, typename A::first_type, typename A::second_type>();
+            }
+        });
+        return r;
+    }();
     /// A row's statistics: a pack across a block's rows, one number for a lone row.
     template <class X, class P, class Row>
     using state_of = row_state<X, std::conditional_t<Row::lane_mode == lanes::rows, P, typename P::scalar_type>>;
+    /// The value of a per-sample expression for the rows of a group: one per lane of a block,
+    /// else the row's in every lane.
     template <class X, class P, class Row>
-    static P value_at(const X& x, const Row& row, std::size_t j) {
+    static P per_sample_value(const X& x, const Row& row) {
         state_of<X, P, Row> st{};
         prepare(x, st, row, no_sharing{});
-        return row_value<P>(x, st, row, j);
+        if constexpr (Row::lane_mode == lanes::columns) return row_value<P>(x, st, row.single(), 0);
+        else return row_value<P>(x, st, row, 0);
     }
-    /// Adds Σ_rows x(row, j) to acc[j] for every column j of statistic k's operand.
+    /// Adds Σ_rows x(row, j)·scale to statistic k's columns j: partial sums in the working type,
+    /// column j's at part[j] along columns, a pack at part[j·W] for blocks (one lane per row of the
+    /// block, added up at the chunk's end); a lone row's straight to acc (double).
     template <class X, class P, class Row>
-    static void accumulate(const X& x, const Row& row, int lanes, double* acc, std::size_t cols, const P* row_scale) {
+    static void accumulate(const X& x, const Row& row, double* acc, typename P::scalar_type* part, std::size_t cols,
+                           const P* row_scale) {
         state_of<X, P, Row> st{};
         prepare(x, st, row, no_sharing{});
-        for (std::size_t j = 0; j < cols; ++j) {
-            P v = row_value<P>(x, st, row, j);
-            if (row_scale) v = v * *row_scale;
-            acc[j] += lanes_sum(v, lanes);
+        const auto scaled = [&](P v) { return row_scale ? v * *row_scale : v; };
+        if constexpr (Row::lane_mode == lanes::columns) {
+            std::size_t j = 0;
+            if constexpr (X::cols)
+                for (; j + P::width <= cols; j += P::width) (P::load(part + j) + scaled(row_value<P>(x, st, row, j))).store(part + j);
+            for (; j < cols; ++j) part[j] += simd::first_lane(scaled(row_value<P>(x, st, row.single(), j)));
+        } else if constexpr (Row::lane_mode == lanes::rows) {
+            for (std::size_t j = 0; j < cols; ++j) {
+                typename P::scalar_type* at = part + j * P::width;
+                (P::load(at) + scaled(row_value<P>(x, st, row, j))).store(at);
+            }
+        } else {
+            for (std::size_t j = 0; j < cols; ++j) acc[j] += static_cast<double>(simd::first_lane(scaled(row_value<P>(x, st, row, j))));
         }
     }
 
@@ -142,54 +220,76 @@ template <bool Backward, class T>
 T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vector_view<T>* ps, matrix_view<T> g,
                        const options& opt) const {
     using P = pack<T>;
+    using lowering::batch::static_for;
     const index n = p.rows;
     // Checks, before anything is written. Without per_sample (lossc::discard) nothing is stored
     // per sample: a placeholder view stands in for the shape checks.
     T unused{};
-    const vector_view<T> ps_checked = ps ? *ps : vector_view<T>{&unused, n, 1};
-    detail::check_shapes(t, p, ps_checked, Backward ? &g : nullptr, opt);
+    detail::check_shapes(t, p, ps ? *ps : vector_view<T>{&unused, n, 1}, Backward ? &g : nullptr, opt);
     if (opt.global_batch_size != 0 || opt.global_weight_sum)
         throw parameter_error("a batch_loss's statistics are those of the rows of this call: options::global_batch_size and "
                               "global_weight_sum (a batch split across calls) do not apply; call it on the whole batch");
     const input_dims dims{static_cast<std::size_t>(n), static_cast<std::size_t>(t.cols), static_cast<std::size_t>(p.cols)};
-    validate(derived_.value, dims);
-    std::apply([&](const auto&... a) { (validate(a, dims), ...); }, derived_.operands);
+    bool broadcast = validate(derived_.value, dims);
+    std::apply([&](const auto&... a) { ((broadcast = validate(a, dims) || broadcast), ...); }, derived_.operands);
     const detail::output_ranges out = detail::check_memory(t, p, ps ? *ps : vector_view<T>{&unused, 0, 1}, Backward ? &g : nullptr, opt);
     detail::require_outside_weights(loss_, out.per_sample, "per_sample");
     if (Backward) detail::require_outside_weights(loss_, out.grad, "grad");
     if (n == 0) return T(0);
 
-    // The statistics' buffers: values, then adjoints, one number or one per column each.
+    // The statistics' buffers: values, then adjoints (double), then the partial sums of a walk
+    // along columns (T); one number or one per column each.
     std::array<std::size_t, K + 1> offset{};
-    [&]<std::size_t... k>(std::index_sequence<k...>) {
-        ((offset[k + 1] = offset[k] + (operand_t<k>::cols ? width(std::get<k>(derived_.operands), dims) : 1)), ...);
-    }(std::make_index_sequence<K>{});
+    static_for<K>([&](auto k) {
+        offset[k + 1] = offset[k] + (!computed<k> ? 0 : operand_t<k>::cols ? width(std::get<k>(derived_.operands), dims) : 1);
+    });
     const std::size_t total_cols = offset[K];
-    constexpr std::size_t on_stack = 512;
-    double local[on_stack];
-    thread_local std::vector<double> wide;  // grown once per thread for rows of many columns
+    constexpr std::size_t on_stack = 256;
+    double local[2 * on_stack];
+    alignas(64) T local_part[on_stack * P::width];
+    thread_local std::vector<double> wide;  // grown once per thread for statistics of many columns
+    thread_local std::vector<T> wide_part;
     double* store = local;
-    if (2 * total_cols > on_stack) {
-        if (wide.size() < 2 * total_cols) wide.resize(2 * total_cols);
-        store = wide.data();
+    T* part = local_part;
+    if (total_cols > on_stack) {
+        if (wide.size() < 2 * total_cols) wide.resize(2 * total_cols), wide_part.resize(total_cols * P::width);
+        store = wide.data(), part = wide_part.data();
     }
     std::fill(store, store + 2 * total_cols, 0.0);
+    std::fill(part, part + total_cols * P::width, T(0));
     std::array<const double*, K> values{}, adjoints{};
     for (std::size_t k = 0; k < K; ++k) values[k] = store + offset[k], adjoints[k] = store + total_cols + offset[k];
     const derivation x = derived_.bound(values.data(), adjoints.data());
     const auto width_of = [&](std::size_t k) { return offset[k + 1] - offset[k]; };
-    const walk<T> rows{t, p, dims};
+    // Along columns: rows wider than the per-sample kernels stage, and with 512-bit packs, rows of
+    // a pack or more beyond the caches (there the transposes cost more than they save; with AVX2's
+    // packs, and in the caches, staged blocks were faster: docs/perf-log.md).
+    const bool wide_rows = p.cols > tuning::widest_across_rows<T>() ||
+                           (P::width * static_cast<index>(sizeof(T)) >= 64 && p.cols >= P::width && n * p.cols >= tuning::prefetch_min_elements);
+    const bool along_columns = P::width > 1 && !broadcast && p.col_stride == 1 && (t.col_stride == 1 || t.cols <= 1) && wide_rows &&
+                               (t.cols == p.cols || t.cols == 1) && t.row_stride != 1 && p.row_stride != 1;
+    const walk<T> rows{t, p, dims, along_columns};
+    // Partial sums into their statistics' values (region 0) or adjoints (1).
+    const std::size_t part_step = along_columns ? 1 : static_cast<std::size_t>(P::width);
+    const auto flush = [&](int region) {
+        double* to = store + (region == 0 ? 0 : total_cols);
+        for (std::size_t j = 0; j < total_cols; ++j) {
+            if (along_columns) to[j] += static_cast<double>(part[j]), part[j] = T(0);
+            else to[j] += static_cast<double>(simd::hsum(P::load(part + j * P::width))), P(T(0)).store(part + j * P::width);
+        }
+    };
 
     // Statistics, innermost first: one pass per depth.
-    using lowering::batch::static_for;
     static_for<top + 1>([&](auto lev) {
-        rows.each([&](const auto& row, index, int lanes) {
-            static_for<K>([&](auto k) {
-                if constexpr (level<k> == lev)
-                    accumulate<std::tuple_element_t<k, operands_type>, P>(std::get<k>(x.operands), row, lanes, store + offset[k],
-                                                                          width_of(k), nullptr);
-            });
-        });
+        rows.template each<operands_read<input::y_true, lev>, operands_read<input::y_pred, lev>>(
+            [&](const auto& row, index, int, bool) {
+                static_for<K>([&](auto k) {
+                    if constexpr (level<k> == lev && computed<k>)
+                        accumulate<std::tuple_element_t<k, typename derivation::operands_type>, P>(
+                            std::get<k>(x.operands), row, store + offset[k], part + offset[k] * part_step, width_of(k), nullptr);
+                });
+            },
+            [&] { flush(0); });
         static_for<K>([&](auto k) {
             if constexpr (level<k> == lev && is_mean<k>)
                 for (std::size_t j = offset[k]; j < offset[k + 1]; ++j) store[j] /= static_cast<double>(n);
@@ -203,11 +303,11 @@ T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vec
                          : opt.reduction == reduction::sum_over_batch_size ? 1.0 / static_cast<double>(n)
                          : weight_sum != 0                                 ? 1.0 / weight_sum
                                                                            : 0.0;
-    // s·w_i for the rows of a block (or one row).
+    // s·w_i for the rows of a group (one row: in every lane).
     const auto row_scales = [&](index i, int lanes) {
+        if (!sw.present()) return P(static_cast<T>(scale));
         alignas(64) T s[P::width];
-        for (int l = 0; l < P::width; ++l)
-            s[l] = static_cast<T>(scale * (sw.present() ? static_cast<double>(sw.template at<T>(i + (l < lanes ? l : 0))) : 1.0));
+        for (int l = 0; l < P::width; ++l) s[l] = static_cast<T>(scale * static_cast<double>(sw.template at<T>(i + (l < lanes ? l : 0))));
         return P::load(s);
     };
     double total = 0;
@@ -223,9 +323,9 @@ T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vec
                 double* acc = store + total_cols + offset[k];
                 if constexpr (!is_zero<FL>) {
                     const P s = row_scales(i, lanes);
-                    accumulate<FL, P>(from_loss, row, lanes, acc, width_of(k), &s);
+                    accumulate<FL, P>(from_loss, row, acc, part + offset[k] * part_step, width_of(k), &s);
                 }
-                if constexpr (!is_zero<FO>) accumulate<FO, P>(from_operands, row, lanes, acc, width_of(k), nullptr);
+                if constexpr (!is_zero<FO>) accumulate<FO, P>(from_operands, row, acc, part + offset[k] * part_step, width_of(k), nullptr);
             }
         });
     };
@@ -236,43 +336,95 @@ T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vec
                 for (std::size_t j = total_cols + offset[k]; j < total_cols + offset[k + 1]; ++j) store[j] /= static_cast<double>(n);
         });
     };
-    rows.each([&](const auto& row, index i, int lanes) {
-        const P l = value_at<value_type, P>(x.value, row, 0);
-        if (ps) {
-            if (lanes == 1) (*ps)[i] = simd::first_lane(l);
-            else l.store_strided(ps->data + i * ps->stride, ps->stride);
-        }
+    using value_type = typename derivation::value_type;
+    constexpr bool loss_pass_reads_true = reads<input::y_true, value_type>() || (Backward && adjoints_read<input::y_true, top>);
+    constexpr bool loss_pass_reads_pred = reads<input::y_pred, value_type>() || (Backward && adjoints_read<input::y_pred, top>);
+    if constexpr (!value_type::batch && !loss_pass_reads_true && !loss_pass_reads_pred) {
+        // One value for the whole batch (whole-batch Dice): the loss pass reads no row. The value
+        // and the outermost adjoints' terms are computed once and weighted by Σ w_i.
+        const strided_row<T, lanes::single> any{t.data, t_step_of(t), p.data, t_step_of(p), dims};
+        const T l = simd::first_lane(per_sample_value<value_type, P>(x.value, any));
+        double weights = static_cast<double>(n);
         if (sw.present()) {
-            alignas(64) T lv[P::width];
-            l.store(lv);
-            for (int r = 0; r < lanes; ++r) total += static_cast<double>(sw.template at<T>(i + r)) * static_cast<double>(lv[r]);
-        } else total += lanes_sum(l, lanes);
-        if constexpr (Backward) adjoint_step(std::integral_constant<std::size_t, top>{}, row, i, lanes);
-    });
+            weights = 0;
+            for (index i = 0; i < n; ++i) weights += static_cast<double>(sw.template at<T>(i));
+        }
+        if (ps)
+            for (index i = 0; i < n; ++i) (*ps)[i] = l;
+        total = static_cast<double>(l) * weights;
+        if constexpr (Backward)
+            static_for<K>([&](auto k) {
+                if constexpr (level<k> == top && needs_adjoint<k>) {
+                    using FL = typename std::tuple_element_t<k, typename derivation::adjoints_type>::first_type;
+                    if constexpr (!is_zero<FL>) {
+                        const FL& from_loss = std::get<k>(x.adjoints).first;
+                        state_of<FL, P, strided_row<T, lanes::single>> st{};
+                        prepare(from_loss, st, any, no_sharing{});
+                        for (std::size_t j = 0; j < width_of(k); ++j)
+                            store[total_cols + offset[k] + j] += scale * weights * static_cast<double>(simd::first_lane(row_value<P>(from_loss, st, any, j)));
+                    }
+                }
+            });
+    } else rows.template each<loss_pass_reads_true, loss_pass_reads_pred>(
+        [&](const auto& row, index i, int lanes, bool) {
+            const P l = per_sample_value<value_type, P>(x.value, row);
+            if (ps) {
+                if (lanes == 1) (*ps)[i] = simd::first_lane(l);
+                else l.store_strided(ps->data + i * ps->stride, ps->stride);
+            }
+            if (sw.present()) {
+                alignas(64) T lv[P::width];
+                l.store(lv);
+                for (int r = 0; r < lanes; ++r) total += static_cast<double>(sw.template at<T>(i + r)) * static_cast<double>(lv[r]);
+            } else total += lanes == 1 ? static_cast<double>(simd::first_lane(l)) : static_cast<double>(simd::hsum(l));
+            if constexpr (Backward) adjoint_step(std::integral_constant<std::size_t, top>{}, row, i, lanes);
+        },
+        [&] { flush(1); });
     if constexpr (Backward) {
         finish_adjoints(std::integral_constant<std::size_t, top>{});
         // Inner statistics' adjoints, outermost first.
         static_for<top>([&](auto d) {
             constexpr std::size_t lev = top - 1 - d;
-            rows.each([&](const auto& row, index i, int lanes) { adjoint_step(std::integral_constant<std::size_t, lev>{}, row, i, lanes); });
+            rows.template each<adjoints_read<input::y_true, lev>, adjoints_read<input::y_pred, lev>>(
+                [&](const auto& row, index i, int lanes, bool) { adjoint_step(std::integral_constant<std::size_t, lev>{}, row, i, lanes); },
+                [&] { flush(1); });
             finish_adjoints(std::integral_constant<std::size_t, lev>{});
         });
-        // The gradient pass.
-        rows.each([&](const auto& row, index i, int lanes) {
-            using Row = std::remove_cvref_t<decltype(row)>;
-            state_of<direct_type, P, Row> ds{};
-            state_of<indirect_type, P, Row> is{};
-            prepare(x.direct, ds, row, no_sharing{});
-            prepare(x.indirect, is, row, no_sharing{});
-            const P s = row_scales(i, lanes);
-            T* out = g.data + i * g.row_stride;
-            for (index j = 0; j < p.cols; ++j) {
-                const auto jj = static_cast<std::size_t>(j);
-                const P gj = row_value<P>(x.direct, ds, row, jj) * s + row_value<P>(x.indirect, is, row, jj);
-                if (lanes == 1) out[j * g.col_stride] = simd::first_lane(gj);
-                else gj.store_strided(out + j * g.col_stride, g.row_stride);
-            }
-        });
+        // The gradient pass: a staged block's gradient is staged too, and written by the inverse
+        // transposes (or one scatter per column).
+        alignas(64) T g_buf[lowering::stage_size<T>()];
+        using direct_type = typename derivation::direct_type;
+        using indirect_type = typename derivation::indirect_type;
+        rows.template each<reads<input::y_true, direct_type, indirect_type>(), reads<input::y_pred, direct_type, indirect_type>()>(
+            [&](const auto& row, index i, int lanes, bool staged) {
+                using Row = std::remove_cvref_t<decltype(row)>;
+                state_of<typename derivation::direct_type, P, Row> ds{};
+                state_of<typename derivation::indirect_type, P, Row> is{};
+                prepare(x.direct, ds, row, no_sharing{});
+                prepare(x.indirect, is, row, no_sharing{});
+                const P s = row_scales(i, lanes);
+                T* o = g.data + i * g.row_stride;
+                index j = 0;
+                if constexpr (Row::lane_mode == lanes::columns)
+                    for (; j + P::width <= p.cols; j += P::width) {
+                        const auto jj = static_cast<std::size_t>(j);
+                        (row_value<P>(x.direct, ds, row, jj) * s + row_value<P>(x.indirect, is, row, jj)).store_strided(o + j * g.col_stride, g.col_stride);
+                    }
+                for (; j < p.cols; ++j) {
+                    const auto jj = static_cast<std::size_t>(j);
+                    if constexpr (Row::lane_mode == lanes::columns) {
+                        const auto one = row.single();
+                        o[j * g.col_stride] = simd::first_lane(row_value<P>(x.direct, ds, one, jj) * s + row_value<P>(x.indirect, is, one, jj));
+                    } else {
+                        const P gj = row_value<P>(x.direct, ds, row, jj) * s + row_value<P>(x.indirect, is, row, jj);
+                        if (lanes == 1) o[j * g.col_stride] = simd::first_lane(gj);
+                        else if (staged) gj.store(g_buf + j * P::width);
+                        else gj.store_strided(o + j * g.col_stride, g.row_stride);
+                    }
+                }
+                if (staged) lowering::stage_out(o, g, g_buf, false);
+            },
+            [] {});
     }
     return static_cast<T>(opt.reduction == reduction::sum ? total : total * scale);
 }

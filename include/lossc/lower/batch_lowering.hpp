@@ -17,6 +17,7 @@
 #include "../diff/reverse.hpp"
 #include "../expr/batch.hpp"
 #include "../expr/vocabulary.hpp"
+#include "row_eval.hpp"
 
 namespace lossc {
 /// Differentiated against statistic K, its leaf is where the adjoint arrives.
@@ -92,61 +93,78 @@ constexpr auto collect(const E& e) {
     }
 }
 
-template <std::size_t Target, std::size_t K, class E>
+/// The statistic at position k is computed once for all positions that hold the same one: the
+/// first statistic of the loss of the same type, where that type fixes its value (no run-time
+/// parameter below it, as Pearson's batch_mean(y_pred) written twice).
+template <class Stats, std::size_t k>
+constexpr std::size_t alias_of() {
+    using N = std::tuple_element_t<k, Stats>;
+    if constexpr (!param_free<decltype(std::declval<const N&>().a)>) return k;
+    else
+        return [&]<std::size_t... j>(std::index_sequence<j...>) {
+            std::size_t first = k;
+            ((first = first == k && std::is_same_v<std::tuple_element_t<j, Stats>, N> ? j : first), ...);
+            return first;
+        }(std::make_index_sequence<k>{});
+}
+
+template <std::size_t Target, std::size_t K, class Stats, class E>
 constexpr auto lower(const E& e);
 
 // The nodes a batch reduction can sit under, rebuilt with lowered children.
-template <std::size_t Target, std::size_t K, class Op, class A>
+template <std::size_t Target, std::size_t K, class Stats, class Op, class A>
 constexpr auto lower_node(const unary<Op, A>& e) {
-    auto a = lower<Target, K>(e.a);
+    auto a = lower<Target, K, Stats>(e.a);
     return unary<Op, decltype(a)>{a, e.op};
 }
-template <std::size_t Target, std::size_t K, class Op, class A, class B>
+template <std::size_t Target, std::size_t K, class Stats, class Op, class A, class B>
 constexpr auto lower_node(const binary<Op, A, B>& e) {
-    auto a = lower<Target, K>(e.a);
-    auto b = lower<Target, K + count_stats<A>()>(e.b);
+    auto a = lower<Target, K, Stats>(e.a);
+    auto b = lower<Target, K + count_stats<A>(), Stats>(e.b);
     return binary<Op, decltype(a), decltype(b)>{a, b, e.op};
 }
-template <std::size_t Target, std::size_t K, class C, class A, class B>
+template <std::size_t Target, std::size_t K, class Stats, class C, class A, class B>
 constexpr auto lower_node(const where_t<C, A, B>& e) {
-    auto c = lower<Target, K>(e.c);
-    auto a = lower<Target, K + count_stats<C>()>(e.a);
-    auto b = lower<Target, K + count_stats<C>() + count_stats<A>()>(e.b);
+    auto c = lower<Target, K, Stats>(e.c);
+    auto a = lower<Target, K + count_stats<C>(), Stats>(e.a);
+    auto b = lower<Target, K + count_stats<C>() + count_stats<A>(), Stats>(e.b);
     return where_t<decltype(c), decltype(a), decltype(b)>{c, a, b};
 }
-template <std::size_t Target, std::size_t K, class R, class A>
+template <std::size_t Target, std::size_t K, class Stats, class R, class A>
 constexpr auto lower_node(const reduce_t<R, A>& e) {
-    auto a = lower<Target, K>(e.a);
+    auto a = lower<Target, K, Stats>(e.a);
     return reduce_t<R, decltype(a)>{a};
 }
-template <std::size_t Target, std::size_t K, std::size_t J, class A>
+template <std::size_t Target, std::size_t K, class Stats, std::size_t J, class A>
 constexpr auto lower_node(const col_t<J, A>& e) {
-    auto a = lower<Target, K>(e.a);
+    auto a = lower<Target, K, Stats>(e.a);
     return col_t<J, decltype(a)>{a};
 }
-template <std::size_t Target, std::size_t K, std::size_t F, std::size_t N, class A>
+template <std::size_t Target, std::size_t K, class Stats, std::size_t F, std::size_t N, class A>
 constexpr auto lower_node(const cols_t<F, N, A>& e) {
-    auto a = lower<Target, K>(e.a);
+    auto a = lower<Target, K, Stats>(e.a);
     return cols_t<F, N, decltype(a)>{a};
 }
-/// A batch reduction becomes a leaf; its number follows its operand's statistics.
-template <std::size_t Target, std::size_t K, class R, class A>
+/// A batch reduction becomes a leaf: its position follows its operand's statistics, and its
+/// number is that of the first statistic of the loss that is the same (alias_of).
+template <std::size_t Target, std::size_t K, class Stats, class R, class A>
 constexpr auto lower_node(const batch_reduce_t<R, A>& e) {
-    constexpr std::size_t k = K + count_stats<A>();
+    constexpr std::size_t k = alias_of<Stats, K + count_stats<A>()>();
     return batch_stat_t<k, R, A, k == Target ? stat_role::target : stat_role::value>{nullptr, e.a};
 }
 
-/// The lowered tree: batch reductions → batch_stat_t leaves numbered from K. Differentiated
+/// The lowered tree: batch reductions → batch_stat_t leaves, positions numbered from K in the
+/// loss whose statistics are Stats. Differentiated
 /// against a statistic (Target = its number), every part without a batch reduction is held
 /// constant (stop_gradient): y_pred is not what the derivative is taken against.
-template <std::size_t Target, std::size_t K, class E>
+template <std::size_t Target, std::size_t K, class Stats, class E>
 constexpr auto lower(const E& e) {
-    if constexpr (E::batch_red) return lower_node<Target, K>(e);
+    if constexpr (E::batch_red) return lower_node<Target, K, Stats>(e);
     else if constexpr (Target == target_pred || Target == target_none || !E::grad_dep) return e;
     else return unary<ops::stop_gradient_op, E>{e, {}};
 }
-template <std::size_t Target, std::size_t K, class E>
-using lowered_t = decltype(lower<Target, K>(std::declval<const E&>()));
+template <std::size_t Target, std::size_t K, class Stats, class E>
+using lowered_t = decltype(lower<Target, K, Stats>(std::declval<const E&>()));
 
 /// The adjoint leaf of statistic K: what flows back into its operand A (already divided by the
 /// batch size for a mean).
@@ -213,9 +231,13 @@ struct derivation {
         static_for<K>([&](auto k) { t = std::max(t, level<k>); });
         return t;
     }();
+    /// Is position k the statistic its leaves read (the first of the equal ones, alias_of)? The
+    /// passes compute only those.
+    template <std::size_t k>
+    static constexpr bool computed = alias_of<stats_tuple, k>() == k;
     /// Does statistic k carry a gradient (its operand reads y_pred differentiably)?
     template <std::size_t k>
-    static constexpr bool needs_adjoint = operand_t<k>::grad_dep;
+    static constexpr bool needs_adjoint = computed<k> && operand_t<k>::grad_dep;
 
 private:
     template <std::size_t k>
@@ -224,39 +246,47 @@ private:
     }
     static constexpr auto operands_of(const stats_tuple& s) {
         return [&]<std::size_t... k>(std::index_sequence<k...>) {
-            return std::make_tuple(lower<target_none, first_inner<k>>(std::get<k>(s).a)...);
+            return std::make_tuple(lower<target_none, first_inner<k>, stats_tuple>(std::get<k>(s).a)...);
         }(std::make_index_sequence<K>{});
     }
+    template <std::size_t k>
+    static constexpr auto indirect_term(const stats_tuple& s) {
+        if constexpr (!needs_adjoint<k>) return zero_t{};
+        else return backprop(lower<target_pred, first_inner<k>, stats_tuple>(std::get<k>(s).a), adjoint_of<k>(s));
+    }
     static constexpr auto indirect_of(const stats_tuple& s) {
-        return [&]<std::size_t... k>(std::index_sequence<k...>) {
-            return dsum(backprop(lower<target_pred, first_inner<k>>(std::get<k>(s).a), adjoint_of<k>(s))...);
-        }(std::make_index_sequence<K>{});
+        return [&]<std::size_t... k>(std::index_sequence<k...>) { return dsum(indirect_term<k>(s)...); }(std::make_index_sequence<K>{});
     }
     template <std::size_t k, std::size_t m>
     static constexpr auto from_operand(const stats_tuple& s) {
-        if constexpr (m <= k || !needs_adjoint<m>) return zero_t{};
-        else return backprop(lower<k, first_inner<m>>(std::get<m>(s).a), adjoint_of<m>(s));
+        if constexpr (m <= k || !needs_adjoint<k> || !needs_adjoint<m>) return zero_t{};
+        else return backprop(lower<k, first_inner<m>, stats_tuple>(std::get<m>(s).a), adjoint_of<m>(s));
     }
     template <std::size_t k>
     static constexpr auto from_operands_of(const stats_tuple& s) {
         return [&]<std::size_t... m>(std::index_sequence<m...>) { return dsum(from_operand<k, m>(s)...); }(std::make_index_sequence<K>{});
     }
+    template <std::size_t k>
+    static constexpr auto from_loss_of(const E& loss) {
+        if constexpr (!needs_adjoint<k>) return zero_t{};
+        else return gradient(lower<k, 0, stats_tuple>(loss));
+    }
     static constexpr auto adjoints_of(const E& loss, const stats_tuple& s) {
         return [&]<std::size_t... k>(std::index_sequence<k...>) {
-            return std::make_tuple(std::pair{gradient(lower<k, 0>(loss)), from_operands_of<k>(s)}...);
+            return std::make_tuple(std::pair{from_loss_of<k>(loss), from_operands_of<k>(s)}...);
         }(std::make_index_sequence<K>{});
     }
 
 public:
-    using value_type = lowered_t<target_none, 0, E>;
-    using direct_type = decltype(gradient(std::declval<const lowered_t<target_pred, 0, E>&>()));
+    using value_type = lowered_t<target_none, 0, stats_tuple, E>;
+    using direct_type = decltype(gradient(std::declval<const lowered_t<target_pred, 0, stats_tuple, E>&>()));
     using operands_type = decltype(operands_of(std::declval<const stats_tuple&>()));
     using indirect_type = decltype(indirect_of(std::declval<const stats_tuple&>()));
     using adjoints_type = decltype(adjoints_of(std::declval<const E&>(), std::declval<const stats_tuple&>()));
 
     constexpr explicit derivation(const E& loss)
-        : value(lower<target_none, 0>(loss)),
-          direct(gradient(lower<target_pred, 0>(loss))),
+        : value(lower<target_none, 0, stats_tuple>(loss)),
+          direct(gradient(lower<target_pred, 0, stats_tuple>(loss))),
           operands(operands_of(collect(loss))),
           indirect(indirect_of(collect(loss))),
           adjoints(adjoints_of(loss, collect(loss))) {}
