@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every benchmark in one go and renders docs/benchmarks.md and docs/benchmarks.png (and,
-# where libtorch is installed, docs/benchmarks-torch.md).
+# Runs every benchmark in one go and renders docs/benchmarks.md, docs/benchmarks.png and
+# docs/benchmarks-batch.md (and, where libtorch is installed, docs/benchmarks-torch.md).
 #   bench/run.sh              everything (C++ peers, then jax.jit and torch.compile)
 #   LOSSC_BENCH_PEERS=0 bench/run.sh   C++ only (no virtual environment, no downloads)
 # Installs: Debian's libtorch-dev (for the libtorch eager peer) and, in build/bench-venv, the
@@ -40,6 +40,16 @@ if [[ -x "$build/bench/lossc_bench_torch" ]]; then
     --benchmark_out="$build/torch.json" --benchmark_out_format=json
   python3 "$root/bench/render_torch.py" "$build/torch.json" "$root/docs/benchmarks-torch.md"
 fi
+
+# Cross-sample losses (batch_loss): docs/benchmarks-batch.md, the native build and AVX2 + FMA.
+batch_json=()
+for isa in native x86_64_v3; do
+  if [[ $isa == x86_64_v3 ]] && ! grep -qw avx2 /proc/cpuinfo; then continue; fi
+  "$build/bench/lossc_bench_batch_$isa" --benchmark_repetitions=3 --benchmark_enable_random_interleaving=true \
+    --benchmark_out="$build/batch_$isa.json" --benchmark_out_format=json
+  batch_json+=("$build/batch_$isa.json")
+done
+python3 "$root/bench/render_batch.py" "$root/docs/benchmarks-batch.md" "${batch_json[@]}"
 
 venv="$root/build/bench-venv"
 py="python3"

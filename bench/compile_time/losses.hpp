@@ -12,4 +12,9 @@
     X(dice, 1.0 - (2.0 * sum<1>(y_true * y_pred) + 1.0) / (sum<1>(y_true) + sum<1>(y_pred) + 1.0))       \
     X(log_cosh, mean<1>(log_cosh(y_pred - y_true)))                                                        \
     X(pinball, mean<1>(maximum(0.8 * (y_true - y_pred), (0.8 - 1.0) * (y_true - y_pred))))                \
-    X(kl_clipped, sum<1>(clip(y_true, 1e-7, 1.0) * log(clip(y_true, 1e-7, 1.0) / clip(y_pred, 1e-7, 1.0))))
+    X(kl_clipped, sum<1>(clip(y_true, 1e-7, 1.0) * log(clip(y_true, 1e-7, 1.0) / clip(y_pred, 1e-7, 1.0))))  \
+    X(batch_dice, batch_loss(1.0 - (2.0 * batch_sum(sum<1>(y_true * y_pred)) + 1.0) /                       \
+                             (batch_sum(sum<1>(y_true)) + batch_sum(sum<1>(y_pred)) + 1.0)))                 \
+    X(pearson, batch_loss(1.0 - mean<1>(batch_sum((y_pred - batch_mean(y_pred)) * (y_true - batch_mean(y_true))) / \
+                                        sqrt(batch_sum(square(y_pred - batch_mean(y_pred))) *              \
+                                             batch_sum(square(y_true - batch_mean(y_true))) + 1e-12))))
