@@ -161,6 +161,12 @@ public:
 
     /// The kernel on the tensors; `grad` (when not null) receives dR/dy_pred.
     at::Tensor run(const at::Tensor& y_true, const at::Tensor& y_pred, const at::Tensor& w, at::Tensor* grad) const {
+        // A cross-sample loss's per-sample values each read every sample: their gradients do not
+        // come from one gradient row by row, as reduction none's node computes them.
+        if (batch_loss_expression<E> && grad && opt_.reduction == reduction::none)
+            throw parameter_error("a cross-sample loss (batch_loss) under reduction none with a gradient: each per-sample loss "
+                                  "reads the whole batch; reduce it (sum, sum_over_batch_size, mean_with_sample_weight), or "
+                                  "call it without a gradient");
         if (y_true.scalar_type() != y_pred.scalar_type())
             throw parameter_error(detail::cat("y_true is a ", detail::describe(y_true), " and y_pred a ", detail::describe(y_pred),
                                               ": a lossc expression takes both of one type (class ids too: cast them with "
@@ -318,8 +324,12 @@ private:
     keras_loss loss_;
 };
 
-/// The front door: a lossc expression (with options), or a Keras loss object.
+/// The front door: a lossc expression or cross-sample loss (with options), or a Keras loss object.
 template <expression E>
+constexpr auto loss(const E& e, options o = {}) {
+    return loss_function<E>(e, o);
+}
+template <batch_loss_expression E>
 constexpr auto loss(const E& e, options o = {}) {
     return loss_function<E>(e, o);
 }

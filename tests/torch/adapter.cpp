@@ -179,6 +179,23 @@ TEST_CASE("Keras's Circle through lossc::torch: the node's gradient is the Keras
     CHECK_THROWS_AS(none(ids, e.clone().requires_grad_(true)), lossc::parameter_error);
 }
 
+TEST_CASE_TEMPLATE("a cross-sample loss (whole-batch Dice) against the same formula in torch", T, float, double) {
+    torch::manual_seed(9);
+    constexpr auto dice = batch_loss(1.0 - (2.0 * batch_sum(sum<1>(y_true * y_pred)) + 1.0) /
+                                           (batch_sum(sum<1>(y_true)) + batch_sum(sum<1>(y_pred)) + 1.0));
+    const auto t = (torch::rand({37, 5}, dtype<T>()) < 0.3).to(dtype<T>());
+    const auto x = torch::rand({37, 5}, dtype<T>());
+    const auto torch_dice = [&](const torch::Tensor& p) { return 1 - (2 * (t * p).sum() + 1) / (t.sum() + p.sum() + 1); };
+    agree<T>([&](const torch::Tensor& p) { return lossc::torch::loss(dice)(t, p); }, torch_dice, x, "mean over the batch");
+    // reduction sum: N times the batch's one value; sample weights weigh each sample's copy.
+    const auto w = torch::rand({37}, dtype<T>());
+    agree<T>([&](const torch::Tensor& p) { return lossc::torch::loss(dice, {.reduction = lossc::torch::reduction::sum})(t, p, w); },
+             [&](const torch::Tensor& p) { return torch_dice(p) * w.sum(); }, x, "sum with sample weights");
+    const auto none = lossc::torch::loss(dice, {.reduction = lossc::torch::reduction::none});
+    CHECK(none(t, x).sizes() == torch::IntArrayRef{37});  // values alone are fine
+    CHECK_THROWS_AS(none(t, x.clone().requires_grad_(true)), lossc::parameter_error);
+}
+
 TEST_CASE("reductions, sample weights, reduction none with a non-uniform incoming gradient") {
     torch::manual_seed(3);
     const int64_t n = 33, c = 3;

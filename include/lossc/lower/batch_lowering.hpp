@@ -1,12 +1,14 @@
 // lossc — a cross-sample loss as per-row expressions (the lowering batch_kernel runs).
 //
-// Every batch reduction of the loss is numbered in post-order (its operand's statistics before
-// it, a before b), so a statistic's number is larger than those it reads. lower<Target, K>(e)
-// replaces each batch reduction by a batch_stat_t leaf, which reads the statistic from the call's
-// buffers: the loss becomes a per-sample expression of y_true, y_pred and constants, which the
-// row evaluator runs like any other. Target picks what reverse mode differentiates against:
-// y_pred (the statistics held constant), statistic k (y_pred held constant), or nothing.
-// bind(e, values, adjoints) points the leaves of a lowered tree at one call's buffers.
+// Every batch reduction of the loss has a position in post-order (its operand's statistics before
+// it, a before b), so a statistic comes after those it reads. lower<Target, K, Stats>(e) replaces
+// each batch reduction by a batch_stat_t leaf, which reads the statistic from the call's buffers:
+// the loss becomes a per-sample expression of y_true, y_pred and constants, which the row
+// evaluator runs like any other. A leaf carries the number of the first equal statistic
+// (alias_of), so equal ones are computed once. Target picks what reverse mode differentiates
+// against: y_pred (the statistics held constant), statistic k (y_pred held constant), or nothing.
+// derivation<E> holds every expression a call evaluates; bind() points a tree's leaves at one
+// call's buffers.
 #pragma once
 #include <algorithm>
 #include <cstddef>
