@@ -4,7 +4,9 @@
 //   forward            d passes for the statistics (one per depth), then the loss pass;
 //   forward_backward   the same, the loss pass also summing the adjoints of the outermost
 //                      statistics, d − 1 passes for the adjoints of the inner ones, then the
-//                      gradient pass: 2d + 1 passes over y_true and y_pred, one write of grad.
+//                      gradient pass: 2d + 1 passes, one write of grad.
+// A pass reads only the inputs its expressions read; a loss pass that reads none (one value for
+// the batch) is computed once instead.
 // The adjoint of statistic k is Ŝ_k = Σ_i s·w_i ∂L_i/∂S_k + Σ_{k'} Ŝ_k' ∂A_k'(i)/∂S_k (A_k' the
 // operands holding S_k), and dR/dy_pred[i] = s·w_i ∂L_i/∂y_pred[i] + Σ_k Ŝ_k·c_k ∂A_k(i)/∂y_pred[i]
 // (c_k = 1, or 1/N for a mean): every term is an expression derived at compile time from the
@@ -52,8 +54,17 @@ public:
     constexpr explicit batch_kernel(const batch_loss_t<E>& l) : loss_(l.loss), derived_(l.loss) {}
 
     constexpr const expression_type expression() const { return {loss_}; }
-    /// How many passes over y_true and y_pred a call makes.
-    static constexpr int passes(bool backward) { return backward ? 2 * static_cast<int>(top) + 3 : static_cast<int>(top) + 2; }
+    /// How many passes over the batch a call makes: at most d + 1 (forward) and 2d + 1
+    /// (forward_backward) for statistics nested d deep, fewer where the per-sample pass reads no
+    /// row (one value for the batch).
+    static constexpr int passes(bool backward) {
+        int n = 0;
+        lowering::batch::static_for<top + 1>([&](auto lev) {
+            n += operands_read<input::y_true, lev> || operands_read<input::y_pred, lev> ? 1 : 0;
+        });
+        n += loss_pass_reads<input::y_true>(backward) || loss_pass_reads<input::y_pred>(backward) ? 1 : 0;
+        return backward ? n + static_cast<int>(top) + 1 : n;
+    }
 
     template <class YT, class YP, class PS>
     scalar_of<YP> forward(const YT& y_true, const YP& y_pred, PS&& per_sample, const options& opt = {}) const {
@@ -96,6 +107,10 @@ private:
         matrix_view<const T> t, p;
         input_dims dims;
         bool along_columns;
+        // Staged blocks made once for every pass (a batch that fits the caches): block b of y_true
+        // at t_staged + b·(pack width)·cols, as stage_in lays out one; null: staged per pass.
+        const T* t_staged = nullptr;
+        const T* p_staged = nullptr;
         index t_step() const { return t.cols == 1 ? 0 : t.col_stride; }
         index p_step() const { return p.cols == 1 ? 0 : p.col_stride; }
         bool staged() const {
@@ -124,9 +139,13 @@ private:
                 if (staged()) {
                     alignas(64) T t_buf[lowering::stage_size<T>()], p_buf[lowering::stage_size<T>()];
                     for (; i + P::width <= n; i += P::width) {
-                        if constexpr (ReadsTrue) lowering::stage_in(t.data + i * t.row_stride, t, t_buf);
-                        if constexpr (ReadsPred) lowering::stage_in(p.data + i * p.row_stride, p, p_buf);
-                        f(row_block<T, void, P>{t_buf, 1, t.cols == 1 ? 0 : P::width, p_buf, 1, p.cols == 1 ? 0 : P::width, dims}, i,
+                        const T* tb = t_staged ? t_staged + i * t.cols : t_buf;
+                        const T* pb = p_staged ? p_staged + i * p.cols : p_buf;
+                        if constexpr (ReadsTrue)
+                            if (!t_staged) lowering::stage_in(t.data + i * t.row_stride, t, t_buf);
+                        if constexpr (ReadsPred)
+                            if (!p_staged) lowering::stage_in(p.data + i * p.row_stride, p, p_buf);
+                        f(row_block<T, void, P>{tb, 1, t.cols == 1 ? 0 : P::width, pb, 1, p.cols == 1 ? 0 : P::width, dims}, i,
                           P::width, true);
                         if ((i + P::width) % chunk == 0) chunk_end();
                     }
@@ -172,6 +191,18 @@ private:
         });
         return r;
     }();
+    /// Does the per-sample pass read input W (the loss, and with a gradient the outermost adjoints)?
+    template <input W>
+    static constexpr bool loss_pass_reads(bool backward) {
+        return reads<W, typename derivation::value_type>() || (backward && adjoints_read<W, top>);
+    }
+    /// Does any pass of a call read input W?
+    template <input W>
+    static constexpr bool any_pass_reads(bool backward) {
+        bool r = loss_pass_reads<W>(backward);
+        lowering::batch::static_for<top + 1>([&](auto lev) { r = r || operands_read<W, lev> || (backward && adjoints_read<W, lev>); });
+        return r || (backward && reads<W, typename derivation::direct_type, typename derivation::indirect_type>());
+    }
     /// A row's statistics: a pack across a block's rows, one number for a lone row.
     template <class X, class P, class Row>
     using state_of = row_state<X, std::conditional_t<Row::lane_mode == lanes::rows, P, typename P::scalar_type>>;
@@ -268,7 +299,28 @@ T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vec
                            (P::width * static_cast<index>(sizeof(T)) >= 64 && p.cols >= P::width && n * p.cols >= tuning::prefetch_min_elements);
     const bool along_columns = P::width > 1 && !broadcast && p.col_stride == 1 && (t.col_stride == 1 || t.cols <= 1) && wide_rows &&
                                (t.cols == p.cols || t.cols == 1) && t.row_stride != 1 && p.row_stride != 1;
-    const walk<T> rows{t, p, dims, along_columns};
+    walk<T> rows{t, p, dims, along_columns};
+    // A batch that fits the caches and is read by more than one pass is staged once: every pass
+    // then reads the blocks instead of transposing them again (into a buffer per thread, grown once).
+    constexpr bool any_reads_true = any_pass_reads<input::y_true>(Backward), any_reads_pred = any_pass_reads<input::y_pred>(Backward);
+    thread_local std::vector<T> staged_copy;
+    if (P::width > 1 && passes(Backward) > 1 && !along_columns && rows.staged() &&
+        (t.cols + p.cols) * n * static_cast<index>(sizeof(T)) <= tuning::batch_staged_once_bytes) {
+        // stage_in writes whole tiles: a block's may run into the next one's place (written after
+        // it), and the last one's past its region: each region has a block's room after it.
+        const index blocks = n / P::width * P::width, room = static_cast<index>(lowering::stage_size<T>());
+        const index t_size = any_reads_true ? blocks * t.cols + room : 0, p_size = any_reads_pred ? blocks * p.cols + room : 0;
+        if (staged_copy.size() < static_cast<std::size_t>(t_size + p_size)) staged_copy.resize(static_cast<std::size_t>(t_size + p_size));
+        T* at = staged_copy.data();
+        if (any_reads_true) {
+            for (index i = 0; i < blocks; i += P::width) lowering::stage_in(t.data + i * t.row_stride, t, at + i * t.cols);
+            rows.t_staged = at, at += t_size;
+        }
+        if (any_reads_pred) {
+            for (index i = 0; i < blocks; i += P::width) lowering::stage_in(p.data + i * p.row_stride, p, at + i * p.cols);
+            rows.p_staged = at;
+        }
+    }
     // Partial sums into their statistics' values (region 0) or adjoints (1).
     const std::size_t part_step = along_columns ? 1 : static_cast<std::size_t>(P::width);
     const auto flush = [&](int region) {
@@ -337,8 +389,8 @@ T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vec
         });
     };
     using value_type = typename derivation::value_type;
-    constexpr bool loss_pass_reads_true = reads<input::y_true, value_type>() || (Backward && adjoints_read<input::y_true, top>);
-    constexpr bool loss_pass_reads_pred = reads<input::y_pred, value_type>() || (Backward && adjoints_read<input::y_pred, top>);
+    constexpr bool loss_pass_reads_true = loss_pass_reads<input::y_true>(Backward);
+    constexpr bool loss_pass_reads_pred = loss_pass_reads<input::y_pred>(Backward);
     if constexpr (!value_type::batch && !loss_pass_reads_true && !loss_pass_reads_pred) {
         // One value for the whole batch (whole-batch Dice): the loss pass reads no row. The value
         // and the outermost adjoints' terms are computed once and weighted by Σ w_i.

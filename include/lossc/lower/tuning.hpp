@@ -62,6 +62,11 @@ inline constexpr index prefetch_min_columns = pack<T>::width * sizeof(T) >= 64 ?
 /// outputs exceed options::streaming_threshold): below 32 columns BCE lost what cross-entropy gained.
 inline constexpr index min_streamed_columns = 32;
 
+/// A cross-sample loss (batch_loss) stages the blocks of a row-major batch once for all its
+/// passes where y_true and y_pred together take at most this many bytes (they stay in the caches);
+/// larger batches are staged per pass, where a copy would add a write and a read of the batch.
+inline constexpr index batch_staged_once_bytes = index{1} << 19;
+
 // The relations between them that the kernel relies on.
 static_assert(min_streamed_columns <= max_staged_columns, "lossc: streamed dense_rows blocks are staged blocks");
 static_assert(column_major_group_from >= 2 && column_major_group >= 2);
