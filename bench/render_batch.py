@@ -5,8 +5,7 @@ hand-written passes, libtorch eager and the floor of the hand algorithm's memory
 
     render_batch.py docs/benchmarks-batch.md batch_native.json [batch_x86_64_v3.json]
 """
-import json
-import re
+from gbench_json import medians
 import sys
 
 WORKLOADS = [
@@ -18,18 +17,6 @@ WORKLOADS = [
      "1 read pass of t (Σ t²) + 1 pass reading t and p, writing the per-sample losses and the gradient"),
 ]
 ISA = {"isa_avx512": "AVX-512 (-march=native)", "isa_avx2_fma": "AVX2 + FMA (-march=x86-64-v3)"}
-
-
-def medians(path):
-    rows = {}
-    with open(path) as f:
-        data = json.load(f)
-    for b in data["benchmarks"]:
-        if b.get("aggregate_name", "median") != "median":
-            continue
-        name = re.sub(r"(/min_time:[0-9.]+)?/real_time(_median)?$", "", b.get("run_name", b["name"]))
-        rows[name] = b["real_time"] * {"ns": 1e-3, "us": 1.0, "ms": 1e3}[b["time_unit"]]
-    return rows, data.get("context", {})
 
 
 def cpu():

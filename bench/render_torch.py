@@ -5,22 +5,9 @@ training step with either loss, and Keras's CTC against libtorch's ctc_loss.
 
     render_torch.py torch.json docs/benchmarks-torch.md
 """
-import json
+from gbench_json import medians
 import platform
-import re
 import sys
-
-
-def medians(path):
-    rows = {}
-    with open(path) as f:
-        data = json.load(f)
-    for b in data["benchmarks"]:
-        if b.get("aggregate_name", "median") != "median":
-            continue
-        name = re.sub(r"/[0-9]+(_median)?$", "", b["run_name"] if "run_name" in b else b["name"])
-        rows[name] = b["real_time"] * {"ns": 1e-3, "us": 1.0, "ms": 1e3}[b["time_unit"]]
-    return rows, data.get("context", {})
 
 
 def main():

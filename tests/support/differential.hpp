@@ -57,6 +57,24 @@ double schedules_agree(const E& loss, const RowMajor<T>& t, const RowMajor<T>& p
     return worst;
 }
 
+/// Fills t and p (3 × 5) from rng and checks the kernel's per-sample values and gradient of Σ L_i
+/// against lossc::evaluate's; leaves the kernel's in ps and g.
+template <class E, class K, class Rng>
+void against_reference(const E& loss, const K& k, Rng& rng, RowMajor<double>& t, RowMajor<double>& p, Eigen::VectorXd& ps,
+                       RowMajor<double>& g) {
+    std::uniform_real_distribution<double> u(-1.5, 1.5);
+    std::array<std::array<double, 5>, 3> ta{}, pa{};
+    for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 5; ++j) t(i, j) = ta[i][j] = u(rng), p(i, j) = pa[i][j] = u(rng);
+    const auto ref = lossc::evaluate(loss, ta, pa);
+    k.forward_backward(t, p, ps, g, {.reduction = lossc::reduction::sum});
+    for (int i = 0; i < 3; ++i) {
+        CHECK_MESSAGE(eps_apart(ps(i), ref.per_sample[i]) <= differential_bound_eps, "value vs reference, row " << i);
+        for (int j = 0; j < 5; ++j)
+            CHECK_MESSAGE(eps_apart(g(i, j), ref.grad[i][j]) <= differential_bound_eps, "gradient vs reference (" << i << ", " << j << ")");
+    }
+}
+
 template <class E>
 void differential(const E& loss, unsigned seed) {
     const std::string text = lossc::to_string(loss);
@@ -93,19 +111,10 @@ void differential(const E& loss, unsigned seed) {
     }
 
     // 2. The kernel against the constexpr reference evaluator (run here at run time).
-    std::array<std::array<double, 5>, 3> ta{}, pa{};
     RowMajor<double> t(3, 5), p(3, 5);
-    for (int i = 0; i < 3; ++i)
-        for (int j = 0; j < 5; ++j) t(i, j) = ta[i][j] = u(rng), p(i, j) = pa[i][j] = u(rng);
-    const auto ref = lossc::evaluate(loss, ta, pa);
     Eigen::VectorXd ps(3), ps_plus(3), ps_minus(3);
     RowMajor<double> g(3, 5);
-    k.forward_backward(t, p, ps, g, {.reduction = lossc::reduction::sum});
-    for (int i = 0; i < 3; ++i) {
-        CHECK_MESSAGE(eps_apart(ps(i), ref.per_sample[i]) <= differential_bound_eps, "value vs reference, row " << i);
-        for (int j = 0; j < 5; ++j)
-            CHECK_MESSAGE(eps_apart(g(i, j), ref.grad[i][j]) <= differential_bound_eps, "gradient vs reference (" << i << ", " << j << ")");
-    }
+    against_reference(loss, k, rng, t, p, ps, g);
 
     // 3. The gradient against central finite differences in double. stop_gradient makes the
     //    derivative differ from the function's slope on purpose: those losses skip this check.
@@ -140,19 +149,10 @@ void batch_differential(const E& loss, unsigned seed) {
     std::uniform_real_distribution<double> u(-1.5, 1.5);
     const auto k = lossc::compile(loss);
 
-    std::array<std::array<double, 5>, 3> ta{}, pa{};
     RowMajor<double> t(3, 5), p(3, 5);
-    for (int i = 0; i < 3; ++i)
-        for (int j = 0; j < 5; ++j) t(i, j) = ta[i][j] = u(rng), p(i, j) = pa[i][j] = u(rng);
-    const auto ref = lossc::evaluate(loss, ta, pa);
     Eigen::VectorXd ps(3);
     RowMajor<double> g(3, 5);
-    k.forward_backward(t, p, ps, g, {.reduction = lossc::reduction::sum});
-    for (int i = 0; i < 3; ++i) {
-        CHECK_MESSAGE(eps_apart(ps(i), ref.per_sample[i]) <= differential_bound_eps, "value vs reference, row " << i);
-        for (int j = 0; j < 5; ++j)
-            CHECK_MESSAGE(eps_apart(g(i, j), ref.grad[i][j]) <= differential_bound_eps, "gradient vs reference (" << i << ", " << j << ")");
-    }
+    against_reference(loss, k, rng, t, p, ps, g);
     const Eigen::VectorXd w = Eigen::VectorXd::LinSpaced(3, 0.5, 2.0);
     // stop_gradient makes the derivative differ from the slope on purpose: no differences then.
     const bool slope_is_derivative = lossc::to_string(loss).find("stop_gradient") == std::string::npos;
@@ -162,13 +162,7 @@ void batch_differential(const E& loss, unsigned seed) {
         if (!slope_is_derivative || !std::isfinite(r)) continue;
         for (Eigen::Index i = 0; i < 3; ++i)
             for (Eigen::Index j = 0; j < 5; ++j) {
-                const double p0 = p(i, j), h = 1e-6 * std::max(1.0, std::abs(p0));
-                p(i, j) = p0 + h;
-                const double up = k.forward(t, p, ps, o);
-                p(i, j) = p0 - h;
-                const double down = k.forward(t, p, ps, o);
-                p(i, j) = p0;
-                const double fd = (up - down) / (2 * h);
+                const double fd = total_difference(k, t, p, i, j, ps, o);
                 CHECK_MESSAGE(std::abs(g(i, j) - fd) <= 1e-5 * (1 + std::abs(g(i, j)) + std::abs(r)),
                               "dR / d y_pred(" << i << ", " << j << "): derived " << g(i, j) << ", finite difference " << fd);
             }

@@ -54,6 +54,20 @@ double central_difference(const K& k, const YT& yt, YP& yp, Eigen::Index i, Eige
     return (plus(i) - minus(i)) / (2 * h);
 }
 
+/// Central difference of the reduced loss R (options o) in y_pred(i, j), in double: for
+/// cross-sample losses, where moving one entry moves every sample's loss. y_pred is restored.
+template <class K, class YT, class YP>
+double total_difference(const K& k, const YT& yt, YP& yp, Eigen::Index i, Eigen::Index j, Eigen::VectorXd& ps,
+                        const lossc::options& o) {
+    const double p0 = yp(i, j), h = 1e-6 * std::max(1.0, std::abs(p0));
+    yp(i, j) = p0 + h;
+    const double up = k.forward(yt, yp, ps, o);
+    yp(i, j) = p0 - h;
+    const double down = k.forward(yt, yp, ps, o);
+    yp(i, j) = p0;
+    return (up - down) / (2 * h);
+}
+
 /// Checks one loss at one input; `what` names the case in failure messages.
 template <class E, std::size_t N, std::size_t Ct, std::size_t Cp>
 void check_gradient(const E& loss, const rows_t<N, Ct>& yt_rows, const rows_t<N, Cp>& yp_rows, const std::string& what,

@@ -11,6 +11,7 @@
 #include <lossc/lossc.hpp>
 #include <random>
 
+#include "gradcheck.hpp"
 #include "matrices.hpp"
 
 using namespace lossc::dsl;
@@ -69,13 +70,7 @@ void check_against_differences(const K& k, const M& t, M p, const lossc::options
     CHECK(std::isfinite(r));
     for (Eigen::Index i = 0; i < p.rows(); ++i)
         for (Eigen::Index j = 0; j < p.cols(); ++j) {
-            const double p0 = p(i, j), h = 1e-6 * std::max(1.0, std::abs(p0));
-            p(i, j) = p0 + h;
-            const double up = k.forward(t, p, ps, o);
-            p(i, j) = p0 - h;
-            const double down = k.forward(t, p, ps, o);
-            p(i, j) = p0;
-            const double fd = (up - down) / (2 * h);
+            const double fd = lossc_test::total_difference(k, t, p, i, j, ps, o);
             CHECK_MESSAGE(std::abs(g(i, j) - fd) <= tol * (1 + std::abs(fd)),
                           "dR/dy_pred(" << i << ", " << j << "): derived " << g(i, j) << ", finite difference " << fd);
         }
