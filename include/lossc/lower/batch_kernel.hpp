@@ -13,6 +13,7 @@
 // lowered loss (lower/batch_lowering.hpp) and run by the row evaluator, blocks of rows in SIMD.
 // Statistics are summed per block in the working type, then in double.
 #pragma once
+#include <algorithm>
 #include <array>
 #include <tuple>
 #include <utility>
