@@ -37,6 +37,9 @@ constexpr auto centred = batch_loss(sum<1>(square(y_pred - batch_mean(y_pred) - 
 
 static_assert(lossc::depends_on_y_pred<decltype(dice)> && lossc::output_rank<decltype(dice)> == 1);
 static_assert(lossc::reduces_batch_axis<decltype(dice)>);
+// A kernel is a literal, trivially copyable object, as the per-sample ones.
+constexpr auto pearson_kernel = lossc::compile(pearson);
+static_assert(std::is_trivially_copyable_v<decltype(pearson_kernel)>);
 // Passes over the batch: one value for the batch needs no per-sample pass.
 static_assert(decltype(lossc::compile(dice))::passes(false) == 1 && decltype(lossc::compile(dice))::passes(true) == 2);
 static_assert(decltype(lossc::compile(pearson))::passes(false) == 2 && decltype(lossc::compile(pearson))::passes(true) == 4);

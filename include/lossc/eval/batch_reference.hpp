@@ -65,7 +65,7 @@ constexpr evaluation<T, N, Cp> evaluate(const batch_loss_t<E>& loss, const std::
         static_for<D::top + 1>([&](auto lev) {
             static_for<D::K>([&](auto k) {
                 if constexpr (D::template level<k> == lev && D::template computed<k>) {
-                    const auto& a = std::get<k>(d.operands);
+                    const auto& a = lowering::batch::item<k>(d.operands);
                     const std::size_t w = D::template operand_t<k>::cols ? width(a, dims) : 1;
                     for (std::size_t j = 0; j < w; ++j) {
                         double s = 0;
@@ -79,8 +79,8 @@ constexpr evaluation<T, N, Cp> evaluate(const batch_loss_t<E>& loss, const std::
             constexpr std::size_t lev = D::top - up;
             static_for<D::K>([&](auto k) {
                 if constexpr (D::template level<k> == lev && D::template needs_adjoint<k>) {
-                    const auto& [from_loss, from_operands] = std::get<k>(d.adjoints);
-                    const std::size_t w = D::template operand_t<k>::cols ? width(std::get<k>(d.operands), dims) : 1;
+                    const auto& [from_loss, from_operands] = lowering::batch::item<k>(d.adjoints);
+                    const std::size_t w = D::template operand_t<k>::cols ? width(lowering::batch::item<k>(d.operands), dims) : 1;
                     for (std::size_t j = 0; j < w; ++j) {
                         double s = 0;
                         for (std::size_t i = 0; i < N; ++i)

@@ -177,7 +177,7 @@ private:
     }
     template <input W, class Tuple, std::size_t... k>
     static constexpr bool reads_at_level(std::size_t lev, std::index_sequence<k...>) {
-        return ((level<k> == lev && computed<k> && reads<W, std::tuple_element_t<k, Tuple>>()) || ...);
+        return ((level<k> == lev && computed<k> && reads<W, lowering::batch::item_t<k, Tuple>>()) || ...);
     }
     template <input W, std::size_t lev>
     static constexpr bool operands_read = reads_at_level<W, typename derivation::operands_type>(lev, std::make_index_sequence<K>{});
@@ -186,7 +186,7 @@ private:
         bool r = false;
         lowering::batch::static_for<K>([&](auto k) {
             if constexpr (level<k> == lev && needs_adjoint<k>) {
-                using A = std::tuple_element_t<k, typename derivation::adjoints_type>;
+                using A = lowering::batch::item_t<k, typename derivation::adjoints_type>;
                 r = r || reads<W, typename A::first_type, typename A::second_type>();
             }
         });
@@ -263,7 +263,7 @@ T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vec
                               "global_weight_sum (a batch split across calls) do not apply; call it on the whole batch");
     const input_dims dims{static_cast<std::size_t>(n), static_cast<std::size_t>(t.cols), static_cast<std::size_t>(p.cols)};
     bool broadcast = validate(derived_.value, dims);
-    std::apply([&](const auto&... a) { ((broadcast = validate(a, dims) || broadcast), ...); }, derived_.operands);
+    lowering::batch::static_for<K>([&](auto k) { broadcast = validate(lowering::batch::item<k>(derived_.operands), dims) || broadcast; });
     const detail::output_ranges out = detail::check_memory(t, p, ps ? *ps : vector_view<T>{&unused, 0, 1}, Backward ? &g : nullptr, opt);
     detail::require_outside_weights(loss_, out.per_sample, "per_sample");
     if (Backward) detail::require_outside_weights(loss_, out.grad, "grad");
@@ -273,7 +273,7 @@ T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vec
     // along columns (T); one number or one per column each.
     std::array<std::size_t, K + 1> offset{};
     static_for<K>([&](auto k) {
-        offset[k + 1] = offset[k] + (!computed<k> ? 0 : operand_t<k>::cols ? width(std::get<k>(derived_.operands), dims) : 1);
+        offset[k + 1] = offset[k] + (!computed<k> ? 0 : operand_t<k>::cols ? width(lowering::batch::item<k>(derived_.operands), dims) : 1);
     });
     const std::size_t total_cols = offset[K];
     constexpr std::size_t on_stack = 256;
@@ -338,8 +338,8 @@ T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vec
             [&](const auto& row, index, int, bool) {
                 static_for<K>([&](auto k) {
                     if constexpr (level<k> == lev && computed<k>)
-                        accumulate<std::tuple_element_t<k, typename derivation::operands_type>, P>(
-                            std::get<k>(x.operands), row, store + offset[k], part + offset[k] * part_step, width_of(k), nullptr);
+                        accumulate<lowering::batch::item_t<k, typename derivation::operands_type>, P>(
+                            lowering::batch::item<k>(x.operands), row, store + offset[k], part + offset[k] * part_step, width_of(k), nullptr);
                 });
             },
             [&] { flush(0); });
@@ -369,8 +369,8 @@ T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vec
     const auto adjoint_step = [&](auto lev, const auto& row, index i, int lanes) {
         static_for<K>([&](auto k) {
             if constexpr (level<k> == lev && needs_adjoint<k>) {
-                const auto& from_loss = std::get<k>(x.adjoints).first;
-                const auto& from_operands = std::get<k>(x.adjoints).second;
+                const auto& from_loss = lowering::batch::item<k>(x.adjoints).first;
+                const auto& from_operands = lowering::batch::item<k>(x.adjoints).second;
                 using FL = std::remove_cvref_t<decltype(from_loss)>;
                 using FO = std::remove_cvref_t<decltype(from_operands)>;
                 double* acc = store + total_cols + offset[k];
@@ -408,9 +408,9 @@ T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vec
         if constexpr (Backward)
             static_for<K>([&](auto k) {
                 if constexpr (level<k> == top && needs_adjoint<k>) {
-                    using FL = typename std::tuple_element_t<k, typename derivation::adjoints_type>::first_type;
+                    using FL = typename lowering::batch::item_t<k, typename derivation::adjoints_type>::first_type;
                     if constexpr (!is_zero<FL>) {
-                        const FL& from_loss = std::get<k>(x.adjoints).first;
+                        const FL& from_loss = lowering::batch::item<k>(x.adjoints).first;
                         state_of<FL, P, strided_row<T, lanes::single>> st{};
                         prepare(from_loss, st, any, no_sharing{});
                         for (std::size_t j = 0; j < width_of(k); ++j)

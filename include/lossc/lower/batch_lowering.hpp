@@ -193,6 +193,36 @@ constexpr void bind(E& e, const double* const* values, const double* const* adjo
     }
 }
 
+/// A tuple that is trivially copyable, as kernels are (std::tuple and std::pair are not):
+/// item<k>(l) is its k-th element.
+template <class... Ts>
+struct list {};
+template <class T, class... Ts>
+struct list<T, Ts...> {
+    T head;
+    list<Ts...> tail;
+};
+template <std::size_t k, class L>
+constexpr auto& item(L& l) {
+    if constexpr (k == 0) return l.head;
+    else return item<k - 1>(l.tail);
+}
+template <std::size_t k, class L>
+using item_t = std::remove_cvref_t<decltype(item<k>(std::declval<const L&>()))>;
+constexpr list<> make_list() { return {}; }
+template <class T, class... Ts>
+constexpr list<T, Ts...> make_list(const T& x, const Ts&... xs) { return {x, make_list(xs...)}; }
+/// The two terms of a statistic's adjoint (derivation::adjoints).
+template <class A, class B>
+struct adjoint_terms {
+    using first_type = A;
+    using second_type = B;
+    A first;
+    B second;
+};
+template <class A, class B>
+constexpr adjoint_terms<A, B> make_terms(const A& a, const B& b) { return {a, b}; }
+
 /// Σ of derivative terms, zeros dropped.
 constexpr zero_t dsum() { return {}; }
 template <class X, class... Xs>
@@ -248,7 +278,7 @@ private:
     }
     static constexpr auto operands_of(const stats_tuple& s) {
         return [&]<std::size_t... k>(std::index_sequence<k...>) {
-            return std::make_tuple(lower<target_none, first_inner<k>, stats_tuple>(std::get<k>(s).a)...);
+            return make_list(lower<target_none, first_inner<k>, stats_tuple>(std::get<k>(s).a)...);
         }(std::make_index_sequence<K>{});
     }
     template <std::size_t k>
@@ -275,7 +305,7 @@ private:
     }
     static constexpr auto adjoints_of(const E& loss, const stats_tuple& s) {
         return [&]<std::size_t... k>(std::index_sequence<k...>) {
-            return std::make_tuple(std::pair{from_loss_of<k>(loss), from_operands_of<k>(s)}...);
+            return make_list(make_terms(from_loss_of<k>(loss), from_operands_of<k>(s))...);
         }(std::make_index_sequence<K>{});
     }
 
@@ -299,9 +329,12 @@ public:
         const auto b = [&](auto& x) { bind(x, values, adjoint_values); };
         b(d.value);
         b(d.direct);
-        std::apply([&](auto&... a) { (b(a), ...); }, d.operands);
         b(d.indirect);
-        std::apply([&](auto&... a) { ((b(a.first), b(a.second)), ...); }, d.adjoints);
+        static_for<K>([&](auto k) {
+            b(item<k>(d.operands));
+            b(item<k>(d.adjoints).first);
+            b(item<k>(d.adjoints).second);
+        });
         return d;
     }
 
