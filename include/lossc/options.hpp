@@ -113,6 +113,15 @@ inline double weight_sum_of(const options& opt, index n) {
     for (index i = 0; i < n; ++i) sum += opt.sample_weight.at<double>(i);
     return sum;
 }
+/// The scale s of the reduced loss R = s·Σ w_i L_i of a call on n rows: 1 (sum), 1/N (the whole
+/// batch's N where given), or 1/Σ w_i (weight_sum_of; 0 where that is 0).
+inline double reduction_scale(const options& opt, index n) {
+    if (opt.reduction == reduction::sum) return 1.0;
+    if (opt.reduction == reduction::sum_over_batch_size)
+        return 1.0 / static_cast<double>(opt.global_batch_size > 0 ? opt.global_batch_size : n);
+    const double weight_sum = weight_sum_of(opt, n);
+    return weight_sum != 0 ? 1.0 / weight_sum : 0.0;
+}
 }  // namespace detail
 
 }  // namespace lossc

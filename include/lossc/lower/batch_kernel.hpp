@@ -165,9 +165,6 @@ private:
             chunk_end();
         }
     };
-    /// A 1-column input broadcasts along the row: step 0.
-    template <class V>
-    static index t_step_of(const matrix_view<V>& m) { return m.cols == 1 ? 0 : m.col_stride; }
     /// Does any of the expressions X read input W (a pass stages only the inputs it reads)?
     template <input W, class... X>
     static constexpr bool reads() {
@@ -351,11 +348,7 @@ T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vec
 
     // The loss pass: per-sample values, Σ w_i L_i, and the outermost statistics' adjoints.
     const sample_weights& sw = opt.sample_weight;
-    const double weight_sum = opt.reduction == reduction::mean_with_sample_weight ? detail::weight_sum_of(opt, n) : static_cast<double>(n);
-    const double scale = opt.reduction == reduction::sum                   ? 1.0
-                         : opt.reduction == reduction::sum_over_batch_size ? 1.0 / static_cast<double>(n)
-                         : weight_sum != 0                                 ? 1.0 / weight_sum
-                                                                           : 0.0;
+    const double scale = detail::reduction_scale(opt, n);
     // s·w_i for the rows of a group (one row: in every lane).
     const auto row_scales = [&](index i, int lanes) {
         if (!sw.present()) return P(static_cast<T>(scale));
@@ -395,13 +388,9 @@ T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vec
     if constexpr (!value_type::batch && !loss_pass_reads_true && !loss_pass_reads_pred) {
         // One value for the whole batch (whole-batch Dice): the loss pass reads no row. The value
         // and the outermost adjoints' terms are computed once and weighted by Σ w_i.
-        const strided_row<T, lanes::single> any{t.data, t_step_of(t), p.data, t_step_of(p), dims};
+        const strided_row<T, lanes::single> any{t.data, rows.t_step(), p.data, rows.p_step(), dims};
         const T l = simd::first_lane(per_sample_value<value_type, P>(x.value, any));
-        double weights = static_cast<double>(n);
-        if (sw.present()) {
-            weights = 0;
-            for (index i = 0; i < n; ++i) weights += static_cast<double>(sw.template at<T>(i));
-        }
+        const double weights = detail::weight_sum_of(opt, n);  // Σ w_i, or N (no global options here)
         if (ps)
             for (index i = 0; i < n; ++i) (*ps)[i] = l;
         total = static_cast<double>(l) * weights;

@@ -481,12 +481,7 @@ T kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, vector_view<T> 
 
     const sample_weights& sw = opt.sample_weight;
     // The divisors: this call's, or the whole batch's where the batch is split (options).
-    const double batch = static_cast<double>(opt.global_batch_size > 0 ? opt.global_batch_size : n);
-    const double weight_sum = opt.reduction == reduction::mean_with_sample_weight ? detail::weight_sum_of(opt, n) : batch;
-    const double scale = opt.reduction == reduction::sum                             ? 1.0
-                         : opt.reduction == reduction::sum_over_batch_size           ? 1.0 / batch
-                         : weight_sum != 0                                           ? 1.0 / weight_sum
-                                                                                     : 0.0;
+    const double scale = detail::reduction_scale(opt, n);
     const lowering::plan plan = lowering::make_plan(t, p, ps, Backward ? &g : nullptr, opt, broadcast,
                                                     lowering::memory_bound<E, gradient_type>());
     const pass<T> ctx{t, p, ps, g, sw, scale,
