@@ -167,7 +167,7 @@ private:
     };
     /// Does any of the expressions X read input W (a pass stages only the inputs it reads)?
     template <input W, class... X>
-    static constexpr bool reads() {
+    static consteval bool reads() {
         lowering::finds_node<placeholder<W>> f;
         (lowering::visit_node_types<X>(f), ...);
         return f.found;

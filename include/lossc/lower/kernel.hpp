@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <limits>
 #include <string>
-#include <thread>
 #include <type_traits>
 
 #include "../analysis/diagnose.hpp"
@@ -26,6 +25,7 @@
 #include "discard.hpp"
 #include "plan.hpp"
 #include "row_eval.hpp"
+#include "threads.hpp"
 #include "tuning.hpp"
 
 namespace lossc {
@@ -137,6 +137,18 @@ private:
             });
     }
 
+    /// One call's rows for lowering::split_rows (threads): the kernel, the call, its schedule.
+    template <class T>
+    struct threaded_call {
+        const kernel* self;
+        const lowering::pass<T>* ctx;
+        schedule sched;
+    };
+    template <bool Backward, class Reach, class T>
+    static double rows_of_call(const void* c, index begin, index end) {
+        const auto& call = *static_cast<const threaded_call<T>*>(c);
+        return call.self->template rows<Backward, Reach, T>(*call.ctx, call.sched, begin, end);
+    }
     /// Rows [begin, end) with one schedule; returns Σ w_i L_i.
     template <bool Backward, class Reach, class T>
     double rows(const auto& ctx, schedule sched, index begin, index end) const {
@@ -482,8 +494,10 @@ T kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, vector_view<T> 
     const sample_weights& sw = opt.sample_weight;
     // The divisors: this call's, or the whole batch's where the batch is split (options).
     const double scale = detail::reduction_scale(opt, n);
+    // A constant: called at run time, -O0 builds emitted the whole tree walk.
+    constexpr bool memory_bound = lowering::memory_bound<E, gradient_type>();
     const lowering::plan plan = lowering::make_plan(t, p, ps, Backward ? &g : nullptr, opt, broadcast,
-                                                    lowering::memory_bound<E, gradient_type>());
+                                                    memory_bound);
     const pass<T> ctx{t, p, ps, g, sw, scale,
                       input_dims{static_cast<std::size_t>(n), static_cast<std::size_t>(t.cols),
                                  static_cast<std::size_t>(p.cols)},
@@ -493,18 +507,8 @@ T kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, vector_view<T> 
     double total = 0;
     if (threads == 1) total = rows<Backward, Reach, T>(ctx, sched, 0, n);
     else {
-        // Contiguous blocks of rows, multiples of the pack width; disjoint outputs.
-        const index per = (n / threads + pack<T>::width - 1) / pack<T>::width * pack<T>::width;
-        double partial[64] = {};
-        std::thread workers[63];
-        const index used = std::min<index>(threads, 64);
-        // Block k is [k·per, (k+1)·per), the last one ending at n whatever the rounding.
-        auto end_of = [&](index k) { return k == used - 1 ? n : std::min(n, (k + 1) * per); };
-        for (index k = 1; k < used; ++k)
-            workers[k - 1] = std::thread([&, k] { partial[k] = rows<Backward, Reach, T>(ctx, sched, std::min(n, k * per), end_of(k)); });
-        partial[0] = rows<Backward, Reach, T>(ctx, sched, 0, end_of(0));
-        for (index k = 1; k < used; ++k) workers[k - 1].join();
-        for (index k = 0; k < used; ++k) total += partial[k];
+        const threaded_call<T> call{this, &ctx, sched};
+        total = lowering::split_rows(&rows_of_call<Backward, Reach, T>, &call, n, threads, pack<T>::width);
     }
     return static_cast<T>(opt.reduction == reduction::sum ? total : total * scale);
 }

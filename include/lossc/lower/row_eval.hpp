@@ -153,7 +153,12 @@ struct array_row {
     template <class V, class U> constexpr V column_constants(const U* w, std::size_t j) const { return static_cast<V>(w[j]); }
 };
 
-struct no_cache {};
+/// The uncached evaluation's state: its children are itself (static members), so that a node reaches
+/// its child's state as `s.a` whatever the state, without a function per node (-O0 builds).
+struct no_cache {
+    static const no_cache a, b, c, g;
+};
+inline constexpr no_cache no_cache::a{}, no_cache::b{}, no_cache::c{}, no_cache::g{};
 
 template <class E, class S>
 struct row_state {};  // leaves hold nothing
@@ -210,17 +215,6 @@ struct row_state<unbroadcast_t<G, Ctx, Child>, S> {
 namespace lowering {
 template <class S>
 inline constexpr bool uncached = std::is_same_v<std::remove_const_t<S>, no_cache>;
-#define LOSSC_SUBSTATE(fn, member)                                                 \
-    template <class S>                                                             \
-    constexpr auto& fn(S& s) {                                                     \
-        if constexpr (uncached<S>) return s;                                       \
-        else return s.member;                                                      \
-    }
-LOSSC_SUBSTATE(sub_a, a)
-LOSSC_SUBSTATE(sub_b, b)
-LOSSC_SUBSTATE(sub_c, c)
-LOSSC_SUBSTATE(sub_g, g)
-#undef LOSSC_SUBSTATE
 /// Packs of columns need per-sample values broadcast from one scalar evaluation.
 template <class Row, class V>
 inline constexpr bool column_pack = Row::lane_mode == lanes::columns && is_pack<V>;
@@ -269,17 +263,17 @@ LOSSC_KERNEL_INLINE constexpr V row_value(const batch_stat_t<K, R, A, Role>& e, 
 }
 template <class V, class Op, class A, class S, class Row>
 LOSSC_KERNEL_INLINE constexpr V row_value(const unary<Op, A>& e, S& s, const Row& r, std::size_t j) {
-    return e.op(row_value<V>(e.a, lowering::sub_a(s), r, j));
+    return e.op(row_value<V>(e.a, s.a, r, j));
 }
 template <class V, class Op, class A, class B, class S, class Row>
 LOSSC_KERNEL_INLINE constexpr V row_value(const binary<Op, A, B>& e, S& s, const Row& r, std::size_t j) {
-    return e.op(row_value<V>(e.a, lowering::sub_a(s), r, j), row_value<V>(e.b, lowering::sub_b(s), r, j));
+    return e.op(row_value<V>(e.a, s.a, r, j), row_value<V>(e.b, s.b, r, j));
 }
 template <class V, class C, class A, class B, class S, class Row>
 LOSSC_KERNEL_INLINE constexpr V row_value(const where_t<C, A, B>& e, S& s, const Row& r, std::size_t j) {
     // Both branches are evaluated (branch-free, as packs need); only one is kept.
-    return math::select_nonzero(row_value<V>(e.c, lowering::sub_c(s), r, j), row_value<V>(e.a, lowering::sub_a(s), r, j),
-                                row_value<V>(e.b, lowering::sub_b(s), r, j));
+    return math::select_nonzero(row_value<V>(e.c, s.c, r, j), row_value<V>(e.a, s.a, r, j),
+                                row_value<V>(e.b, s.b, r, j));
 }
 namespace lowering {
 template <class X> struct strip_neg { using type = X; };
@@ -311,18 +305,18 @@ template <class V, class Op, class A, class S, class Row>
 LOSSC_KERNEL_INLINE constexpr V row_value(const unary<Op, A>& e, S& s, const Row& r, std::size_t j) {
     if constexpr (lowering::logistic_memo_for<Row, A> && is_pack<V>) {
         if (r.logistic != nullptr) {
-            const V x = row_value<V>(e.a, lowering::sub_a(s), r, j);
+            const V x = row_value<V>(e.a, s.a, r, j);
             const V ex = lowering::logistic_exp(*r.logistic, x, j);
             if constexpr (std::is_same_v<Op, ops::softplus_op>) return math::softplus_from(x, ex);
             else return math::sigmoid_from(x, ex);
         }
     }
-    return e.op(row_value<V>(e.a, lowering::sub_a(s), r, j));
+    return e.op(row_value<V>(e.a, s.a, r, j));
 }
 /// x / count (a mean's derivative): see ops::divide_by_count.
 template <class V, class A, class X, class S, class Row>
 LOSSC_KERNEL_INLINE constexpr V row_value(const binary<ops::div, A, count_t<X>>& e, S& s, const Row& r, std::size_t j) {
-    return ops::divide_by_count(row_value<V>(e.a, lowering::sub_a(s), r, j), width(e.b.of, r.dims));
+    return ops::divide_by_count(row_value<V>(e.a, s.a, r, j), width(e.b.of, r.dims));
 }
 /// exp(x − logsumexp(x)) (softmax, as differentiation produces it): from the memo when the row
 /// has one, else as written.
@@ -334,7 +328,7 @@ LOSSC_KERNEL_INLINE constexpr V row_value(const unary<ops::exp_op, binary<ops::s
         if (m != nullptr && m->ready && m->for_gradient) {
             // e_j kept by the logsumexp pass, or computed again as that pass did.
             const auto exps = [&] {
-                if (m->data == nullptr) return math::exp_nonpositive(row_value<V>(e.a.a, lowering::sub_a(lowering::sub_a(s)), r, j) - V(m->shift));
+                if (m->data == nullptr) return math::exp_nonpositive(row_value<V>(e.a.a, s.a.a, r, j) - V(m->shift));
                 if constexpr (Row::lane_mode == lanes::rows) return V::load(m->data + static_cast<index>(j) * m->step);
                 else if constexpr (Row::lane_mode == lanes::columns) return V::load(m->data + j);
                 else return V(m->data[static_cast<index>(j) * m->step]);
@@ -342,13 +336,13 @@ LOSSC_KERNEL_INLINE constexpr V row_value(const unary<ops::exp_op, binary<ops::s
             if constexpr (Row::lane_mode == lanes::rows) {
                 const V memo = exps() * m->scale;
                 if (m->all_valid) return memo;
-                return math::select_nonzero(m->valid, memo, e.op(row_value<V>(e.a, lowering::sub_a(s), r, j)));
+                return math::select_nonzero(m->valid, memo, e.op(row_value<V>(e.a, s.a, r, j)));
             } else if (m->all_valid) {
                 return exps() * V(m->scale);
             }
         }
     }
-    return e.op(row_value<V>(e.a, lowering::sub_a(s), r, j));
+    return e.op(row_value<V>(e.a, s.a, r, j));
 }
 /// x − logsumexp(x) (log_softmax, and log∘softmax after the rewrite): (x − shift) − log Σ, rounded
 /// as jax.nn.log_softmax rounds it. As written, x − (shift + log Σ) loses log Σ to the rounding of
@@ -357,7 +351,7 @@ LOSSC_KERNEL_INLINE constexpr V row_value(const unary<ops::exp_op, binary<ops::s
 template <class V, class A, class S, class Row>
 LOSSC_KERNEL_INLINE constexpr V row_value(const binary<ops::sub, A, reduce_t<ops::logsumexp_r, A>>& e, S& s, const Row& r,
                                           std::size_t j) {
-    const V x = row_value<V>(e.a, lowering::sub_a(s), r, j);
+    const V x = row_value<V>(e.a, s.a, r, j);
     if constexpr (lowering::uncached<S>) {
         const auto parts = ops::logsumexp_r::reduce_parts<V>(width(e.b.a, r.dims),
                                                              [&](std::size_t k) { return row_value<V>(e.b.a, s, r, k); });
@@ -376,36 +370,36 @@ LOSSC_KERNEL_INLINE constexpr V row_value(const reduce_t<R, A>& e, S& s, const R
 }
 template <class V, std::size_t J, class A, class S, class Row>
 LOSSC_KERNEL_INLINE constexpr V row_value(const col_t<J, A>& e, S& s, const Row& r, std::size_t) {
-    if constexpr (lowering::column_pack<Row, V>) return row_value<V>(e.a, lowering::sub_a(s), r.single(), J);
-    else return row_value<V>(e.a, lowering::sub_a(s), r, J);
+    if constexpr (lowering::column_pack<Row, V>) return row_value<V>(e.a, s.a, r.single(), J);
+    else return row_value<V>(e.a, s.a, r, J);
 }
 template <class V, std::size_t F, std::size_t N, class A, class S, class Row>
 LOSSC_KERNEL_INLINE constexpr V row_value(const cols_t<F, N, A>& e, S& s, const Row& r, std::size_t j) {
-    return row_value<V>(e.a, lowering::sub_a(s), r, F + (N == 1 ? 0 : j));
+    return row_value<V>(e.a, s.a, r, F + (N == 1 ? 0 : j));
 }
 template <class V, std::size_t F, std::size_t N, class G, class Of, class S, class Row>
 LOSSC_KERNEL_INLINE constexpr V row_value(const embed_t<F, N, G, Of>& e, S& s, const Row& r, std::size_t j) {
     using T = typename Row::scalar_type;
     constexpr std::size_t end = N == dynamic_extent ? dynamic_extent : F + N;  // one past the slice
     if constexpr (lowering::column_pack<Row, V>) {
-        if (j >= F && j + V::width <= end) return row_value<V>(e.g, lowering::sub_g(s), r, j - F);
+        if (j >= F && j + V::width <= end) return row_value<V>(e.g, s.g, r, j - F);
         if (j + V::width <= F || j >= end) return V(T(0));
         alignas(64) T lanes_[V::width];  // a pack straddling the slice's edge: lane by lane
         const auto one = r.single();
         for (int l = 0; l < V::width; ++l) {
             const std::size_t k = j + static_cast<std::size_t>(l);
-            lanes_[l] = (k >= F && k < end) ? simd::first_lane(row_value<V>(e.g, lowering::sub_g(s), one, k - F)) : T(0);
+            lanes_[l] = (k >= F && k < end) ? simd::first_lane(row_value<V>(e.g, s.g, one, k - F)) : T(0);
         }
         return V::load(lanes_);
-    } else return (j >= F && j < end) ? row_value<V>(e.g, lowering::sub_g(s), r, j - F) : static_cast<V>(T(0));
+    } else return (j >= F && j < end) ? row_value<V>(e.g, s.g, r, j - F) : static_cast<V>(T(0));
 }
 template <class V, std::size_t J, class G, class Of, class S, class Row>
 LOSSC_KERNEL_INLINE constexpr V row_value(const onehot_t<J, G, Of>& e, S& s, const Row& r, std::size_t j) {
     using T = typename Row::scalar_type;
     if constexpr (lowering::column_pack<Row, V>) {
-        const V g = row_value<V>(e.g, lowering::sub_g(s), r.single(), 0);
+        const V g = row_value<V>(e.g, s.g, r.single(), 0);
         return simd::select(simd::eq(V::iota(), V(static_cast<T>(J) - static_cast<T>(j))), g, V(T(0)));
-    } else return j == J ? row_value<V>(e.g, lowering::sub_g(s), r, 0) : static_cast<V>(T(0));
+    } else return j == J ? row_value<V>(e.g, s.g, r, 0) : static_cast<V>(T(0));
 }
 namespace lowering {
 template <class G, class Ctx, class Child>
@@ -601,32 +595,42 @@ constexpr bool memory_bound() {
     return !in_e.found && !in_g.found;
 }
 
+/// Does the subtree E, with row state S, hold a node of type N with a statistic (its `value`)?
+/// Decided on the types alone, so that find_stat below is one call per level: -O0 builds emitted
+/// a search function and its lambdas per node.
+template <class N, class E, class S>
+consteval bool holds_stat();
+#define LOSSC_HOLDS_IN(m)                                                                                   \
+    template <class N, class E, class S>                                                                    \
+    consteval bool holds_stat_in_##m() {                                                                    \
+        if constexpr (requires(const E& e, S& s) { e.m; s.m; })                                            \
+            return holds_stat<N, std::remove_cvref_t<decltype(std::declval<const E&>().m)>,                \
+                              std::remove_reference_t<decltype(std::declval<S&>().m)>>();                  \
+        else return false;                                                                                  \
+    }
+LOSSC_HOLDS_IN(c)
+LOSSC_HOLDS_IN(a)
+LOSSC_HOLDS_IN(b)
+LOSSC_HOLDS_IN(g)
+#undef LOSSC_HOLDS_IN
+template <class N, class E, class S>
+consteval bool holds_stat() {
+    if constexpr (std::is_same_v<E, N> && requires(S& s) { s.value; }) return true;
+    else return holds_stat_in_c<N, E, S>() || holds_stat_in_a<N, E, S>() || holds_stat_in_b<N, E, S>() ||
+                holds_stat_in_g<N, E, S>();
+}
+
 /// Address of the row state of the first node of type N in (e, s) that holds a statistic
-/// (its `value`, and a logsumexp's parts), or nullptr_t if none.
+/// (its `value`, and a logsumexp's parts), searching children c, a, b, g in that order; or
+/// nullptr_t if none.
 template <class N, class E, class S>
 constexpr auto find_stat(const E& e, S& s) {
     if constexpr (std::is_same_v<E, N> && requires { s.value; }) return &s;
-    else {
-        auto in = [&](const auto& child, auto& child_state) { return find_stat<N>(child, child_state); };
-        auto first = [](auto p, auto rest) {
-            if constexpr (!std::is_null_pointer_v<decltype(p)>) return p;
-            else return rest();
-        };
-        auto from_g = [&] {
-            if constexpr (requires { e.g; s.g; }) return in(e.g, s.g);
-            else return nullptr;
-        };
-        auto from_b = [&] {
-            if constexpr (requires { e.b; s.b; }) return first(in(e.b, s.b), from_g);
-            else return from_g();
-        };
-        auto from_a = [&] {
-            if constexpr (requires { e.a; s.a; }) return first(in(e.a, s.a), from_b);
-            else return from_b();
-        };
-        if constexpr (requires { e.c; s.c; }) return first(in(e.c, s.c), from_a);
-        else return from_a();
-    }
+    else if constexpr (holds_stat_in_c<N, E, S>()) return find_stat<N>(e.c, s.c);
+    else if constexpr (holds_stat_in_a<N, E, S>()) return find_stat<N>(e.a, s.a);
+    else if constexpr (holds_stat_in_b<N, E, S>()) return find_stat<N>(e.b, s.b);
+    else if constexpr (holds_stat_in_g<N, E, S>()) return find_stat<N>(e.g, s.g);
+    else return nullptr;
 }
 }  // namespace lowering
 
@@ -689,29 +693,50 @@ void fill_memo(Memo& m, Sv finite, Sv sum, Sv shift) {
 }
 }  // namespace lowering
 
+namespace lowering {
+/// Does a subtree hold anything prepare() fills (a reduction, an unbroadcast's row sum)? Subtrees
+/// without are not visited: -O0 builds emitted an empty prepare per node and row type.
+template <class N> inline constexpr bool fills_row_stat = false;
+template <class R, class A> inline constexpr bool fills_row_stat<reduce_t<R, A>> = true;
+template <class G, class Ctx, class Child> inline constexpr bool fills_row_stat<unbroadcast_t<G, Ctx, Child>> = true;
+struct finds_row_stat {
+    bool found = false;
+    template <class N> constexpr void operator()() { found = found || fills_row_stat<N>; }
+};
+template <class E>
+consteval bool has_row_stats() {
+    finds_row_stat f;
+    visit_node_types<E>(f);
+    return f.found;
+}
+template <class E> inline constexpr bool prepares = has_row_stats<E>();
+}  // namespace lowering
+
 // prepare(e, state, row, shared): fill the row statistics below e, children first. `shared`
 // offers statistics already computed for this row (shared_stats of the loss, for its gradient).
 template <class E, class S, class Row, class Sh>
 LOSSC_KERNEL_INLINE constexpr void prepare(const E&, S&, const Row&, const Sh&) {}  // leaves
 template <class Op, class A, class S, class Row, class Sh>
-LOSSC_KERNEL_INLINE void prepare(const unary<Op, A>& e, S& s, const Row& r, const Sh& sh) { prepare(e.a, s.a, r, sh); }
+LOSSC_KERNEL_INLINE void prepare(const unary<Op, A>& e, S& s, const Row& r, const Sh& sh) {
+    if constexpr (lowering::prepares<std::remove_cvref_t<decltype(e.a)>>) prepare(e.a, s.a, r, sh);
+}
 template <class Op, class A, class B, class S, class Row, class Sh>
 LOSSC_KERNEL_INLINE void prepare(const binary<Op, A, B>& e, S& s, const Row& r, const Sh& sh) {
-    prepare(e.a, s.a, r, sh);
-    prepare(e.b, s.b, r, sh);
+    if constexpr (lowering::prepares<std::remove_cvref_t<decltype(e.a)>>) prepare(e.a, s.a, r, sh);
+    if constexpr (lowering::prepares<std::remove_cvref_t<decltype(e.b)>>) prepare(e.b, s.b, r, sh);
 }
 template <class C, class A, class B, class S, class Row, class Sh>
 LOSSC_KERNEL_INLINE void prepare(const where_t<C, A, B>& e, S& s, const Row& r, const Sh& sh) {
-    prepare(e.c, s.c, r, sh);
-    prepare(e.a, s.a, r, sh);
-    prepare(e.b, s.b, r, sh);
+    if constexpr (lowering::prepares<std::remove_cvref_t<decltype(e.c)>>) prepare(e.c, s.c, r, sh);
+    if constexpr (lowering::prepares<std::remove_cvref_t<decltype(e.a)>>) prepare(e.a, s.a, r, sh);
+    if constexpr (lowering::prepares<std::remove_cvref_t<decltype(e.b)>>) prepare(e.b, s.b, r, sh);
 }
 template <class R, class A, class S, class Row, class Sh>
 LOSSC_KERNEL_INLINE void prepare(const reduce_t<R, A>& e, S& s, const Row& r, const Sh& sh) {
     if constexpr (!std::is_null_pointer_v<decltype(sh.template find<reduce_t<R, A>>())>) {
         s.value = sh.template find<reduce_t<R, A>>()->value;  // computed already: its subtree is not visited
     } else {
-        prepare(e.a, s.a, r, sh);
+        if constexpr (lowering::prepares<std::remove_cvref_t<decltype(e.a)>>) prepare(e.a, s.a, r, sh);
         s.value = lowering::reduce_row<R, decltype(s.value)>(
             r, width(e.a, r.dims), [&]<class V>(const auto& row, std::size_t k) { return row_value<V>(e.a, s.a, row, k); });
     }
@@ -745,7 +770,7 @@ LOSSC_KERNEL_INLINE void prepare(const reduce_t<ops::logsumexp_r, A>& e, S& s, c
     } else {
         using T = typename Row::scalar_type;
         using Sv = decltype(s.value);  // T for one row, a pack (or group) for a block of rows
-        prepare(e.a, s.a, r, sh);
+        if constexpr (lowering::prepares<std::remove_cvref_t<decltype(e.a)>>) prepare(e.a, s.a, r, sh);
         const std::size_t n = width(e.a, r.dims);
         const auto at = [&]<class V>(const auto& row, std::size_t k) { return row_value<V>(e.a, s.a, row, k); };
         constexpr ops::logsumexp_r::no_keep none{};
@@ -778,16 +803,24 @@ LOSSC_KERNEL_INLINE void prepare(const reduce_t<ops::logsumexp_r, A>& e, S& s, c
     }
 }
 template <std::size_t J, class A, class S, class Row, class Sh>
-LOSSC_KERNEL_INLINE void prepare(const col_t<J, A>& e, S& s, const Row& r, const Sh& sh) { prepare(e.a, s.a, r, sh); }
+LOSSC_KERNEL_INLINE void prepare(const col_t<J, A>& e, S& s, const Row& r, const Sh& sh) {
+    if constexpr (lowering::prepares<std::remove_cvref_t<decltype(e.a)>>) prepare(e.a, s.a, r, sh);
+}
 template <std::size_t F, std::size_t N, class A, class S, class Row, class Sh>
-LOSSC_KERNEL_INLINE void prepare(const cols_t<F, N, A>& e, S& s, const Row& r, const Sh& sh) { prepare(e.a, s.a, r, sh); }
+LOSSC_KERNEL_INLINE void prepare(const cols_t<F, N, A>& e, S& s, const Row& r, const Sh& sh) {
+    if constexpr (lowering::prepares<std::remove_cvref_t<decltype(e.a)>>) prepare(e.a, s.a, r, sh);
+}
 template <std::size_t F, std::size_t N, class G, class Of, class S, class Row, class Sh>
-LOSSC_KERNEL_INLINE void prepare(const embed_t<F, N, G, Of>& e, S& s, const Row& r, const Sh& sh) { prepare(e.g, s.g, r, sh); }
+LOSSC_KERNEL_INLINE void prepare(const embed_t<F, N, G, Of>& e, S& s, const Row& r, const Sh& sh) {
+    if constexpr (lowering::prepares<std::remove_cvref_t<decltype(e.g)>>) prepare(e.g, s.g, r, sh);
+}
 template <std::size_t J, class G, class Of, class S, class Row, class Sh>
-LOSSC_KERNEL_INLINE void prepare(const onehot_t<J, G, Of>& e, S& s, const Row& r, const Sh& sh) { prepare(e.g, s.g, r, sh); }
+LOSSC_KERNEL_INLINE void prepare(const onehot_t<J, G, Of>& e, S& s, const Row& r, const Sh& sh) {
+    if constexpr (lowering::prepares<std::remove_cvref_t<decltype(e.g)>>) prepare(e.g, s.g, r, sh);
+}
 template <class G, class Ctx, class Child, class S, class Row, class Sh>
 LOSSC_KERNEL_INLINE void prepare(const unbroadcast_t<G, Ctx, Child>& e, S& s, const Row& r, const Sh& sh) {
-    prepare(e.g, s.g, r, sh);
+    if constexpr (lowering::prepares<std::remove_cvref_t<decltype(e.g)>>) prepare(e.g, s.g, r, sh);
     s.summed = lowering::needs_row_sum(e, r.dims);
     if (s.summed)
         s.value = lowering::reduce_row<ops::sum_r, decltype(s.value)>(
