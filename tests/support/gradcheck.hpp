@@ -11,6 +11,7 @@
 #include <lossc/lossc.hpp>
 #include <random>
 #include <string>
+#include <vector>
 
 namespace lossc_test {
 
@@ -68,44 +69,69 @@ double total_difference(const K& k, const YT& yt, YP& yp, Eigen::Index i, Eigen:
     return (up - down) / (2 * h);
 }
 
+/// What check_gradient measured of one loss at one input, for the checks below.
+struct gradient_measures {
+    std::string context;                       // the case, the loss and its gradient
+    Eigen::VectorXd ps;                        // the kernel's per-sample losses
+    Eigen::MatrixXd g;                         // and gradient of their sum
+    std::vector<double> ref_ps;                // the reference evaluator's
+    Eigen::MatrixXd ref_g;
+    Eigen::MatrixXd fd;                        // central differences of L_i in y_pred(i, j)
+    Eigen::MatrixXi moved;                     // the first other row whose loss y_pred(i, j) moved, or -1
+    double fd_tol;
+};
+
+/// The checks of check_gradient, in one function for every loss: doctest's assertions and
+/// captured messages in a template were a large part of the test's compile time.
+inline void check_gradient_measures(const gradient_measures& m) {
+    INFO(m.context);
+    const Eigen::Index n = m.g.rows(), cp = m.g.cols();
+    for (Eigen::Index i = 0; i < n; ++i) {
+        const auto iu = static_cast<std::size_t>(i);
+        const double floor = 1e-13 * (1 + std::abs(m.ref_ps[iu]));
+        CHECK_MESSAGE(close(m.ps(i), m.ref_ps[iu], 1e-12, floor), "value row " << i << ": kernel " << m.ps(i)
+                                                                        << " reference " << m.ref_ps[iu]);
+        for (Eigen::Index j = 0; j < cp; ++j)
+            CHECK_MESSAGE(close(m.g(i, j), m.ref_g(i, j), 1e-12, floor),
+                          "grad (" << i << ", " << j << "): kernel " << m.g(i, j) << " reference " << m.ref_g(i, j));
+    }
+    for (Eigen::Index i = 0; i < n; ++i)
+        for (Eigen::Index j = 0; j < cp; ++j) {
+            CHECK_MESSAGE(close(m.g(i, j), m.fd(i, j), m.fd_tol, m.fd_tol * (1 + std::abs(m.ps(i)))),
+                          "d L_" << i << " / d y_pred(" << i << ", " << j << "): derived " << m.g(i, j)
+                                 << ", finite difference " << m.fd(i, j));
+            CHECK_MESSAGE(m.moved(i, j) < 0, "moving y_pred(" << i << ", " << j << ") changed L_" << m.moved(i, j));
+        }
+}
+
 /// Checks one loss at one input; `what` names the case in failure messages.
 template <class E, std::size_t N, std::size_t Ct, std::size_t Cp>
 void check_gradient(const E& loss, const rows_t<N, Ct>& yt_rows, const rows_t<N, Cp>& yp_rows, const std::string& what,
                     double fd_tol = 1e-6) {
-    INFO(what << ": " << lossc::to_string(loss) << "  grad: " << lossc::to_string(lossc::gradient(loss)));
     const auto k = lossc::compile(loss);
     const Eigen::MatrixXd yt = to_eigen(yt_rows);
     Eigen::MatrixXd yp = to_eigen(yp_rows);
     const auto n = static_cast<Eigen::Index>(N), cp = static_cast<Eigen::Index>(Cp);
-    Eigen::VectorXd ps(n), ps_plus(n), ps_minus(n);
-    Eigen::MatrixXd g(n, cp);
-    k.forward_backward(yt, yp, ps, g, {.reduction = lossc::reduction::sum});
+    gradient_measures m{what + ": " + lossc::to_string(loss) + "  grad: " + lossc::to_string(lossc::gradient(loss)),
+                        Eigen::VectorXd(n), Eigen::MatrixXd(n, cp), {}, Eigen::MatrixXd(n, cp), Eigen::MatrixXd(n, cp),
+                        Eigen::MatrixXi::Constant(n, cp, -1), fd_tol};
+    k.forward_backward(yt, yp, m.ps, m.g, {.reduction = lossc::reduction::sum});
 
     // The kernel runs SIMD packets, the reference <cmath>: they agree to a few ulp, so terms that
     // cancel to 0 in one may leave 1e-16 in the other; hence an absolute floor at the row's scale.
     const auto ref = lossc::evaluate(loss, yt_rows, yp_rows);
     for (std::size_t i = 0; i < N; ++i) {
-        const auto ii = static_cast<Eigen::Index>(i);
-        const double floor = 1e-13 * (1 + std::abs(ref.per_sample[i]));
-        CHECK_MESSAGE(close(ps(ii), ref.per_sample[i], 1e-12, floor), "value row " << i << ": kernel " << ps(ii)
-                                                                              << " reference " << ref.per_sample[i]);
-        for (std::size_t j = 0; j < Cp; ++j)
-            CHECK_MESSAGE(close(g(ii, static_cast<Eigen::Index>(j)), ref.grad[i][j], 1e-12, floor),
-                          "grad (" << i << ", " << j << "): kernel " << g(ii, static_cast<Eigen::Index>(j))
-                                   << " reference " << ref.grad[i][j]);
+        m.ref_ps.push_back(ref.per_sample[i]);
+        for (std::size_t j = 0; j < Cp; ++j) m.ref_g(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = ref.grad[i][j];
     }
-
+    Eigen::VectorXd ps_plus(n), ps_minus(n);
     for (Eigen::Index i = 0; i < n; ++i)
         for (Eigen::Index j = 0; j < cp; ++j) {
-            const double fd = central_difference(k, yt, yp, i, j, ps_plus, ps_minus);
-            CHECK_MESSAGE(close(g(i, j), fd, fd_tol, fd_tol * (1 + std::abs(ps(i)))),
-                          "d L_" << i << " / d y_pred(" << i << ", " << j << "): derived " << g(i, j)
-                                 << ", finite difference " << fd);
-            for (Eigen::Index other = 0; other < n; ++other)
-                if (other != i) {
-                    CHECK_MESSAGE(ps_plus(other) == ps(other), "moving y_pred(" << i << ", " << j << ") changed L_" << other);
-                }
+            m.fd(i, j) = central_difference(k, yt, yp, i, j, ps_plus, ps_minus);
+            for (Eigen::Index other = 0; other < n && m.moved(i, j) < 0; ++other)
+                if (other != i && ps_plus(other) != m.ps(other)) m.moved(i, j) = static_cast<int>(other);
         }
+    check_gradient_measures(m);
 }
 
 }  // namespace lossc_test
