@@ -13,7 +13,7 @@ using namespace lossc::dsl;
 namespace F = torch::nn::functional;
 
 namespace {
-constexpr double eps = 0.1;
+constexpr double smoothing = 0.1;
 /// A classification problem from a random teacher network: 512 samples, 20 features, 5 classes.
 struct problem {
     torch::Tensor x, ids;
@@ -59,12 +59,12 @@ TEST_CASE("a torch::nn MLP trained 300 steps with lossc losses follows libtorch'
     const problem p = make_problem();
     const int steps = 300;
     // label-smoothed cross-entropy written as a lossc expression, against cross_entropy(label_smoothing=0.1)
-    const auto smoothed = lossc::torch::loss(-(1 - eps) * sum<1>(y_true * log_softmax<1>(y_pred)) - eps * mean<1>(log_softmax<1>(y_pred)));
+    const auto smoothed = lossc::torch::loss(-(1 - smoothing) * sum<1>(y_true * log_softmax<1>(y_pred)) - smoothing * mean<1>(log_softmax<1>(y_pred)));
     const auto lossc_curve = train(p, steps, [&](const torch::Tensor& logits, const torch::Tensor& ids) {
         return smoothed(F::one_hot(ids, 5).to(torch::kFloat), logits);
     });
     const auto torch_curve = train(p, steps, [](const torch::Tensor& logits, const torch::Tensor& ids) {
-        return F::cross_entropy(logits, ids, F::CrossEntropyFuncOptions().label_smoothing(eps));
+        return F::cross_entropy(logits, ids, F::CrossEntropyFuncOptions().label_smoothing(smoothing));
     });
     same_curve(lossc_curve, torch_curve);
     // the Keras class form on integer labels, against cross_entropy
