@@ -53,6 +53,13 @@ inline std::string describe(const at::Tensor& x) {
     return s + (x.dim() == 1 ? ",)" : ")");
 }
 inline bool is_real(const at::Tensor& x) { return x.scalar_type() == at::kFloat || x.scalar_type() == at::kDouble; }
+/// Losses whose per-sample values each read the whole batch (batch_loss, Circle): reduction none
+/// cannot carry their gradient, which autograd would apply value by value.
+[[noreturn]] inline void refuse_unreduced_gradient(const char* what) {
+    throw parameter_error(cat(what, " under reduction none with a gradient: each sample's loss reads the whole batch, so a "
+                                    "per-value backward would be wrong; take a reduction (sum, sum_over_batch_size, "
+                                    "mean_with_sample_weight), or call it without a gradient"));
+}
 
 /// The checks every call makes, whatever the loss: defined CPU tensors, y_pred real, no
 /// gradient asked of what lossc does not differentiate.
@@ -164,9 +171,7 @@ public:
         // A cross-sample loss's per-sample values each read every sample: their gradients do not
         // come from one gradient row by row, as reduction none's node computes them.
         if (batch_loss_expression<E> && grad && opt_.reduction == reduction::none)
-            throw parameter_error("a cross-sample loss (batch_loss) under reduction none with a gradient: each per-sample loss "
-                                  "reads the whole batch; reduce it (sum, sum_over_batch_size, mean_with_sample_weight), or "
-                                  "call it without a gradient");
+            detail::refuse_unreduced_gradient("a cross-sample loss (batch_loss)");
         if (y_true.scalar_type() != y_pred.scalar_type())
             throw parameter_error(detail::cat("y_true is a ", detail::describe(y_true), " and y_pred a ", detail::describe(y_pred),
                                               ": a lossc expression takes both of one type (class ids too: cast them with "
@@ -286,9 +291,7 @@ private:
         }
         const auto& cfg = loss_.configuration();
         if constexpr (std::is_same_v<KerasLoss, keras::circle_loss>)
-            if (grad && cfg.reduction == keras::reduction::none)
-                throw parameter_error("Circle's loss of each sample depends on every row: with reduction none the node's "
-                                      "per-value backward would be wrong; take a reduction, or call keras::circle");
+            if (grad && cfg.reduction == keras::reduction::none) detail::refuse_unreduced_gradient("Circle");
         at::Tensor values;
         if (cfg.reduction == keras::reduction::none) {
             const keras::value_shape vs = loss_.values_shape(p);
@@ -325,11 +328,7 @@ private:
 };
 
 /// The front door: a lossc expression or cross-sample loss (with options), or a Keras loss object.
-template <expression E>
-constexpr auto loss(const E& e, options o = {}) {
-    return loss_function<E>(e, o);
-}
-template <batch_loss_expression E>
+template <class E> requires expression<E> || batch_loss_expression<E>
 constexpr auto loss(const E& e, options o = {}) {
     return loss_function<E>(e, o);
 }
