@@ -20,6 +20,7 @@ CASES = {
     "huber_loss": {"shape": (9, 3), "params": [(1.0,), (0.4,)], "extra_params": True},
     # cross-sample losses (lossc::batch_loss): statistics of the whole batch inside the formula
     "soft_dice": {"shape": (9, 4), "y_true": "binary", "y_pred": "unit", "batch": "whole"},
+    "soft_dice_mean": {"shape": (9, 4), "y_true": "binary", "y_pred": "unit", "batch": "whole"},
     "pearson_loss": {"shape": (9, 3), "batch": "whole"},
     "per_column_mse": {"shape": (9, 3), "batch": "whole"},
     "normalised_mse": {"shape": (9, 3)},
@@ -120,6 +121,12 @@ def soft_dice(y_true, y_pred):
     """Dice over the whole batch, as segmentation code often writes it: one value per batch."""
     inter = K.sum(y_true * y_pred)
     return 1.0 - (2.0 * inter + 1.0) / (K.sum(y_true) + K.sum(y_pred) + 1.0)
+
+
+def soft_dice_mean(y_true, y_pred):
+    """K.mean of a value already one number for the batch (numpy returns it unchanged)."""
+    inter = K.sum(y_true * y_pred)
+    return K.mean(1.0 - (2.0 * inter + 1.0) / (K.sum(y_true) + K.sum(y_pred) + 1.0))
 
 
 def pearson_loss(y_true, y_pred):
