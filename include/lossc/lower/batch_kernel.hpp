@@ -302,7 +302,8 @@ T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vec
     // then reads the blocks instead of transposing them again (into a buffer per thread, grown once).
     constexpr bool any_reads_true = any_pass_reads<input::y_true>(Backward), any_reads_pred = any_pass_reads<input::y_pred>(Backward);
     thread_local std::vector<T> staged_copy;
-    if (P::width > 1 && passes(Backward) > 1 && !along_columns && rows.staged() &&
+    constexpr bool several_passes = passes(Backward) > 1;  // a constant: no run-time walk over the levels
+    if (P::width > 1 && several_passes && !along_columns && rows.staged() &&
         (t.cols + p.cols) * n * static_cast<index>(sizeof(T)) <= tuning::batch_staged_once_bytes) {
         // stage_in writes whole tiles: a block's may run into the next one's place (written after
         // it), and the last one's past its region: each region has a block's room after it.

@@ -494,10 +494,8 @@ T kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, vector_view<T> 
     const sample_weights& sw = opt.sample_weight;
     // The divisors: this call's, or the whole batch's where the batch is split (options).
     const double scale = detail::reduction_scale(opt, n);
-    // A constant: called at run time, -O0 builds emitted the whole tree walk.
-    constexpr bool memory_bound = lowering::memory_bound<E, gradient_type>();
     const lowering::plan plan = lowering::make_plan(t, p, ps, Backward ? &g : nullptr, opt, broadcast,
-                                                    memory_bound);
+                                                    lowering::memory_bound<E, gradient_type>());
     const pass<T> ctx{t, p, ps, g, sw, scale,
                       input_dims{static_cast<std::size_t>(n), static_cast<std::size_t>(t.cols),
                                  static_cast<std::size_t>(p.cols)},

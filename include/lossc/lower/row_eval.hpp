@@ -587,8 +587,9 @@ struct finds_transcendental {
 /// A loss and gradient of arithmetic only run at memory speed: there, and only there,
 /// non-temporal output stores paid in the benchmarks (custom_mse: 2–16% less time over four
 /// runs; BCE from logits 0–16% more), so options::output_stores::automatic streams for these.
+/// consteval: a fact of the types, never a tree walk at run time (-O0 builds emitted one).
 template <class E, class G>
-constexpr bool memory_bound() {
+consteval bool memory_bound() {
     finds_transcendental in_e, in_g;
     visit_node_types<E>(in_e);
     visit_node_types<G>(in_g);
@@ -718,25 +719,25 @@ template <class E, class S, class Row, class Sh>
 LOSSC_KERNEL_INLINE constexpr void prepare(const E&, S&, const Row&, const Sh&) {}  // leaves
 template <class Op, class A, class S, class Row, class Sh>
 LOSSC_KERNEL_INLINE void prepare(const unary<Op, A>& e, S& s, const Row& r, const Sh& sh) {
-    if constexpr (lowering::prepares<std::remove_cvref_t<decltype(e.a)>>) prepare(e.a, s.a, r, sh);
+    if constexpr (lowering::prepares<A>) prepare(e.a, s.a, r, sh);
 }
 template <class Op, class A, class B, class S, class Row, class Sh>
 LOSSC_KERNEL_INLINE void prepare(const binary<Op, A, B>& e, S& s, const Row& r, const Sh& sh) {
-    if constexpr (lowering::prepares<std::remove_cvref_t<decltype(e.a)>>) prepare(e.a, s.a, r, sh);
-    if constexpr (lowering::prepares<std::remove_cvref_t<decltype(e.b)>>) prepare(e.b, s.b, r, sh);
+    if constexpr (lowering::prepares<A>) prepare(e.a, s.a, r, sh);
+    if constexpr (lowering::prepares<B>) prepare(e.b, s.b, r, sh);
 }
 template <class C, class A, class B, class S, class Row, class Sh>
 LOSSC_KERNEL_INLINE void prepare(const where_t<C, A, B>& e, S& s, const Row& r, const Sh& sh) {
-    if constexpr (lowering::prepares<std::remove_cvref_t<decltype(e.c)>>) prepare(e.c, s.c, r, sh);
-    if constexpr (lowering::prepares<std::remove_cvref_t<decltype(e.a)>>) prepare(e.a, s.a, r, sh);
-    if constexpr (lowering::prepares<std::remove_cvref_t<decltype(e.b)>>) prepare(e.b, s.b, r, sh);
+    if constexpr (lowering::prepares<C>) prepare(e.c, s.c, r, sh);
+    if constexpr (lowering::prepares<A>) prepare(e.a, s.a, r, sh);
+    if constexpr (lowering::prepares<B>) prepare(e.b, s.b, r, sh);
 }
 template <class R, class A, class S, class Row, class Sh>
 LOSSC_KERNEL_INLINE void prepare(const reduce_t<R, A>& e, S& s, const Row& r, const Sh& sh) {
     if constexpr (!std::is_null_pointer_v<decltype(sh.template find<reduce_t<R, A>>())>) {
         s.value = sh.template find<reduce_t<R, A>>()->value;  // computed already: its subtree is not visited
     } else {
-        if constexpr (lowering::prepares<std::remove_cvref_t<decltype(e.a)>>) prepare(e.a, s.a, r, sh);
+        if constexpr (lowering::prepares<A>) prepare(e.a, s.a, r, sh);
         s.value = lowering::reduce_row<R, decltype(s.value)>(
             r, width(e.a, r.dims), [&]<class V>(const auto& row, std::size_t k) { return row_value<V>(e.a, s.a, row, k); });
     }
@@ -770,7 +771,7 @@ LOSSC_KERNEL_INLINE void prepare(const reduce_t<ops::logsumexp_r, A>& e, S& s, c
     } else {
         using T = typename Row::scalar_type;
         using Sv = decltype(s.value);  // T for one row, a pack (or group) for a block of rows
-        if constexpr (lowering::prepares<std::remove_cvref_t<decltype(e.a)>>) prepare(e.a, s.a, r, sh);
+        if constexpr (lowering::prepares<A>) prepare(e.a, s.a, r, sh);
         const std::size_t n = width(e.a, r.dims);
         const auto at = [&]<class V>(const auto& row, std::size_t k) { return row_value<V>(e.a, s.a, row, k); };
         constexpr ops::logsumexp_r::no_keep none{};
@@ -804,23 +805,23 @@ LOSSC_KERNEL_INLINE void prepare(const reduce_t<ops::logsumexp_r, A>& e, S& s, c
 }
 template <std::size_t J, class A, class S, class Row, class Sh>
 LOSSC_KERNEL_INLINE void prepare(const col_t<J, A>& e, S& s, const Row& r, const Sh& sh) {
-    if constexpr (lowering::prepares<std::remove_cvref_t<decltype(e.a)>>) prepare(e.a, s.a, r, sh);
+    if constexpr (lowering::prepares<A>) prepare(e.a, s.a, r, sh);
 }
 template <std::size_t F, std::size_t N, class A, class S, class Row, class Sh>
 LOSSC_KERNEL_INLINE void prepare(const cols_t<F, N, A>& e, S& s, const Row& r, const Sh& sh) {
-    if constexpr (lowering::prepares<std::remove_cvref_t<decltype(e.a)>>) prepare(e.a, s.a, r, sh);
+    if constexpr (lowering::prepares<A>) prepare(e.a, s.a, r, sh);
 }
 template <std::size_t F, std::size_t N, class G, class Of, class S, class Row, class Sh>
 LOSSC_KERNEL_INLINE void prepare(const embed_t<F, N, G, Of>& e, S& s, const Row& r, const Sh& sh) {
-    if constexpr (lowering::prepares<std::remove_cvref_t<decltype(e.g)>>) prepare(e.g, s.g, r, sh);
+    if constexpr (lowering::prepares<G>) prepare(e.g, s.g, r, sh);
 }
 template <std::size_t J, class G, class Of, class S, class Row, class Sh>
 LOSSC_KERNEL_INLINE void prepare(const onehot_t<J, G, Of>& e, S& s, const Row& r, const Sh& sh) {
-    if constexpr (lowering::prepares<std::remove_cvref_t<decltype(e.g)>>) prepare(e.g, s.g, r, sh);
+    if constexpr (lowering::prepares<G>) prepare(e.g, s.g, r, sh);
 }
 template <class G, class Ctx, class Child, class S, class Row, class Sh>
 LOSSC_KERNEL_INLINE void prepare(const unbroadcast_t<G, Ctx, Child>& e, S& s, const Row& r, const Sh& sh) {
-    if constexpr (lowering::prepares<std::remove_cvref_t<decltype(e.g)>>) prepare(e.g, s.g, r, sh);
+    if constexpr (lowering::prepares<G>) prepare(e.g, s.g, r, sh);
     s.summed = lowering::needs_row_sum(e, r.dims);
     if (s.summed)
         s.value = lowering::reduce_row<ops::sum_r, decltype(s.value)>(
