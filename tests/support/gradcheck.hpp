@@ -11,7 +11,6 @@
 #include <lossc/lossc.hpp>
 #include <random>
 #include <string>
-#include <vector>
 
 namespace lossc_test {
 
@@ -74,7 +73,7 @@ struct gradient_measures {
     std::string context;                       // the case, the loss and its gradient
     Eigen::VectorXd ps;                        // the kernel's per-sample losses
     Eigen::MatrixXd g;                         // and gradient of their sum
-    std::vector<double> ref_ps;                // the reference evaluator's
+    Eigen::VectorXd ref_ps;                    // the reference evaluator's
     Eigen::MatrixXd ref_g;
     Eigen::MatrixXd fd;                        // central differences of L_i in y_pred(i, j)
     Eigen::MatrixXi moved;                     // the first other row whose loss y_pred(i, j) moved, or -1
@@ -87,10 +86,9 @@ inline void check_gradient_measures(const gradient_measures& m) {
     INFO(m.context);
     const Eigen::Index n = m.g.rows(), cp = m.g.cols();
     for (Eigen::Index i = 0; i < n; ++i) {
-        const auto iu = static_cast<std::size_t>(i);
-        const double floor = 1e-13 * (1 + std::abs(m.ref_ps[iu]));
-        CHECK_MESSAGE(close(m.ps(i), m.ref_ps[iu], 1e-12, floor), "value row " << i << ": kernel " << m.ps(i)
-                                                                        << " reference " << m.ref_ps[iu]);
+        const double floor = 1e-13 * (1 + std::abs(m.ref_ps(i)));
+        CHECK_MESSAGE(close(m.ps(i), m.ref_ps(i), 1e-12, floor), "value row " << i << ": kernel " << m.ps(i)
+                                                                       << " reference " << m.ref_ps(i));
         for (Eigen::Index j = 0; j < cp; ++j)
             CHECK_MESSAGE(close(m.g(i, j), m.ref_g(i, j), 1e-12, floor),
                           "grad (" << i << ", " << j << "): kernel " << m.g(i, j) << " reference " << m.ref_g(i, j));
@@ -113,16 +111,16 @@ void check_gradient(const E& loss, const rows_t<N, Ct>& yt_rows, const rows_t<N,
     Eigen::MatrixXd yp = to_eigen(yp_rows);
     const auto n = static_cast<Eigen::Index>(N), cp = static_cast<Eigen::Index>(Cp);
     gradient_measures m{what + ": " + lossc::to_string(loss) + "  grad: " + lossc::to_string(lossc::gradient(loss)),
-                        Eigen::VectorXd(n), Eigen::MatrixXd(n, cp), {}, Eigen::MatrixXd(n, cp), Eigen::MatrixXd(n, cp),
+                        Eigen::VectorXd(n), Eigen::MatrixXd(n, cp), Eigen::VectorXd(n), Eigen::MatrixXd(n, cp), Eigen::MatrixXd(n, cp),
                         Eigen::MatrixXi::Constant(n, cp, -1), fd_tol};
     k.forward_backward(yt, yp, m.ps, m.g, {.reduction = lossc::reduction::sum});
 
     // The kernel runs SIMD packets, the reference <cmath>: they agree to a few ulp, so terms that
     // cancel to 0 in one may leave 1e-16 in the other; hence an absolute floor at the row's scale.
     const auto ref = lossc::evaluate(loss, yt_rows, yp_rows);
-    for (std::size_t i = 0; i < N; ++i) {
-        m.ref_ps.push_back(ref.per_sample[i]);
-        for (std::size_t j = 0; j < Cp; ++j) m.ref_g(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = ref.grad[i][j];
+    for (Eigen::Index i = 0; i < n; ++i) {
+        m.ref_ps(i) = ref.per_sample[static_cast<std::size_t>(i)];
+        for (Eigen::Index j = 0; j < cp; ++j) m.ref_g(i, j) = ref.grad[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)];
     }
     Eigen::VectorXd ps_plus(n), ps_minus(n);
     for (Eigen::Index i = 0; i < n; ++i)
