@@ -82,6 +82,7 @@ struct strided_row {
     index p_step;
     input_dims dims;
     exp_memo<T>* memo = nullptr;  // the kernel's, along columns with a gradient; else none
+    const void* slots = nullptr;  // the enclosing let_t's values (lower/share.hpp)
     template <class V> V load_true(std::size_t j) const { return load<V>(t, t_step, j); }
     template <class V> V load_pred(std::size_t j) const { return load<V>(p, p_step, j); }
     /// The same row, one column broadcast per pack.
@@ -118,6 +119,7 @@ struct row_block {
     input_dims dims;
     exp_memo<T, P>* memo = nullptr;        // the kernel's, with a gradient; else none
     logistic_memo<T>* logistic = nullptr;  // likewise
+    const void* slots = nullptr;           // the enclosing let_t's values (lower/share.hpp)
     template <class V> V load_true(std::size_t j) const {
         read_ahead<V>(t, t_step, j, dims.true_cols);
         return V::load_strided(t + static_cast<index>(j) * t_step, t_row);
