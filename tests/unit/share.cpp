@@ -86,3 +86,11 @@ TEST_CASE("share: the Keras focal cross-entropy from logits matches the referenc
     static_assert(shared_census(lossc::keras::categorical_focal_crossentropy<true>(0.25, 2.0)).lets >= 2);
     lossc_test::differential(loss, 15);
 }
+
+TEST_CASE("share: the constants derivative rules write are types, so what holds them is shared") {
+    // Keras's binary focal cross-entropy from logits: sigmoid's derivative s·(1 − s) writes a 1;
+    // as a scalar it would hold every subexpression above it out of the slots.
+    const auto loss = lossc::keras::binary_focal_crossentropy<true>(true, 0.25, 1.5, 0.1);
+    static_assert(shared_census(lossc::keras::binary_focal_crossentropy<true>(true, 0.25, 1.5, 0.1)).slot_reads >= 4);
+    lossc_test::differential(loss, 16);
+}

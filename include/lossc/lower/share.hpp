@@ -27,6 +27,7 @@ namespace lossc {
 template <std::size_t K, class N>
 struct slot_t {
     using lossc_node = void;
+    static constexpr std::size_t index = K;
     static constexpr bool batch = N::batch, cols = N::cols;
     static constexpr bool pred_dep = N::pred_dep, grad_dep = N::grad_dep, batch_red = N::batch_red;
     static constexpr std::size_t extent = N::extent;
@@ -83,48 +84,50 @@ inline constexpr bool whole<unary<ops::exp_op, binary<ops::sub, A, reduce_t<ops:
 
 /// A walk over one scope: the shareable types seen, those seen twice, and the order in which the
 /// walk finished each type first (children before parents: an order the slots can be filled in).
+/// Class templates throughout: the compiler keeps each result, and no function is instantiated.
 template <class Seen, class Twice, class Order> struct walk_state {};
 
-template <class N, class St> constexpr auto walk(St st);
-template <class N, class St>
-constexpr auto walk_children(St st) {
-    const auto c = [&] {
-        if constexpr (requires { std::declval<const N&>().c; }) return walk<std::remove_cvref_t<decltype(std::declval<const N&>().c)>>(st);
-        else return st;
-    }();
-    const auto a = walk<std::remove_cvref_t<decltype(std::declval<const N&>().a)>>(c);
-    if constexpr (requires { std::declval<const N&>().b; }) return walk<std::remove_cvref_t<decltype(std::declval<const N&>().b)>>(a);
-    else return a;
-}
-/// Leaves, reductions and column selections end the walk (their operands are scopes of their
-/// own); elementwise nodes with run-time parameters are walked through, never shared.
-template <class N, class St>
-constexpr auto walk(St st) {
-    if constexpr (!elementwise<N>) return st;
-    else if constexpr (!param_free<N>) return walk_children<N>(st);
-    else return [&]<class Seen, class Twice, class... Os>(walk_state<Seen, Twice, list<Os...>>) {
-        if constexpr (in<N, Seen> && in<N, Twice>) return st;
-        else if constexpr (in<N, Seen>) return walk_state<Seen, typename add<Twice, N>::type, list<Os...>>{};
-        else {
-            using first = walk_state<typename add<Seen, N>::type, Twice, list<Os...>>;
-            const auto done = [] {
-                if constexpr (whole<N>) return first{};
-                else return walk_children<N>(first{});
-            }();
-            return [&]<class S2, class T2, class... O2>(walk_state<S2, T2, list<O2...>>) {
-                return walk_state<S2, T2, list<O2..., N>>{};
-            }(done);
-        }
-    }(st);
-}
+template <class N> struct children { using type = list<>; };
+template <class Op, class A> struct children<unary<Op, A>> { using type = list<A>; };
+template <class Op, class A, class B> struct children<binary<Op, A, B>> { using type = list<A, B>; };
+template <class C, class A, class B> struct children<where_t<C, A, B>> { using type = list<C, A, B>; };
+
+template <class N, class St> struct walk;
+template <class St, class L> struct walk_list { using type = St; };
+template <class St, class C, class... Cs>
+struct walk_list<St, list<C, Cs...>> : walk_list<typename walk<C, St>::type, list<Cs...>> {};
+
+/// What the walk does at N: 0 ends (leaves, reductions and column selections: their operands are
+/// scopes of their own), 1 walks through (elementwise with run-time parameters: never shared),
+/// 2 nothing (shared already), 3 marks N shared, 4 visits N's operands for the first time.
+template <class N, class Seen, class Twice>
+inline constexpr int walk_kind = !elementwise<N> ? 0 : !param_free<N> ? 1 : in<N, Twice> ? 2 : in<N, Seen> ? 3 : 4;
+template <int Kind, class N, class St> struct walk_step { using type = St; };
+template <class N, class St> struct walk_step<1, N, St> : walk_list<St, typename children<N>::type> {};
+template <class N, class S, class T, class O> struct walk_step<3, N, walk_state<S, T, O>> {
+    using type = walk_state<S, typename add<T, N>::type, O>;
+};
+template <class St, class N> struct finish;
+template <class S, class T, class... Os, class N> struct finish<walk_state<S, T, list<Os...>>, N> {
+    using type = walk_state<S, T, list<Os..., N>>;
+};
+template <class N, class S, class T, class O> struct walk_step<4, N, walk_state<S, T, O>> {
+    using first = walk_state<typename add<S, N>::type, T, O>;
+    using type = typename finish<typename std::conditional_t<whole<N>, std::type_identity<first>,
+                                                             walk_list<first, typename children<N>::type>>::type,
+                                 N>::type;
+};
+template <class N, class S, class T, class O>
+struct walk<N, walk_state<S, T, O>> : walk_step<walk_kind<N, S, T>, N, walk_state<S, T, O>> {};
+
 /// The types of a scope's slots, in the order they are filled.
-template <class Twice, class... Os>
-constexpr auto twice_of(list<Os...>) { return (list<>{} + ... + std::conditional_t<in<Os, Twice>, list<Os>, list<>>{}); }
+template <class St> struct twice_in_order;
+template <class S, class T, class... Os> struct twice_in_order<walk_state<S, T, list<Os...>>> {
+    using type = decltype((list<>{} + ... + std::conditional_t<in<Os, T>, list<Os>, list<>>{}));
+};
 template <class E>
-constexpr auto slots_of() {
-    return [&]<class Seen, class Twice, class Order>(walk_state<Seen, Twice, Order>) { return twice_of<Twice>(Order{}); }(
-        walk<E>(walk_state<set<>, set<>, list<>>{}));
-}
+using slots_of = typename twice_in_order<typename walk<E, walk_state<set<>, set<>, list<>>>::type>::type;
+
 inline constexpr std::size_t no_slot = static_cast<std::size_t>(-1);
 template <class N, class... Ds>
 consteval std::size_t slot_of(list<Ds...>) {
@@ -134,100 +137,145 @@ consteval std::size_t slot_of(list<Ds...>) {
     return no_slot;
 }
 
+template <class N> struct operands : children<N> {};
+template <class R, class A> struct operands<reduce_t<R, A>> { using type = list<A>; };
+template <std::size_t J, class A> struct operands<col_t<J, A>> { using type = list<A>; };
+template <std::size_t F, std::size_t M, class A> struct operands<cols_t<F, M, A>> { using type = list<A>; };
+template <std::size_t F, std::size_t M, class G, class Of> struct operands<embed_t<F, M, G, Of>> { using type = list<G>; };
+template <std::size_t J, class G, class Of> struct operands<onehot_t<J, G, Of>> { using type = list<G>; };
+template <class G, class Ctx, class Child> struct operands<unbroadcast_t<G, Ctx, Child>> { using type = list<G>; };
+
+/// Every node type of a tree where it is evaluated, as a set (one walk per tree).
+template <class N, class S> struct type_walk;
+template <class S, class L> struct type_walk_list { using type = S; };
+template <class S, class C, class... Cs>
+struct type_walk_list<S, list<C, Cs...>> : type_walk_list<typename type_walk<C, S>::type, list<Cs...>> {};
+template <bool Seen, class N, class S> struct type_step { using type = S; };
+template <class N, class S> struct type_step<false, N, S> : type_walk_list<typename add<S, N>::type, typename operands<N>::type> {};
+template <class N, class S> struct type_walk : type_step<in<N, S>, N, S> {};
+template <class E> using types_in = typename type_walk<E, set<>>::type;
+
+/// Does the loss hold N, a statistic prepare() can then take from it?
 template <class N, class Loss>
-consteval bool from_loss() {
-    finds_node<N> f;
-    visit_node_types<Loss>(f);
-    return param_free<N> && f.found;
-}
+consteval bool from_loss() { return param_free<N> && in<N, types_in<Loss>>; }
 
-template <class Loss, class E> constexpr auto scope(const E& e);
-
-// The nodes whose operands are scopes of their own; every other node is returned as it is.
-template <class Loss, class E>
-constexpr auto rewrite_scope(const E& e) { return e; }
-template <class Loss, class R, class A>
-constexpr auto rewrite_scope(const reduce_t<R, A>& e) {
-    if constexpr (from_loss<reduce_t<R, A>, Loss>()) return e;
-    else {
-        auto a = scope<Loss>(e.a);
-        return reduce_t<R, decltype(a)>{a};
-    }
-}
-template <class Loss, std::size_t J, class A>
-constexpr auto rewrite_scope(const col_t<J, A>& e) {
-    auto a = scope<Loss>(e.a);
-    return col_t<J, decltype(a)>{a};
-}
-template <class Loss, std::size_t F, std::size_t N, class A>
-constexpr auto rewrite_scope(const cols_t<F, N, A>& e) {
-    auto a = scope<Loss>(e.a);
-    return cols_t<F, N, decltype(a)>{a};
-}
-template <class Loss, std::size_t F, std::size_t N, class G, class Of>
-constexpr auto rewrite_scope(const embed_t<F, N, G, Of>& e) {
-    auto g = scope<Loss>(e.g);
-    return embed_t<F, N, decltype(g), Of>{g, e.of};
-}
-template <class Loss, std::size_t J, class G, class Of>
-constexpr auto rewrite_scope(const onehot_t<J, G, Of>& e) {
-    auto g = scope<Loss>(e.g);
-    return onehot_t<J, decltype(g), Of>{g, e.of};
-}
-template <class Loss, class G, class Ctx, class Child>
-constexpr auto rewrite_scope(const unbroadcast_t<G, Ctx, Child>& e) {
-    auto g = scope<Loss>(e.g);
-    return unbroadcast_t<decltype(g), Ctx, Child>{g, e.ctx, e.child};
-}
-
-template <class Loss, class Slots, class E> constexpr auto rewrite_inside(const E& e);
+// ---- the rewritten types ----------------------------------------------------------------------
+template <class Loss, class E> struct scoped;               // a scope: let_t, or E rewritten inside
+template <class Loss, class Slots, class E> struct inside;  // E with its operands rewritten
 /// An occurrence of E in a scope with slots Slots: its slot, or E with its operands rewritten.
 template <class Loss, class Slots, class E>
-constexpr auto rewrite(const E& e) {
-    constexpr std::size_t k = slot_of<E>(Slots{});
-    if constexpr (k != no_slot) return slot_t<k, E>{};
-    else return rewrite_inside<Loss, Slots>(e);
+using rewritten = typename std::conditional_t<slot_of<E>(Slots{}) != no_slot, std::type_identity<slot_t<slot_of<E>(Slots{}), E>>,
+                                              inside<Loss, Slots, E>>::type;
+
+template <class Loss, class Slots, class E> struct inside { using type = E; };  // leaves
+template <class Loss, class Slots, class Op, class A> struct inside<Loss, Slots, unary<Op, A>> {
+    using type = std::conditional_t<whole<unary<Op, A>>, unary<Op, A>, unary<Op, rewritten<Loss, Slots, A>>>;
+};
+template <class Loss, class Slots, class Op, class A, class B> struct inside<Loss, Slots, binary<Op, A, B>> {
+    using type = std::conditional_t<whole<binary<Op, A, B>>, binary<Op, A, B>,
+                                    binary<Op, rewritten<Loss, Slots, A>, rewritten<Loss, Slots, B>>>;
+};
+template <class Loss, class Slots, class C, class A, class B> struct inside<Loss, Slots, where_t<C, A, B>> {
+    using type = where_t<rewritten<Loss, Slots, C>, rewritten<Loss, Slots, A>, rewritten<Loss, Slots, B>>;
+};
+template <class Loss, class Slots, class R, class A> struct inside<Loss, Slots, reduce_t<R, A>> {
+    // A reduction the loss holds: prepare() takes its value from the loss, its operand never runs.
+    template <class X> struct operand_scoped { using type = reduce_t<R, typename scoped<Loss, X>::type>; };
+    using type = typename std::conditional_t<from_loss<reduce_t<R, A>, Loss>(), std::type_identity<reduce_t<R, A>>,
+                                             operand_scoped<A>>::type;
+};
+template <class Loss, class Slots, std::size_t J, class A> struct inside<Loss, Slots, col_t<J, A>> {
+    using type = col_t<J, typename scoped<Loss, A>::type>;
+};
+template <class Loss, class Slots, std::size_t F, std::size_t N, class A> struct inside<Loss, Slots, cols_t<F, N, A>> {
+    using type = cols_t<F, N, typename scoped<Loss, A>::type>;
+};
+template <class Loss, class Slots, std::size_t F, std::size_t N, class G, class Of>
+struct inside<Loss, Slots, embed_t<F, N, G, Of>> {
+    using type = embed_t<F, N, typename scoped<Loss, G>::type, Of>;
+};
+template <class Loss, class Slots, std::size_t J, class G, class Of> struct inside<Loss, Slots, onehot_t<J, G, Of>> {
+    using type = onehot_t<J, typename scoped<Loss, G>::type, Of>;
+};
+template <class Loss, class Slots, class G, class Ctx, class Child>
+struct inside<Loss, Slots, unbroadcast_t<G, Ctx, Child>> {
+    using type = unbroadcast_t<typename scoped<Loss, G>::type, Ctx, Child>;
+};
+template <class Loss, class Slots> struct defs_type;
+template <class Loss, class... Ss> struct defs_type<Loss, list<Ss...>> {
+    using type = def_list<typename inside<Loss, list<Ss...>, Ss>::type...>;
+};
+template <class Loss, class E> struct scoped {
+    using slots = slots_of<E>;
+    using type = typename std::conditional_t<std::is_same_v<slots, list<>>, inside<Loss, list<>, E>,
+                                    std::type_identity<let_t<typename defs_type<Loss, slots>::type,
+                                                             typename inside<Loss, slots, E>::type>>>::type;
+};
+
+// ---- the rewritten values: built only where the type changed, else copied --------------------
+template <class T, class E> constexpr T build(const E& e);
+template <class T, class Op, class A> constexpr T build_node(const unary<Op, A>& e) { return {build<decltype(T::a)>(e.a), e.op}; }
+template <class T, class Op, class A, class B> constexpr T build_node(const binary<Op, A, B>& e) {
+    return {build<decltype(T::a)>(e.a), build<decltype(T::b)>(e.b), e.op};
 }
-template <class Loss, class Slots, class E>
-constexpr auto rewrite_inside(const E& e) {
-    if constexpr (whole<E>) return e;
-    else if constexpr (requires { requires std::is_same_v<E, unary<decltype(e.op), decltype(e.a)>>; }) {
-        auto a = rewrite<Loss, Slots>(e.a);
-        return unary<decltype(e.op), decltype(a)>{a, e.op};
-    } else if constexpr (requires { requires std::is_same_v<E, binary<decltype(e.op), decltype(e.a), decltype(e.b)>>; }) {
-        auto a = rewrite<Loss, Slots>(e.a);
-        auto b = rewrite<Loss, Slots>(e.b);
-        return binary<decltype(e.op), decltype(a), decltype(b)>{a, b, e.op};
-    } else if constexpr (requires { requires std::is_same_v<E, where_t<decltype(e.c), decltype(e.a), decltype(e.b)>>; }) {
-        auto c = rewrite<Loss, Slots>(e.c);
-        auto a = rewrite<Loss, Slots>(e.a);
-        auto b = rewrite<Loss, Slots>(e.b);
-        return where_t<decltype(c), decltype(a), decltype(b)>{c, a, b};
-    } else return rewrite_scope<Loss>(e);
+template <class T, class C, class A, class B> constexpr T build_node(const where_t<C, A, B>& e) {
+    return {build<decltype(T::c)>(e.c), build<decltype(T::a)>(e.a), build<decltype(T::b)>(e.b)};
 }
+template <class T, class R, class A> constexpr T build_node(const reduce_t<R, A>& e) { return {build<decltype(T::a)>(e.a)}; }
+template <class T, std::size_t J, class A> constexpr T build_node(const col_t<J, A>& e) { return {build<decltype(T::a)>(e.a)}; }
+template <class T, std::size_t F, std::size_t N, class A> constexpr T build_node(const cols_t<F, N, A>& e) {
+    return {build<decltype(T::a)>(e.a)};
+}
+template <class T, std::size_t F, std::size_t N, class G, class Of> constexpr T build_node(const embed_t<F, N, G, Of>& e) {
+    return {build<decltype(T::g)>(e.g), e.of};
+}
+template <class T, std::size_t J, class G, class Of> constexpr T build_node(const onehot_t<J, G, Of>& e) {
+    return {build<decltype(T::g)>(e.g), e.of};
+}
+template <class T, class G, class Ctx, class Child> constexpr T build_node(const unbroadcast_t<G, Ctx, Child>& e) {
+    return {build<decltype(T::g)>(e.g), e.ctx, e.child};
+}
+/// Does subtree E hold a node of type N where it is evaluated (c, a, b, g)?
+template <class N, class E, class L = typename operands<E>::type> struct contains;
+template <class N, class E, class... Cs>
+struct contains<N, E, list<Cs...>> : std::bool_constant<std::is_same_v<N, E> || (contains<N, Cs>::value || ...)> {};
+/// The first node of type N in e (searched c, a, b, g): the value its slot computes.
+/// (N{} would not do: a numbered parameter's type names its value but does not hold it.)
+template <class N, class E>
+constexpr const N& node_of(const E& e) {
+    if constexpr (std::is_same_v<N, E>) return e;
+#define LOSSC_NODE_OF(m)                                                                                    \
+    else if constexpr (requires { e.m; requires contains<N, std::remove_cvref_t<decltype(e.m)>>::value; }) \
+        return node_of<N>(e.m);
+    LOSSC_NODE_OF(c)
+    LOSSC_NODE_OF(a)
+    LOSSC_NODE_OF(b)
+    LOSSC_NODE_OF(g)
+#undef LOSSC_NODE_OF
+    else static_assert(std::is_same_v<N, E>, "lossc: internal: a shared subexpression not found in its scope");
+}
+
 constexpr def_list<> make_defs() { return {}; }
 template <class D, class... Ds>
 constexpr def_list<D, Ds...> make_defs(const D& d, const Ds&... ds) { return {d, make_defs(ds...)}; }
-/// Each slot's expression, its own operands rewritten (a slot's type is param_free: N{} is its value).
-template <class Loss, class... Ss>
-constexpr auto defs_of(list<Ss...> slots) { return make_defs(rewrite_inside<Loss, decltype(slots)>(Ss{})...); }
+/// Each slot's expression, built from its first occurrence in e.
+template <class... Ds, class... Ss, class E>
+constexpr def_list<Ds...> build_defs(def_list<Ds...>*, list<Ss...>, const E& e) { return make_defs(build<Ds>(node_of<Ss>(e))...); }
 
-template <class Loss, class E>
-constexpr auto scope(const E& e) {
-    using Slots = decltype(slots_of<E>());
-    if constexpr (std::is_same_v<Slots, list<>>) return rewrite_inside<Loss, Slots>(e);
-    else {
-        auto defs = defs_of<Loss>(Slots{});
-        auto body = rewrite_inside<Loss, Slots>(e);
-        return let_t<decltype(defs), decltype(body)>{defs, body};
-    }
+template <class T, class E>
+constexpr T build(const E& e) {
+    if constexpr (std::is_same_v<T, E>) return e;
+    else if constexpr (requires { requires std::is_same_v<T, slot_t<T::index, E>>; }) return T{};
+    else if constexpr (requires { requires std::is_same_v<T, let_t<decltype(T::a), decltype(T::b)>>; })
+        return T{build_defs(static_cast<decltype(T::a)*>(nullptr), slots_of<E>{}, e), build<decltype(T::b)>(e)};
+    else return build_node<T>(e);
 }
 }  // namespace lowering::sharing
 
 namespace lowering {
 /// The gradient g of loss Loss with its common subexpressions shared (see the top of this file).
 template <class Loss, class G>
-constexpr auto share(const G& g) { return sharing::scope<Loss>(g); }
+constexpr auto share(const G& g) { return sharing::build<typename sharing::scoped<Loss, G>::type>(g); }
 }  // namespace lowering
 
 
