@@ -85,6 +85,12 @@ struct zero_t {
 struct one_t {
     LOSSC_CONSTANT_NODE_FACTS;
 };
+/// A whole number that a derivative rule writes (the 2 of d x²/dx): its type is its value, so the
+/// gradient's subexpressions holding it can be shared (lower/share.hpp).
+template <int N>
+struct integer_t {
+    LOSSC_CONSTANT_NODE_FACTS;
+};
 
 /// Per-column constants with a compile-time count (`weights(0.3f, 0.7f)`): shape (1, N).
 template <std::size_t N>

@@ -34,7 +34,7 @@ struct square_op {
     static constexpr domain dom = everywhere;
     template <class T> constexpr T operator()(T x) const { return x * x; }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const {
-        return dmul(g, dscale(2.0, x));
+        return dmul(g, integer_t<2>{} * x);
     }
 };
 struct abs_op {
@@ -50,7 +50,7 @@ struct sqrt_op {
     static constexpr domain dom = positive;
     template <class T> constexpr T operator()(T x) const { return math::sqrt(x); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const {
-        return ddiv(g, dscale(2.0, sqrt(x)));
+        return ddiv(g, integer_t<2>{} * sqrt(x));
     }
 };
 struct exp_op {
@@ -72,7 +72,7 @@ struct log1p_op {
     static constexpr bool differentiable = true;
     static constexpr domain dom{-0.5, 4.0};
     template <class T> constexpr T operator()(T x) const { return math::log1p(x); }
-    template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const { return ddiv(g, 1.0 + x); }
+    template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const { return ddiv(g, one_t{} + x); }
 };
 struct expm1_op {
     static constexpr const char* name = "expm1";
@@ -98,7 +98,7 @@ struct sigmoid_op {
         // cross-entropy of clipped sigmoid probabilities, Keras's focal loss from logits) the
         // rounding of 1 − s then cancels between the two factors; s(x)·s(−x) would keep it
         // (4e-5 relative at x = 7 in float).
-        return dmul(g, sigmoid(x) * (1.0 - sigmoid(x)));
+        return dmul(g, sigmoid(x) * (one_t{} - sigmoid(x)));
     }
 };
 struct tanh_op {
@@ -107,7 +107,7 @@ struct tanh_op {
     static constexpr domain dom = everywhere;
     template <class T> constexpr T operator()(T x) const { return math::tanh(x); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const {
-        return dmul(g, 1.0 - square(tanh(x)));
+        return dmul(g, one_t{} - square(tanh(x)));
     }
 };
 struct log_cosh_op {
@@ -221,7 +221,7 @@ struct pow_op {
     static constexpr bool infix = false, differentiable = true;
     static constexpr int precedence = 9;
     template <class T> constexpr T operator()(T a, T b) const { return math::pow(a, b); }
-    template <class A, class B, class G> constexpr auto adjoint_a(const A& a, const B& b, const G& g) const { return dmul(g, b * pow(a, b - 1.0)); }
+    template <class A, class B, class G> constexpr auto adjoint_a(const A& a, const B& b, const G& g) const { return dmul(g, b * pow(a, b - one_t{})); }
     template <class A, class B, class G> constexpr auto adjoint_b(const A& a, const B& b, const G& g) const { return dmul(g, log(a) * pow(a, b)); }
 };
 /// Comparisons evaluate to 1 or 0 (a `where` condition, or a float mask as K.cast does) and

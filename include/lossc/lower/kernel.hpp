@@ -25,6 +25,7 @@
 #include "discard.hpp"
 #include "plan.hpp"
 #include "row_eval.hpp"
+#include "share.hpp"
 #include "threads.hpp"
 #include "tuning.hpp"
 
@@ -41,11 +42,14 @@ class kernel {
 public:
     using expression_type = E;
     using gradient_type = gradient_t<E>;
+    /// The gradient as the kernel evaluates it: common subexpressions once (lower/share.hpp).
+    using shared_gradient_type = decltype(lowering::share<E>(std::declval<const gradient_type&>()));
 
-    constexpr explicit kernel(const E& e) : expr_(e), grad_(gradient(e)) {}
+    constexpr explicit kernel(const E& e) : expr_(e), shared_grad_(lowering::share<E>(gradient(e))) {}
 
     constexpr const expression_type& expression() const { return expr_; }
-    constexpr const gradient_type& gradient_expression() const { return grad_; }
+    /// dL/dy_pred as derived (a tree; the kernel evaluates it with common subexpressions shared).
+    constexpr gradient_type gradient_expression() const { return gradient(expr_); }
 
     /// Per-sample losses into `per_sample` (or lossc::discard: not kept); returns the reduced loss.
     template <class YT, class YP, class PS>
@@ -222,8 +226,8 @@ private:
         if constexpr (Backward) {
             const T s = static_cast<T>(static_cast<double>(w) * c.scale);
             memo.for_gradient = true;
-            row_state<gradient_type, T> gs{};
-            prepare(grad_, gs, row, shared_stats<E, row_state<E, T>>{expr_, st});
+            row_state<shared_gradient_type, T> gs{};
+            prepare(shared_grad_, gs, row, shared_stats<E, row_state<E, T>>{expr_, st});
             index j = 0;
             if constexpr (Mode == lanes::columns) {
                 using P = pack<T>;
@@ -233,7 +237,7 @@ private:
                 // wrote its exps there).
                 const bool stream = c.stream && c.g.col_stride == 1 && row.memo == nullptr;
                 for (; j + P::width <= c.p.cols; j += P::width) {
-                    const P gj = row_value<P>(grad_, gs, row, static_cast<std::size_t>(j)) * sp;
+                    const P gj = row_value<P>(shared_grad_, gs, row, static_cast<std::size_t>(j)) * sp;
                     if (stream) gj.store_stream(out + j);
                     else gj.store_strided(out + j * c.g.col_stride, c.g.col_stride);
                 }
@@ -241,14 +245,14 @@ private:
                 // entries hold gradient values by then: lone columns instead).
                 if (j < c.p.cols && c.p.cols >= P::width && row.memo == nullptr) {
                     j = c.p.cols - P::width;
-                    (row_value<P>(grad_, gs, row, static_cast<std::size_t>(j)) * sp).store_strided(out + j * c.g.col_stride, c.g.col_stride);
+                    (row_value<P>(shared_grad_, gs, row, static_cast<std::size_t>(j)) * sp).store_strided(out + j * c.g.col_stride, c.g.col_stride);
                     j = c.p.cols;
                 }
             }
             for (; j < c.p.cols; ++j) {
                 if constexpr (walk != lanes::none)  // lone columns: broadcast packs, the same math
-                    c.g(i, j) = simd::first_lane(row_value<pack<T>>(grad_, gs, row.single(), static_cast<std::size_t>(j))) * s;
-                else c.g(i, j) = row_value<T>(grad_, gs, row, static_cast<std::size_t>(j)) * s;
+                    c.g(i, j) = simd::first_lane(row_value<pack<T>>(shared_grad_, gs, row.single(), static_cast<std::size_t>(j))) * s;
+                else c.g(i, j) = row_value<T>(shared_grad_, gs, row, static_cast<std::size_t>(j)) * s;
             }
         }
         return static_cast<double>(w) * static_cast<double>(loss);
@@ -450,8 +454,15 @@ private:
         if constexpr (Backward) {
             memo.for_gradient = true;
             lmemo.filled = true;
-            row_state<gradient_type, P> gs{};
-            prepare(grad_, gs, rows, shared_stats<E, row_state<E, P>>{expr_, st});
+            // Groups of packs evaluate the derived tree: there a shared value is a group of
+            // vectors, and a dozen of them cost GCC's RTL PRE minutes on the flattened block
+            // (docs/perf-log.md). The tree is built per block: a copy of the loss's numbers.
+            const auto& grad = [&]() -> decltype(auto) {
+                if constexpr (one_pack) return (shared_grad_);
+                else return gradient(expr_);
+            }();
+            row_state<std::remove_cvref_t<decltype(grad)>, P> gs{};
+            prepare(grad, gs, rows, shared_stats<E, row_state<E, P>>{expr_, st});
             T* out = c.g.data + i * c.g.row_stride;
             // Dense rows beyond the caches: the next block's lines, spread over the columns (see
             // next_block_lines).
@@ -462,7 +473,7 @@ private:
                     simd::prefetch(next.p + j * w);
                     if (!next.g_streamed) simd::prefetch_for_write(next.g + j * w);
                 }
-                const P gj = row_value<P>(grad_, gs, rows, static_cast<std::size_t>(j)) * sp;
+                const P gj = row_value<P>(grad, gs, rows, static_cast<std::size_t>(j)) * sp;
                 // Plain: straight to the output (the inputs are staged, nothing else reads it).
                 if (Plain) c.stream ? gj.store_stream(out + j * c.g.col_stride) : gj.store(out + j * c.g.col_stride);
                 // Staged: kept until every column is done (a column of y_pred may be read for all j).
@@ -478,7 +489,7 @@ private:
     }
 
     E expr_;
-    gradient_type grad_;
+    shared_gradient_type shared_grad_;
 };
 
 #undef LOSSC_WIDTHS_MESSAGE

@@ -82,6 +82,7 @@ struct strided_row {
     index p_step;
     input_dims dims;
     exp_memo<T>* memo = nullptr;  // the kernel's, along columns with a gradient; else none
+    const void* slots = nullptr;  // the enclosing let_t's values (lower/share.hpp)
     template <class V> V load_true(std::size_t j) const { return load<V>(t, t_step, j); }
     template <class V> V load_pred(std::size_t j) const { return load<V>(p, p_step, j); }
     /// The same row, one column broadcast per pack.
@@ -118,6 +119,7 @@ struct row_block {
     input_dims dims;
     exp_memo<T, P>* memo = nullptr;        // the kernel's, with a gradient; else none
     logistic_memo<T>* logistic = nullptr;  // likewise
+    const void* slots = nullptr;           // the enclosing let_t's values (lower/share.hpp)
     template <class V> V load_true(std::size_t j) const {
         read_ahead<V>(t, t_step, j, dims.true_cols);
         return V::load_strided(t + static_cast<index>(j) * t_step, t_row);
@@ -234,6 +236,8 @@ template <class V, class S, class Row>
 LOSSC_KERNEL_INLINE constexpr V row_value(const zero_t&, S&, const Row&, std::size_t) { return static_cast<V>(typename Row::scalar_type(0)); }
 template <class V, class S, class Row>
 LOSSC_KERNEL_INLINE constexpr V row_value(const one_t&, S&, const Row&, std::size_t) { return static_cast<V>(typename Row::scalar_type(1)); }
+template <class V, int N, class S, class Row>
+LOSSC_KERNEL_INLINE constexpr V row_value(const integer_t<N>&, S&, const Row&, std::size_t) { return static_cast<V>(typename Row::scalar_type(N)); }
 template <class V, class E, class S, class Row>
 LOSSC_KERNEL_INLINE constexpr V row_value(const count_t<E>& e, S&, const Row& r, std::size_t) {
     return static_cast<V>(static_cast<typename Row::scalar_type>(width(e.of, r.dims)));
@@ -425,6 +429,7 @@ template <class E> inline constexpr bool param_free = false;
 template <input W> inline constexpr bool param_free<placeholder<W>> = true;
 template <> inline constexpr bool param_free<zero_t> = true;
 template <> inline constexpr bool param_free<one_t> = true;
+template <int N> inline constexpr bool param_free<integer_t<N>> = true;
 template <> inline constexpr bool param_free<column_index_t> = true;
 template <class E> inline constexpr bool param_free<count_t<E>> = param_free<E>;
 template <class Op, class A> inline constexpr bool param_free<unary<Op, A>> = std::is_empty_v<Op> && param_free<A>;

@@ -55,6 +55,8 @@ void print_to(std::string& out, const placeholder<W>&) { detail::put(out, W == i
 inline void print_to(std::string& out, const scalar& s) { detail::put_number(out, s.value); }
 inline void print_to(std::string& out, const zero_t&) { detail::put(out, "0"); }
 inline void print_to(std::string& out, const one_t&) { detail::put(out, "1"); }
+template <int N>
+void print_to(std::string& out, const integer_t<N>&) { detail::put_number(out, N); }
 inline void print_to(std::string& out, const column_index_t&) { detail::put(out, "class_index"); }
 template <class E>
 void print_to(std::string& out, const count_t<E>& c) {

@@ -1,0 +1,96 @@
+// A gradient's common subexpressions, evaluated once (lower/share.hpp): which subexpressions
+// become slots, that subexpressions with run-time parameters never do (two of one type may hold
+// different numbers), and that kernels evaluating the shared form agree with the reference
+// evaluator, which differentiates as a tree, in every schedule, layout and precision.
+#include <doctest/doctest.h>
+
+#include "differential.hpp"
+
+#include <lossc/lossc.hpp>
+
+namespace {
+using namespace lossc::dsl;
+
+template <class N> inline constexpr bool is_slot = false;
+template <std::size_t K, class N> inline constexpr bool is_slot<lossc::slot_t<K, N>> = true;
+template <class N> struct slot_type {};
+template <std::size_t K, class N> struct slot_type<lossc::slot_t<K, N>> { using type = N; };
+template <class N> inline constexpr bool is_let = false;
+template <class D, class B> inline constexpr bool is_let<lossc::let_t<D, B>> = true;
+
+/// Finds a slot whose shared subexpression holds a run-time parameter.
+struct parametrised_slot {
+    bool found = false;
+    template <class N> constexpr void operator()() {
+        if constexpr (is_slot<N>) found = found || !lossc::param_free<typename slot_type<N>::type>;
+    }
+};
+
+struct census {
+    int slot_reads = 0, lets = 0;
+    template <class N> constexpr void operator()() {
+        slot_reads += is_slot<N>;
+        lets += is_let<N>;
+    }
+};
+/// Slot reads and let scopes in the gradient a kernel evaluates for loss E.
+template <class E>
+constexpr census shared_census(const E& loss) {
+    census c;
+    lossc::lowering::visit_node_types<typename decltype(lossc::compile(loss))::shared_gradient_type>(c);
+    return c;
+}
+
+constexpr auto focal = -sum<1>(y_true * pow(1.0 - softmax<1>(y_pred), 2.0) * log_softmax<1>(y_pred));
+// Both branches hold binary<mul, scalar, binary<sub, …>>, with different numbers.
+constexpr auto pinball = mean<1>(maximum(0.8 * (y_true - y_pred), (0.8 - 1.0) * (y_true - y_pred)));
+// Softmax renormalised as Keras does: shared inside the sum's operand and at the columns.
+constexpr auto renormalised = -sum<1>(y_true * log(softmax<1>(y_pred) / sum<1>(softmax<1>(y_pred))));
+// A shared subexpression read at one column and along all of them.
+constexpr auto selected = square(col<1>(tanh(y_pred) * y_true) - 0.5) + mean<1>(square(tanh(y_pred) * y_true));
+}  // namespace
+
+TEST_CASE("share: a gradient without repeated subexpressions is evaluated as derived") {
+    constexpr auto mse = sum<1>(square(y_pred - y_true) * weights(0.3f, 0.7f));
+    using K = decltype(lossc::compile(mse));
+    static_assert(std::is_same_v<K::gradient_type, K::shared_gradient_type>);
+}
+
+TEST_CASE("share: the focal loss's softmax is one slot, read wherever the gradient needs it") {
+    constexpr census c = shared_census(focal);
+    static_assert(c.lets >= 1 && c.slot_reads >= 3);
+    lossc_test::differential(focal, 11);
+}
+
+TEST_CASE("share: subexpressions with run-time numbers are never slots") {
+    using K = decltype(lossc::compile(pinball));
+    static_assert(!std::is_same_v<K::gradient_type, K::shared_gradient_type>, "y_true − y_pred is shared");
+    constexpr bool unsound = [] {
+        parametrised_slot s;
+        lossc::lowering::visit_node_types<K::shared_gradient_type>(s);
+        return s.found;
+    }();
+    static_assert(!unsound, "every slot's type is free of run-time parameters");
+    lossc_test::differential(pinball, 12);
+}
+
+TEST_CASE("share: slots inside a reduction's operand and a column selection are their own") {
+    static_assert(shared_census(renormalised).lets >= 2);
+    static_assert(shared_census(selected).slot_reads >= 1);
+    lossc_test::differential(renormalised, 13);
+    lossc_test::differential(selected, 14);
+}
+
+TEST_CASE("share: the Keras focal cross-entropy from logits matches the reference") {
+    const auto loss = lossc::keras::categorical_focal_crossentropy<true>(0.25, 2.0);
+    static_assert(shared_census(lossc::keras::categorical_focal_crossentropy<true>(0.25, 2.0)).lets >= 2);
+    lossc_test::differential(loss, 15);
+}
+
+TEST_CASE("share: the constants derivative rules write are types, so what holds them is shared") {
+    // Keras's binary focal cross-entropy from logits: sigmoid's derivative s·(1 − s) writes a 1;
+    // as a scalar it would hold every subexpression above it out of the slots.
+    const auto loss = lossc::keras::binary_focal_crossentropy<true>(true, 0.25, 1.5, 0.1);
+    static_assert(shared_census(lossc::keras::binary_focal_crossentropy<true>(true, 0.25, 1.5, 0.1)).slot_reads >= 4);
+    lossc_test::differential(loss, 16);
+}
