@@ -26,10 +26,9 @@ struct census {
 
 template <class E>
 void report(const char* name, const E& loss) {
-    const auto kern = lossc::compile(loss);
     census l, g;
     lossc::lowering::visit_node_types<lossc::node_t<E>>(l);
-    lossc::lowering::visit_node_types<typename decltype(kern)::gradient_type>(g);
+    lossc::lowering::visit_node_types<lossc::gradient_t<lossc::node_t<E>>>(g);
     std::printf("%s %d %d %zu\n", name, l.nodes, g.nodes, g.distinct.size());
 }
 }  // namespace

@@ -35,9 +35,9 @@ struct census {
 };
 /// Slot reads and let scopes in the gradient a kernel evaluates for loss E.
 template <class E>
-constexpr census shared_census(const E& loss) {
+constexpr census shared_census(const E&) {
     census c;
-    lossc::lowering::visit_node_types<typename decltype(lossc::compile(loss))::shared_gradient_type>(c);
+    lossc::lowering::visit_node_types<lossc::lowering::shared_gradient_t<lossc::node_t<E>>>(c);
     return c;
 }
 
@@ -52,8 +52,8 @@ constexpr auto selected = square(col<1>(tanh(y_pred) * y_true) - 0.5) + mean<1>(
 
 TEST_CASE("share: a gradient without repeated subexpressions is evaluated as derived") {
     constexpr auto mse = sum<1>(square(y_pred - y_true) * weights(0.3f, 0.7f));
-    using K = decltype(lossc::compile(mse));
-    static_assert(std::is_same_v<K::gradient_type, K::shared_gradient_type>);
+    using E = lossc::node_t<decltype(mse)>;
+    static_assert(std::is_same_v<lossc::gradient_t<E>, lossc::lowering::shared_gradient_t<E>>);
 }
 
 TEST_CASE("share: the focal loss's softmax is one slot, read wherever the gradient needs it") {
@@ -63,11 +63,11 @@ TEST_CASE("share: the focal loss's softmax is one slot, read wherever the gradie
 }
 
 TEST_CASE("share: subexpressions with run-time numbers are never slots") {
-    using K = decltype(lossc::compile(pinball));
-    static_assert(!std::is_same_v<K::gradient_type, K::shared_gradient_type>, "y_true − y_pred is shared");
+    using E = lossc::node_t<decltype(pinball)>;
+    static_assert(!std::is_same_v<lossc::gradient_t<E>, lossc::lowering::shared_gradient_t<E>>, "y_true − y_pred is shared");
     constexpr bool unsound = [] {
         parametrised_slot s;
-        lossc::lowering::visit_node_types<K::shared_gradient_type>(s);
+        lossc::lowering::visit_node_types<lossc::lowering::shared_gradient_t<E>>(s);
         return s.found;
     }();
     static_assert(!unsound, "every slot's type is free of run-time parameters");

@@ -41,15 +41,13 @@ template <class E>
 class kernel {
 public:
     using expression_type = E;
-    using gradient_type = gradient_t<E>;
-    /// The gradient as the kernel evaluates it: common subexpressions once (lower/share.hpp).
-    using shared_gradient_type = decltype(lowering::share<E>(std::declval<const gradient_type&>()));
 
-    constexpr explicit kernel(const E& e) : expr_(e), shared_grad_(lowering::share<E>(gradient(e))) {}
+    constexpr explicit kernel(const E& e) : expr_(e) {}
 
     constexpr const expression_type& expression() const { return expr_; }
-    /// dL/dy_pred as derived (a tree; the kernel evaluates it with common subexpressions shared).
-    constexpr gradient_type gradient_expression() const { return gradient(expr_); }
+    /// dL/dy_pred as derived (a tree, gradient_t<E>; the kernels evaluate it with common
+    /// subexpressions shared, lowering::shared_gradient_t<E>).
+    constexpr gradient_t<E> gradient_expression() const { return gradient(expr_); }
 
     /// Per-sample losses into `per_sample` (or lossc::discard: not kept); returns the reduced loss.
     template <class YT, class YP, class PS>
@@ -156,12 +154,15 @@ private:
     /// Rows [begin, end) with one schedule; returns Σ w_i L_i.
     template <bool Backward, class Reach, class T>
     double rows(const auto& ctx, schedule sched, index begin, index end) const {
-        double total = rows_unfenced<Backward, Reach, T>(ctx, sched, begin, end);
+        double total = rows_with<Backward, Reach, T>(ctx, evaluated_gradient_if<Backward>(), sched, begin, end);
         if (ctx.stream) simd::stream_fence();  // on the thread that wrote, before it joins or returns
         return total;
     }
-    template <bool Backward, class Reach, class T>
-    double rows_unfenced(const auto& ctx, schedule sched, index begin, index end) const {
+    /// What a forward call has of the gradient.
+    struct no_gradient {};
+    /// grad: the gradient as evaluated (evaluated_gradient), built once per call.
+    template <bool Backward, class Reach, class T, class G>
+    double rows_with(const auto& ctx, const G& grad, schedule sched, index begin, index end) const {
         double total = 0;
         // Rows along columns where the argument types allow contiguous columns, at least a pack
         // of them; else (a forced schedule on column-major types, or on a loss whose weights fix
@@ -178,15 +179,15 @@ private:
                 const index blocks_end = begin + (end - begin) / w * w;
                 total = blocks_of_rows<Backward, Reach>(ctx, begin, blocks_end, lanes);
                 total += lanes.total();
-                for (index i = blocks_end; i < end; ++i) total += one_row<Backward, lanes::none>(ctx, i);
+                for (index i = blocks_end; i < end; ++i) total += one_row<Backward, lanes::none>(ctx, grad, i);
                 break;
             }
             case schedule::along_columns:
                 if constexpr (along)
-                    for (index i = begin; i < end; ++i) total += one_row<Backward, lanes::columns>(ctx, i);
+                    for (index i = begin; i < end; ++i) total += one_row<Backward, lanes::columns>(ctx, grad, i);
                 break;
             default:
-                for (index i = begin; i < end; ++i) total += one_row<Backward, lanes::none>(ctx, i);
+                for (index i = begin; i < end; ++i) total += one_row<Backward, lanes::none>(ctx, grad, i);
         }
         return total;
     }
@@ -201,15 +202,15 @@ private:
     /// (lanes::single), so that every element of every row, whatever the schedule and wherever the
     /// row sits in the batch (a block's lane or a tail row), comes from the same instructions;
     /// schedules then differ only in the order of sums. The scalar backend uses <cmath>.
-    template <bool Backward, lanes Mode, class T>
-    LOSSC_FLATTEN double one_row(const pass<T>& c, index i) const {
+    template <bool Backward, lanes Mode, class T, class G>
+    LOSSC_FLATTEN double one_row(const pass<T>& c, const G& grad, index i) const {
         constexpr lanes walk = (Mode == lanes::none && pack<T>::width > 1) ? lanes::single : Mode;
         strided_row<T, walk> row{c.t.data + i * c.t.row_stride, c.t_step(), c.p.data + i * c.p.row_stride,
                                  c.p_step(), c.dims};
         // Softmax from the logsumexp pass's exps, kept in this row of the gradient (contiguous
         // along columns; any stride column by column).
         exp_memo<T> memo{};
-        if constexpr (Backward && walk != lanes::none && lowering::memoizable<E, gradient_type>()) {
+        if constexpr (Backward && walk != lanes::none && lowering::memoizable<E, gradient_t<E>>()) {
             if (Mode != lanes::columns || c.g.col_stride == 1) {
                 memo.data = c.g.data + i * c.g.row_stride;
                 memo.step = c.g.col_stride;
@@ -226,8 +227,8 @@ private:
         if constexpr (Backward) {
             const T s = static_cast<T>(static_cast<double>(w) * c.scale);
             memo.for_gradient = true;
-            row_state<shared_gradient_type, T> gs{};
-            prepare(shared_grad_, gs, row, shared_stats<E, row_state<E, T>>{expr_, st});
+            row_state<G, T> gs{};
+            prepare(grad, gs, row, shared_stats<E, row_state<E, T>>{expr_, st});
             index j = 0;
             if constexpr (Mode == lanes::columns) {
                 using P = pack<T>;
@@ -237,7 +238,7 @@ private:
                 // wrote its exps there).
                 const bool stream = c.stream && c.g.col_stride == 1 && row.memo == nullptr;
                 for (; j + P::width <= c.p.cols; j += P::width) {
-                    const P gj = row_value<P>(shared_grad_, gs, row, static_cast<std::size_t>(j)) * sp;
+                    const P gj = row_value<P>(grad, gs, row, static_cast<std::size_t>(j)) * sp;
                     if (stream) gj.store_stream(out + j);
                     else gj.store_strided(out + j * c.g.col_stride, c.g.col_stride);
                 }
@@ -245,14 +246,14 @@ private:
                 // entries hold gradient values by then: lone columns instead).
                 if (j < c.p.cols && c.p.cols >= P::width && row.memo == nullptr) {
                     j = c.p.cols - P::width;
-                    (row_value<P>(shared_grad_, gs, row, static_cast<std::size_t>(j)) * sp).store_strided(out + j * c.g.col_stride, c.g.col_stride);
+                    (row_value<P>(grad, gs, row, static_cast<std::size_t>(j)) * sp).store_strided(out + j * c.g.col_stride, c.g.col_stride);
                     j = c.p.cols;
                 }
             }
             for (; j < c.p.cols; ++j) {
                 if constexpr (walk != lanes::none)  // lone columns: broadcast packs, the same math
-                    c.g(i, j) = simd::first_lane(row_value<pack<T>>(shared_grad_, gs, row.single(), static_cast<std::size_t>(j))) * s;
-                else c.g(i, j) = row_value<T>(shared_grad_, gs, row, static_cast<std::size_t>(j)) * s;
+                    c.g(i, j) = simd::first_lane(row_value<pack<T>>(grad, gs, row.single(), static_cast<std::size_t>(j))) * s;
+                else c.g(i, j) = row_value<T>(grad, gs, row, static_cast<std::size_t>(j)) * s;
             }
         }
         return static_cast<double>(w) * static_cast<double>(loss);
@@ -339,7 +340,8 @@ private:
             return 0.0;
         } else {
             double total = 0;
-            for (index i = begin; i < end; ++i) total += one_row<Backward, lanes::none>(c, i);
+            const auto grad = evaluated_gradient_if<Backward>();
+            for (index i = begin; i < end; ++i) total += one_row<Backward, lanes::none>(c, grad, i);
             return total;
         }
     }
@@ -350,6 +352,9 @@ private:
     template <bool Backward, block_layout Layout, index Columns, class First = void, class T>
     [[gnu::noinline]] LOSSC_FLATTEN void block_loop(const pass<T>& c, index begin, index end,
                                                     simd::lane_sums<T>& sums) const {
+        // Built here, a local of the loop (passed in, its address held a register in the
+        // largest blocks).
+        const auto grad = evaluated_gradient_if<Backward>();
         pass<T> fixed = c;
         if constexpr (Columns > 0) {
             fixed.t.cols = fixed.p.cols = fixed.g.cols = Columns;
@@ -361,8 +366,8 @@ private:
         simd::lane_sums<T> acc = sums;  // a local, so that it can live in registers
         index i = begin;
         if constexpr (!std::is_void_v<First>)
-            for (; i + First::width <= end; i += First::width) block_of_rows<Backward, Layout, T, First>(fixed, i, end, acc);
-        for (; i < end; i += pack<T>::width) block_of_rows<Backward, Layout>(fixed, i, end, acc);
+            for (; i + First::width <= end; i += First::width) block_of_rows<Backward, Layout, T, First>(fixed, grad, i, end, acc);
+        for (; i < end; i += pack<T>::width) block_of_rows<Backward, Layout>(fixed, grad, i, end, acc);
         sums = acc;
     }
 
@@ -375,15 +380,15 @@ private:
     /// P: pack<T>, or a group of packs (wide column-major batches, see blocks_of_rows).
     /// end: where this loop's blocks end; a block before it may read and write into the next
     /// block's rows, which the loop rewrites after it (simd::load_columns' room_after).
-    template <bool Backward, block_layout Layout, class T, class P = pack<T>>
-    LOSSC_KERNEL_INLINE void block_of_rows(const pass<T>& c, index i, index end, simd::lane_sums<T>& sums) const {
+    template <bool Backward, block_layout Layout, class T, class P = pack<T>, class G>
+    LOSSC_KERNEL_INLINE void block_of_rows(const pass<T>& c, const G& grad, index i, index end, simd::lane_sums<T>& sums) const {
         constexpr index w = P::width;
         const bool room_after = i + w < end;  // the next block's rows are this loop's (simd::load_columns)
         constexpr bool Plain = Layout == block_layout::dense_column, Rows = Layout == block_layout::dense_rows,
                        Dense = Plain || Rows;
         const bool contiguous = Plain || (!Rows && c.t.row_stride == 1 && c.p.row_stride == 1);
         const bool stage = Dense || (!contiguous && c.t.cols <= tuning::max_staged_columns && c.p.cols <= tuning::max_staged_columns);
-        using logistic_base = typename decltype(lowering::logistic_memo_base<E, gradient_type>())::type;
+        using logistic_base = typename decltype(lowering::logistic_memo_base<E, gradient_t<E>>())::type;
         constexpr bool logistic = Backward && !std::is_void_v<logistic_base>;
         // Staging and memos are for blocks of one pack (a group's columns are contiguous and many).
         constexpr bool one_pack = std::is_same_v<P, pack<T>>;
@@ -426,7 +431,7 @@ private:
         // Softmax from the logsumexp pass's exps, kept where the gradient will be written: the
         // staged gradient block, or (contiguous batch) the output columns themselves.
         exp_memo<T, P> memo{};
-        if constexpr (Backward && lowering::memoizable<E, gradient_type>()) {
+        if constexpr (Backward && lowering::memoizable<E, gradient_t<E>>()) {
             if (one_pack && stage) memo.data = g_buf, memo.step = w, rows.memo = &memo;
             // Column-major output: for blocks of one pack only when the block's columns fit in L1
             // (with 1000 columns the early write cost more than the exp it saves); for groups always.
@@ -457,12 +462,12 @@ private:
             // Groups of packs evaluate the derived tree: there a shared value is a group of
             // vectors, and a dozen of them cost GCC's RTL PRE minutes on the flattened block
             // (docs/perf-log.md). The tree is built per block: a copy of the loss's numbers.
-            const auto& grad = [&]() -> decltype(auto) {
-                if constexpr (one_pack) return (shared_grad_);
+            const auto& g = [&]() -> decltype(auto) {
+                if constexpr (one_pack) return (grad);
                 else return gradient(expr_);
             }();
-            row_state<std::remove_cvref_t<decltype(grad)>, P> gs{};
-            prepare(grad, gs, rows, shared_stats<E, row_state<E, P>>{expr_, st});
+            row_state<std::remove_cvref_t<decltype(g)>, P> gs{};
+            prepare(g, gs, rows, shared_stats<E, row_state<E, P>>{expr_, st});
             T* out = c.g.data + i * c.g.row_stride;
             // Dense rows beyond the caches: the next block's lines, spread over the columns (see
             // next_block_lines).
@@ -473,7 +478,7 @@ private:
                     simd::prefetch(next.p + j * w);
                     if (!next.g_streamed) simd::prefetch_for_write(next.g + j * w);
                 }
-                const P gj = row_value<P>(grad, gs, rows, static_cast<std::size_t>(j)) * sp;
+                const P gj = row_value<P>(g, gs, rows, static_cast<std::size_t>(j)) * sp;
                 // Plain: straight to the output (the inputs are staged, nothing else reads it).
                 if (Plain) c.stream ? gj.store_stream(out + j * c.g.col_stride) : gj.store(out + j * c.g.col_stride);
                 // Staged: kept until every column is done (a column of y_pred may be read for all j).
@@ -488,8 +493,19 @@ private:
         else simd::add_to(sums, loss);
     }
 
+    /// The gradient as the kernels evaluate it, built where a block loop or a row starts (a
+    /// copy of the loss's numbers), not held: a kernel is its loss, so that naming one
+    /// (lossc::keras_compiled's users) derives nothing.
+    /// Not inlined: one copy of its code per loss, where the derived tree it starts from (all
+    /// of it, before the sharing picks) costs the optimiser most.
+    [[gnu::noinline]] constexpr auto evaluated_gradient() const { return lowering::share<E>(gradient(expr_)); }
+    template <bool Backward>
+    constexpr auto evaluated_gradient_if() const {
+        if constexpr (Backward) return evaluated_gradient();
+        else return no_gradient{};
+    }
+
     E expr_;
-    shared_gradient_type shared_grad_;
 };
 
 #undef LOSSC_WIDTHS_MESSAGE
@@ -506,7 +522,7 @@ T kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, vector_view<T> 
     // The divisors: this call's, or the whole batch's where the batch is split (options).
     const double scale = detail::reduction_scale(opt, n);
     const lowering::plan plan = lowering::make_plan(t, p, ps, Backward ? &g : nullptr, opt, broadcast,
-                                                    lowering::memory_bound<E, gradient_type>());
+                                                    lowering::memory_bound<E, gradient_t<E>>());
     const pass<T> ctx{t, p, ps, g, sw, scale,
                       input_dims{static_cast<std::size_t>(n), static_cast<std::size_t>(t.cols),
                                  static_cast<std::size_t>(p.cols)},

@@ -276,6 +276,9 @@ namespace lowering {
 /// The gradient g of loss Loss with its common subexpressions shared (see the top of this file).
 template <class Loss, class G>
 constexpr auto share(const G& g) { return sharing::build<typename sharing::scoped<Loss, G>::type>(g); }
+/// The gradient of loss E as the kernels evaluate it.
+template <class E>
+using shared_gradient_t = decltype(share<E>(std::declval<const gradient_t<E>&>()));
 }  // namespace lowering
 
 
