@@ -117,6 +117,17 @@ TEST_CASE_TEMPLATE("packet math is within a few ulp of <cmath>, special values i
          with_specials(sweep<T>(-40, 40)), 6},
         {"log_cosh near 0", [](pack<T> x) { return m::log_cosh(x); }, log_cosh_ref,
          [] { auto v = sweep<T>(-1, 1); for (int k = 1; k < 120; ++k) v.push_back(static_cast<T>(std::ldexp(1.0, -k))); return v; }(), 6},
+        // pow with one exponent: whole ones up to 4 by multiplications (x² rounded once), the
+        // others lane by lane (<cmath>).
+        {"pow_const 0", [](pack<T> x) { return m::pow_const(x, 0.0); }, [](long double x) { return std::pow(x, 0.0L); }, with_specials(sweep<T>(-10, 10)), 0},
+        {"pow_const 1", [](pack<T> x) { return m::pow_const(x, 1.0); }, [](long double x) { return std::pow(x, 1.0L); }, with_specials(sweep<T>(-10, 10)), 0},
+        {"pow_const 2", [](pack<T> x) { return m::pow_const(x, 2.0); }, [](long double x) { return std::pow(x, 2.0L); }, with_specials(sweep<T>(-1e3, 1e3)), 0.5},
+        {"pow_const 3", [](pack<T> x) { return m::pow_const(x, 3.0); }, [](long double x) { return std::pow(x, 3.0L); }, with_specials(sweep<T>(-100, 100)), 2},
+        {"pow_const 4", [](pack<T> x) { return m::pow_const(x, 4.0); }, [](long double x) { return std::pow(x, 4.0L); }, with_specials(sweep<T>(-30, 30)), 2},
+        {"pow_const 5", [](pack<T> x) { return m::pow_const(x, 5.0); }, [](long double x) { return std::pow(x, 5.0L); }, with_specials(sweep<T>(-10, 10)), 1},
+        {"pow_const 2.5", [](pack<T> x) { return m::pow_const(x, 2.5); }, [](long double x) { return std::pow(x, 2.5L); }, with_specials(sweep<T>(0, 10)), 1},
+        {"pow_const 17", [](pack<T> x) { return m::pow_const(x, 17.0); }, [](long double x) { return std::pow(x, 17.0L); }, with_specials(sweep<T>(0, 2)), 1},
+        {"pow_const -1", [](pack<T> x) { return m::pow_const(x, -1.0); }, [](long double x) { return std::pow(x, -1.0L); }, with_specials(sweep<T>(-10, 10)), 1},
     };
     for (const auto& fn_ : fns) {
         std::string where;

@@ -123,7 +123,7 @@ struct pow_c {
     static constexpr bool differentiable = true;
     static constexpr domain dom = positive;
     double p;
-    template <class T> constexpr T operator()(T x) const { return math::pow(x, static_cast<T>(p)); }
+    template <class T> constexpr T operator()(T x) const { return math::pow_const(x, p); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const {
         return dmul(g, dscale(p, pow(x, p - 1.0)));
     }

@@ -35,6 +35,10 @@ constexpr T pow(T x, T p) {
     return std::pow(x, p);
 }
 
+/// pow with one exponent for a whole expression (ops::pow_c); packs have a rule of their own.
+template <real T>
+constexpr T pow_const(T x, double p) { return pow(x, static_cast<T>(p)); }
+
 template <real T> constexpr bool isnan(T x) { return x != x; }
 template <real T> constexpr T abs(T x) { return x < 0 ? -x : (x == 0 ? T(0) : x); }
 template <real T> constexpr T sign(T x) { return x > 0 ? T(1) : (x < 0 ? T(-1) : (x == 0 ? T(0) : x)); }

@@ -203,6 +203,10 @@ LOSSC_GROUP_BINARY(not_equal)
 #undef LOSSC_GROUP_UNARY
 #undef LOSSC_GROUP_BINARY
 template <class T, int K>
+pack_group<T, K> pow_const(const pack_group<T, K>& x, double p) {
+    return pack_group<T, K>::each([p](pack<T> a) { return math::pow_const(a, p); }, x);
+}
+template <class T, int K>
 pack_group<T, K> select_nonzero(const pack_group<T, K>& c, const pack_group<T, K>& a, const pack_group<T, K>& b) {
     return pack_group<T, K>::each([](pack<T> x, pack<T> y, pack<T> z) { return math::select_nonzero(x, y, z); }, c, a, b);
 }
