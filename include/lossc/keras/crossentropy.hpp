@@ -98,7 +98,9 @@ constexpr auto binary_focal_crossentropy(bool apply_class_balancing = false, dou
     const auto p_t = t * p + (1.0 - t) * (1.0 - p);
     const auto focal_bce = pow(1.0 - p_t, gamma) * bce;
     const auto weight = t * alpha + (1.0 - t) * (1.0 - alpha);
-    return mean<-1>(where(scalar{apply_class_balancing ? 1.0 : 0.0}, weight * focal_bce, focal_bce));
+    // The run-time flag picks the weight, not the product: 1·x is x exactly, and the focal term,
+    // its gradient most of all, is then compiled and evaluated once instead of in both branches.
+    return mean<-1>(where(scalar{apply_class_balancing ? 1.0 : 0.0}, weight, 1.0) * focal_bce);
 }
 
 /// −Σ t'·log q over the classes; t' = t(1 − ls) + ls/K; q = clip(p/Σp, ε, 1 − ε) or log_softmax(x).
