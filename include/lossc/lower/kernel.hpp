@@ -160,7 +160,8 @@ private:
     }
     /// What a forward call has of the gradient.
     struct no_gradient {};
-    /// grad: the gradient as evaluated (evaluated_gradient), built once per call.
+    /// grad: the gradient as evaluated (evaluated_gradient), built once per call, for the rows
+    /// walked one by one (the block loops build their own: see block_loop).
     template <bool Backward, class Reach, class T, class G>
     double rows_with(const auto& ctx, const G& grad, schedule sched, index begin, index end) const {
         double total = 0;
@@ -352,8 +353,8 @@ private:
     template <bool Backward, block_layout Layout, index Columns, class First = void, class T>
     [[gnu::noinline]] LOSSC_FLATTEN void block_loop(const pass<T>& c, index begin, index end,
                                                     simd::lane_sums<T>& sums) const {
-        // Built here, a local of the loop (passed in, its address held a register in the
-        // largest blocks).
+        // A local of the loop, not a parameter: passed in, its address took a register across
+        // the largest blocks (docs/perf-log.md).
         const auto grad = evaluated_gradient_if<Backward>();
         pass<T> fixed = c;
         if constexpr (Columns > 0) {
