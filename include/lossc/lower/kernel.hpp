@@ -178,7 +178,7 @@ private:
                 constexpr index w = pack<T>::width;
                 simd::lane_sums<T> lanes;
                 const index blocks_end = begin + (end - begin) / w * w;
-                total = blocks_of_rows<Backward, Reach>(ctx, begin, blocks_end, lanes);
+                total = blocks_of_rows<Backward, Reach>(ctx, grad, begin, blocks_end, lanes);
                 total += lanes.total();
                 for (index i = blocks_end; i < end; ++i) total += one_row<Backward, lanes::none>(ctx, grad, i);
                 break;
@@ -306,8 +306,8 @@ private:
     }
     template <class Reach, class T>
     static constexpr bool general_block() { return !(tuning::transposes<T> && Reach::rows_contiguous && !Reach::batch_contiguous); }
-    template <bool Backward, class Reach, class T>
-    double blocks_of_rows(const pass<T>& c, index begin, index end, simd::lane_sums<T>& sums) const {
+    template <bool Backward, class Reach, class T, class G>
+    double blocks_of_rows(const pass<T>& c, const G& grad, index begin, index end, simd::lane_sums<T>& sums) const {
         constexpr block_layout general = block_layout::general;
         if constexpr (tuning::groups_of_packs<T> && Reach::batch_contiguous &&
                       Reach::cols_may_be_in(tuning::column_major_group_from, std::numeric_limits<index>::max())) {
@@ -341,7 +341,6 @@ private:
             return 0.0;
         } else {
             double total = 0;
-            const auto grad = evaluated_gradient_if<Backward>();
             for (index i = begin; i < end; ++i) total += one_row<Backward, lanes::none>(c, grad, i);
             return total;
         }
