@@ -63,9 +63,9 @@ template <class T>
     return {base + static_cast<std::uintptr_t>(lo_bytes), base + static_cast<std::uintptr_t>((hi + 1) * static_cast<index>(sizeof(T)))};
 }
 template <class T>
-byte_range range_of(const matrix_view<T>& m, const char* name) { return range_of(m.data, m.rows, m.cols, m.row_stride, m.col_stride, name); }
+[[gnu::always_inline]] inline byte_range range_of(const matrix_view<T>& m, const char* name) { return range_of(m.data, m.rows, m.cols, m.row_stride, m.col_stride, name); }
 template <class T>
-byte_range range_of(const vector_view<T>& v, const char* name) { return range_of(v.data, v.size, index(1), v.stride, index(1), name); }
+[[gnu::always_inline]] inline byte_range range_of(const vector_view<T>& v, const char* name) { return range_of(v.data, v.size, index(1), v.stride, index(1), name); }
 /// An output whose strides send two elements to one address would be written twice: the later
 /// write wins and the result depends on the schedule.
 [[gnu::always_inline]] inline void require_injective(const char* name, index rows, index cols, index rs, index cs) {
