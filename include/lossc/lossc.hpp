@@ -37,6 +37,8 @@ using lossc::expm1;
 using lossc::softplus;
 using lossc::sigmoid;
 using lossc::tanh;
+using lossc::cosh;
+using lossc::sinh;
 using lossc::log_cosh;
 using lossc::sign;
 using lossc::round;

@@ -55,6 +55,8 @@ class Gen:
                 "exp": lambda: f"exp(tanh({a}))",
                 "log1p": lambda: f"log1p(abs({a}))",
                 "expm1": lambda: f"expm1(tanh({a}))",
+                "cosh": lambda: f"cosh(tanh({a}))",
+                "sinh": lambda: f"sinh(tanh({a}))",
                 "pow": lambda: f"pow(abs({a}) + 0.5, {self.num(-1.5, 2.5)})",
                 "clip": lambda: f"clip({a}, {self.num(-2, -0.5)}, {self.num(0.5, 2)})",
             }

@@ -1,6 +1,7 @@
 // The expression vocabulary: traits (the Keras rules as values), formulas, rewrites, literal types.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <lossc/lossc.hpp>
 #include <type_traits>
 
@@ -69,10 +70,34 @@ TEST_CASE("stabilising rewrites happen when the expression is built") {
     static_assert(std::is_same_v<node_t<decltype(log(sum<1>(exp(y_pred))))>, node_t<decltype(logsumexp<1>(y_pred))>>);
     static_assert(std::is_same_v<node_t<decltype(log1p(exp(y_pred)))>, node_t<decltype(softplus(y_pred))>>);
     CHECK(lossc::to_string(log(sigmoid(y_pred))) == "-softplus(-y_pred)");
+    static_assert(std::is_same_v<node_t<decltype(log(cosh(y_pred - y_true)))>, node_t<decltype(log_cosh(y_pred - y_true))>>);
     // The rewritten forms stay finite where the naive ones overflow.
     constexpr auto r = lossc::evaluate(-sum<1>(y_true * log(softmax<1>(y_pred))), std::array{1.0, 0.0},
                                        std::array{1000.0, -1000.0});
     static_assert(r.per_sample[0] == 0.0);
     constexpr auto s = lossc::evaluate(sum<1>(-log(sigmoid(y_pred))), std::array{0.0}, std::array{-800.0});
     static_assert(s.per_sample[0] == 800.0);
+    // log(cosh(x)) is log_cosh: finite where cosh overflows (e^1000).
+    constexpr auto c = lossc::evaluate(sum<1>(log(cosh(y_pred))), std::array{0.0}, std::array{-1000.0});
+    static_assert(c.per_sample[0] > 999.306 && c.per_sample[0] < 999.307 && c.grad[0][0] == -1.0);
+}
+
+TEST_CASE("cosh and sinh: values, derivatives, overflow only where the function overflows") {
+    constexpr auto l = sum<1>(cosh(y_pred) + 2.0 * sinh(y_pred - y_true));
+    constexpr auto r = lossc::evaluate(l, std::array{0.5, 0.0}, std::array{1.0, -2.0});
+    static_assert(r.per_sample[0] > -0.90626 && r.per_sample[0] < -0.90625);  // while compiling (lossc's constexpr cosh)
+    CHECK(r.per_sample[0] == doctest::Approx(std::cosh(1.0) + std::cosh(-2.0) + 2 * std::sinh(0.5) + 2 * std::sinh(-2.0)).epsilon(1e-14));
+    CHECK(r.grad[0][0] == doctest::Approx(std::sinh(1.0) + 2 * std::cosh(0.5)).epsilon(1e-14));
+    CHECK(r.grad[0][1] == doctest::Approx(std::sinh(-2.0) + 2 * std::cosh(-2.0)).epsilon(1e-14));
+    CHECK(lossc::to_string(cosh(y_pred) * sinh(y_true)) == "cosh(y_pred) * sinh(y_true)");
+    // float: cosh(89) = 2.24e38 is finite although e^89 is not; the kernel gets it too.
+    constexpr auto k = lossc::compile(sum<1>(cosh(y_pred)));
+    Eigen::MatrixXf t = Eigen::MatrixXf::Zero(3, 2), p(3, 2), g(3, 2);
+    p << 89.0f, 0.0f, -89.0f, 0.0f, 90.0f, 0.0f;
+    Eigen::VectorXf ps(3);
+    k.forward_backward(t, p, ps, g, {.reduction = lossc::reduction::sum});
+    CHECK(std::isfinite(ps(0)));
+    CHECK(ps(0) == doctest::Approx(std::cosh(89.0) + 1.0).epsilon(1e-5));
+    CHECK(g(1, 0) == doctest::Approx(std::sinh(-89.0)).epsilon(1e-5));
+    CHECK(std::isinf(ps(2)));
 }

@@ -33,6 +33,8 @@ TEST_CASE("every differentiable unary op matches finite differences") {
     check_unary_op<lossc::ops::sigmoid_op>(rng);
     check_unary_op<lossc::ops::tanh_op>(rng);
     check_unary_op<lossc::ops::log_cosh_op>(rng);
+    check_unary_op<lossc::ops::cosh_op>(rng);
+    check_unary_op<lossc::ops::sinh_op>(rng);
     check_unary_op(rng, lossc::ops::pow_c{2.5});
     check_unary_op(rng, lossc::ops::pow_c{-1.5});
     check_unary_op(rng, lossc::ops::clip_op{-1.0, 1.0});

@@ -110,6 +110,20 @@ struct tanh_op {
         return dmul(g, one_t{} - square(tanh(x)));
     }
 };
+struct cosh_op {
+    static constexpr const char* name = "cosh";
+    static constexpr bool differentiable = true;
+    static constexpr domain dom = everywhere;
+    template <class T> constexpr T operator()(T x) const { return math::cosh(x); }
+    template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const { return dmul(g, sinh(x)); }
+};
+struct sinh_op {
+    static constexpr const char* name = "sinh";
+    static constexpr bool differentiable = true;
+    static constexpr domain dom = everywhere;
+    template <class T> constexpr T operator()(T x) const { return math::sinh(x); }
+    template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const { return dmul(g, cosh(x)); }
+};
 struct log_cosh_op {
     static constexpr const char* name = "log_cosh";
     static constexpr bool differentiable = true;

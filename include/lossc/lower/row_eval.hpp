@@ -583,7 +583,8 @@ template <class Op, class A>
 inline constexpr bool transcendental<unary<Op, A>> =
     std::is_same_v<Op, ops::exp_op> || std::is_same_v<Op, ops::log_op> || std::is_same_v<Op, ops::log1p_op> ||
     std::is_same_v<Op, ops::expm1_op> || std::is_same_v<Op, ops::softplus_op> || std::is_same_v<Op, ops::sigmoid_op> ||
-    std::is_same_v<Op, ops::tanh_op> || std::is_same_v<Op, ops::log_cosh_op> || std::is_same_v<Op, ops::pow_c>;
+    std::is_same_v<Op, ops::tanh_op> || std::is_same_v<Op, ops::log_cosh_op> || std::is_same_v<Op, ops::pow_c> ||
+    std::is_same_v<Op, ops::cosh_op> || std::is_same_v<Op, ops::sinh_op>;
 template <class A, class B> inline constexpr bool transcendental<binary<ops::pow_op, A, B>> = true;
 struct finds_transcendental {
     bool found = false;

@@ -101,6 +101,26 @@ constexpr double expm1(double x) {
     return exp(x) - 1.0;
 }
 
+/// cosh x = (h/2)·h + (1/2)/(h·h) with h = e^(|x|/2): both terms positive (no cancellation), and
+/// finite up to where cosh itself overflows (e^|x| alone overflows first).
+constexpr double cosh(double x) {
+    const double h = exp(0.5 * fabs(x));
+    return (0.5 * h) * h + 0.5 / (h * h);
+}
+
+/// sinh x: below |x| = 1 from u = e^x − 1 as (u + u/(u + 1))/2 (two terms of one sign, no
+/// cancellation near 0); above, the cosh formula with the second term subtracted.
+constexpr double sinh(double x) {
+    if (isnan(x)) return x;
+    if (fabs(x) < 1.0) {
+        const double u = expm1(x);
+        return 0.5 * (u + u / (u + 1.0));
+    }
+    const double h = exp(0.5 * fabs(x));
+    const double s = (0.5 * h) * h - 0.5 / (h * h);
+    return x < 0 ? -s : s;
+}
+
 constexpr double tanh(double x) {
     if (isnan(x)) return x;
     const double a = fabs(x);

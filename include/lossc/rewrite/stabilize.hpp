@@ -4,6 +4,7 @@
 //   log(sum(exp(x)))   → logsumexp(x)
 //   log(sigmoid(x))    → −softplus(−x)
 //   log1p(exp(x))      → softplus(x)
+//   log(cosh(x))       → log_cosh(x)       (finite where cosh overflows: |x| > 89 in float)
 // Patterns whose recognition needs a constant's value (log(1 + exp(x))) are not rewritten:
 // scalars are run-time values, and a rewrite must not depend on them.
 #pragma once
@@ -25,7 +26,9 @@ constexpr auto log_of(const E& e) {
         using X = decltype(e.a);
         using neg_x = unary<ops::neg, X>;
         return unary<ops::neg, unary<ops::softplus_op, neg_x>>{{neg_x{e.a, {}}, {}}, {}};
-    } else
+    } else if constexpr (requires { requires std::is_same_v<E, unary<ops::cosh_op, decltype(e.a)>>; })
+        return unary<ops::log_cosh_op, decltype(e.a)>{e.a, {}};
+    else
         return unary<ops::log_op, E>{e, {}};
 }
 
