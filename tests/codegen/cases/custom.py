@@ -10,6 +10,10 @@ CASES = {
     "pinball": {"shape": (9, 2), "params": [(0.1,), (0.9,)]},
     "gaussian_nll": {"shape": (9, 2), "y_true": "column"},
     "log_cosh": {"shape": (9, 3)},
+    "log_cosh_by_hand": {"shape": (9, 3)},
+    "sinh_error": {"shape": (9, 2)},
+    "clipped_above_only": {"shape": (9, 3), "y_pred": "unit"},
+    "clipped_below_only": {"shape": (9, 3)},
     "masked_mse": {"shape": (9, 5), "y_true": "with_minus_one"},
     "head_and_tail": {"shape": (9, 4)},
     "batch_mean_mse": {"shape": (9, 3), "batch": "mean"},
@@ -80,6 +84,24 @@ def _log_cosh(x):
 
 def log_cosh(y_true, y_pred):
     return tf.reduce_mean(_log_cosh(y_pred - y_true), axis=-1)
+
+
+def log_cosh_by_hand(y_true, y_pred):
+    """Log-cosh as real code often writes it (lossc rewrites log(cosh(x)) to its stable log_cosh)."""
+    return K.mean(tf.math.log(tf.math.cosh(y_pred - y_true)), axis=-1)
+
+
+def sinh_error(y_true, y_pred):
+    return K.sum(tf.math.sinh(y_pred - y_true) * (y_pred - y_true), axis=-1)
+
+
+def clipped_above_only(y_true, y_pred):
+    """A one-sided clip (K.clip with max None: Keras 2's backend takes it as infinity)."""
+    return -K.mean(y_true * K.log(K.clip(y_pred, K.epsilon(), None)), axis=-1)
+
+
+def clipped_below_only(y_true, y_pred):
+    return K.mean(K.square(K.clip(y_pred - y_true, None, 0.5)), axis=-1)
 
 
 def masked_mse(y_true, y_pred):

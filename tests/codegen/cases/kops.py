@@ -9,6 +9,7 @@ CASES = {
     "logits_ce": {"shape": (10, 5), "y_true": "onehot"},
     "gaussian_nll": {"shape": (10, 2), "y_true": "column"},
     "bce_logits": {"shape": (10, 3), "y_true": "binary"},
+    "log_cosh_ops": {"shape": (10, 3)},
     # cross-sample losses (lossc::batch_loss): statistics of the whole batch inside the formula
     "batch_dice": {"shape": (10, 4), "y_true": "binary", "y_pred": "unit", "batch": "whole"},
     "pearson": {"shape": (10, 3), "batch": "whole"},
@@ -43,6 +44,10 @@ def gaussian_nll(y_true, y_pred):
 
 def bce_logits(y_true, y_pred):
     return ops.mean(ops.binary_crossentropy(y_true, y_pred, from_logits=True), axis=-1)
+
+
+def log_cosh_ops(y_true, y_pred):
+    return ops.mean(ops.log(ops.cosh(y_pred - y_true)) + 0.1 * ops.sinh(y_pred - y_true), axis=-1)
 
 
 def batch_dice(y_true, y_pred):
