@@ -14,8 +14,7 @@ if ! dpkg-query -W -f='${Status}' libtorch-dev 2>/dev/null | grep -q "install ok
     echo "lossc bench: libtorch-dev not installed; its peer is skipped"
 fi
 build="$root/build/bench"
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLOSSC_BUILD_TESTS=OFF \
-      -DLOSSC_BUILD_EXAMPLES=OFF -DLOSSC_BUILD_BENCH=ON >/dev/null
+(cd "$root" && cmake --preset release >/dev/null)  # CMakePresets.json: Release, benchmarks only
 cmake --build "$build" -j "${LOSSC_JOBS:-2}"
 # Three repetitions of every benchmark in random order, the tables using each one's median: on
 # a shared machine the load changes over minutes, and one pass in order gave the same kernel

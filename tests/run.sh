@@ -3,6 +3,7 @@
 # clang++ under AddressSanitizer + UndefinedBehaviorSanitizer (then clang-tidy and cppcheck,
 # tests/lint.sh, on that build's compile database). Every test is built and run by both compilers;
 # a third, plain clang++ build ran the same tests again without sanitizers (docs/perf-log.md).
+# The configurations are CMakePresets.json's (`cmake --workflow --preset gcc` runs one by hand).
 #   tests/run.sh                          both
 #   LOSSC_COMPILERS=gcc tests/run.sh      a choice of them
 set -euo pipefail
@@ -11,36 +12,30 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # The Keras oracle of the differential test (real keras + jax, CPU wheels, pinned), once.
 keras_python=$("$root/tests/keras/venv.sh")
 jobs=${LOSSC_JOBS:-2}
-declare -A cxx=([gcc]=g++ [clang-asan]=clang++)
-# g++: collect garbage less often (its collector took a tenth of a large test TU's time at -O0;
-# peak memory 1.0 -> 1.2 GB per job).
-declare -A flags=([gcc]="--param=ggc-min-expand=400 --param=ggc-min-heapsize=2097152" [clang-asan]="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer")
-# Which configurations build the SIMD tests' -march variants (CI time: each variant is another
-# build of the schedule tests, dearest under the sanitizers).
-declare -A isas=([gcc]="native;x86_64_v3" [clang-asan]="native")
-# The trainer's MPI copy once, with g++: its lossc code is train_mlp's (built and run by both), and
-# under the sanitizers Open MPI's own allocations would need LeakSanitizer off.
-declare -A mpi=([gcc]=ON [clang-asan]=OFF)
-# The libtorch adapter's tests once, with g++ (libtorch's headers cost half a minute per TU, and
-# the library is not built with the sanitizers).
-declare -A torch=([gcc]=ON [clang-asan]=OFF)
-# Debug builds (assertions on, -O0) without -g: it was a fifth of their compile time
-# (docs/perf-log.md); doctest reports file and line itself, and the sanitizers' reports name the
-# functions (configure with -g for lines).
+# The configurations are CMakePresets.json's `gcc` and `clang-asan` (build/test-<name>); why each
+# is set as it is:
+# - g++: `--param ggc-*` collects garbage less often (its collector took a tenth of a large test
+#   TU's time at -O0; peak memory 1.0 -> 1.2 GB per job).
+# - LOSSC_TEST_ISAS: which configurations build the SIMD tests' -march variants (CI time: each
+#   variant is another build of the schedule tests, dearest under the sanitizers): g++ native and
+#   x86-64-v3, clang native.
+# - The trainer's MPI copy once, with g++: its lossc code is train_mlp's (built and run by both),
+#   and under the sanitizers Open MPI's own allocations would need LeakSanitizer off.
+# - The libtorch adapter's tests once, with g++ (libtorch's headers cost half a minute per TU, and
+#   the library is not built with the sanitizers).
+# - Debug builds (assertions on, -O0) without -g: it was a fifth of their compile time
+#   (docs/perf-log.md); doctest reports file and line itself, and the sanitizers' reports name
+#   the functions (configure with -g for lines).
+cd "$root"
 for compiler in ${LOSSC_COMPILERS:-gcc clang-asan}; do
-  if [[ -z "${cxx[$compiler]+set}" ]]; then
-    echo "lossc: LOSSC_COMPILERS names '$compiler'; the configurations are: ${!cxx[*]}" >&2
+  if [[ "$compiler" != gcc && "$compiler" != clang-asan ]]; then
+    echo "lossc: LOSSC_COMPILERS names '$compiler'; the configurations are: gcc clang-asan" >&2
     exit 2
   fi
   build="$root/build/test-$compiler"
   echo "== lossc: $compiler: configure, build, test ($build)"
   start=$(date +%s)
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-        -DCMAKE_CXX_COMPILER="${cxx[$compiler]}" -DCMAKE_CXX_FLAGS="${flags[$compiler]}" -DLOSSC_WERROR=ON \
-        -DLOSSC_TEST_ISAS="${isas[$compiler]}" -DLOSSC_TEST_DISPATCH=ON -DCMAKE_CXX_FLAGS_DEBUG="" \
-        -DLOSSC_BUILD_MPI_EXAMPLE="${mpi[$compiler]}" -DLOSSC_WITH_TORCH="${torch[$compiler]}" \
-        -DLOSSC_KERAS_PYTHON="$keras_python" -DLOSSC_KERAS_CACHE="$root/build/keras-ref" \
-        -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
+  cmake --preset "$compiler" -DLOSSC_KERAS_PYTHON="$keras_python" -DLOSSC_KERAS_CACHE="$root/build/keras-ref" >/dev/null
   cmake --build "$build" -j "$jobs"
   echo "== lossc: $compiler: built in $(( $(date +%s) - start )) s"
   ctest --test-dir "$build" -j "$jobs" --output-on-failure
