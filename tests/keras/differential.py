@@ -10,7 +10,7 @@ the same from the same float32 inputs; this script compares them.
 Tolerance: |lossc − keras| <= rtol·|keras| + rtol·scale, scale = the largest |keras| of the
 compared tensor (so that an entry far smaller than its neighbours, e.g. a gradient component
 of 1e-9 beside ones of 1, is judged at the tensor's precision), rtol = 1e-6, or 1e-5 for the
-losses whose float32 clipping makes Keras itself coarse (keras-semantics.md §4.1).
+losses whose float32 clipping makes Keras itself coarse (docs/keras.md, float32 clip bounds).
 
 Keras's references are cached (keyed by the cases' text and the Keras and JAX versions) so
 that the three builds of the test suite compute them once.

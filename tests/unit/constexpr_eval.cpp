@@ -12,7 +12,7 @@ constexpr auto cce = -sum<1>(y_true * log(softmax<1>(y_pred)));
 constexpr bool near(double a, double b, double tol) { return (a - b <= tol) && (b - a <= tol); }
 }  // namespace
 
-// The DESIGN.md example, verbatim.
+// The README's example (one sample, as a batch of one).
 constexpr auto r = lossc::evaluate(custom_mse, std::array{std::array{1.f, 2.f}}, std::array{std::array{1.f, 3.f}});
 static_assert(r.per_sample[0] == 0.7f);
 static_assert(r.grad[0][0] == 0.0f && r.grad[0][1] == 1.4f);

@@ -1,5 +1,5 @@
 // lossc::keras function forms: every loss against values worked out independently from the
-// formulas (keras-semantics.md §2, written here as plain loops in double), Keras's documented
+// formulas (Keras's losses.py, written here as plain loops in double), Keras's documented
 // numbers in float32 (docstrings and tests, including the float32 clip bounds of §4.1), and the
 // shared gradient check (kernel vs reference evaluator vs central differences, in double).
 #include <cmath>
@@ -137,7 +137,7 @@ TEST_CASE("hinge losses: the three label conventions and categorical hinge's max
             for (std::size_t j = 0; j < C; ++j) pos += a[j] * b[j], ng = std::max(ng, (1 - a[j]) * b[j]);
             return std::max(ng - pos + 1, 0.0);
         }, "categorical_hinge");
-    // keras-semantics.md §2.2: with every non-target negative, neg = 0 (the target's (1 − 1)·p).
+    // Keras's categorical_hinge: with every non-target negative, neg = 0 (the target's (1 − 1)·p).
     const auto v = per_sample(k::categorical_hinge(), oh, neg);
     for (std::size_t i = 0; i < N; ++i) {
         double pos = 0;

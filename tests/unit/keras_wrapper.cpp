@@ -1,5 +1,5 @@
 // lossc::keras::loss, the Keras Loss wrapper, against numbers worked out by hand from
-// keras-semantics.md §1: the five reductions, sample weights of each shape (and Keras's
+// Keras's Loss.__call__ (docs/keras.md, *Keras's rules the wrapper follows*): the five reductions, sample weights of each shape (and Keras's
 // surprises: a scalar weight under mean_with_sample_weight sums, an (N, 1) weight against (N, T)
 // losses divides by Σ w_i), masks (all masked, all weights 0: 0, never NaN), the gradient of the
 // reduced loss, hinge's batch-wide label conversion, integer labels and their checks, rank-3
@@ -57,7 +57,7 @@ TEST_CASE("sample weights (N,), (N, 1) and a scalar, with Keras's divisors") {
         CHECK(f.call(reduction::none, wt) == doctest::Approx(35));
         CHECK(f.values == std::vector<double>{1, 2, 0, 32});  // W = L·w
     }
-    // A scalar weight s: mean_with_sample_weight divides Σ(L·s) by s itself (keras-semantics §1.2).
+    // A scalar weight s: mean_with_sample_weight divides Σ(L·s) by s itself (docs/keras.md, reductions).
     CHECK(f.call(reduction::mean_with_sample_weight, 0.5) == doctest::Approx(30));
     CHECK(f.call(reduction::sum_over_batch_size, 0.5) == doctest::Approx(3.75));
     // All weights 0: 0, not NaN, and no gradient.

@@ -29,7 +29,7 @@ struct config {
 
 /// What one call takes besides y_true and y_pred.
 /// - sample_weight: a number, or a tensor of shape (N), (N, 1), or for (N, T) losses (N, T),
-///   (N, 1) or (N, T, 1), broadcast as Keras does (§1.1 of keras-semantics.md);
+///   (N, 1) or (N, T, 1), broadcast as Keras does (docs/keras.md, rank matching);
 /// - mask: a bool tensor of the per-sample losses' shape (Keras's mask from Masking/Embedding);
 /// - values: if not empty, receives the per-sample losses times their weight and mask (Keras's
 ///   reduction="none" result), size = the number of per-sample losses;

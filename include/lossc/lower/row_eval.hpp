@@ -35,7 +35,7 @@ using simd::pack;
 /// recomputed value with the row's statistic for exact equality.
 enum class lanes { none, columns, rows, single };
 
-/// DESIGN.md's cross-entropy plan, as a memo: when a row's loss has one logsumexp and its
+/// The cross-entropy plan (docs/design.md), as a memo: when a row's loss has one logsumexp and its
 /// gradient needs softmax = exp(x − logsumexp(x)), the logsumexp pass keeps e_j = exp(x_j − m)
 /// where the gradient of column j will be written (the output row, or the staged block) and the
 /// gradient reads e_j · (1/Σe) instead of computing a second exp per element. S is a row's

@@ -1,7 +1,7 @@
 """A small numpy stand-in for the Keras backend, keras.ops and TensorFlow ops the codegen test
 cases use: the original Python loss functions run on it (float64), and their values and
 finite-difference gradients are compared with the C++ that lossc-keras generates. Written for
-the tests; it implements what the cases call, with Keras's formulas (keras-semantics.md)."""
+the tests; it implements what the cases call, with Keras's formulas (docs/keras.md)."""
 import numpy as np
 
 float32, float64 = "float32", "float64"
