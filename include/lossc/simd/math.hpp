@@ -332,25 +332,19 @@ pack<T> cosh(pack<T> x) {
     const pack<T> h = exp(abs(x) * half);
     return (h * half) * h + half / (h * h);
 }
-/// sinh below |x| = 2 by its Taylor series x + x·z·P(z), z = x², to x^15/15! in float and
-/// x^23/23! in double (the next term is under a tenth of an ulp; −0 stays −0); above, cosh's
-/// formula with the second term subtracted (it cancels at most 1.04× there) and x's sign.
-inline constexpr double sinh_series[11] = {
-    1.0 / 6.0, 1.0 / 120.0, 1.0 / 5040.0, 1.0 / 362880.0, 1.0 / 39916800.0, 1.0 / 6227020800.0,
-    1.0 / 1307674368000.0, 1.0 / 355687428096000.0, 1.0 / 121645100408832000.0,
-    1.0 / 51090942171709440000.0, 1.0 / 25852016738884976640000.0};
+/// cx::sinh's formula and series table, without branches (7 terms in float, 11 in double).
 template <class T>
 pack<T> sinh(pack<T> x) {
     const pack<T> half(T(0.5));
     const pack<T> a = abs(x), z = x * x;
     constexpr int terms = std::is_same_v<T, float> ? 7 : 11;
-    pack<T> p(static_cast<T>(sinh_series[terms - 1]));
-    for (int k = terms - 2; k >= 0; --k) p = pack<T>(ei::pmadd(p.v, z.v, pack<T>(static_cast<T>(sinh_series[k])).v));
+    pack<T> p(static_cast<T>(cx::sinh_series[terms - 1]));
+    for (int k = terms - 2; k >= 0; --k) p = pack<T>(ei::pmadd(p.v, z.v, pack<T>(static_cast<T>(cx::sinh_series[k])).v));
     const pack<T> near_zero = pack<T>(ei::pmadd((x * z).v, p.v, x.v));
     const pack<T> h = exp(a * half);
     const pack<T> s = (h * half) * h - half / (h * h);
     const pack<T> away = simd::select(simd::lt(x, pack<T>(T(0))), -s, s);
-    return simd::select(simd::lt(a, pack<T>(T(2))), near_zero, away);
+    return simd::select(simd::lt(a, pack<T>(T(cx::sinh_series_below))), near_zero, away);
 }
 
 /// Lane by lane, out of line: a call clobbers the vector registers anyway, and the loop is one
