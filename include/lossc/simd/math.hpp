@@ -3,8 +3,8 @@
 // special values are fixed here: Eigen clamps the argument of exp to about ±88.4 (float) and
 // ±709.4 (double), so exp(-inf) would not be 0, exp(+inf) not inf, results near the ends of
 // the range wrong, and a NaN argument replaced by a bound; float log flushes subnormals. log1p,
-// expm1 (missing for double in Eigen 3.4) and tanh are built on them with the same formulas as
-// the constexpr versions. pow has no packet rule beyond whole constant exponents (pow_const): it
+// expm1 (missing for double in Eigen 3.4), tanh, cosh and sinh are built on them with the same
+// formulas as the constexpr versions. pow has no packet rule beyond whole constant exponents (pow_const): it
 // runs lane by lane (std::pow).
 #pragma once
 #include <array>
