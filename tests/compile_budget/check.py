@@ -1,8 +1,11 @@
 """Compile-budget test: one translation unit of bench/compile_time/tu.hpp (one typical loss, or one
 Keras function form) compiled at -O2 -march=native with the compiler under test; fails when its
 user CPU time exceeds the loss's budget. Usage:
-    check.py --cxx CXX --include DIR --eigen DIR --tu FILE --index I [--keras [--compiled]] --name NAME --budgets FILE
+    check.py --cxx CXX --include DIR --eigen DIR --tu FILE (--index I | --range FIRST LAST)
+             [--keras [--compiled]] --name NAME --budgets FILE
 --compiled compiles the TU as a program linking lossc::keras_compiled does (LOSSC_KERAS_COMPILED).
+--range compiles the losses FIRST..LAST together in one TU: within the budget, each of them alone
+(a part of that program) is too.
 The budgets file holds the goal (`default SECONDS`) and, for the losses known to be over it, their
 measured ceiling (`NAME SECONDS`), or a group's (`GROUP SECONDS`, GROUP the part of NAME before its
 first dot): a loss that gets slower than its line fails."""
@@ -16,7 +19,9 @@ ap.add_argument("--cxx", required=True)
 ap.add_argument("--include", required=True)
 ap.add_argument("--eigen", required=True)
 ap.add_argument("--tu", required=True)
-ap.add_argument("--index", type=int, required=True)
+which = ap.add_mutually_exclusive_group(required=True)
+which.add_argument("--index", type=int)
+which.add_argument("--range", type=int, nargs=2, metavar=("FIRST", "LAST"))
 ap.add_argument("--keras", action="store_true")
 ap.add_argument("--compiled", action="store_true")
 ap.add_argument("--name", required=True)
@@ -31,8 +36,11 @@ for line in open(a.budgets):
 # A line for the loss, else for its group (the name's part before the first dot), else `default`.
 budget = budgets.get(a.name, budgets.get(a.name.split(".")[0], budgets["default"]))
 
-cmd = [a.cxx, "-std=c++20", "-O2", "-march=native", "-w", "-I" + a.include, "-I" + a.eigen, "-x", "c++",
-       f"-DLOSSC_CT_ONLY={a.index}"] + (["-DLOSSC_CT_KERAS"] if a.keras else []) + (["-DLOSSC_KERAS_COMPILED"] if a.compiled else []) + ["-c", a.tu, "-o", os.devnull]
+selected = [f"-DLOSSC_CT_ONLY={a.index}"] if a.range is None else \
+    [f"-DLOSSC_CT_FIRST={a.range[0]}", f"-DLOSSC_CT_LAST={a.range[1]}"]
+cmd = [a.cxx, "-std=c++20", "-O2", "-march=native", "-w", "-I" + a.include, "-I" + a.eigen, "-x", "c++"] + selected + \
+    (["-DLOSSC_CT_KERAS"] if a.keras else []) + (["-DLOSSC_KERAS_COMPILED"] if a.compiled else []) + \
+    ["-c", a.tu, "-o", os.devnull]
 
 
 def compile_once():
