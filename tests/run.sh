@@ -23,6 +23,11 @@ jobs=${LOSSC_JOBS:-2}
 #   and under the sanitizers Open MPI's own allocations would need LeakSanitizer off.
 # - The libtorch adapter's tests once, with g++ (libtorch's headers cost half a minute per TU, and
 #   the library is not built with the sanitizers).
+# - clang: UndefinedBehaviorSanitizer without its null and alignment checks, except in the fuzz
+#   targets (whose flags enable all of it again): each of those checks names the accessed type,
+#   a loss's whole expression type, in the object (86 MB for one random-loss TU), and they were a
+#   sixth of the sanitized build's time (docs/perf-log.md). A null access still stops under ASan;
+#   a misaligned one is a precondition no kernel creates (views are typed element pointers).
 # - Debug builds (assertions on, -O0) without -g: it was a fifth of their compile time
 #   (docs/perf-log.md); doctest reports file and line itself, and the sanitizers' reports name
 #   the functions (configure with -g for lines).
