@@ -67,7 +67,9 @@ enum class schedule { automatic, scalar_rows, along_columns, across_rows };
 
 /// How per_sample and grad are written. `cached`: ordinary stores. `streaming`: non-temporal
 /// stores where the output is aligned to the packet (around the caches, without first reading
-/// each line: a quarter less memory traffic for custom_mse). `automatic`: streaming for losses of
+/// each line: a quarter less memory traffic for custom_mse); an arithmetic loss's rows before the
+/// first block that starts a cache line go one by one (the reduced value's order of sums then
+/// depends on the outputs' offset; per-sample values and gradients do not). `automatic`: streaming for losses of
 /// arithmetic only (no exp, log, pow…: they run at memory speed; with transcendental functions
 /// streaming measured slower) whose two outputs together exceed `streaming_threshold` bytes,
 /// much more than a last-level cache holds, so that the written gradient would be evicted before

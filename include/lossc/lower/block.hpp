@@ -58,11 +58,41 @@ struct next_block_lines {
         if (!c.next_lines || next + pack<T>::width > c.p.rows) return;
         const index n = c.p.cols;
         t = c.t.data + next * n, p = c.p.data + next * n, g = c.g.data + next * n;
-        // Blocks of w rows are whole lines; streamed where the first one starts a line
+        // Blocks of w rows are whole lines; streamed where the block starts a line
         // (simd::store_columns).
-        g_streamed = c.stream && reinterpret_cast<std::uintptr_t>(c.g.data) % 64 == 0;
+        g_streamed = c.stream && reinterpret_cast<std::uintptr_t>(g) % 64 == 0;
     }
 };
+
+/// The first row of [begin, end) from which blocks of pack-width rows start a cache line in the
+/// gradient and in per_sample (else in the gradient alone; forward: in per_sample), where the call
+/// streams its outputs: non-temporal stores need aligned packs, and without -march (Eigen's and
+/// malloc's 16-byte alignment, a dispatched kernel) or for a view at any offset every block fell
+/// back to cached stores (custom_mse beyond the caches 1.2x slower: docs/perf-log.md). The rows
+/// before it go one by one: fewer than a pack, none where no row starts a line or fewer than two
+/// blocks' rows remain.
+template <bool Backward, class T>
+index first_line_row(const pass<T>& c, index begin, index end) {
+    constexpr index w = pack<T>::width;
+    if (!c.stream || end - begin < 2 * w) return begin;
+    const auto starts_line = [](const T* q) { return reinterpret_cast<std::uintptr_t>(q) % 64 == 0; };
+    const bool ps_lines = c.ps.stride == 1;
+    if constexpr (Backward) {
+        if (c.g.col_stride != 1) return begin;
+        index g_only = -1;
+        for (index i = begin; i < begin + w; ++i)
+            if (starts_line(c.g.data + i * c.g.row_stride)) {
+                if (ps_lines && starts_line(c.ps.data + i)) return i;
+                if (g_only < 0) g_only = i;
+            }
+        return g_only < 0 ? begin : g_only;
+    } else {
+        if (ps_lines)
+            for (index i = begin; i < begin + w; ++i)
+                if (starts_line(c.ps.data + i)) return i;
+        return begin;
+    }
+}
 
 /// The tile transposes as calls where the general block stages by them: forced inline there
 /// too (they are, for the dense_rows block), clang's registers for the general block's other

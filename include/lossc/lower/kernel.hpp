@@ -177,8 +177,15 @@ private:
                 // a narrow row's loss itself.
                 constexpr index w = pack<T>::width;
                 simd::lane_sums<T> lanes;
-                const index blocks_end = begin + (end - begin) / w * w;
-                total = blocks_of_rows<Backward, Reach>(ctx, grad, begin, blocks_end, lanes);
+                // Streamed outputs of an arithmetic loss (the memory-bound ones): rows one by one
+                // until a block starts a cache line. Only the order of this sum then depends on
+                // where the outputs lie: their rows have the same bits either way, which a
+                // softmax's memo does not promise (it can round a block row an ulp apart).
+                index first = begin;
+                if constexpr (lowering::memory_bound<E, gradient_t<E>>()) first = lowering::first_line_row<Backward>(ctx, begin, end);
+                for (index i = begin; i < first; ++i) total += one_row<Backward, lanes::none>(ctx, grad, i);
+                const index blocks_end = first + (end - first) / w * w;
+                total += blocks_of_rows<Backward, Reach>(ctx, grad, first, blocks_end, lanes);
                 total += lanes.total();
                 for (index i = blocks_end; i < end; ++i) total += one_row<Backward, lanes::none>(ctx, grad, i);
                 break;
