@@ -67,13 +67,14 @@ enum class schedule { automatic, scalar_rows, along_columns, across_rows };
 
 /// How per_sample and grad are written. `cached`: ordinary stores. `streaming`: non-temporal
 /// stores where the output is aligned to the packet (around the caches, without first reading
-/// each line: a quarter less memory traffic for custom_mse); an arithmetic loss's rows before the
-/// first block that starts a cache line go one by one (the reduced value's order of sums then
-/// depends on the outputs' offset; per-sample values and gradients do not). `automatic`: streaming for losses of
-/// arithmetic only (no exp, log, pow…: they run at memory speed; with transcendental functions
-/// streaming measured slower) whose two outputs together exceed `streaming_threshold` bytes,
-/// much more than a last-level cache holds, so that the written gradient would be evicted before
-/// the optimiser step reads it anyway; below that, cached stores leave it in cache for that step.
+/// each line: a quarter less memory traffic for custom_mse); an arithmetic loss's rows before
+/// the first block that starts a cache line go one by one (the reduced value's order of sums
+/// then depends on the outputs' offset; per-sample values and gradients do not).
+/// `automatic`: streaming for losses of arithmetic only (no exp, log, pow…: they run at memory
+/// speed; with transcendental functions streaming measured slower) whose two outputs together
+/// exceed `streaming_threshold` bytes, much more than a last-level cache holds, so that the
+/// written gradient would be evicted before the optimiser step reads it anyway; below that,
+/// cached stores leave it in cache for that step.
 /// Above the same threshold `automatic` also streams the gradient of row-major batches of 32 to
 /// 64 contiguous columns walked across rows, whatever the loss: written by tile transposes in
 /// one burst per block of rows, it measured faster streamed (docs/perf-log.md).
