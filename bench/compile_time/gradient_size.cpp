@@ -27,9 +27,19 @@ struct census {
 template <class E>
 void report(const char* name, const E& loss) {
     census l, g;
-    lossc::lowering::visit_node_types<lossc::node_t<E>>(l);
-    lossc::lowering::visit_node_types<lossc::gradient_t<lossc::node_t<E>>>(g);
+    if constexpr (requires { typename E::lossc_batch_loss; }) {
+        // A cross-sample loss: its expression, and the gradient its passes evaluate (the direct
+        // term and the statistics' chain terms, lower/batch_lowering.hpp).
+        using D = lossc::lowering::batch::derivation<typename E::expression_type>;
+        lossc::lowering::visit_node_types<typename E::expression_type>(l);
+        lossc::lowering::visit_node_types<typename D::direct_type>(g);
+        lossc::lowering::visit_node_types<typename D::indirect_type>(g);
+    } else {
+        lossc::lowering::visit_node_types<lossc::node_t<E>>(l);
+        lossc::lowering::visit_node_types<lossc::gradient_t<lossc::node_t<E>>>(g);
+    }
     std::printf("%s %d %d %zu\n", name, l.nodes, g.nodes, g.distinct.size());
+    (void)loss;
 }
 }  // namespace
 
