@@ -69,7 +69,7 @@ enum class schedule { automatic, scalar_rows, along_columns, across_rows };
 /// stores where the output is aligned to the packet (around the caches, without first reading
 /// each line: a quarter less memory traffic for custom_mse); an arithmetic loss's rows before
 /// the first block that starts a cache line go one by one (the reduced value's order of sums
-/// then depends on the outputs' offset; per-sample values and gradients do not).
+/// then depends on the outputs' offset).
 /// `automatic`: streaming for losses of arithmetic only (no exp, log, pow…: they run at memory
 /// speed; with transcendental functions streaming measured slower) whose two outputs together
 /// exceed `streaming_threshold` bytes, much more than a last-level cache holds, so that the

@@ -178,9 +178,9 @@ private:
                 constexpr index w = pack<T>::width;
                 simd::lane_sums<T> lanes;
                 // Streamed outputs of an arithmetic loss (the memory-bound ones): rows one by one
-                // until a block starts a cache line. Only the order of this sum then depends on
-                // where the outputs lie: their rows have the same bits either way, which a
-                // softmax's memo does not promise (it can round a block row an ulp apart).
+                // until a block starts a cache line. Their rows take the same packet math either
+                // way (the compiler's FMA contraction aside: docs/design.md); a softmax's rows can
+                // round an ulp apart from a block's, so those losses keep the plain walk.
                 index first = begin;
                 if constexpr (lowering::memory_bound<E, gradient_t<E>>()) first = lowering::first_line_row<Backward>(ctx, begin, end);
                 for (index i = begin; i < first; ++i) total += one_row<Backward, lanes::none>(ctx, grad, i);
