@@ -663,6 +663,14 @@ namespace lowering {
 /// broadcast packs of the same row, so they see the same packet math), else red.reduce<S>(n,
 /// at_one), one value at a time. `at` is a generic lambda at<V>(row, k); S is the values' type
 /// where lanes are not packs. red: a reducer (ops::sum_r…) or logsumexp_keeping below.
+/// A reduction's result in its first lane: a pack's, or logsumexp's parts'.
+template <class T>
+LOSSC_KERNEL_INLINE T first_lanes(pack<T> v) { return simd::first_lane(v); }
+template <class T>
+LOSSC_KERNEL_INLINE ops::logsumexp_r::parts<T> first_lanes(const ops::logsumexp_r::parts<pack<T>>& p) {
+    return {simd::first_lane(p.value), simd::first_lane(p.finite), simd::first_lane(p.sum), simd::first_lane(p.shift),
+            simd::first_lane(p.log_sum)};
+}
 template <class S, class Row, class At, class Reducer>
 LOSSC_KERNEL_INLINE auto over_row(const Row& r, std::size_t n, At&& at, const Reducer& red) {
     using T = typename Row::scalar_type;
@@ -672,7 +680,9 @@ LOSSC_KERNEL_INLINE auto over_row(const Row& r, std::size_t n, At&& at, const Re
             n, [&](std::size_t k) { return at.template operator()<pack<T>>(r, k); },
             [&](std::size_t k) { return simd::first_lane(at.template operator()<pack<T>>(one, k)); });
     } else if constexpr (Row::lane_mode == lanes::single) {
-        return red.template reduce<S>(n, [&](std::size_t k) { return simd::first_lane(at.template operator()<pack<T>>(r, k)); });
+        // The reduction in broadcast packs too (logsumexp's exp and log are then the packets',
+        // not <cmath>'s), so that a row walked alone gets the bits of a block's lane.
+        return first_lanes(red.template reduce<pack<T>>(n, [&](std::size_t k) { return at.template operator()<pack<T>>(r, k); }));
     } else return red.template reduce<S>(n, [&](std::size_t k) { return at.template operator()<S>(r, k); });
 }
 /// Reduce n values of a row with R (over_row).
@@ -796,6 +806,7 @@ LOSSC_KERNEL_INLINE void prepare(const reduce_t<ops::logsumexp_r, A>& e, S& s, c
                     [&](std::size_t k, auto x) {
                         if constexpr (Row::lane_mode == lanes::columns) out[k] = x;  // a lone column
                         else if constexpr (is_pack<Sv>) x.store(out + static_cast<index>(k) * step);
+                        else if constexpr (is_pack<decltype(x)>) out[static_cast<index>(k) * step] = simd::first_lane(x);  // one row
                         else out[static_cast<index>(k) * step] = x;
                     });
                 lowering::keep_parts(s, parts);
