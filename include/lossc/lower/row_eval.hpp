@@ -658,11 +658,6 @@ struct shared_stats {
 
 // ---- per-row statistics (cached schedules only) ----------------------------------------------
 namespace lowering {
-/// A reduction over n values of a row, in the row's lane mode: red.reduce_packed<T>(n, at_pack,
-/// at_tail) when lanes are columns (packs of columns and a scalar tail: the tail columns are
-/// broadcast packs of the same row, so they see the same packet math), else red.reduce<S>(n,
-/// at_one), one value at a time. `at` is a generic lambda at<V>(row, k); S is the values' type
-/// where lanes are not packs. red: a reducer (ops::sum_r…) or logsumexp_keeping below.
 /// A reduction's result in its first lane: a pack's, or logsumexp's parts'.
 template <class T>
 LOSSC_KERNEL_INLINE T first_lanes(pack<T> v) { return simd::first_lane(v); }
@@ -671,6 +666,13 @@ LOSSC_KERNEL_INLINE ops::logsumexp_r::parts<T> first_lanes(const ops::logsumexp_
     return {simd::first_lane(p.value), simd::first_lane(p.finite), simd::first_lane(p.sum), simd::first_lane(p.shift),
             simd::first_lane(p.log_sum)};
 }
+/// A reduction over n values of a row, in the row's lane mode: red.reduce_packed<T>(n, at_pack,
+/// at_tail) when lanes are columns (packs of columns and a scalar tail: the tail columns are
+/// broadcast packs of the same row, so they see the same packet math); for one row
+/// (lanes::single), red.reduce over broadcast packs, its first lane taken (first_lanes); else
+/// red.reduce<S>(n, at_one), one value at a time. `at` is a generic lambda at<V>(row, k); S is
+/// the values' type where lanes are not packs. red: a reducer (ops::sum_r…) or logsumexp_keeping
+/// below.
 template <class S, class Row, class At, class Reducer>
 LOSSC_KERNEL_INLINE auto over_row(const Row& r, std::size_t n, At&& at, const Reducer& red) {
     using T = typename Row::scalar_type;
