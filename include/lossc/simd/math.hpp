@@ -21,7 +21,14 @@ namespace ei = Eigen::internal;
 
 template <class T> pack<T> abs(pack<T> x) { return pack<T>(ei::pabs(x.v)); }
 template <class T> pack<T> sqrt(pack<T> x) { return simd::sqrt(x); }
-template <class T> pack<T> round(pack<T> x) { return pack<T>(ei::pround(x.v)); }
+/// Halves away from zero, as std::round. Eigen's pround needs SSE4.1; print (halves to even) is
+/// everywhere: a result half below |x| moves up.
+template <class T> pack<T> round(pack<T> x) {
+    const pack<T> a = abs(x);
+    pack<T> r(ei::print(a.v));
+    r = simd::select(simd::eq(a - r, pack<T>(T(0.5))), r + pack<T>(T(1)), r);
+    return simd::select(simd::lt(x, pack<T>(T(0))), -r, r);
+}
 template <class T> pack<T> isnan(pack<T> x) { return simd::as_value(simd::is_nan(x)); }
 /// NaN-propagating, with the scalar rule's tie behaviour: max(a, b) = a > b || isnan(a) ? a : b.
 /// Eigen's pmax(b, a) is maxps(a, b) = a > b ? a : b, the rule wherever a is not NaN.
