@@ -27,22 +27,11 @@ using lossc::maximum;
 using lossc::minimum;
 using lossc::pow;
 using lossc::clip;
-using lossc::square;
-using lossc::abs;
-using lossc::sqrt;
-using lossc::exp;
 using lossc::log;
 using lossc::log1p;
-using lossc::expm1;
-using lossc::softplus;
-using lossc::sigmoid;
-using lossc::tanh;
-using lossc::cosh;
-using lossc::sinh;
-using lossc::log_cosh;
-using lossc::sign;
-using lossc::round;
-using lossc::stop_gradient;
+#define LOSSC_DSL_USING(fn, op) using lossc::fn;
+LOSSC_UNARY_FUNCTIONS(LOSSC_DSL_USING)
+#undef LOSSC_DSL_USING
 using lossc::sum;
 using lossc::mean;
 using lossc::max;

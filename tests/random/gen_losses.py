@@ -10,9 +10,24 @@ ops with a restricted domain are kept inside it (log(abs(x) + 0.5), ...), and va
 (tanh, clip) so that finite differences are meaningful. Each loss is checked by
 tests/support/differential.hpp. The seed is written into the file."""
 import argparse
+import json
 import random
+from pathlib import Path
 
 UNARY_ANY = ["square", "abs", "tanh", "sigmoid", "softplus", "log_cosh", "-"]
+
+
+def table_functions():
+    """(name, lo, hi) of every differentiable unary function f(x) of the library's op table
+    (codegen/op_table.json, printed from include/lossc/expr/ops.hpp), with its test domain."""
+    path = Path(__file__).resolve().parents[2] / "codegen" / "op_table.json"
+    table = json.loads(path.read_text(encoding="utf-8"))
+    return [(op["doc"]["spelling"].split("(")[0], *op["domain"]) for op in table["unary"]
+            if op["differentiable"] and not op["parameters"] and op["doc"]["spelling"][0].isalpha()]
+
+
+TABLE_FUNCTIONS = table_functions()
+assert {fn for fn in UNARY_ANY if fn != "-"} <= {fn for fn, _, _ in TABLE_FUNCTIONS}, "UNARY_ANY names an op the table lacks"
 BINARY = ["+", "-", "*", "maximum", "minimum"]
 
 
@@ -60,6 +75,10 @@ class Gen:
                 "pow": lambda: f"pow(abs({a}) + 0.5, {self.num(-1.5, 2.5)})",
                 "clip": lambda: f"clip({a}, {self.num(-2, -0.5)}, {self.num(0.5, 2)})",
             }
+            # A table op without a guard above: its operand mapped into its test domain.
+            for fn, lo, hi in TABLE_FUNCTIONS:
+                if fn not in guarded and fn not in UNARY_ANY:
+                    guarded[fn] = lambda fn=fn, lo=lo, hi=hi: f"{fn}({lo} + {hi - lo} * sigmoid({a}))"
             return guarded[r.choice(list(guarded))]()
         if k < 0.70:
             b = self.full(width, depth - 1) if r.random() < 0.6 else (self.per_row(depth - 1) if r.random() < 0.5 else self.num())

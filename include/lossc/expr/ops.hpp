@@ -1,12 +1,21 @@
-// lossc — the op table. One struct per elementwise op, one line per rule:
-//   name / symbol   how to_string prints it
+// lossc — the op table. One struct per elementwise op holds everything the library, its tests,
+// codegen and the docs know about it:
+//   name            how to_string prints it (infix ops: their symbol, with `precedence`)
 //   differentiable  false for ops with zero derivative almost everywhere (they cut the
 //                   "depends on y_pred differentiably" analysis and the gradient)
-//   operator()      the scalar rule, for float and double, constexpr
+//   transcendental  computes an exp, a log or a pow: lower/ streams the outputs of losses
+//                   without one (they run at memory speed)
+//   operator()      the rule, constexpr; one template serves scalars (math/scalar.hpp) and packs
+//                   (simd/math.hpp overloads every math:: function for them)
+//   packet_ulp      the packet rule's error bound against the scalar rule (tests/unit/packet_math)
 //   adjoint*        the derivative rule: given the operand expression(s) and the adjoint `g` of
 //                   the result, the adjoint of an operand, built with the simplifying builders
 //                   of diff/algebra.hpp (found by ADL when the rule is instantiated)
-//   domain          where a finite-difference check samples the op (test harness)
+//   dom             where a finite-difference check samples the op (tests/unit/gradcheck_ops)
+//   doc             the row of docs/dsl.md's table: spelling, value, derivative, stable form
+//   sample()        ops with parameters: an instance the list-driven tests use
+// The lists at the bottom (LOSSC_UNARY_FUNCTIONS, unary_ops, binary_ops) drive the DSL's
+// functions, the tests and codegen's op table (codegen/op_table.json, tests/tools/op_table.cpp).
 // Nothing here knows how a kernel schedules the work (lower/) or about SIMD.
 #pragma once
 #include "../math/scalar.hpp"
@@ -20,17 +29,29 @@ struct domain {
 inline constexpr domain everywhere{-3.0, 3.0};
 inline constexpr domain positive{0.2, 4.0};
 
+/// One row of docs/dsl.md's op tables (rendered from here by tests/tools/op_table.cpp).
+struct op_doc {
+    const char* spelling;
+    const char* value;
+    const char* derivative;
+    const char* stable;
+};
+
 // ---- unary -----------------------------------------------------------------------------------
 struct neg {
     static constexpr const char* name = "-";
-    static constexpr bool differentiable = true;
+    static constexpr bool differentiable = true, transcendental = false;
+    static constexpr double packet_ulp = 0;
+    static constexpr op_doc doc{"-a", "−a", "−g", ""};
     static constexpr domain dom = everywhere;
     template <class T> constexpr T operator()(T x) const { return -x; }
     template <class X, class G> constexpr auto adjoint(const X&, const G& g) const { return dneg(g); }
 };
 struct square_op {
     static constexpr const char* name = "square";
-    static constexpr bool differentiable = true;
+    static constexpr bool differentiable = true, transcendental = false;
+    static constexpr double packet_ulp = 0.5;
+    static constexpr op_doc doc{"square(x)", "x²", "2x·g", ""};
     static constexpr domain dom = everywhere;
     template <class T> constexpr T operator()(T x) const { return x * x; }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const {
@@ -39,14 +60,18 @@ struct square_op {
 };
 struct abs_op {
     static constexpr const char* name = "abs";
-    static constexpr bool differentiable = true;
+    static constexpr bool differentiable = true, transcendental = false;
+    static constexpr double packet_ulp = 0;
+    static constexpr op_doc doc{"abs(x)", "|x|", "sign(x)·g (0 at 0)", ""};
     static constexpr domain dom = everywhere;
     template <class T> constexpr T operator()(T x) const { return math::abs(x); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const { return dmul(g, sign(x)); }
 };
 struct sqrt_op {
     static constexpr const char* name = "sqrt";
-    static constexpr bool differentiable = true;
+    static constexpr bool differentiable = true, transcendental = false;
+    static constexpr double packet_ulp = 0.5;
+    static constexpr op_doc doc{"sqrt(x)", "√x", "g / (2√x)", ""};
     static constexpr domain dom = positive;
     template <class T> constexpr T operator()(T x) const { return math::sqrt(x); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const {
@@ -55,42 +80,54 @@ struct sqrt_op {
 };
 struct exp_op {
     static constexpr const char* name = "exp";
-    static constexpr bool differentiable = true;
+    static constexpr bool differentiable = true, transcendental = true;
+    static constexpr double packet_ulp = 2.5;
+    static constexpr op_doc doc{"exp(x)", "eˣ", "eˣ·g", ""};
     static constexpr domain dom = everywhere;
     template <class T> constexpr T operator()(T x) const { return math::exp(x); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const { return dmul(g, exp(x)); }
 };
 struct log_op {
     static constexpr const char* name = "log";
-    static constexpr bool differentiable = true;
+    static constexpr bool differentiable = true, transcendental = true;
+    static constexpr double packet_ulp = 2;
+    static constexpr op_doc doc{"log(x)", "ln x", "g / x", "see rewrites"};
     static constexpr domain dom = positive;
     template <class T> constexpr T operator()(T x) const { return math::log(x); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const { return ddiv(g, x); }
 };
 struct log1p_op {
     static constexpr const char* name = "log1p";
-    static constexpr bool differentiable = true;
+    static constexpr bool differentiable = true, transcendental = true;
+    static constexpr double packet_ulp = 4;
+    static constexpr op_doc doc{"log1p(x)", "ln(1 + x)", "g / (1 + x)", "accurate for small x"};
     static constexpr domain dom{-0.5, 4.0};
     template <class T> constexpr T operator()(T x) const { return math::log1p(x); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const { return ddiv(g, one_t{} + x); }
 };
 struct expm1_op {
     static constexpr const char* name = "expm1";
-    static constexpr bool differentiable = true;
+    static constexpr bool differentiable = true, transcendental = true;
+    static constexpr double packet_ulp = 8;
+    static constexpr op_doc doc{"expm1(x)", "eˣ − 1", "eˣ·g", "accurate for small x"};
     static constexpr domain dom = everywhere;
     template <class T> constexpr T operator()(T x) const { return math::expm1(x); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const { return dmul(g, exp(x)); }
 };
 struct softplus_op {
     static constexpr const char* name = "softplus";
-    static constexpr bool differentiable = true;
+    static constexpr bool differentiable = true, transcendental = true;
+    static constexpr double packet_ulp = 4;
+    static constexpr op_doc doc{"softplus(x)", "ln(1 + eˣ)", "σ(x)·g", "x + log1p(e⁻ˣ) for x > 0"};
     static constexpr domain dom = everywhere;
     template <class T> constexpr T operator()(T x) const { return math::softplus(x); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const { return dmul(g, sigmoid(x)); }
 };
 struct sigmoid_op {
     static constexpr const char* name = "sigmoid";
-    static constexpr bool differentiable = true;
+    static constexpr bool differentiable = true, transcendental = true;
+    static constexpr double packet_ulp = 4;
+    static constexpr op_doc doc{"sigmoid(x)", "σ(x) = 1/(1 + e⁻ˣ)", "σ(x)(1 − σ(x))·g (as JAX and PyTorch)", "from e^{−|x|}, no overflow"};
     static constexpr domain dom = everywhere;
     template <class T> constexpr T operator()(T x) const { return math::sigmoid(x); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const {
@@ -103,7 +140,9 @@ struct sigmoid_op {
 };
 struct tanh_op {
     static constexpr const char* name = "tanh";
-    static constexpr bool differentiable = true;
+    static constexpr bool differentiable = true, transcendental = true;
+    static constexpr double packet_ulp = 8;
+    static constexpr op_doc doc{"tanh(x)", "tanh x", "(1 − tanh²x)·g", ""};
     static constexpr domain dom = everywhere;
     template <class T> constexpr T operator()(T x) const { return math::tanh(x); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const {
@@ -112,21 +151,27 @@ struct tanh_op {
 };
 struct cosh_op {
     static constexpr const char* name = "cosh";
-    static constexpr bool differentiable = true;
+    static constexpr bool differentiable = true, transcendental = true;
+    static constexpr double packet_ulp = 4;
+    static constexpr op_doc doc{"cosh(x)", "cosh x", "sinh(x)·g", "(h/2)·h + ½/h² with h = e^{|x|/2}: finite up to where cosh overflows"};
     static constexpr domain dom = everywhere;
     template <class T> constexpr T operator()(T x) const { return math::cosh(x); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const { return dmul(g, sinh(x)); }
 };
 struct sinh_op {
     static constexpr const char* name = "sinh";
-    static constexpr bool differentiable = true;
+    static constexpr bool differentiable = true, transcendental = true;
+    static constexpr double packet_ulp = 5;
+    static constexpr op_doc doc{"sinh(x)", "sinh x", "cosh(x)·g", "its Taylor series below |x| = 2 (no cancellation), else as cosh"};
     static constexpr domain dom = everywhere;
     template <class T> constexpr T operator()(T x) const { return math::sinh(x); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const { return dmul(g, cosh(x)); }
 };
 struct log_cosh_op {
     static constexpr const char* name = "log_cosh";
-    static constexpr bool differentiable = true;
+    static constexpr bool differentiable = true, transcendental = true;
+    static constexpr double packet_ulp = 6;
+    static constexpr op_doc doc{"log_cosh(x)", "ln cosh x", "tanh(x)·g", "|x| + log1p(e^{−2|x|}) − ln 2; `log(cosh(x))` is rewritten to it"};
     static constexpr domain dom = everywhere;
     template <class T> constexpr T operator()(T x) const { return math::log_cosh(x); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const { return dmul(g, tanh(x)); }
@@ -134,9 +179,12 @@ struct log_cosh_op {
 /// x^p with a run-time exponent held in the expression.
 struct pow_c {
     static constexpr const char* name = "pow";
-    static constexpr bool differentiable = true;
+    static constexpr bool differentiable = true, transcendental = true;
+    static constexpr double packet_ulp = 2;
+    static constexpr op_doc doc{"pow(a, p) (p a number)", "aᵖ (p = 0…4 whole: by multiplications, within 2 ulp; else `std::pow` per element)", "g·p·aᵖ⁻¹", ""};
     static constexpr domain dom = positive;
     double p;
+    static constexpr pow_c sample() { return {2.5}; }
     template <class T> constexpr T operator()(T x) const { return math::pow_const(x, p); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const {
         return dmul(g, dscale(p, pow(x, p - 1.0)));
@@ -146,9 +194,12 @@ struct pow_c {
 /// TF and torch do) and is 0 outside.
 struct clip_op {
     static constexpr const char* name = "clip";
-    static constexpr bool differentiable = true;
+    static constexpr bool differentiable = true, transcendental = false;
+    static constexpr double packet_ulp = 0;
+    static constexpr op_doc doc{"clip(x, lo, hi)", "min(max(x, lo), hi)", "g on [lo, hi] (bounds included, as TF/torch), 0 outside", ""};
     static constexpr domain dom = everywhere;
     double lo, hi;
+    static constexpr clip_op sample() { return {-1.0, 1.0}; }
     template <class T> constexpr T operator()(T x) const {
         return math::min(math::max(x, static_cast<T>(lo)), static_cast<T>(hi));
     }
@@ -159,19 +210,25 @@ struct clip_op {
 // Zero-gradient ops: they read y_pred but no gradient flows through them.
 struct sign_op {
     static constexpr const char* name = "sign";
-    static constexpr bool differentiable = false;
+    static constexpr bool differentiable = false, transcendental = false;
+    static constexpr double packet_ulp = 0;
+    static constexpr op_doc doc{"sign(x)", "−1, 0, 1", "none (cuts the gradient)", ""};
     static constexpr domain dom = everywhere;
     template <class T> constexpr T operator()(T x) const { return math::sign(x); }
 };
 struct round_op {
     static constexpr const char* name = "round";
-    static constexpr bool differentiable = false;
+    static constexpr bool differentiable = false, transcendental = false;
+    static constexpr double packet_ulp = 0;
+    static constexpr op_doc doc{"round(x)", "nearest integer, halves away from 0", "none", ""};
     static constexpr domain dom = everywhere;
     template <class T> constexpr T operator()(T x) const { return math::round(x); }
 };
 struct stop_gradient_op {
     static constexpr const char* name = "stop_gradient";
-    static constexpr bool differentiable = false;
+    static constexpr bool differentiable = false, transcendental = false;
+    static constexpr double packet_ulp = 0;
+    static constexpr op_doc doc{"stop_gradient(x)", "x", "none", ""};
     static constexpr domain dom = everywhere;
     template <class T> constexpr T operator()(T x) const { return x; }
 };
@@ -180,7 +237,8 @@ struct stop_gradient_op {
 // `infix` ops print as `a op b` with `precedence` (higher binds tighter); others as name(a, b).
 struct add {
     static constexpr const char* name = "+";
-    static constexpr bool infix = true, differentiable = true;
+    static constexpr bool infix = true, differentiable = true, transcendental = false;
+    static constexpr op_doc doc{"a + b", "a + b", "g, g", ""};
     static constexpr int precedence = 1;
     template <class T> constexpr T operator()(T a, T b) const { return a + b; }
     template <class A, class B, class G> constexpr auto adjoint_a(const A&, const B&, const G& g) const { return g; }
@@ -188,7 +246,8 @@ struct add {
 };
 struct sub {
     static constexpr const char* name = "-";
-    static constexpr bool infix = true, differentiable = true;
+    static constexpr bool infix = true, differentiable = true, transcendental = false;
+    static constexpr op_doc doc{"a - b", "a − b", "g, −g", ""};
     static constexpr int precedence = 1;
     template <class T> constexpr T operator()(T a, T b) const { return a - b; }
     template <class A, class B, class G> constexpr auto adjoint_a(const A&, const B&, const G& g) const { return g; }
@@ -196,7 +255,8 @@ struct sub {
 };
 struct mul {
     static constexpr const char* name = "*";
-    static constexpr bool infix = true, differentiable = true;
+    static constexpr bool infix = true, differentiable = true, transcendental = false;
+    static constexpr op_doc doc{"a * b", "a·b", "g·b, g·a", ""};
     static constexpr int precedence = 2;
     template <class T> constexpr T operator()(T a, T b) const { return a * b; }
     template <class A, class B, class G> constexpr auto adjoint_a(const A&, const B& b, const G& g) const { return dmul(g, b); }
@@ -204,7 +264,8 @@ struct mul {
 };
 struct div {
     static constexpr const char* name = "/";
-    static constexpr bool infix = true, differentiable = true;
+    static constexpr bool infix = true, differentiable = true, transcendental = false;
+    static constexpr op_doc doc{"a / b", "a / b", "g / b, −g·a / b²", ""};
     static constexpr int precedence = 2;
     template <class T> constexpr T operator()(T a, T b) const { return a / b; }
     template <class A, class B, class G> constexpr auto adjoint_a(const A&, const B& b, const G& g) const { return ddiv(g, b); }
@@ -215,7 +276,8 @@ struct div {
 /// maximum/minimum: at a tie the gradient goes to the first operand (a subgradient).
 struct maximum_op {
     static constexpr const char* name = "maximum";
-    static constexpr bool infix = false, differentiable = true;
+    static constexpr bool infix = false, differentiable = true, transcendental = false;
+    static constexpr op_doc doc{"maximum(a, b)", "max(a, b), NaN propagates", "g where a ≥ b, else to b (ties go to a)", ""};
     static constexpr int precedence = 9;
     template <class T> constexpr T operator()(T a, T b) const { return math::max(a, b); }
     template <class A, class B, class G> constexpr auto adjoint_a(const A& a, const B& b, const G& g) const { return dwhere(a >= b, g, zero_t{}); }
@@ -223,7 +285,8 @@ struct maximum_op {
 };
 struct minimum_op {
     static constexpr const char* name = "minimum";
-    static constexpr bool infix = false, differentiable = true;
+    static constexpr bool infix = false, differentiable = true, transcendental = false;
+    static constexpr op_doc doc{"minimum(a, b)", "min(a, b)", "g where a ≤ b, else to b", ""};
     static constexpr int precedence = 9;
     template <class T> constexpr T operator()(T a, T b) const { return math::min(a, b); }
     template <class A, class B, class G> constexpr auto adjoint_a(const A& a, const B& b, const G& g) const { return dwhere(a <= b, g, zero_t{}); }
@@ -232,7 +295,8 @@ struct minimum_op {
 /// a^b with both operands expressions: d/da = b a^(b-1), d/db = log(a) a^b.
 struct pow_op {
     static constexpr const char* name = "pow";
-    static constexpr bool infix = false, differentiable = true;
+    static constexpr bool infix = false, differentiable = true, transcendental = true;
+    static constexpr op_doc doc{"pow(a, b) (b an expression)", "aᵇ", "g·b·aᵇ⁻¹, g·log(a)·aᵇ", ""};
     static constexpr int precedence = 9;
     template <class T> constexpr T operator()(T a, T b) const { return math::pow(a, b); }
     template <class A, class B, class G> constexpr auto adjoint_a(const A& a, const B& b, const G& g) const { return dmul(g, b * pow(a, b - one_t{})); }
@@ -240,19 +304,66 @@ struct pow_op {
 };
 /// Comparisons evaluate to 1 or 0 (a `where` condition, or a float mask as K.cast does) and
 /// carry no gradient.
-#define LOSSC_COMPARISON(op_name, symbol, expr_)                                     \
-    struct op_name {                                                                 \
-        static constexpr const char* name = symbol;                                  \
-        static constexpr bool infix = true, differentiable = false;                  \
-        static constexpr int precedence = 0;                                         \
-        template <class T> constexpr T operator()(T a, T b) const { return expr_; } \
+#define LOSSC_COMPARISON(op_name, symbol, spelling, expr_)                                \
+    struct op_name {                                                                         \
+        static constexpr const char* name = symbol;                                          \
+        static constexpr bool infix = true, differentiable = false, transcendental = false;  \
+        static constexpr int precedence = 0;                                                 \
+        static constexpr op_doc doc{spelling, "1 or 0", "none (cuts the gradient)", ""};     \
+        template <class T> constexpr T operator()(T a, T b) const { return expr_; }         \
     };
-LOSSC_COMPARISON(less, "<", math::less(a, b))
-LOSSC_COMPARISON(less_equal, "<=", math::less_equal(a, b))
-LOSSC_COMPARISON(greater, ">", math::less(b, a))
-LOSSC_COMPARISON(greater_equal, ">=", math::less_equal(b, a))
-LOSSC_COMPARISON(equal_op, "==", math::equal(a, b))
-LOSSC_COMPARISON(not_equal_op, "!=", math::not_equal(a, b))
+LOSSC_COMPARISON(less, "<", "a < b", math::less(a, b))
+LOSSC_COMPARISON(less_equal, "<=", "a <= b", math::less_equal(a, b))
+LOSSC_COMPARISON(greater, ">", "a > b", math::less(b, a))
+LOSSC_COMPARISON(greater_equal, ">=", "a >= b", math::less_equal(b, a))
+LOSSC_COMPARISON(equal_op, "==", "equal(a, b)", math::equal(a, b))
+LOSSC_COMPARISON(not_equal_op, "!=", "not_equal(a, b)", math::not_equal(a, b))
 #undef LOSSC_COMPARISON
+
+// ---- the lists ---------------------------------------------------------------------------------
+/// The DSL functions that build a plain unary node, fn(x) → unary<op, X>: expr/vocabulary.hpp
+/// defines lossc::fn from each line and lossc.hpp exports it to lossc::dsl. A new op of this kind
+/// is its struct above and one line here; everything else follows from the lists.
+#define LOSSC_UNARY_FUNCTIONS(X)  \
+    X(square, square_op)          \
+    X(abs, abs_op)                \
+    X(sqrt, sqrt_op)              \
+    X(exp, exp_op)                \
+    X(expm1, expm1_op)            \
+    X(softplus, softplus_op)      \
+    X(sigmoid, sigmoid_op)        \
+    X(tanh, tanh_op)              \
+    X(cosh, cosh_op)              \
+    X(sinh, sinh_op)              \
+    X(log_cosh, log_cosh_op)      \
+    X(sign, sign_op)              \
+    X(round, round_op)            \
+    X(stop_gradient, stop_gradient_op)
+
+template <class... Op>
+struct op_list {
+    template <class O>
+    using add = op_list<Op..., O>;
+    static constexpr std::size_t size = sizeof...(Op);
+    /// f.template operator()<Op>() for each op in turn.
+    template <class F>
+    static constexpr void for_each(F&& f) { (f.template operator()<Op>(), ...); }
+};
+
+#define LOSSC_OP_LIST_ADD(fn, op) ::add<op>
+/// Every unary op: the plain functions and those with a builder of their own (an operator, a
+/// rewrite, parameters).
+using unary_ops =
+    op_list<neg, pow_c> LOSSC_UNARY_FUNCTIONS(LOSSC_OP_LIST_ADD)::add<log_op>::add<log1p_op>::add<clip_op>;
+#undef LOSSC_OP_LIST_ADD
+using binary_ops = op_list<add, sub, mul, div, maximum_op, minimum_op, pow_op, less, less_equal, greater,
+                           greater_equal, equal_op, not_equal_op>;
+
+/// An instance of Op for the tests: its sample() where it has parameters.
+template <class Op>
+constexpr Op sample_of() {
+    if constexpr (requires { Op::sample(); }) return Op::sample();
+    else return Op{};
+}
 
 }  // namespace lossc::ops

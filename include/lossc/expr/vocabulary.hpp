@@ -91,23 +91,11 @@ constexpr auto where(const C& c, const A& a, const B& b) {
 }
 
 // ---- elementwise functions -------------------------------------------------------------------
+// One per line of ops.hpp's LOSSC_UNARY_FUNCTIONS.
 #define LOSSC_UNARY_FN(fn, op)                                                                   \
     template <expression A>                                                                     \
     constexpr auto fn(const A& a) { return detail::make_unary<ops::op>(a); }
-LOSSC_UNARY_FN(square, square_op)
-LOSSC_UNARY_FN(abs, abs_op)
-LOSSC_UNARY_FN(sqrt, sqrt_op)
-LOSSC_UNARY_FN(exp, exp_op)
-LOSSC_UNARY_FN(expm1, expm1_op)
-LOSSC_UNARY_FN(softplus, softplus_op)
-LOSSC_UNARY_FN(sigmoid, sigmoid_op)
-LOSSC_UNARY_FN(tanh, tanh_op)
-LOSSC_UNARY_FN(cosh, cosh_op)
-LOSSC_UNARY_FN(sinh, sinh_op)
-LOSSC_UNARY_FN(log_cosh, log_cosh_op)
-LOSSC_UNARY_FN(sign, sign_op)
-LOSSC_UNARY_FN(round, round_op)
-LOSSC_UNARY_FN(stop_gradient, stop_gradient_op)
+LOSSC_UNARY_FUNCTIONS(LOSSC_UNARY_FN)
 #undef LOSSC_UNARY_FN
 
 template <expression A>

@@ -265,13 +265,24 @@ LOSSC_KERNEL_INLINE constexpr V row_value(const batch_stat_t<K, R, A, Role>& e, 
     if constexpr (!A::cols) return static_cast<V>(static_cast<typename Row::scalar_type>(e.values[0]));
     else return r.template column_constants<V>(e.values, j);
 }
+namespace lowering {
+template <class V> inline constexpr bool is_group = false;
+template <class T, int K> inline constexpr bool is_group<simd::pack_group<T, K>> = true;
+/// An op's rule on values: scalars and packs directly, a group of packs member by member, so
+/// that the op table's rules need no group overloads.
+template <class Op, class V, class... W>
+LOSSC_KERNEL_INLINE constexpr V apply(const Op& op, const V& x, const W&... y) {
+    if constexpr (is_group<V>) return V::each([&op](const auto&... m) { return op(m...); }, x, y...);
+    else return op(x, y...);
+}
+}  // namespace lowering
 template <class V, class Op, class A, class S, class Row>
 LOSSC_KERNEL_INLINE constexpr V row_value(const unary<Op, A>& e, S& s, const Row& r, std::size_t j) {
-    return e.op(row_value<V>(e.a, s.a, r, j));
+    return lowering::apply(e.op, row_value<V>(e.a, s.a, r, j));
 }
 template <class V, class Op, class A, class B, class S, class Row>
 LOSSC_KERNEL_INLINE constexpr V row_value(const binary<Op, A, B>& e, S& s, const Row& r, std::size_t j) {
-    return e.op(row_value<V>(e.a, s.a, r, j), row_value<V>(e.b, s.b, r, j));
+    return lowering::apply(e.op, row_value<V>(e.a, s.a, r, j), row_value<V>(e.b, s.b, r, j));
 }
 template <class V, class C, class A, class B, class S, class Row>
 LOSSC_KERNEL_INLINE constexpr V row_value(const where_t<C, A, B>& e, S& s, const Row& r, std::size_t j) {
@@ -315,7 +326,7 @@ LOSSC_KERNEL_INLINE constexpr V row_value(const unary<Op, A>& e, S& s, const Row
             else return math::sigmoid_from(x, ex);
         }
     }
-    return e.op(row_value<V>(e.a, s.a, r, j));
+    return lowering::apply(e.op, row_value<V>(e.a, s.a, r, j));
 }
 /// x / count (a mean's derivative): see ops::divide_by_count.
 template <class V, class A, class X, class S, class Row>
@@ -340,13 +351,13 @@ LOSSC_KERNEL_INLINE constexpr V row_value(const unary<ops::exp_op, binary<ops::s
             if constexpr (Row::lane_mode == lanes::rows) {
                 const V memo = exps() * m->scale;
                 if (m->all_valid) return memo;
-                return math::select_nonzero(m->valid, memo, e.op(row_value<V>(e.a, s.a, r, j)));
+                return math::select_nonzero(m->valid, memo, lowering::apply(e.op, row_value<V>(e.a, s.a, r, j)));
             } else if (m->all_valid) {
                 return exps() * V(m->scale);
             }
         }
     }
-    return e.op(row_value<V>(e.a, s.a, r, j));
+    return lowering::apply(e.op, row_value<V>(e.a, s.a, r, j));
 }
 /// x − logsumexp(x) (log_softmax, and log∘softmax after the rewrite): (x − shift) − log Σ, rounded
 /// as jax.nn.log_softmax rounds it. As written, x − (shift + log Σ) loses log Σ to the rounding of
@@ -579,13 +590,8 @@ constexpr auto logistic_memo_base() {
 /// Does a node compute a transcendental function (an exp or a log inside, pow)?
 template <class N> inline constexpr bool transcendental = false;
 template <class A> inline constexpr bool transcendental<reduce_t<ops::logsumexp_r, A>> = true;
-template <class Op, class A>
-inline constexpr bool transcendental<unary<Op, A>> =
-    std::is_same_v<Op, ops::exp_op> || std::is_same_v<Op, ops::log_op> || std::is_same_v<Op, ops::log1p_op> ||
-    std::is_same_v<Op, ops::expm1_op> || std::is_same_v<Op, ops::softplus_op> || std::is_same_v<Op, ops::sigmoid_op> ||
-    std::is_same_v<Op, ops::tanh_op> || std::is_same_v<Op, ops::log_cosh_op> || std::is_same_v<Op, ops::pow_c> ||
-    std::is_same_v<Op, ops::cosh_op> || std::is_same_v<Op, ops::sinh_op>;
-template <class A, class B> inline constexpr bool transcendental<binary<ops::pow_op, A, B>> = true;
+template <class Op, class A> inline constexpr bool transcendental<unary<Op, A>> = Op::transcendental;
+template <class Op, class A, class B> inline constexpr bool transcendental<binary<Op, A, B>> = Op::transcendental;
 struct finds_transcendental {
     bool found = false;
     template <class N> constexpr void operator()() { found = found || transcendental<N>; }

@@ -10,8 +10,9 @@
 
 namespace lossc::math {
 
+/// float and double; long double too, so that the tests can evaluate a rule in it as a reference.
 template <class T>
-concept real = std::is_same_v<T, float> || std::is_same_v<T, double>;
+concept real = std::is_same_v<T, float> || std::is_same_v<T, double> || std::is_same_v<T, long double>;
 
 #define LOSSC_SCALAR_FN(name)                                           \
     template <real T>                                                   \

@@ -162,8 +162,10 @@ namespace lossc::math {
 
 using simd::pack_group;
 
-// Every packet function of math.hpp, member by member: the same instructions, so the same bits
-// as the pack<T> block gives each of the K·W samples.
+// The packet functions the lowering calls itself (reductions, memos, where), member by member:
+// the same instructions, so the same bits as the pack<T> block gives each of the K·W samples.
+// The op table's rules are applied member by member where they are evaluated
+// (lowering::apply in lower/row_eval.hpp) and need no line here.
 #define LOSSC_GROUP_UNARY(fn)                                                                               \
     template <class T, int K>                                                                               \
     pack_group<T, K> fn(const pack_group<T, K>& x) {                                                        \
@@ -174,40 +176,20 @@ using simd::pack_group;
     pack_group<T, K> fn(const pack_group<T, K>& x, const pack_group<T, K>& y) {                             \
         return pack_group<T, K>::each([](pack<T> a, pack<T> b) { return math::fn(a, b); }, x, y);              \
     }
-LOSSC_GROUP_UNARY(abs)
-LOSSC_GROUP_UNARY(sqrt)
-LOSSC_GROUP_UNARY(round)
 LOSSC_GROUP_UNARY(isnan)
-LOSSC_GROUP_UNARY(sign)
 LOSSC_GROUP_UNARY(exp)
 LOSSC_GROUP_UNARY(exp_nonpositive)
 LOSSC_GROUP_UNARY(log)
 LOSSC_GROUP_UNARY(log1p)
-LOSSC_GROUP_UNARY(expm1)
-LOSSC_GROUP_UNARY(tanh)
-LOSSC_GROUP_UNARY(cosh)
-LOSSC_GROUP_UNARY(sinh)
 LOSSC_GROUP_UNARY(log1p_unit)
 LOSSC_GROUP_UNARY(exp_neg_abs)
-LOSSC_GROUP_UNARY(softplus)
-LOSSC_GROUP_UNARY(sigmoid)
-LOSSC_GROUP_UNARY(log_cosh)
 LOSSC_GROUP_UNARY(isfinite)
 LOSSC_GROUP_BINARY(max)
 LOSSC_GROUP_BINARY(min)
-LOSSC_GROUP_BINARY(pow)
 LOSSC_GROUP_BINARY(softplus_from)
 LOSSC_GROUP_BINARY(sigmoid_from)
-LOSSC_GROUP_BINARY(less)
-LOSSC_GROUP_BINARY(less_equal)
-LOSSC_GROUP_BINARY(equal)
-LOSSC_GROUP_BINARY(not_equal)
 #undef LOSSC_GROUP_UNARY
 #undef LOSSC_GROUP_BINARY
-template <class T, int K>
-pack_group<T, K> pow_const(const pack_group<T, K>& x, double p) {
-    return pack_group<T, K>::each([p](pack<T> a) { return math::pow_const(a, p); }, x);
-}
 template <class T, int K>
 pack_group<T, K> select_nonzero(const pack_group<T, K>& c, const pack_group<T, K>& a, const pack_group<T, K>& b) {
     return pack_group<T, K>::each([](pack<T> x, pack<T> y, pack<T> z) { return math::select_nonzero(x, y, z); }, c, a, b);
