@@ -176,6 +176,48 @@ struct log_cosh_op {
     template <class T> constexpr T operator()(T x) const { return math::log_cosh(x); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const { return dmul(g, tanh(x)); }
 };
+struct reciprocal_op {
+    static constexpr const char* name = "reciprocal";
+    static constexpr bool differentiable = true, transcendental = false;
+    static constexpr double packet_ulp = 0.5;
+    static constexpr op_doc doc{"reciprocal(x)", "1 / x", "−g / x²", ""};
+    static constexpr domain dom = positive;
+    template <class T> constexpr T operator()(T x) const { return T(1) / x; }
+    template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const { return dneg(ddiv(g, square(x))); }
+};
+struct rsqrt_op {
+    static constexpr const char* name = "rsqrt";
+    static constexpr bool differentiable = true, transcendental = false;
+    static constexpr double packet_ulp = 1.5;  // two roundings
+    static constexpr op_doc doc{"rsqrt(x)", "1 / √x", "−g / (2x√x)", "1 / sqrt(x): two correctly rounded steps"};
+    static constexpr domain dom = positive;
+    template <class T> constexpr T operator()(T x) const { return T(1) / math::sqrt(x); }
+    template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const {
+        return dneg(ddiv(g, integer_t<2>{} * x * sqrt(x)));
+    }
+};
+struct log2_op {
+    static constexpr const char* name = "log2";
+    static constexpr bool differentiable = true, transcendental = true;
+    static constexpr double packet_ulp = 3;
+    static constexpr op_doc doc{"log2(x)", "log₂ x", "g / (x ln 2)", "ln x · (1 / ln 2)"};
+    static constexpr domain dom = positive;
+    template <class T> constexpr T operator()(T x) const { return math::log(x) * T(1.44269504088896340735992468100189214L); }
+    template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const {
+        return ddiv(g, dscale(0.693147180559945309417232121458176568, x));
+    }
+};
+struct log10_op {
+    static constexpr const char* name = "log10";
+    static constexpr bool differentiable = true, transcendental = true;
+    static constexpr double packet_ulp = 3;
+    static constexpr op_doc doc{"log10(x)", "log₁₀ x", "g / (x ln 10)", "ln x · (1 / ln 10)"};
+    static constexpr domain dom = positive;
+    template <class T> constexpr T operator()(T x) const { return math::log(x) * T(0.434294481903251827651128918916605082L); }
+    template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const {
+        return ddiv(g, dscale(2.30258509299404568401799145468436421, x));
+    }
+};
 /// x^p with a run-time exponent held in the expression.
 struct pow_c {
     static constexpr const char* name = "pow";
@@ -336,6 +378,10 @@ LOSSC_COMPARISON(not_equal_op, "!=", "not_equal(a, b)", math::not_equal(a, b))
     X(cosh, cosh_op)              \
     X(sinh, sinh_op)              \
     X(log_cosh, log_cosh_op)      \
+    X(reciprocal, reciprocal_op)  \
+    X(rsqrt, rsqrt_op)            \
+    X(log2, log2_op)              \
+    X(log10, log10_op)            \
     X(sign, sign_op)              \
     X(round, round_op)            \
     X(stop_gradient, stop_gradient_op)

@@ -10,6 +10,8 @@ CASES = {
     "gaussian_nll": {"shape": (10, 2), "y_true": "column"},
     "bce_logits": {"shape": (10, 3), "y_true": "binary"},
     "log_cosh_ops": {"shape": (10, 3)},
+    "psnr_style": {"shape": (10, 3)},
+    "scaled_by_rsqrt": {"shape": (10, 3)},
     # cross-sample losses (lossc::batch_loss): statistics of the whole batch inside the formula
     "batch_dice": {"shape": (10, 4), "y_true": "binary", "y_pred": "unit", "batch": "whole"},
     "pearson": {"shape": (10, 3), "batch": "whole"},
@@ -48,6 +50,16 @@ def bce_logits(y_true, y_pred):
 
 def log_cosh_ops(y_true, y_pred):
     return ops.mean(ops.log(ops.cosh(y_pred - y_true)) + 0.1 * ops.sinh(y_pred - y_true), axis=-1)
+
+
+def psnr_style(y_true, y_pred):
+    """Image-quality losses in decibels and bits: log10, log2 and reciprocal."""
+    mse = ops.mean(ops.square(y_pred - y_true), axis=-1)
+    return 10.0 * ops.log10(mse + 1e-3) + 0.1 * ops.mean(ops.log2(1.0 + ops.reciprocal(1.0 + ops.square(y_pred))), axis=-1)
+
+
+def scaled_by_rsqrt(y_true, y_pred):
+    return ops.sum(ops.square(y_pred - y_true) * ops.rsqrt(ops.square(y_true) + 1.0), axis=-1)
 
 
 def batch_dice(y_true, y_pred):
