@@ -51,6 +51,17 @@ TEST_CASE("every zero-gradient op of the table reads y_pred but passes no gradie
     });
 }
 
+TEST_CASE("the comparisons' values") {
+    using namespace lossc::ops;
+    static_assert(less{}(1.0, 2.0) == 1.0 && less{}(2.0, 1.0) == 0.0 && less{}(1.0, 1.0) == 0.0);
+    static_assert(less_equal{}(1.0, 2.0) == 1.0 && less_equal{}(2.0, 1.0) == 0.0 && less_equal{}(1.0, 1.0) == 1.0);
+    static_assert(greater{}(1.0, 2.0) == 0.0 && greater{}(2.0, 1.0) == 1.0 && greater{}(1.0, 1.0) == 0.0);
+    static_assert(greater_equal{}(1.0, 2.0) == 0.0 && greater_equal{}(2.0, 1.0) == 1.0 && greater_equal{}(1.0, 1.0) == 1.0);
+    static_assert(equal_op{}(1.0, 1.0) == 1.0 && equal_op{}(1.0, 2.0) == 0.0);
+    static_assert(not_equal_op{}(1.0, 1.0) == 0.0 && not_equal_op{}(1.0, 2.0) == 1.0);
+    CHECK(greater{}(2.0f, 1.0f) == 1.0f);  // and at run time (<cmath>-side rules)
+}
+
 TEST_CASE("zero-gradient ops inside a differentiable loss") {
     constexpr auto l1 = sum<1>(sign(y_pred) * y_true);
     constexpr auto l2 = sum<1>(round(y_pred) + stop_gradient(y_pred));

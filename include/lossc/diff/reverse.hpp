@@ -6,8 +6,7 @@
 // Branches that do not depend on y_pred differentiably are never visited, so they cost
 // nothing at compile time and produce no zero terms.
 #pragma once
-#include "algebra.hpp"
-#include "reduction_rules.hpp"
+#include "../expr/algebra.hpp"
 
 namespace lossc {
 

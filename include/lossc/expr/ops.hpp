@@ -5,12 +5,14 @@
 //                   "depends on y_pred differentiably" analysis and the gradient)
 //   transcendental  computes an exp, a log or a pow: lower/ streams the outputs of losses
 //                   without one (they run at memory speed)
-//   operator()      the rule, constexpr; one template serves scalars (math/scalar.hpp) and packs
-//                   (simd/math.hpp overloads every math:: function for them)
+//   operator()      the rule, constexpr; one template serves scalars (math/scalar.hpp) and packs:
+//                   it calls math functions unqualified after `using math::f;`, so that
+//                   argument-dependent lookup finds the packet overloads in lossc::simd where a
+//                   kernel instantiates the rule (this header includes no SIMD header)
 //   packet_ulp      the packet rule's error bound against the scalar rule (tests/unit/packet_math)
 //   adjoint*        the derivative rule: given the operand expression(s) and the adjoint `g` of
 //                   the result, the adjoint of an operand, built with the simplifying builders
-//                   of diff/algebra.hpp (found by ADL when the rule is instantiated)
+//                   of expr/algebra.hpp (found by ADL where diff/ instantiates the rule)
 //   dom             where a finite-difference check samples the op (tests/unit/gradcheck_ops)
 //   doc             the row of docs/dsl.md's table: spelling, value, derivative, stable form
 //   sample()        ops with parameters: an instance the list-driven tests use
@@ -64,7 +66,7 @@ struct abs_op {
     static constexpr double packet_ulp = 0;
     static constexpr op_doc doc{"abs(x)", "|x|", "sign(x)·g (0 at 0)", ""};
     static constexpr domain dom = everywhere;
-    template <class T> constexpr T operator()(T x) const { return math::abs(x); }
+    template <class T> constexpr T operator()(T x) const { using math::abs; return abs(x); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const { return dmul(g, sign(x)); }
 };
 struct sqrt_op {
@@ -73,7 +75,7 @@ struct sqrt_op {
     static constexpr double packet_ulp = 0.5;
     static constexpr op_doc doc{"sqrt(x)", "√x", "g / (2√x)", ""};
     static constexpr domain dom = positive;
-    template <class T> constexpr T operator()(T x) const { return math::sqrt(x); }
+    template <class T> constexpr T operator()(T x) const { using math::sqrt; return sqrt(x); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const {
         return ddiv(g, integer_t<2>{} * sqrt(x));
     }
@@ -84,7 +86,7 @@ struct exp_op {
     static constexpr double packet_ulp = 2.5;
     static constexpr op_doc doc{"exp(x)", "eˣ", "eˣ·g", ""};
     static constexpr domain dom = everywhere;
-    template <class T> constexpr T operator()(T x) const { return math::exp(x); }
+    template <class T> constexpr T operator()(T x) const { using math::exp; return exp(x); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const { return dmul(g, exp(x)); }
 };
 struct log_op {
@@ -93,7 +95,7 @@ struct log_op {
     static constexpr double packet_ulp = 2;
     static constexpr op_doc doc{"log(x)", "ln x", "g / x", "see rewrites"};
     static constexpr domain dom = positive;
-    template <class T> constexpr T operator()(T x) const { return math::log(x); }
+    template <class T> constexpr T operator()(T x) const { using math::log; return log(x); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const { return ddiv(g, x); }
 };
 struct log1p_op {
@@ -102,7 +104,7 @@ struct log1p_op {
     static constexpr double packet_ulp = 4;
     static constexpr op_doc doc{"log1p(x)", "ln(1 + x)", "g / (1 + x)", "accurate for small x"};
     static constexpr domain dom{-0.5, 4.0};
-    template <class T> constexpr T operator()(T x) const { return math::log1p(x); }
+    template <class T> constexpr T operator()(T x) const { using math::log1p; return log1p(x); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const { return ddiv(g, one_t{} + x); }
 };
 struct expm1_op {
@@ -111,7 +113,7 @@ struct expm1_op {
     static constexpr double packet_ulp = 8;
     static constexpr op_doc doc{"expm1(x)", "eˣ − 1", "eˣ·g", "accurate for small x"};
     static constexpr domain dom = everywhere;
-    template <class T> constexpr T operator()(T x) const { return math::expm1(x); }
+    template <class T> constexpr T operator()(T x) const { using math::expm1; return expm1(x); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const { return dmul(g, exp(x)); }
 };
 struct softplus_op {
@@ -120,7 +122,7 @@ struct softplus_op {
     static constexpr double packet_ulp = 4;
     static constexpr op_doc doc{"softplus(x)", "ln(1 + eˣ)", "σ(x)·g", "x + log1p(e⁻ˣ) for x > 0"};
     static constexpr domain dom = everywhere;
-    template <class T> constexpr T operator()(T x) const { return math::softplus(x); }
+    template <class T> constexpr T operator()(T x) const { using math::softplus; return softplus(x); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const { return dmul(g, sigmoid(x)); }
 };
 struct sigmoid_op {
@@ -129,7 +131,7 @@ struct sigmoid_op {
     static constexpr double packet_ulp = 4;
     static constexpr op_doc doc{"sigmoid(x)", "σ(x) = 1/(1 + e⁻ˣ)", "σ(x)(1 − σ(x))·g (as JAX and PyTorch)", "from e^{−|x|}, no overflow"};
     static constexpr domain dom = everywhere;
-    template <class T> constexpr T operator()(T x) const { return math::sigmoid(x); }
+    template <class T> constexpr T operator()(T x) const { using math::sigmoid; return sigmoid(x); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const {
         // s(1 − s), as JAX and PyTorch differentiate it: composed with log(1 − s) (binary
         // cross-entropy of clipped sigmoid probabilities, Keras's focal loss from logits) the
@@ -144,7 +146,7 @@ struct tanh_op {
     static constexpr double packet_ulp = 8;
     static constexpr op_doc doc{"tanh(x)", "tanh x", "(1 − tanh²x)·g", ""};
     static constexpr domain dom = everywhere;
-    template <class T> constexpr T operator()(T x) const { return math::tanh(x); }
+    template <class T> constexpr T operator()(T x) const { using math::tanh; return tanh(x); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const {
         return dmul(g, one_t{} - square(tanh(x)));
     }
@@ -155,7 +157,7 @@ struct cosh_op {
     static constexpr double packet_ulp = 4;
     static constexpr op_doc doc{"cosh(x)", "cosh x", "sinh(x)·g", "(h/2)·h + ½/h² with h = e^{|x|/2}: finite up to where cosh overflows"};
     static constexpr domain dom = everywhere;
-    template <class T> constexpr T operator()(T x) const { return math::cosh(x); }
+    template <class T> constexpr T operator()(T x) const { using math::cosh; return cosh(x); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const { return dmul(g, sinh(x)); }
 };
 struct sinh_op {
@@ -164,7 +166,7 @@ struct sinh_op {
     static constexpr double packet_ulp = 5;
     static constexpr op_doc doc{"sinh(x)", "sinh x", "cosh(x)·g", "its Taylor series below |x| = 2 (no cancellation), else as cosh"};
     static constexpr domain dom = everywhere;
-    template <class T> constexpr T operator()(T x) const { return math::sinh(x); }
+    template <class T> constexpr T operator()(T x) const { using math::sinh; return sinh(x); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const { return dmul(g, cosh(x)); }
 };
 struct log_cosh_op {
@@ -173,7 +175,7 @@ struct log_cosh_op {
     static constexpr double packet_ulp = 6;
     static constexpr op_doc doc{"log_cosh(x)", "ln cosh x", "tanh(x)·g", "|x| + log1p(e^{−2|x|}) − ln 2; `log(cosh(x))` is rewritten to it"};
     static constexpr domain dom = everywhere;
-    template <class T> constexpr T operator()(T x) const { return math::log_cosh(x); }
+    template <class T> constexpr T operator()(T x) const { using math::log_cosh; return log_cosh(x); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const { return dmul(g, tanh(x)); }
 };
 struct reciprocal_op {
@@ -191,7 +193,7 @@ struct rsqrt_op {
     static constexpr double packet_ulp = 1.5;  // two roundings
     static constexpr op_doc doc{"rsqrt(x)", "1 / √x", "−g / (2x√x)", "1 / sqrt(x): two correctly rounded steps"};
     static constexpr domain dom = positive;
-    template <class T> constexpr T operator()(T x) const { return T(1) / math::sqrt(x); }
+    template <class T> constexpr T operator()(T x) const { using math::sqrt; return T(1) / sqrt(x); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const {
         return dneg(ddiv(g, integer_t<2>{} * x * sqrt(x)));
     }
@@ -202,7 +204,7 @@ struct log2_op {
     static constexpr double packet_ulp = 3;
     static constexpr op_doc doc{"log2(x)", "log₂ x", "g / (x ln 2)", "ln x · (1 / ln 2)"};
     static constexpr domain dom = positive;
-    template <class T> constexpr T operator()(T x) const { return math::log(x) * T(1.44269504088896340735992468100189214L); }
+    template <class T> constexpr T operator()(T x) const { using math::log; return log(x) * T(1.44269504088896340735992468100189214L); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const {
         return ddiv(g, dscale(0.693147180559945309417232121458176568, x));
     }
@@ -213,7 +215,7 @@ struct log10_op {
     static constexpr double packet_ulp = 3;
     static constexpr op_doc doc{"log10(x)", "log₁₀ x", "g / (x ln 10)", "ln x · (1 / ln 10)"};
     static constexpr domain dom = positive;
-    template <class T> constexpr T operator()(T x) const { return math::log(x) * T(0.434294481903251827651128918916605082L); }
+    template <class T> constexpr T operator()(T x) const { using math::log; return log(x) * T(0.434294481903251827651128918916605082L); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const {
         return ddiv(g, dscale(2.30258509299404568401799145468436421, x));
     }
@@ -227,7 +229,7 @@ struct pow_c {
     static constexpr domain dom = positive;
     double p;
     static constexpr pow_c sample() { return {2.5}; }
-    template <class T> constexpr T operator()(T x) const { return math::pow_const(x, p); }
+    template <class T> constexpr T operator()(T x) const { using math::pow_const; return pow_const(x, p); }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const {
         return dmul(g, dscale(p, pow(x, p - 1.0)));
     }
@@ -243,7 +245,8 @@ struct clip_op {
     double lo, hi;
     static constexpr clip_op sample() { return {-1.0, 1.0}; }
     template <class T> constexpr T operator()(T x) const {
-        return math::min(math::max(x, static_cast<T>(lo)), static_cast<T>(hi));
+        using math::min, math::max;
+        return min(max(x, static_cast<T>(lo)), static_cast<T>(hi));
     }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const {
         return dwhere((x >= lo) * (x <= hi), g, zero_t{});
@@ -256,7 +259,7 @@ struct sign_op {
     static constexpr double packet_ulp = 0;
     static constexpr op_doc doc{"sign(x)", "−1, 0, 1", "none (cuts the gradient)", ""};
     static constexpr domain dom = everywhere;
-    template <class T> constexpr T operator()(T x) const { return math::sign(x); }
+    template <class T> constexpr T operator()(T x) const { using math::sign; return sign(x); }
 };
 struct round_op {
     static constexpr const char* name = "round";
@@ -264,7 +267,7 @@ struct round_op {
     static constexpr double packet_ulp = 0;
     static constexpr op_doc doc{"round(x)", "nearest integer, halves away from 0", "none", ""};
     static constexpr domain dom = everywhere;
-    template <class T> constexpr T operator()(T x) const { return math::round(x); }
+    template <class T> constexpr T operator()(T x) const { using math::round; return round(x); }
 };
 struct stop_gradient_op {
     static constexpr const char* name = "stop_gradient";
@@ -321,7 +324,7 @@ struct maximum_op {
     static constexpr bool infix = false, differentiable = true, transcendental = false;
     static constexpr op_doc doc{"maximum(a, b)", "max(a, b), NaN propagates", "g where a ≥ b, else to b (ties go to a)", ""};
     static constexpr int precedence = 9;
-    template <class T> constexpr T operator()(T a, T b) const { return math::max(a, b); }
+    template <class T> constexpr T operator()(T a, T b) const { using math::max; return max(a, b); }
     template <class A, class B, class G> constexpr auto adjoint_a(const A& a, const B& b, const G& g) const { return dwhere(a >= b, g, zero_t{}); }
     template <class A, class B, class G> constexpr auto adjoint_b(const A& a, const B& b, const G& g) const { return dwhere(a >= b, zero_t{}, g); }
 };
@@ -330,7 +333,7 @@ struct minimum_op {
     static constexpr bool infix = false, differentiable = true, transcendental = false;
     static constexpr op_doc doc{"minimum(a, b)", "min(a, b)", "g where a ≤ b, else to b", ""};
     static constexpr int precedence = 9;
-    template <class T> constexpr T operator()(T a, T b) const { return math::min(a, b); }
+    template <class T> constexpr T operator()(T a, T b) const { using math::min; return min(a, b); }
     template <class A, class B, class G> constexpr auto adjoint_a(const A& a, const B& b, const G& g) const { return dwhere(a <= b, g, zero_t{}); }
     template <class A, class B, class G> constexpr auto adjoint_b(const A& a, const B& b, const G& g) const { return dwhere(a <= b, zero_t{}, g); }
 };
@@ -340,26 +343,30 @@ struct pow_op {
     static constexpr bool infix = false, differentiable = true, transcendental = true;
     static constexpr op_doc doc{"pow(a, b) (b an expression)", "aᵇ", "g·b·aᵇ⁻¹, g·log(a)·aᵇ", ""};
     static constexpr int precedence = 9;
-    template <class T> constexpr T operator()(T a, T b) const { return math::pow(a, b); }
+    template <class T> constexpr T operator()(T a, T b) const { using math::pow; return pow(a, b); }
     template <class A, class B, class G> constexpr auto adjoint_a(const A& a, const B& b, const G& g) const { return dmul(g, b * pow(a, b - one_t{})); }
     template <class A, class B, class G> constexpr auto adjoint_b(const A& a, const B& b, const G& g) const { return dmul(g, log(a) * pow(a, b)); }
 };
 /// Comparisons evaluate to 1 or 0 (a `where` condition, or a float mask as K.cast does) and
 /// carry no gradient.
-#define LOSSC_COMPARISON(op_name, symbol, spelling, expr_)                                \
+// The block-scope using-declaration also hides the injected class name (`less` inside ops::less).
+#define LOSSC_COMPARISON(op_name, symbol, spelling, fn, first, second)                                \
     struct op_name {                                                                         \
         static constexpr const char* name = symbol;                                          \
         static constexpr bool infix = true, differentiable = false, transcendental = false;  \
         static constexpr int precedence = 0;                                                 \
         static constexpr op_doc doc{spelling, "1 or 0", "none (cuts the gradient)", ""};     \
-        template <class T> constexpr T operator()(T a, T b) const { return expr_; }         \
+        template <class T> constexpr T operator()(T a, T b) const {                          \
+            using math::fn;                                                                   \
+            return fn(first, second);                                                         \
+        }                                                                                     \
     };
-LOSSC_COMPARISON(less, "<", "a < b", math::less(a, b))
-LOSSC_COMPARISON(less_equal, "<=", "a <= b", math::less_equal(a, b))
-LOSSC_COMPARISON(greater, ">", "a > b", math::less(b, a))
-LOSSC_COMPARISON(greater_equal, ">=", "a >= b", math::less_equal(b, a))
-LOSSC_COMPARISON(equal_op, "==", "equal(a, b)", math::equal(a, b))
-LOSSC_COMPARISON(not_equal_op, "!=", "not_equal(a, b)", math::not_equal(a, b))
+LOSSC_COMPARISON(less, "<", "a < b", less, a, b)
+LOSSC_COMPARISON(less_equal, "<=", "a <= b", less_equal, a, b)
+LOSSC_COMPARISON(greater, ">", "a > b", less, b, a)
+LOSSC_COMPARISON(greater_equal, ">=", "a >= b", less_equal, b, a)
+LOSSC_COMPARISON(equal_op, "==", "equal(a, b)", equal, a, b)
+LOSSC_COMPARISON(not_equal_op, "!=", "not_equal(a, b)", not_equal, a, b)
 #undef LOSSC_COMPARISON
 
 // ---- the lists ---------------------------------------------------------------------------------

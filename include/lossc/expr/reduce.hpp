@@ -2,8 +2,11 @@
 // node, which exists only so that compile() can reject it with a Keras-rule message.
 //
 // A reduction op is one table entry: `reduce(n, at)` computes the result from the n values
-// at(0..n-1) (every evaluator calls it the same way) and `adjoint(x, g)` gives the operand's
-// adjoint from the per-sample adjoint g.
+// at(0..n-1) (every evaluator calls it the same way, with scalars or packs of rows: math is
+// called unqualified, so packs find theirs by argument-dependent lookup) and `adjoint(x, g)`
+// gives the operand's adjoint from the per-sample adjoint g, built with the vocabulary and the
+// builders of algebra.hpp (found by argument-dependent lookup, as ops.hpp's rules are). The walk
+// along a row's columns in packs is the lowering's (lower/reduce_packed.hpp).
 #pragma once
 #include <bit>
 #include <cstdint>
@@ -11,7 +14,6 @@
 #include <type_traits>
 
 #include "../math/scalar.hpp"
-#include "../simd/pack.hpp"
 #include "node.hpp"
 
 namespace lossc::ops {
@@ -67,33 +69,12 @@ struct sum_r {
         for (std::size_t j = b + 1; j < end; ++j) s += at(j);
         return s;
     }
-    /// Packs of columns, then a scalar tail; one horizontal sum at the end.
-    template <class T, class FP, class FS> LOSSC_KERNEL_INLINE static T reduce_packed(std::size_t n, FP&& at_pack, FS&& at) {
-        using P = simd::pack<T>;
-        P acc(T(0)), total(T(0));
-        std::size_t j = 0, in_block = 0;
-        for (; j + P::width <= n; j += P::width) {
-            acc += at_pack(j);
-            if (++in_block == sum_block) total += acc, acc = P(T(0)), in_block = 0;
-        }
-        acc += total;
-        if (j < n && n >= P::width) {  // tail: the last pack, overlapping, counted lanes masked out
-            acc += simd::select(simd::lanes_from<T>(static_cast<int>(j + P::width - n)), at_pack(n - P::width), P(T(0)));
-            j = n;
-        }
-        T s = simd::hsum(acc);
-        for (; j < n; ++j) s += at(j);
-        return s;
-    }
     template <class X, class G> static constexpr auto adjoint(const X&, const G& g) { return g; }
 };
 struct mean_r {
     static constexpr const char* name = "mean";
     template <class T, class F> LOSSC_KERNEL_INLINE static constexpr T reduce(std::size_t n, F&& at) {
         return divide_by_count(sum_r::reduce<T>(n, at), n);
-    }
-    template <class T, class FP, class FS> LOSSC_KERNEL_INLINE static T reduce_packed(std::size_t n, FP&& at_pack, FS&& at) {
-        return divide_by_count(sum_r::reduce_packed<T>(n, at_pack, at), n);
     }
     template <class X, class G> static constexpr auto adjoint(const X& x, const G& g) {
         return ddiv(g, count_t<X>{x});
@@ -104,46 +85,28 @@ struct mean_r {
 struct max_r {
     static constexpr const char* name = "max";
     template <class T, class F> LOSSC_KERNEL_INLINE static constexpr T reduce(std::size_t n, F&& at) {
+        using math::max;
         T m(-std::numeric_limits<scalar_of_t<T>>::infinity());
-        for (std::size_t j = 0; j < n; ++j) m = math::max(at(j), m);  // keeps a NaN once seen
+        for (std::size_t j = 0; j < n; ++j) m = max(at(j), m);  // keeps a NaN once seen
         return m;
     }
-    template <class T, class FP, class FS> LOSSC_KERNEL_INLINE static T reduce_packed(std::size_t n, FP&& at_pack, FS&& at) {
-        using P = simd::pack<T>;
-        P acc(-std::numeric_limits<T>::infinity());
-        std::size_t j = 0;
-        for (; j + P::width <= n; j += P::width) acc = math::max(at_pack(j), acc);
-        if (j < n && n >= P::width) {  // overlapping last pack: re-reading counted lanes is harmless for max
-            acc = math::max(at_pack(n - P::width), acc);
-            j = n;
-        }
-        T m = simd::hmax(acc);
-        for (; j < n; ++j) m = math::max(at(j), m);
-        return m;
+    template <class X, class G> static constexpr auto adjoint(const X& x, const G& g) {
+        const auto at_max = equal(x, max<1>(x));
+        return dwhere(at_max, ddiv(g, sum<1>(at_max)), zero_t{});
     }
-    template <class X, class G> static constexpr auto adjoint(const X& x, const G& g);
 };
 struct min_r {
     static constexpr const char* name = "min";
     template <class T, class F> LOSSC_KERNEL_INLINE static constexpr T reduce(std::size_t n, F&& at) {
+        using math::min;
         T m(std::numeric_limits<scalar_of_t<T>>::infinity());
-        for (std::size_t j = 0; j < n; ++j) m = math::min(at(j), m);
+        for (std::size_t j = 0; j < n; ++j) m = min(at(j), m);
         return m;
     }
-    template <class T, class FP, class FS> LOSSC_KERNEL_INLINE static T reduce_packed(std::size_t n, FP&& at_pack, FS&& at) {
-        using P = simd::pack<T>;
-        P acc(std::numeric_limits<T>::infinity());
-        std::size_t j = 0;
-        for (; j + P::width <= n; j += P::width) acc = math::min(at_pack(j), acc);
-        if (j < n && n >= P::width) {
-            acc = math::min(at_pack(n - P::width), acc);
-            j = n;
-        }
-        T m = simd::hmin(acc);
-        for (; j < n; ++j) m = math::min(at(j), m);
-        return m;
+    template <class X, class G> static constexpr auto adjoint(const X& x, const G& g) {
+        const auto at_min = equal(x, min<1>(x));
+        return dwhere(at_min, ddiv(g, sum<1>(at_min)), zero_t{});
     }
-    template <class X, class G> static constexpr auto adjoint(const X& x, const G& g);
 };
 /// log Σ exp, shifted by the row maximum so that no exp overflows.
 struct logsumexp_r {
@@ -160,47 +123,23 @@ struct logsumexp_r {
     };
     template <class T, class F, class Keep = no_keep>
     LOSSC_KERNEL_INLINE static constexpr parts<T> reduce_parts(std::size_t n, F&& at, Keep&& keep = {}) {
+        using math::isfinite, math::select_nonzero, math::exp_nonpositive, math::log;
         const T m = max_r::reduce<T>(n, at);
         // A row whose max is not finite (empty or all -inf: -inf; any +inf; NaN) returns it;
         // branch-free, so that packs of rows take the same path.
-        const T finite = math::isfinite(m);
-        const T shift = math::select_nonzero(finite, m, T(0));
+        const T finite = isfinite(m);
+        const T shift = select_nonzero(finite, m, T(0));
         const T s = sum_r::reduce<T>(n, [&](std::size_t j) {
-            const T e = math::exp_nonpositive(at(j) - shift);
+            const T e = exp_nonpositive(at(j) - shift);
             keep(j, e);
             return e;
         });
-        const T log_s = math::log(s);
-        return {math::select_nonzero(finite, shift + log_s, m), finite, s, shift, log_s};
-    }
-    /// Packs of columns and lone scalar columns; keep_pack(j, pack) and keep(j, scalar).
-    template <class T, class FP, class FS, class KeepPack = no_keep, class Keep = no_keep>
-    LOSSC_KERNEL_INLINE static parts<T> reduce_packed_parts(std::size_t n, FP&& at_pack, FS&& at, KeepPack&& keep_pack = {}, Keep&& keep = {}) {
-        using P = simd::pack<T>;
-        const T m = max_r::reduce_packed<T>(n, at_pack, at);
-        const T finite = math::isfinite(m);
-        const T shift = math::select_nonzero(finite, m, T(0));
-        const P shift_p(shift);
-        const T s = sum_r::reduce_packed<T>(
-            n,
-            [&](std::size_t j) {
-                const P e = math::exp_nonpositive(at_pack(j) - shift_p);
-                keep_pack(j, e);
-                return e;
-            },
-            [&](std::size_t j) {
-                const T e = math::exp_nonpositive(at(j) - shift);
-                keep(j, e);
-                return e;
-            });
-        const T log_s = math::log(s);
-        return {math::select_nonzero(finite, shift + log_s, m), finite, s, shift, log_s};
+        const T log_s = log(s);
+        return {select_nonzero(finite, shift + log_s, m), finite, s, shift, log_s};
     }
     template <class T, class F> LOSSC_KERNEL_INLINE static constexpr T reduce(std::size_t n, F&& at) { return reduce_parts<T>(n, at).value; }
-    template <class T, class FP, class FS> LOSSC_KERNEL_INLINE static T reduce_packed(std::size_t n, FP&& at_pack, FS&& at) {
-        return reduce_packed_parts<T>(n, at_pack, at).value;
-    }
-    template <class X, class G> static constexpr auto adjoint(const X& x, const G& g);
+    /// d logsumexp(x) / dx = softmax(x): with cross-entropy this yields softmax·Σt − t directly.
+    template <class X, class G> static constexpr auto adjoint(const X& x, const G& g) { return dmul(g, softmax<1>(x)); }
 };
 
 }  // namespace lossc::ops

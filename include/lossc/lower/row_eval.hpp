@@ -21,6 +21,7 @@
 #include "../config.hpp"
 #include "../simd/math.hpp"
 #include "../simd/pack_group.hpp"
+#include "reduce_packed.hpp"
 #include "tuning.hpp"
 
 namespace lossc {
@@ -672,7 +673,7 @@ LOSSC_KERNEL_INLINE ops::logsumexp_r::parts<T> first_lanes(const ops::logsumexp_
     return {simd::first_lane(p.value), simd::first_lane(p.finite), simd::first_lane(p.sum), simd::first_lane(p.shift),
             simd::first_lane(p.log_sum)};
 }
-/// A reduction over n values of a row, in the row's lane mode: red.reduce_packed<T>(n, at_pack,
+/// A reduction over n values of a row, in the row's lane mode: packed<R>::reduce<T>(n, at_pack,
 /// at_tail) when lanes are columns (packs of columns and a scalar tail: the tail columns are
 /// broadcast packs of the same row, so they see the same packet math); for one row
 /// (lanes::single), red.reduce over broadcast packs, its first lane taken (first_lanes); else
@@ -684,9 +685,11 @@ LOSSC_KERNEL_INLINE auto over_row(const Row& r, std::size_t n, At&& at, const Re
     using T = typename Row::scalar_type;
     if constexpr (Row::lane_mode == lanes::columns) {
         const auto one = r.single();
-        return red.template reduce_packed<T>(
-            n, [&](std::size_t k) { return at.template operator()<pack<T>>(r, k); },
-            [&](std::size_t k) { return simd::first_lane(at.template operator()<pack<T>>(one, k)); });
+        const auto at_pack = [&](std::size_t k) { return at.template operator()<pack<T>>(r, k); };
+        const auto at_one = [&](std::size_t k) { return simd::first_lane(at.template operator()<pack<T>>(one, k)); };
+        if constexpr (requires { red.template reduce_packed<T>(n, at_pack, at_one); })
+            return red.template reduce_packed<T>(n, at_pack, at_one);
+        else return packed<Reducer>::template reduce<T>(n, at_pack, at_one);
     } else if constexpr (Row::lane_mode == lanes::single) {
         // The reduction in broadcast packs too (logsumexp's exp and log are then the packets',
         // not <cmath>'s), so that a row walked alone gets the bits of a block's lane.
@@ -775,7 +778,7 @@ struct logsumexp_keeping {
     const Keep& keep;
     template <class T, class FP, class FS>
     LOSSC_KERNEL_INLINE auto reduce_packed(std::size_t n, FP&& at_pack, FS&& at) const {
-        return ops::logsumexp_r::reduce_packed_parts<T>(n, at_pack, at, keep_pack, keep);
+        return packed<ops::logsumexp_r>::reduce_parts<T>(n, at_pack, at, keep_pack, keep);
     }
     template <class S, class F>
     LOSSC_KERNEL_INLINE auto reduce(std::size_t n, F&& at) const { return ops::logsumexp_r::reduce_parts<S>(n, at, keep); }

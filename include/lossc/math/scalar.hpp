@@ -106,8 +106,3 @@ template <real T> constexpr T isfinite(T x) {
 }
 
 }  // namespace lossc::math
-
-// Packet overloads, declared here so that the op table's qualified calls (math::exp(x)) see
-// them: a qualified name is looked up where the template is defined.
-#include "../simd/math.hpp"
-#include "../simd/pack_group.hpp"

@@ -1,5 +1,7 @@
-// lossc — packet versions of the scalar math (math/scalar.hpp), in the same namespace so that
-// every op's scalar rule works on packs unchanged. Eigen's packet exp/log are the core; their
+// lossc — packet versions of the scalar math (math/scalar.hpp), in lossc::simd beside pack<T>:
+// an op's rule calls them unqualified (`using math::exp; exp(x)`) and argument-dependent lookup
+// finds them for packs, so the expression layer needs no SIMD header. lossc::math re-exports
+// them at the end for the lowering's qualified calls on values that may be scalars or packs. Eigen's packet exp/log are the core; their
 // special values are fixed here: Eigen clamps the argument of exp to about ±88.4 (float) and
 // ±709.4 (double), so exp(-inf) would not be 0, exp(+inf) not inf, results near the ends of
 // the range wrong, and a NaN argument replaced by a bound; float log flushes subnormals. log1p,
@@ -12,15 +14,15 @@
 #include <cstdint>
 #include <limits>
 
+#include "../math/scalar.hpp"
 #include "pack.hpp"
 
-namespace lossc::math {
+namespace lossc::simd {
+inline namespace LOSSC_ISA {
 
-using simd::pack;
 namespace ei = Eigen::internal;
 
 template <class T> pack<T> abs(pack<T> x) { return pack<T>(ei::pabs(x.v)); }
-template <class T> pack<T> sqrt(pack<T> x) { return simd::sqrt(x); }
 /// Halves away from zero, as std::round. Eigen's pround needs SSE4.1; print (halves to even) is
 /// everywhere: a result half below |x| moves up.
 template <class T> pack<T> round(pack<T> x) {
@@ -202,7 +204,7 @@ pack<T> exp_portable(pack<T> x) {
     // result must not depend on its neighbours, which are other samples across rows.
     pack<T> r;
 #if !defined(LOSSC_SCALAR_BACKEND)
-    if constexpr (f) r = exp_in_range(math::min(math::max(x + s, pack<T>(T(-80))), pack<T>(T(80))));
+    if constexpr (f) r = exp_in_range(min(max(x + s, pack<T>(T(-80))), pack<T>(T(80))));
     else
 #endif
         r = pack<T>(ei::pexp((x + s).v));
@@ -433,10 +435,10 @@ template <class T> pack<T> sigmoid(pack<T> x) { return sigmoid_from(x, exp_neg_a
 /// As the scalar log_cosh: the series below 3/4 (math/scalar.hpp), the formula above.
 template <class T> pack<T> log_cosh(pack<T> x) {
     const pack<T> a = abs(x), z = a * a;
-    pack<T> y(static_cast<T>(log_cosh_series[log_cosh_terms<T> - 1]));
-    for (int k = log_cosh_terms<T> - 2; k >= 0; --k) y = pack<T>(ei::pmadd(y.v, z.v, pack<T>(static_cast<T>(log_cosh_series[k])).v));
+    pack<T> y(static_cast<T>(math::log_cosh_series[math::log_cosh_terms<T> - 1]));
+    for (int k = math::log_cosh_terms<T> - 2; k >= 0; --k) y = pack<T>(ei::pmadd(y.v, z.v, pack<T>(static_cast<T>(math::log_cosh_series[k])).v));
     const pack<T> far = a + log1p_unit(exp(pack<T>(T(-2)) * a)) - pack<T>(T(0.693147180559945309417232121458176568));
-    return simd::select(simd::lt(a, pack<T>(T(log_cosh_series_below))), y * z, far);
+    return simd::select(simd::lt(a, pack<T>(T(math::log_cosh_series_below))), y * z, far);
 }
 
 // Comparisons as 1/0 values, and select on a value, for packs.
@@ -453,4 +455,41 @@ template <class T> pack<T> isfinite(pack<T> x) {
     return simd::as_value(simd::lt(a, pack<T>(std::numeric_limits<T>::infinity())));
 }
 
+}  // namespace LOSSC_ISA
+}  // namespace lossc::simd
+
+namespace lossc::math {
+// The packet overloads under their scalar names, for qualified calls (math::exp(v)) in code that
+// includes this header and evaluates scalars or packs alike.
+using simd::abs;
+using simd::round;
+using simd::isnan;
+using simd::max;
+using simd::min;
+using simd::sign;
+using simd::exp;
+using simd::exp_nonpositive;
+using simd::exp_neg_abs;
+using simd::log;
+using simd::log1p;
+using simd::log1p_unit;
+using simd::expm1;
+using simd::tanh;
+using simd::cosh;
+using simd::sinh;
+using simd::softplus;
+using simd::softplus_from;
+using simd::sigmoid;
+using simd::sigmoid_from;
+using simd::log_cosh;
+using simd::pow;
+using simd::pow_const;
+using simd::less;
+using simd::less_equal;
+using simd::equal;
+using simd::not_equal;
+using simd::select_nonzero;
+using simd::isfinite;
+using simd::has_scalef_exp;
+using simd::sqrt;
 }  // namespace lossc::math

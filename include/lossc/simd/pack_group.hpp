@@ -158,9 +158,8 @@ void add_products_to(lane_sums<T>& sums, const pack_group<T, K>& w, const pack_g
 }  // namespace LOSSC_ISA
 }  // namespace lossc::simd
 
-namespace lossc::math {
-
-using simd::pack_group;
+namespace lossc::simd {
+inline namespace LOSSC_ISA {
 
 // The packet functions the lowering calls itself (reductions, memos, where), member by member:
 // the same instructions, so the same bits as the pack<T> block gives each of the K·W samples.
@@ -169,12 +168,12 @@ using simd::pack_group;
 #define LOSSC_GROUP_UNARY(fn)                                                                               \
     template <class T, int K>                                                                               \
     pack_group<T, K> fn(const pack_group<T, K>& x) {                                                        \
-        return pack_group<T, K>::each([](pack<T> a) { return math::fn(a); }, x);                                \
+        return pack_group<T, K>::each([](pack<T> a) { return simd::fn(a); }, x);                                \
     }
 #define LOSSC_GROUP_BINARY(fn)                                                                              \
     template <class T, int K>                                                                               \
     pack_group<T, K> fn(const pack_group<T, K>& x, const pack_group<T, K>& y) {                             \
-        return pack_group<T, K>::each([](pack<T> a, pack<T> b) { return math::fn(a, b); }, x, y);              \
+        return pack_group<T, K>::each([](pack<T> a, pack<T> b) { return simd::fn(a, b); }, x, y);              \
     }
 LOSSC_GROUP_UNARY(isnan)
 LOSSC_GROUP_UNARY(exp)
@@ -192,7 +191,25 @@ LOSSC_GROUP_BINARY(sigmoid_from)
 #undef LOSSC_GROUP_BINARY
 template <class T, int K>
 pack_group<T, K> select_nonzero(const pack_group<T, K>& c, const pack_group<T, K>& a, const pack_group<T, K>& b) {
-    return pack_group<T, K>::each([](pack<T> x, pack<T> y, pack<T> z) { return math::select_nonzero(x, y, z); }, c, a, b);
+    return pack_group<T, K>::each([](pack<T> x, pack<T> y, pack<T> z) { return simd::select_nonzero(x, y, z); }, c, a, b);
 }
 
+}  // namespace LOSSC_ISA
+}  // namespace lossc::simd
+
+namespace lossc::math {
+// Re-exported as simd/math.hpp does (its using-declarations name the overloads seen there).
+using simd::isnan;
+using simd::exp;
+using simd::exp_nonpositive;
+using simd::log;
+using simd::log1p;
+using simd::log1p_unit;
+using simd::exp_neg_abs;
+using simd::isfinite;
+using simd::max;
+using simd::min;
+using simd::softplus_from;
+using simd::sigmoid_from;
+using simd::select_nonzero;
 }  // namespace lossc::math

@@ -1,11 +1,14 @@
-// lossc — the builders differentiation uses. They fold the exact zeros and ones that reverse
-// mode produces (0·x, 1·x, x + 0, −−x) at the type level, so a derived gradient is as short
-// as one written by hand and no work is spent on a zero at run time.
+// lossc — the simplifying builders the derivative rules use (the ops' and reductions' `adjoint`,
+// diff/reverse.hpp). They fold the exact zeros and ones that reverse mode produces (0·x, 1·x,
+// x + 0, −−x) at the type level, so a derived gradient is as short as one written by hand and no
+// work is spent on a zero at run time. Part of the expression layer: the rules in ops.hpp and
+// reduce.hpp call them unqualified, found by argument-dependent lookup where diff/ instantiates a
+// rule (this header, which builds on the vocabulary, is included by then).
 #pragma once
 #include <type_traits>
 
-#include "../expr/select.hpp"
-#include "../expr/vocabulary.hpp"
+#include "select.hpp"
+#include "vocabulary.hpp"
 
 namespace lossc {
 
