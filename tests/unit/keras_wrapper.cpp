@@ -60,6 +60,10 @@ TEST_CASE("sample weights (N,), (N, 1) and a scalar, with Keras's divisors") {
     // A scalar weight s: mean_with_sample_weight divides Σ(L·s) by s itself (docs/keras.md, reductions).
     CHECK(f.call(reduction::mean_with_sample_weight, 0.5) == doctest::Approx(30));
     CHECK(f.call(reduction::sum_over_batch_size, 0.5) == doctest::Approx(3.75));
+    // The same number as a 0-d tensor (numpy's np.float64(0.5), a 0-dim torch tensor).
+    const double half = 0.5;
+    CHECK(f.call(reduction::sum_over_batch_size, tensor_view<const double>{&half, {}}) == doctest::Approx(3.75));
+    CHECK(f.call(reduction::mean_with_sample_weight, tensor_view<const double>{&half, {}}) == doctest::Approx(30));
     // All weights 0: 0, not NaN, and no gradient.
     std::vector<double> zeros(4, 0.0);
     CHECK(f.call(reduction::mean_with_sample_weight, tensor_view<const double>{zeros.data(), {4}}) == 0.0);

@@ -587,8 +587,12 @@ double loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred,
         constexpr index chunk = 256;
         alignas(64) T label_buf[chunk];
         alignas(64) T value_buf[chunk];
+        alignas(64) double weight_buf[chunk];
         bool mask_buf[chunk];
-        const double one = 1.0;
+        // Without per-loss weights or a mask, one weight for every loss: the reduction's scale
+        // times the scalar sample weight.
+        const double uniform_weight = (sw.present() ? sw.at(0) : 1.0) * scale;
+        const bool per_loss_weights = (sw.present() && sw.rank > 0) || has_mask;
         double total = 0;
         const index t_cols = column ? 1 : lay.cols;
         for (index s = 0; s < lay.slabs; ++s) {
@@ -607,15 +611,17 @@ double loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred,
                 const matrix_view<const T> pv{y_pred.data + p_off, rows, lay.cols, pw.row, pw.col};
                 if (has_mask)
                     for (index i = 0; i < rows; ++i) mask_buf[i] = valid(e0 + i);
+                // Keras's weighting, merged into the kernel's per-sample weights: each loss's element
+                // of the weight tensor (broadcast over a sample's losses), times the scale, 0 where
+                // masked — in double, as the kernel would multiply them.
                 sample_weights w;
-                if (sw.present() && sw.rank > 0) {
-                    w.data = sw.data, w.is_double = sw.is_double, w.stride = w_stride, w.repeat = w_repeat, w.offset = e0;
+                if (per_loss_weights) {
+                    for (index i = 0; i < rows; ++i)
+                        weight_buf[i] = (has_mask && !mask_buf[i]) ? 0.0 : weight_of(e0 + i) * scale;
+                    w = sample_weights(vector_view<const double>{weight_buf, rows, 1});
                 } else {
-                    w.data = sw.present() ? &sw.value : &one, w.is_double = true, w.stride = 0;
+                    w = sample_weights(vector_view<const double>{&uniform_weight, rows, 0});
                 }
-                w.size = rows;
-                w.mask = has_mask ? mask_buf : nullptr;
-                w.factor = scale;
                 const options opt{.reduction = lossc::reduction::sum, .sample_weight = w};
                 T* values = args.values.empty() ? value_buf : args.values.data() + e0;
                 const vector_view<T> vv{values, rows, 1};

@@ -37,9 +37,8 @@ T run_discarding(const matrix_view<const T>& t, const matrix_view<const T>& p, c
         const matrix_view<T> gc = Backward ? matrix_view<T>{g.data + r0 * g.row_stride, rows, g.cols, g.row_stride, g.col_stride}
                                            : matrix_view<T>{};
         if (sw.present()) {
+            o.sample_weight = sw.from_row(r0);
             o.sample_weight.size = rows;
-            o.sample_weight.offset = sw.offset + r0;
-            o.sample_weight.mask = sw.mask == nullptr ? nullptr : sw.mask + r0;
         }
         total += static_cast<double>(run_chunk(tc, pc, vector_view<T>{buf, rows, 1}, gc, o));
     }
