@@ -6,14 +6,9 @@
 #include <span>
 
 #include "eigen/views.hpp"
+#include "reduction.hpp"
 
 namespace lossc {
-
-/// Keras's reductions of the per-sample losses L_i with weights w_i (1 when absent):
-///   sum_over_batch_size  Σ w_i L_i / N   (the Keras default, "mean over the batch")
-///   sum                  Σ w_i L_i
-///   mean_with_sample_weight  Σ w_i L_i / Σ w_i   (0 when Σ w_i = 0)
-enum class reduction { sum_over_batch_size, sum, mean_with_sample_weight };
 
 /// Per-sample weights of either precision, by reference: a float or double Eigen vector, a span
 /// or a vector_view. Empty (the default) means every weight is 1.
@@ -117,7 +112,7 @@ inline double weight_sum_of(const options& opt, index n) {
 /// batch's N where given), or 1/Σ w_i (weight_sum_of; 0 where that is 0).
 inline double reduction_scale(const options& opt, index n) {
     if (opt.reduction == reduction::sum) return 1.0;
-    if (opt.reduction == reduction::sum_over_batch_size)
+    if (opt.reduction == reduction::sum_over_batch_size || opt.reduction == reduction::mean)
         return 1.0 / static_cast<double>(opt.global_batch_size > 0 ? opt.global_batch_size : n);
     const double weight_sum = weight_sum_of(opt, n);
     return weight_sum != 0 ? 1.0 / weight_sum : 0.0;

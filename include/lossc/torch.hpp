@@ -30,10 +30,10 @@
 
 namespace lossc::torch {
 
-/// How the per-sample losses L_i (weighted by w_i, 1 without sample weights) reduce: as
-/// lossc::reduction, and `none`, which returns the (N) tensor of w_i·L_i (torch's and Keras's
+/// How the per-sample losses L_i (weighted by w_i, 1 without sample weights) reduce:
+/// lossc::reduction; `none` returns the (N) tensor of w_i·L_i (torch's and Keras's
 /// reduction="none"; its backward scales each sample's gradient by the incoming one).
-enum class reduction { none, sum_over_batch_size, sum, mean_with_sample_weight };
+using lossc::reduction;
 
 struct options {
     torch::reduction reduction = reduction::sum_over_batch_size;
@@ -193,10 +193,7 @@ private:
         const matrix_view<const T> p = detail::as_view<const T>(y_pred, "y_pred");
         lossc::options o{.global_batch_size = opt_.global_batch_size, .global_weight_sum = opt_.global_weight_sum,
                          .threads = opt_.threads};
-        o.reduction = opt_.reduction == reduction::sum                   ? lossc::reduction::sum
-                      : opt_.reduction == reduction::mean_with_sample_weight ? lossc::reduction::mean_with_sample_weight
-                      : opt_.reduction == reduction::none                    ? lossc::reduction::sum
-                                                                             : lossc::reduction::sum_over_batch_size;
+        o.reduction = opt_.reduction == reduction::none ? reduction::sum : opt_.reduction;
         if (w.defined()) {
             if (!(w.dim() == 1 || (w.dim() == 2 && w.size(1) == 1)))
                 throw shape_error(detail::cat("sample_weight is a ", detail::describe(w), "; give one weight per sample, (N) or (N, 1)"));

@@ -99,7 +99,7 @@ void run(FuzzedDataProvider& in, const K& k) {
     if (hostile == 2) p.row_stride = (lossc::index(1) << 62) * (in.ConsumeBool() ? 1 : -1);
     if (hostile == 3) grad.row_stride = 0;
     if (hostile == 4) per_sample = lossc::vector_view<T>(out_g.data(), ps_len);  // inside grad (n ≤ n·cp + 1 elements)
-    if (hostile == 5) opt.reduction = static_cast<lossc::reduction>(3 + in.ConsumeIntegralInRange<int>(0, 100));
+    if (hostile == 5) opt.reduction = static_cast<lossc::reduction>(4 + in.ConsumeIntegralInRange<int>(0, 100));  // none, or no value
     const bool must_reject = hostile == 1 || (hostile == 2 && n > 1) || (hostile == 3 && n > 1 && cp > 0) ||
                              (hostile == 4 && n > 0 && cp > 0) || hostile == 5;
 

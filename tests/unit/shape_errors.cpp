@@ -178,6 +178,14 @@ TEST_CASE("options outside their enums") {
     Eigen::VectorXf ps = Eigen::VectorXf::Constant(4, -5.f);
     // A reduction outside the enum was treated as a mean.
     CHECK_THROWS_AS(k.forward(t, p, ps, {.reduction = static_cast<lossc::reduction>(7)}), lossc::parameter_error);
+    // none is the wrappers' (one vocabulary, lossc/reduction.hpp); a kernel returns one number.
+    CHECK_THROWS_WITH_AS(k.forward(t, p, ps, {.reduction = lossc::reduction::none}),
+                         doctest::Contains("call it with reduction::sum and read per_sample"), lossc::parameter_error);
     CHECK_THROWS_AS(k.forward(t, p, ps, {.schedule = static_cast<lossc::schedule>(-1)}), lossc::parameter_error);
     CHECK((ps.array() == -5.f).all());
+    // mean is sum_over_batch_size, as in Keras.
+    p(1, 0) = 3.f;
+    CHECK(k.forward(t, p, ps, {.reduction = lossc::reduction::mean}) == 0.3f * 4.f / 4);
+    CHECK(k.forward(t, p, ps, {.reduction = lossc::reduction::mean}) ==
+          k.forward(t, p, ps, {.reduction = lossc::reduction::sum_over_batch_size}));
 }

@@ -5,6 +5,7 @@
 #include <initializer_list>
 
 #include "../errors.hpp"
+#include "../reduction.hpp"
 #include "../expr/vocabulary.hpp"
 
 namespace lossc::keras {
@@ -48,7 +49,8 @@ struct axes {
 /// axis=None: every axis, batch included (one value for the whole batch).
 inline constexpr axes all_axes{axes::all_tag{}};
 
-/// Keras's reductions (keras.losses.Loss(reduction=…)); `mean` is the same as sum_over_batch_size.
-enum class reduction { sum_over_batch_size, mean, sum, mean_with_sample_weight, none };
+/// Keras's reductions (keras.losses.Loss(reduction=…)): lossc::reduction, one vocabulary with the
+/// kernels' (options.hpp); `mean` is the same as sum_over_batch_size.
+using lossc::reduction;
 
 }  // namespace lossc::keras

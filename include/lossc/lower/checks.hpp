@@ -137,8 +137,11 @@ template <class T>
     if (g) require_extents("grad", g->rows, g->cols);
     if (opt.sample_weight.present()) require_extents("sample_weight", opt.sample_weight.size, 1);
     // Enums from outside (a C caller, a cast) may hold anything; each enum starts at 0.
-    if (static_cast<unsigned>(opt.reduction) > static_cast<unsigned>(reduction::mean_with_sample_weight))
+    if (static_cast<unsigned>(opt.reduction) > static_cast<unsigned>(reduction::none))
         throw_bad_option("reduction", static_cast<int>(opt.reduction));
+    if (opt.reduction == reduction::none)
+        throw parameter_error("reduction::none: a kernel call returns one number; call it with reduction::sum and "
+                              "read per_sample (lossc::keras::loss and lossc::torch::loss return the values)");
     if (static_cast<unsigned>(opt.schedule) > static_cast<unsigned>(schedule::across_rows))
         throw_bad_option("schedule", static_cast<int>(opt.schedule));
     if (static_cast<unsigned>(opt.stores) > static_cast<unsigned>(output_stores::streaming))

@@ -27,6 +27,7 @@ T run_discarding(const matrix_view<const T>& t, const matrix_view<const T>& p, c
 
     const sample_weights& sw = opt.sample_weight;
     options o = opt;
+    if (o.reduction == reduction::mean) o.reduction = reduction::sum_over_batch_size;
     if (o.reduction == reduction::sum_over_batch_size && o.global_batch_size == 0) o.global_batch_size = n;
     if (o.reduction == reduction::mean_with_sample_weight) o.global_weight_sum = weight_sum_of(opt, n);
     double total = 0;
