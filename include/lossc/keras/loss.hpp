@@ -292,6 +292,37 @@ inline void require_outputs_apart(const call_extents& x) {
 }
 }  // namespace detail
 
+namespace detail {
+/// What the steps of a keras::loss call (loss::call) find out about its inputs, in order.
+template <class L, class T>
+struct call_state {
+    tensor_view<const L> y_true;
+    tensor_view<const T> y_pred;
+    const call_args<T>& args;
+    std::optional<std::int64_t> ignore_class;
+    // rank matching
+    int class_axis = 0;
+    bool column = false;  // y_true holds one value per row of the class axis (class ids)
+    bool t_dense = true;
+    layout lay{};
+    walk pw{}, tw{}, gw{};  // how y_pred, y_true (where full) and the gradient walk the layout
+    index n_loss = 0, classes = 0;
+    // weights and masks
+    index w_stride = 0, w_repeat = 1;  // weight of loss e: element (e / w_repeat) · w_stride
+    bool has_mask_in = false;          // a mask given
+    bool has_mask = false;             // a mask given, or ignore_class on class ids
+
+    double weight_of(index e) const {
+        const weight_tensor& sw = args.sample_weight;
+        return sw.present() ? sw.at(sw.rank == 0 ? 0 : e / w_repeat * w_stride) : 1.0;
+    }
+    /// Loss e's label (the column layout: one per loss, in y_true's C order).
+    L label_at(index e) const { return t_dense ? y_true.data[e] : y_true.data[y_true.offset(e)]; }
+    bool ignored(index e) const { return column && is_ignored_label(label_at(e), ignore_class); }
+    bool valid(index e) const { return !(has_mask_in && !args.mask.data[e]) && !ignored(e); }
+};
+}  // namespace detail
+
 /// The Keras Loss object: loss(expression or batch_decided, config), called like
 /// keras.losses.X(...)(y_true, y_pred, sample_weight). Returns the reduced loss (reduction none:
 /// the sum of the per-sample values, which go to args.values).
@@ -377,9 +408,21 @@ private:
     static call_args<T> to_call_args(const value_args<T>& a) {
         return {a.sample_weight, a.mask, a.values, {}, a.global_batch_size, a.global_divisor};
     }
-    /// The reduced loss (DivisorOnly: the divisor its reduction uses, nothing computed or written).
+    /// The reduced loss (DivisorOnly: the divisor its reduction uses, nothing computed or written):
+    /// the steps below in turn.
     template <bool Backward, bool DivisorOnly = false, class L, class T>
     double call(tensor_view<const L> y_true, tensor_view<const T> y_pred, const call_args<T>& args) const;
+    template <class L, class T> void match_ranks(detail::call_state<L, T>& c) const;
+    template <class L, class T> void plan_walks(detail::call_state<L, T>& c) const;
+    template <class L, class T> void check_outputs(const detail::call_state<L, T>& c) const;
+    template <class L, class T> void match_weights(detail::call_state<L, T>& c) const;
+    template <class L, class T> void check_labels(detail::call_state<L, T>& c) const;
+    template <class L, class T> const expression_type& chosen_expression(const detail::call_state<L, T>& c) const;
+    template <class L, class T> bool divides(const detail::call_state<L, T>& c) const;
+    template <class L, class T> double local_divisor(const detail::call_state<L, T>& c) const;
+    template <class L, class T> double scale_of(const detail::call_state<L, T>& c, double divisor) const;
+    template <bool Backward, class K, class L, class T>
+    double run_chunks(const K& kern, const detail::call_state<L, T>& c, double scale) const;
 
     Def def_;
     keras::config cfg_;
@@ -393,9 +436,28 @@ loss(const Def&) -> loss<Def>;
 template <class Def>
 template <bool Backward, bool DivisorOnly, class L, class T>
 double loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred, const call_args<T>& args) const {
-    using detail::cat, detail::num, detail::shape_str;
+    detail::call_state<L, T> c{y_true, y_pred, args, cfg_.ignore_class};
+    match_ranks(c);
+    check_outputs(c);
+    match_weights(c);
+    // Outputs against every input, over whole tensors, before anything is written (the kernel
+    // checks each chunk again; an overlap with a later chunk would be found too late).
+    detail::require_outputs_apart(detail::extents_of(y_true, y_pred, args));
+    check_labels(c);
+    const double divisor = local_divisor(c);
+    if constexpr (DivisorOnly) return divisor;
+    else return run_chunks<Backward>(lossc::compile(chosen_expression(c)), c, scale_of(c, divisor));
+}
 
-    // ---- shapes: y_pred rank 2 or 3; y_true rank-matched against it (Keras §1.1) -------------
+/// Rank matching (Keras §1.1): y_pred of rank 2 or more with a class axis; y_true of y_pred's
+/// shape ("full") or one value per row of the class axis ("column"); the layout of the per-sample
+/// losses; how y_pred, y_true and the gradient walk it.
+template <class Def>
+template <class L, class T>
+void loss<Def>::match_ranks(detail::call_state<L, T>& c) const {
+    using detail::cat, detail::num, detail::shape_str;
+    const tensor_view<const L>& y_true = c.y_true;
+    const tensor_view<const T>& y_pred = c.y_pred;
     const int rp = y_pred.rank;
     detail::require_class_axis(y_pred);
     auto ts = y_true.shape;
@@ -405,7 +467,7 @@ double loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred,
     // y_pred's shape with the last axis 1, or without it.
     // Class ids along another axis than the last (SparseCategoricalCrossentropy(axis=1) on (N, K, T)
     // logits, channels first): y_true is y_pred's shape without that axis, or with it 1.
-    const int class_axis = [&] {
+    c.class_axis = [&] {
         if (!uses_labels || cfg_.axis.all || cfg_.axis.count != 1) return rp - 1;
         const int a = cfg_.axis.list[0] < 0 ? cfg_.axis.list[0] + rp : cfg_.axis.list[0];
         return a >= 1 && a < rp ? a : rp - 1;  // others: layout_for's parameter_error below
@@ -416,6 +478,7 @@ double loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred,
     for (int i = 0; i < rp - 1; ++i) same_lead = same_lead && i < rt && tdim(i) == pdim(i);
     bool full = rt == rp && same_lead && tdim(rp - 1) == pdim(rp - 1);
     bool column = !full && same_lead && (rt == rp - 1 || (rt == rp && tdim(rp - 1) == 1));
+    const int class_axis = c.class_axis;
     if (class_axis != rp - 1) {
         bool without = rt == rp - 1, with_one = rt == rp && tdim(class_axis) == 1;
         for (int i = 0; i < rp - 1 && without; ++i) without = tdim(i) == pdim(i < class_axis ? i : i + 1);
@@ -434,69 +497,88 @@ double loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred,
         throw shape_error(cat("class-id labels of shape ", shape_str(y_true), " against y_pred ", shape_str(y_pred),
                               ": give one class id per sample (y_pred's shape without the class axis)"));
 
-    const detail::layout lay = detail::layout_for(cfg_.axis, rp, y_pred.shape);
-    const bool t_dense = y_true.contiguous();
+    c.column = column;
+    c.lay = detail::layout_for(cfg_.axis, rp, y_pred.shape);
+    c.t_dense = y_true.contiguous();
+    const detail::layout& lay = c.lay;
     // one y_true value per row: the rows must run along the class axis alone (or hold one element)
     const bool last_axis = lay.reduces_only(class_axis) || (lay.cols == 1 && lay.loss_rank == rp - 1);
     if (column && !last_axis)
         throw shape_error(cat("y_true of shape ", shape_str(y_true), " holds one value per row of the last axis, but this "
                               "loss reduces other axes of y_pred ", shape_str(y_pred), "; give y_true y_pred's shape"));
-    // How y_pred, y_true (where it has y_pred's shape) and the gradient walk the layout, each by its
-    // own strides: every run of axes must have one stride. A loss over every axis walks all three
-    // in one order, C order or (a Fortran-order y_pred) memory order.
-    detail::walk pw, tw, gw;
-    {
-        const dims_array p_st = detail::strides_of(y_pred), t_st = detail::strides_of(y_true), g_st = detail::grad_strides_all(y_pred);
-        const auto fails = [&](bool reversed) -> const char* {
-            if (!detail::walk_of(lay, y_pred.shape, p_st, pw, reversed)) return "y_pred";
-            if (!column && !detail::walk_of(lay, y_true.shape, t_st, tw, reversed)) return "y_true";
-            if (!args.grad.empty() && !detail::walk_of(lay, y_pred.shape, g_st, gw, reversed)) return "grad";
-            return nullptr;
-        };
-        const char* bad = fails(false);
-        if (bad != nullptr && lay.loss_rank == 0 && fails(true) == nullptr) bad = nullptr;
-        if (bad != nullptr)
-            throw shape_error(lay.loss_rank == 0
-                ? cat("a loss over every axis (axis=None) walks y_true and y_pred in one memory order: give both dense and in "
-                      "the same storage order (", bad, " is not)")
-                : cat(bad, "'s strides do not let the ", lay.loss_rank == rp - 1 ? "reduced axis" : "reduced axes",
-                      " or the axes kept be walked with one stride each (a padded or permuted tensor of rank ", num(rp),
-                      "): copy it to numpy's layout first"));
-        if (lay.loss_rank == 0) pw.row = tw.row = gw.row = lay.cols;  // one row: any stride past it
-    }
+    c.n_loss = lay.losses();
+    c.classes = pdim(class_axis);
+    plan_walks(c);
     if (y_pred.data == nullptr && y_pred.size() > 0) throw shape_error("y_pred is a null pointer");
     if (y_true.data == nullptr && y_true.size() > 0) throw shape_error("y_true is a null pointer");
+}
 
-    const index n_loss = lay.losses();
-    const index classes = pdim(class_axis);
+/// How y_pred, y_true (where it has y_pred's shape) and the gradient walk the layout, each by its
+/// own strides: every run of axes must have one stride. A loss over every axis walks all three in
+/// one order, C order or (a Fortran-order y_pred) memory order.
+template <class Def>
+template <class L, class T>
+void loss<Def>::plan_walks(detail::call_state<L, T>& c) const {
+    using detail::cat, detail::num;
+    const detail::layout& lay = c.lay;
+    const int rp = c.y_pred.rank;
+    detail::walk &pw = c.pw, &tw = c.tw, &gw = c.gw;
+    const dims_array p_st = detail::strides_of(c.y_pred), t_st = detail::strides_of(c.y_true), g_st = detail::grad_strides_all(c.y_pred);
+    const auto fails = [&](bool reversed) -> const char* {
+        if (!detail::walk_of(lay, c.y_pred.shape, p_st, pw, reversed)) return "y_pred";
+        if (!c.column && !detail::walk_of(lay, c.y_true.shape, t_st, tw, reversed)) return "y_true";
+        if (!c.args.grad.empty() && !detail::walk_of(lay, c.y_pred.shape, g_st, gw, reversed)) return "grad";
+        return nullptr;
+    };
+    const char* bad = fails(false);
+    if (bad != nullptr && lay.loss_rank == 0 && fails(true) == nullptr) bad = nullptr;
+    if (bad != nullptr)
+        throw shape_error(lay.loss_rank == 0
+            ? cat("a loss over every axis (axis=None) walks y_true and y_pred in one memory order: give both dense and in "
+                  "the same storage order (", bad, " is not)")
+            : cat(bad, "'s strides do not let the ", lay.loss_rank == rp - 1 ? "reduced axis" : "reduced axes",
+                  " or the axes kept be walked with one stride each (a padded or permuted tensor of rank ", num(rp),
+                  "): copy it to numpy's layout first"));
+    if (lay.loss_rank == 0) pw.row = tw.row = gw.row = lay.cols;  // one row: any stride past it
+}
 
-    // ---- outputs ----------------------------------------------------------------------------
-    if (!args.values.empty() && static_cast<index>(args.values.size()) != n_loss)
-        throw shape_error(cat("values has ", num(args.values.size()), " elements but there are ", num(n_loss),
-                              " per-sample losses, shape ", shape_str(lay.loss_rank, lay.loss_shape)));
-    if (!args.grad.empty() && static_cast<index>(args.grad.size()) != y_pred.size())
-        throw shape_error(cat("grad has ", num(args.grad.size()), " elements but y_pred has ", num(y_pred.size()),
-                              ", shape ", shape_str(y_pred)));
-    // ---- the whole batch's divisor, where the batch is split -----------------------------------
-    const bool global = args.global_batch_size != 0 || args.global_divisor.has_value();
-    if (global && (lay.loss_rank == 0 || cfg_.reduction == reduction::sum || cfg_.reduction == reduction::none))
+/// The outputs' sizes, and the arguments of a batch split over calls.
+template <class Def>
+template <class L, class T>
+void loss<Def>::check_outputs(const detail::call_state<L, T>& c) const {
+    using detail::cat, detail::num, detail::shape_str;
+    if (!c.args.values.empty() && static_cast<index>(c.args.values.size()) != c.n_loss)
+        throw shape_error(cat("values has ", num(c.args.values.size()), " elements but there are ", num(c.n_loss),
+                              " per-sample losses, shape ", shape_str(c.lay.loss_rank, c.lay.loss_shape)));
+    if (!c.args.grad.empty() && static_cast<index>(c.args.grad.size()) != c.y_pred.size())
+        throw shape_error(cat("grad has ", num(c.args.grad.size()), " elements but y_pred has ", num(c.y_pred.size()),
+                              ", shape ", shape_str(c.y_pred)));
+    // the whole batch's divisor, where the batch is split
+    const bool global = c.args.global_batch_size != 0 || c.args.global_divisor.has_value();
+    if (global && (c.lay.loss_rank == 0 || cfg_.reduction == reduction::sum || cfg_.reduction == reduction::none))
         throw parameter_error("global_batch_size and global_divisor apply to the reductions that divide "
                               "(sum_over_batch_size, mean, mean_with_sample_weight) of per-sample losses");
-    if (args.global_batch_size != 0 && args.global_batch_size < lay.loss_shape[0])
-        throw parameter_error(cat("global_batch_size is ", num(args.global_batch_size), " but this call has ",
-                                  num(lay.loss_shape[0]), " samples: the whole batch holds at least this shard"));
-    if (args.global_divisor && !(std::isfinite(*args.global_divisor) && *args.global_divisor >= 0))
+    if (c.args.global_batch_size != 0 && c.args.global_batch_size < c.lay.loss_shape[0])
+        throw parameter_error(cat("global_batch_size is ", num(c.args.global_batch_size), " but this call has ",
+                                  num(c.lay.loss_shape[0]), " samples: the whole batch holds at least this shard"));
+    if (c.args.global_divisor && !(std::isfinite(*c.args.global_divisor) && *c.args.global_divisor >= 0))
         throw parameter_error("global_divisor is negative or not finite");
+}
 
-    // ---- sample weights and masks against the per-sample losses (Keras §1.1, §1.3) --------------
-    const weight_tensor& sw = args.sample_weight;
-    const tensor_view<const bool>& in_mask = args.mask;
-    const bool has_mask_in = in_mask.data != nullptr || in_mask.rank > 0;
-    const bool ignoring = cfg_.ignore_class.has_value();
+/// Sample weights and masks against the per-sample losses (Keras §1.1, §1.3): which element of
+/// the weight tensor each loss reads.
+template <class Def>
+template <class L, class T>
+void loss<Def>::match_weights(detail::call_state<L, T>& c) const {
+    using detail::cat, detail::shape_str;
+    const detail::layout& lay = c.lay;
+    const weight_tensor& sw = c.args.sample_weight;
+    const tensor_view<const bool>& in_mask = c.args.mask;
+    c.has_mask_in = in_mask.data != nullptr || in_mask.rank > 0;
+    const bool has_mask_in = c.has_mask_in;
     if (lay.loss_rank == 0 && (sw.present() || has_mask_in))
         throw shape_error("this loss gives one value for the whole batch (axis=None): sample weights and masks apply to "
                           "per-sample losses; choose the per-sample axes, e.g. axis={1, 2}");
-    index w_stride = 0, w_repeat = 1;  // weight of loss e: element (e / w_repeat) · w_stride
     // a tensor of the losses' shape, with a trailing axis of 1 or not (Keras's rank matching)
     const auto shaped_as_losses = [&](int rank, const dims_array& s) {
         if (rank == lay.loss_rank + 1 && s[static_cast<std::size_t>(rank - 1)] == 1) --rank;
@@ -511,8 +593,8 @@ double loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred,
         // per sample: (N, 1, …, 1) of the losses' rank (or one more), broadcast over each sample's losses
         bool per_sample = lay.loss_rank >= 2 && sw.rank >= lay.loss_rank && sw.rank <= lay.loss_rank + 1 && s[0] == n;
         for (int a = 1; a < sw.rank && per_sample; ++a) per_sample = s[static_cast<std::size_t>(a)] == 1;
-        if (shaped_as_losses(sw.rank, s)) w_stride = 1;
-        else if (per_sample) w_stride = 1, w_repeat = n_loss / std::max<index>(n, 1);
+        if (shaped_as_losses(sw.rank, s)) c.w_stride = 1;
+        else if (per_sample) c.w_stride = 1, c.w_repeat = c.n_loss / std::max<index>(n, 1);
         else
             throw shape_error(cat("sample_weight has shape ", shape_str(sw.rank, sw.shape), " but the per-sample losses have shape ",
                                   shape_str(lay.loss_rank, lay.loss_shape), lay.loss_rank >= 2 ? "; give (N, 1, …) per sample (Keras "
@@ -525,118 +607,144 @@ double loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred,
             throw shape_error(cat("mask has shape ", shape_str(in_mask), " but the per-sample losses have shape ",
                                   shape_str(lay.loss_rank, lay.loss_shape)));
     }
-    auto weight_of = [&](index e) { return sw.present() ? sw.at(sw.rank == 0 ? 0 : e / w_repeat * w_stride) : 1.0; };
+}
 
-    // ---- outputs against every input, over whole tensors, before anything is written ----------
-    // (the kernel checks each chunk again; an overlap with a later chunk would be found too late)
-    detail::require_outputs_apart(detail::extents_of(y_true, y_pred, args));
-
-    // ---- labels: integer (or float) class ids are range-checked before anything is written ----
-    // column layout: one label per loss, in loss order (y_true's C order)
-    auto label_at = [&](index e) -> L { return t_dense ? y_true.data[e] : y_true.data[y_true.offset(e)]; };
+/// Class ids, integer or float, range-checked before anything is written; ignore_class masks.
+template <class Def>
+template <class L, class T>
+void loss<Def>::check_labels(detail::call_state<L, T>& c) const {
     if constexpr (uses_labels)
-        if (column) detail::require_class_ids<T, L>(label_at, n_loss, classes, cfg_.ignore_class);
-    auto ignored = [&](index e) { return column && detail::is_ignored_label(label_at(e), cfg_.ignore_class); };
-    const bool has_mask = has_mask_in || (ignoring && column);
-    auto valid = [&](index e) { return !(has_mask_in && !in_mask.data[e]) && !ignored(e); };
+        if (c.column)
+            detail::require_class_ids<T, L>([&](index e) { return c.label_at(e); }, c.n_loss, c.classes, cfg_.ignore_class);
+    c.has_mask = c.has_mask_in || (cfg_.ignore_class.has_value() && c.column);
+}
 
-    // ---- hinge: the 0/1 → ±1 decision over the whole batch ------------------------------------
-    const expression_type* chosen = nullptr;
-    if constexpr (std::is_same_v<Def, expression_type>) chosen = &def_;
+/// The expression this call runs: hinge's batch-wide decision (0/1 labels → ±1) where the loss
+/// has one.
+template <class Def>
+template <class L, class T>
+const typename loss<Def>::expression_type& loss<Def>::chosen_expression(const detail::call_state<L, T>& c) const {
+    if constexpr (std::is_same_v<Def, expression_type>) return def_;
     else {
         bool zero_one = true;
-        for (index k = 0, n = y_true.size(); k < n && zero_one; ++k) {
-            const L v = t_dense ? y_true.data[k] : y_true.data[y_true.offset(k)];
+        for (index k = 0, n = c.y_true.size(); k < n && zero_one; ++k) {
+            const L v = c.t_dense ? c.y_true.data[k] : c.y_true.data[c.y_true.offset(k)];
             zero_one = v == L(0) || v == L(1);
         }
-        chosen = zero_one ? &def_.zero_one : &def_.as_given;
+        return zero_one ? def_.zero_one : def_.as_given;
     }
-    const auto kern = lossc::compile(*chosen);
+}
 
-    // ---- the reduction's scale, folded into every weight -----------------------------------------
-    double scale = 1.0;
-    const reduction red = cfg_.reduction;
-    if (lay.loss_rank != 0 && red != reduction::sum && red != reduction::none) {
-        const bool weighted = red == reduction::mean_with_sample_weight;
-        double divisor = static_cast<double>(n_loss);
-        if (has_mask) {  // the valid entries, counted or weighted
-            divisor = 0;
-            for (index e = 0; e < n_loss; ++e)
-                if (valid(e)) divisor += weighted ? weight_of(e) : 1.0;
-        } else if (weighted && sw.present()) {
-            divisor = 0;  // Σw over the weight tensor as given, before broadcasting
-            for (index k = 0, n = sw.rank == 0 ? 1 : sw.size(); k < n; ++k) divisor += sw.at(k);
-        }
-        if constexpr (DivisorOnly) return divisor;
-        if (args.global_divisor) {
-            divisor = *args.global_divisor;
-        } else if (args.global_batch_size != 0) {
-            if (has_mask || (weighted && sw.present()))
-                throw parameter_error("with masks, ignore_class or weights under mean_with_sample_weight the whole batch's "
-                                      "divisor depends on every shard: sum loss.divisor(...) over the shards and pass "
-                                      "it as global_divisor");
-            const index per_sample = n_loss / std::max<index>(lay.loss_shape[0], 1);  // T of (N, T) losses, H·W of (N, H, W)
-            divisor = static_cast<double>(per_sample) * static_cast<double>(args.global_batch_size);
-        }
-        scale = divisor != 0 ? 1.0 / divisor : 0.0;  // Keras: divide_no_nan
+/// Does the reduction divide (sum_over_batch_size, mean, mean_with_sample_weight of per-sample
+/// losses)?
+template <class Def>
+template <class L, class T>
+bool loss<Def>::divides(const detail::call_state<L, T>& c) const {
+    return c.lay.loss_rank != 0 && cfg_.reduction != reduction::sum && cfg_.reduction != reduction::none;
+}
+
+/// The divisor of this call's own losses: their count, the valid ones' count or weight, Σw as
+/// given; 1 where the reduction does not divide.
+template <class Def>
+template <class L, class T>
+double loss<Def>::local_divisor(const detail::call_state<L, T>& c) const {
+    if (!divides(c)) return 1.0;
+    const weight_tensor& sw = c.args.sample_weight;
+    const bool weighted = cfg_.reduction == reduction::mean_with_sample_weight;
+    double divisor = static_cast<double>(c.n_loss);
+    if (c.has_mask) {  // the valid entries, counted or weighted
+        divisor = 0;
+        for (index e = 0; e < c.n_loss; ++e)
+            if (c.valid(e)) divisor += weighted ? c.weight_of(e) : 1.0;
+    } else if (weighted && sw.present()) {
+        divisor = 0;  // Σw over the weight tensor as given, before broadcasting
+        for (index k = 0, n = sw.rank == 0 ? 1 : sw.size(); k < n; ++k) divisor += sw.at(k);
     }
-    if constexpr (DivisorOnly) {
-        return 1.0;
-    } else {
-        // ---- the batch, in chunks of rows ----------------------------------------------------------
-        constexpr index chunk = 256;
-        alignas(64) T label_buf[chunk];
-        alignas(64) T value_buf[chunk];
-        alignas(64) double weight_buf[chunk];
-        bool mask_buf[chunk];
-        // Without per-loss weights or a mask, one weight for every loss: the reduction's scale
-        // times the scalar sample weight.
-        const double uniform_weight = (sw.present() ? sw.at(0) : 1.0) * scale;
-        const bool per_loss_weights = (sw.present() && sw.rank > 0) || has_mask;
-        double total = 0;
-        const index t_cols = column ? 1 : lay.cols;
-        for (index s = 0; s < lay.slabs; ++s) {
-            for (index r0 = 0; r0 < lay.rows; r0 += chunk) {
-                const index rows = std::min(chunk, lay.rows - r0);
-                const index e0 = s * lay.rows + r0;  // first per-sample loss of the chunk
-                const index p_off = s * pw.slab + r0 * pw.row;
-                matrix_view<const T> tv{};
-                if (std::is_integral_v<L> || (column && !t_dense)) {  // staged: converted, or gathered
-                    for (index i = 0; i < rows; ++i) label_buf[i] = static_cast<T>(label_at(e0 + i));
-                    tv = matrix_view<const T>{label_buf, rows, 1, 1, 1};
-                } else if constexpr (!std::is_integral_v<L>) {
-                    if (column) tv = matrix_view<const T>{y_true.data + e0, rows, 1, 1, 1};
-                    else tv = matrix_view<const T>{y_true.data + s * tw.slab + r0 * tw.row, rows, t_cols, tw.row, tw.col};
-                }
-                const matrix_view<const T> pv{y_pred.data + p_off, rows, lay.cols, pw.row, pw.col};
-                if (has_mask)
-                    for (index i = 0; i < rows; ++i) mask_buf[i] = valid(e0 + i);
-                // Keras's weighting, merged into the kernel's per-sample weights: each loss's element
-                // of the weight tensor (broadcast over a sample's losses), times the scale, 0 where
-                // masked — in double, as the kernel would multiply them.
-                sample_weights w;
-                if (per_loss_weights) {
-                    for (index i = 0; i < rows; ++i)
-                        weight_buf[i] = (has_mask && !mask_buf[i]) ? 0.0 : weight_of(e0 + i) * scale;
-                    w = sample_weights(vector_view<const double>{weight_buf, rows, 1});
-                } else {
-                    w = sample_weights(vector_view<const double>{&uniform_weight, rows, 0});
-                }
-                const options opt{.reduction = lossc::reduction::sum, .sample_weight = w};
-                T* values = args.values.empty() ? value_buf : args.values.data() + e0;
-                const vector_view<T> vv{values, rows, 1};
-                if constexpr (Backward)
-                    total += static_cast<double>(kern.forward_backward(
-                        tv, pv, vv, matrix_view<T>{args.grad.data() + s * gw.slab + r0 * gw.row, rows, lay.cols, gw.row, gw.col}, opt));
-                else total += static_cast<double>(kern.forward(tv, pv, vv, opt));
-                // Keras's reduction="none" values: W = L · weight, 0 where masked.
-                if (!args.values.empty() && (sw.present() || has_mask))
-                    for (index i = 0; i < rows; ++i)
-                        values[i] = (has_mask && !mask_buf[i]) ? T(0) : static_cast<T>(static_cast<double>(values[i]) * weight_of(e0 + i));
+    return divisor;
+}
+
+/// The reduction's scale, folded into every weight: 1 / the divisor (the whole batch's where the
+/// batch is split), 0 for a divisor of 0 (Keras's divide_no_nan).
+template <class Def>
+template <class L, class T>
+double loss<Def>::scale_of(const detail::call_state<L, T>& c, double divisor) const {
+    if (!divides(c)) return 1.0;
+    const call_args<T>& args = c.args;
+    if (args.global_divisor) {
+        divisor = *args.global_divisor;
+    } else if (args.global_batch_size != 0) {
+        if (c.has_mask || (cfg_.reduction == reduction::mean_with_sample_weight && args.sample_weight.present()))
+            throw parameter_error("with masks, ignore_class or weights under mean_with_sample_weight the whole batch's "
+                                  "divisor depends on every shard: sum loss.divisor(...) over the shards and pass "
+                                  "it as global_divisor");
+        const index per_sample = c.n_loss / std::max<index>(c.lay.loss_shape[0], 1);  // T of (N, T) losses, H·W of (N, H, W)
+        divisor = static_cast<double>(per_sample) * static_cast<double>(args.global_batch_size);
+    }
+    return divisor != 0 ? 1.0 / divisor : 0.0;  // Keras: divide_no_nan
+}
+
+/// The batch in chunks of 256 rows, staged on the stack where needed (integer or gathered labels,
+/// merged weights, values not asked for); returns Σ of the kernel's reduced values.
+template <class Def>
+template <bool Backward, class K, class L, class T>
+double loss<Def>::run_chunks(const K& kern, const detail::call_state<L, T>& c, double scale) const {
+    const detail::layout& lay = c.lay;
+    const detail::walk &pw = c.pw, &tw = c.tw, &gw = c.gw;
+    const call_args<T>& args = c.args;
+    const weight_tensor& sw = args.sample_weight;
+    const bool has_mask = c.has_mask;
+    constexpr index chunk = 256;
+    alignas(64) T label_buf[chunk];
+    alignas(64) T value_buf[chunk];
+    alignas(64) double weight_buf[chunk];
+    bool mask_buf[chunk];
+    // Without per-loss weights or a mask, one weight for every loss: the reduction's scale
+    // times the scalar sample weight.
+    const double uniform_weight = (sw.present() ? sw.at(0) : 1.0) * scale;
+    const bool per_loss_weights = (sw.present() && sw.rank > 0) || has_mask;
+    double total = 0;
+    const index t_cols = c.column ? 1 : lay.cols;
+    for (index s = 0; s < lay.slabs; ++s) {
+        for (index r0 = 0; r0 < lay.rows; r0 += chunk) {
+            const index rows = std::min(chunk, lay.rows - r0);
+            const index e0 = s * lay.rows + r0;  // first per-sample loss of the chunk
+            const index p_off = s * pw.slab + r0 * pw.row;
+            matrix_view<const T> tv{};
+            if (std::is_integral_v<L> || (c.column && !c.t_dense)) {  // staged: converted, or gathered
+                for (index i = 0; i < rows; ++i) label_buf[i] = static_cast<T>(c.label_at(e0 + i));
+                tv = matrix_view<const T>{label_buf, rows, 1, 1, 1};
+            } else if constexpr (!std::is_integral_v<L>) {
+                if (c.column) tv = matrix_view<const T>{c.y_true.data + e0, rows, 1, 1, 1};
+                else tv = matrix_view<const T>{c.y_true.data + s * tw.slab + r0 * tw.row, rows, t_cols, tw.row, tw.col};
             }
+            const matrix_view<const T> pv{c.y_pred.data + p_off, rows, lay.cols, pw.row, pw.col};
+            if (has_mask)
+                for (index i = 0; i < rows; ++i) mask_buf[i] = c.valid(e0 + i);
+            // Keras's weighting, merged into the kernel's per-sample weights: each loss's element
+            // of the weight tensor (broadcast over a sample's losses), times the scale, 0 where
+            // masked — in double, as the kernel would multiply them.
+            sample_weights w;
+            if (per_loss_weights) {
+                for (index i = 0; i < rows; ++i)
+                    weight_buf[i] = (has_mask && !mask_buf[i]) ? 0.0 : c.weight_of(e0 + i) * scale;
+                w = sample_weights(vector_view<const double>{weight_buf, rows, 1});
+            } else {
+                w = sample_weights(vector_view<const double>{&uniform_weight, rows, 0});
+            }
+            const options opt{.reduction = lossc::reduction::sum, .sample_weight = w};
+            T* values = args.values.empty() ? value_buf : args.values.data() + e0;
+            const vector_view<T> vv{values, rows, 1};
+            if constexpr (Backward)
+                total += static_cast<double>(kern.forward_backward(
+                    tv, pv, vv, matrix_view<T>{args.grad.data() + s * gw.slab + r0 * gw.row, rows, lay.cols, gw.row, gw.col}, opt));
+            else total += static_cast<double>(kern.forward(tv, pv, vv, opt));
+            // Keras's reduction="none" values: W = L · weight, 0 where masked.
+            if (!args.values.empty() && (sw.present() || has_mask))
+                for (index i = 0; i < rows; ++i)
+                    values[i] = (has_mask && !mask_buf[i]) ? T(0) : static_cast<T>(static_cast<double>(values[i]) * c.weight_of(e0 + i));
         }
-        return total;
     }
+    return total;
 }
 
 }  // namespace lossc::keras
