@@ -19,8 +19,8 @@ UNARY_ANY = ["square", "abs", "tanh", "sigmoid", "softplus", "log_cosh", "-"]
 
 def table_functions():
     """(name, lo, hi) of every differentiable unary function f(x) of the library's op table
-    (codegen/op_table.json, printed from include/lossc/expr/ops.hpp), with its test domain."""
-    path = Path(__file__).resolve().parents[2] / "codegen" / "op_table.json"
+    (codegen/lossc_keras/op_table.json, printed from include/lossc/expr/ops.hpp), with its test domain."""
+    path = Path(__file__).resolve().parents[2] / "codegen" / "lossc_keras" / "op_table.json"
     table = json.loads(path.read_text(encoding="utf-8"))
     return [(op["doc"]["spelling"].split("(")[0], *op["domain"]) for op in table["unary"]
             if op["differentiable"] and not op["parameters"] and op["doc"]["spelling"][0].isalpha()]

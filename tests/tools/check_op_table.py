@@ -1,14 +1,13 @@
 #!/usr/bin/env python3
-"""The op table (include/lossc/expr/ops.hpp) against its copies: codegen/op_table.json (what
-tests/tools/op_table.cpp prints), the op tables of docs/dsl.md (rendered from it), codegen,
+"""The op table (include/lossc/expr/ops.hpp) against its copies: codegen/lossc_keras/op_table.json
+(what tests/tools/op_table.cpp prints), the op tables of docs/dsl.md (rendered from it), codegen,
 which must translate every Keras spelling of a table op, and docs/codegen.md's list of them.
 
     check_op_table.py --tool build/test-gcc/tests/lossc_op_table [--write]
 
 --write rewrites the JSON and the docs instead of comparing them."""
 import argparse
-import importlib.machinery
-import importlib.util
+import importlib
 import json
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-JSON_PATH = ROOT / "codegen" / "op_table.json"
+JSON_PATH = ROOT / "codegen" / "lossc_keras" / "op_table.json"
 DOCS_PATH = ROOT / "docs" / "dsl.md"
 
 
@@ -71,11 +70,11 @@ def replace_blocks(text, blocks):
 
 
 def load_codegen():
-    loader = importlib.machinery.SourceFileLoader("lossc_keras", str(ROOT / "codegen" / "lossc-keras"))
-    spec = importlib.util.spec_from_loader("lossc_keras", loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
+    """codegen's op table module, (re)loaded: it reads op_table.json when imported."""
+    if str(ROOT / "codegen") not in sys.path:
+        sys.path.insert(0, str(ROOT / "codegen"))
+    import lossc_keras.optable as optable
+    return importlib.reload(optable)
 
 
 def codegen_misses(table):

@@ -1,4 +1,4 @@
-// Prints the op table (expr/ops.hpp's lists) as JSON: codegen/op_table.json is this program's
+// Prints the op table (expr/ops.hpp's lists) as JSON: codegen/lossc_keras/op_table.json is this program's
 // output, codegen and the random-loss generator read it, and docs/dsl.md's op tables are rendered
 // from it (tests/tools/check_op_table.py checks all three and rewrites them with --write).
 #include <cstdio>

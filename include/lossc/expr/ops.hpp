@@ -17,7 +17,7 @@
 //   doc             the row of docs/dsl.md's table: spelling, value, derivative, stable form
 //   sample()        ops with parameters: an instance the list-driven tests use
 // The lists at the bottom (LOSSC_UNARY_FUNCTIONS, unary_ops, binary_ops) drive the DSL's
-// functions, the tests and codegen's op table (codegen/op_table.json, tests/tools/op_table.cpp).
+// functions, the tests and codegen's op table (codegen/lossc_keras/op_table.json, tests/tools/op_table.cpp).
 // Nothing here knows how a kernel schedules the work (lower/) or about SIMD.
 #pragma once
 #include "../math/scalar.hpp"
