@@ -49,7 +49,8 @@ struct workload {
     Index cols;
     int read_passes;  // the hand algorithm's passes before the one that writes the gradient
 };
-constexpr workload workloads[] = {{"dice16", loss::dice, 16, 1}, {"pearson8", loss::pearson, 8, 2}, {"nmse16", loss::nmse, 16, 1}};
+constexpr workload workloads[] = {
+    {"dice16", loss::dice, 16, 1}, {"pearson8", loss::pearson, 8, 2}, {"nmse16", loss::nmse, 16, 1}};
 
 using ArrR = Eigen::Array<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
@@ -207,7 +208,8 @@ void register_all() {
             const Index n = large ? static_cast<Index>(200e6 / (12.0 * static_cast<double>(w.cols))) : 4096;
             for (const char* impl : impls) {
                 const std::string name = std::string(w.name) + "/" + (large ? "large" : "4096") + "/" + impl;
-                auto* b = benchmark::RegisterBenchmark(name.c_str(), [w, n, s = std::string(impl)](benchmark::State& st) { run(st, w, n, s); });
+                auto* b = benchmark::RegisterBenchmark(
+                    name.c_str(), [w, n, s = std::string(impl)](benchmark::State& st) { run(st, w, n, s); });
                 b->Unit(benchmark::kMicrosecond)->UseRealTime();
                 if (large) b->MinTime(0.3);
             }

@@ -52,19 +52,18 @@ struct workload {
     loss kind;
     Index cols;
 };
-constexpr workload workloads[] = {{"mse2", loss::mse, 2}, {"cce10", loss::cce, 10}, {"cce1000", loss::cce, 1000}, {"bce1", loss::bce, 1}};
+constexpr workload workloads[] = {
+    {"mse2", loss::mse, 2}, {"cce10", loss::cce, 10}, {"cce1000", loss::cce, 1000}, {"bce1", loss::bce, 1}};
 
 constexpr double large_bytes = 200e6;
 Index rows_for(const workload& w, bool large) {
     return large ? static_cast<Index>(large_bytes / (3.0 * 4.0 * static_cast<double>(w.cols))) : 64;
 }
 
-template <class T>
-using ArrR = peers::ArrR<T>;
+template <class T> using ArrR = peers::ArrR<T>;
 
 /// Inputs and outputs of one workload, made once and reused by every implementation.
-template <class T>
-struct data {
+template <class T> struct data {
     ArrR<T> t, p, g;
     peers::Col<T> ps;
     data(const workload& w, Index n) : t(n, w.cols), p(n, w.cols), g(n, w.cols), ps(n) {
@@ -77,13 +76,13 @@ struct data {
             for (Index i = 0; i < n; ++i) t(i, (i * 7) % w.cols) = 1;
         } else
             for (Index i = 0; i < n; ++i)
-                for (Index j = 0; j < w.cols; ++j) t(i, j) = w.kind == loss::bce ? T((i + j) % 2) : static_cast<T>(u(rng));
+                for (Index j = 0; j < w.cols; ++j)
+                    t(i, j) = w.kind == loss::bce ? T((i + j) % 2) : static_cast<T>(u(rng));
         g.setZero();
     }
 };
 
-template <class T>
-data<T>& cached(const workload& w, Index n) {
+template <class T> data<T>& cached(const workload& w, Index n) {
     static std::map<std::pair<std::string, Index>, std::unique_ptr<data<T>>> cache;
     const auto key = std::make_pair(std::string(w.name), n);
     if (auto it = cache.find(key); it != cache.end()) return *it->second;
@@ -97,9 +96,8 @@ void set_counters(benchmark::State& state, Index n, Index c, std::size_t elem_by
     state.SetBytesProcessed(state.iterations() * elements * 3 * static_cast<int64_t>(elem_bytes));
 }
 
-template <class T>
-void run_lossc(benchmark::State& state, const workload& w, Index n, bool colmajor, int threads,
-               lossc::output_stores stores = lossc::output_stores::automatic) {
+template <class T> void run_lossc(benchmark::State& state, const workload& w, Index n, bool colmajor, int threads,
+                                  lossc::output_stores stores = lossc::output_stores::automatic) {
     auto& d = cached<T>(w, n);
     using MatC = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
     MatC tc, pc, gc;
@@ -146,8 +144,7 @@ void run_linear(benchmark::State& state, const workload& w, Index n) {
     set_counters(state, n, w.cols, sizeof(float));
 }
 
-template <class T>
-void run_hand(benchmark::State& state, const workload& w, Index n) {
+template <class T> void run_hand(benchmark::State& state, const workload& w, Index n) {
     auto& d = cached<T>(w, n);
     const T wts[2] = {T(0.3f), T(0.7f)};
     for (auto _ : state) {
@@ -163,8 +160,7 @@ void run_hand(benchmark::State& state, const workload& w, Index n) {
     set_counters(state, n, w.cols, sizeof(T));
 }
 
-template <class T>
-void run_eigen(benchmark::State& state, const workload& w, Index n) {
+template <class T> void run_eigen(benchmark::State& state, const workload& w, Index n) {
     auto& d = cached<T>(w, n);
     peers::Row<T> wts(2);
     wts << T(0.3f), T(0.7f);
@@ -189,7 +185,9 @@ void run_stream(benchmark::State& state, const workload& w, Index n, floor_kind 
         switch (kind) {
             case floor_kind::non_temporal: peers::stream_nt(d.t.data(), d.p.data(), d.g.data(), n * w.cols); break;
             case floor_kind::two_threads: peers::stream_threads2(d.t.data(), d.p.data(), d.g.data(), n * w.cols); break;
-            case floor_kind::column_chunks: peers::stream_column_chunks(d.t.data(), d.p.data(), d.g.data(), n, w.cols); break;
+            case floor_kind::column_chunks:
+                peers::stream_column_chunks(d.t.data(), d.p.data(), d.g.data(), n, w.cols);
+                break;
             default: peers::stream(d.t.data(), d.p.data(), d.g.data(), n * w.cols);
         }
         benchmark::ClobberMemory();
@@ -209,8 +207,7 @@ void run_torch(benchmark::State& state, const workload& w, Index n) {
         switch (w.kind) {
             case loss::mse: per_sample = ((x - t).pow(2) * wts).sum(1); break;
             case loss::cce: per_sample = -(t * torch::log_softmax(x, 1)).sum(1); break;
-            default:
-                per_sample = torch::binary_cross_entropy_with_logits(x, t, {}, {}, at::Reduction::None).mean(1);
+            default: per_sample = torch::binary_cross_entropy_with_logits(x, t, {}, {}, at::Reduction::None).mean(1);
         }
         auto loss = per_sample.mean();
         loss.backward();
@@ -248,16 +245,18 @@ void register_all() {
                 reg(base + "lossc/threads:2", [w, n](benchmark::State& s) { run_lossc<float>(s, w, n, false, 2); });
                 // Output stores forced each way (automatic streams for arithmetic-only losses),
                 // and the floor kernel with non-temporal stores, for reference.
-                reg(base + "lossc/cached", [w, n](benchmark::State& s) {
-                    run_lossc<float>(s, w, n, false, 1, lossc::output_stores::cached);
-                });
+                reg(base + "lossc/cached",
+                    [w, n](benchmark::State& s) { run_lossc<float>(s, w, n, false, 1, lossc::output_stores::cached); });
                 reg(base + "lossc/streaming", [w, n](benchmark::State& s) {
                     run_lossc<float>(s, w, n, false, 1, lossc::output_stores::streaming);
                 });
-                reg(base + "stream/nt", [w, n](benchmark::State& s) { run_stream<float>(s, w, n, floor_kind::non_temporal); });
+                reg(base + "stream/nt",
+                    [w, n](benchmark::State& s) { run_stream<float>(s, w, n, floor_kind::non_temporal); });
                 // The floors of the thread and column-major targets, measured beside them.
-                reg(base + "stream/threads:2", [w, n](benchmark::State& s) { run_stream<float>(s, w, n, floor_kind::two_threads); });
-                reg(base + "stream/colchunks", [w, n](benchmark::State& s) { run_stream<float>(s, w, n, floor_kind::column_chunks); });
+                reg(base + "stream/threads:2",
+                    [w, n](benchmark::State& s) { run_stream<float>(s, w, n, floor_kind::two_threads); });
+                reg(base + "stream/colchunks",
+                    [w, n](benchmark::State& s) { run_stream<float>(s, w, n, floor_kind::column_chunks); });
             }
         }
     }

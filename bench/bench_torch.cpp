@@ -1,7 +1,7 @@
 // lossc::torch (include/lossc/torch.hpp) at batch 64 × 10 against the raw kernel and against
 // libtorch's own loss, and a whole libtorch training step with either loss: what the adapter
-// costs a trainer, and the loss's share of a step; and Keras's CTC against libtorch's ctc_loss. One binary, one run: every ratio in
-// docs/benchmarks-torch.md comes from rows measured together (bench/render_torch.py).
+// costs a trainer, and the loss's share of a step; and Keras's CTC against libtorch's ctc_loss. One binary, one run:
+// every ratio in docs/benchmarks-torch.md comes from rows measured together (bench/render_torch.py).
 #include <benchmark/benchmark.h>
 
 #include <Eigen/Core>
@@ -16,7 +16,8 @@ namespace F = torch::nn::functional;
 
 constexpr double eps = 0.1;
 // torch's cross_entropy(logits, ids, label_smoothing=0.1), as a lossc expression on one-hot targets
-constexpr auto smoothed_ce = -(1 - eps) * sum<1>(y_true * log_softmax<1>(y_pred)) - eps * mean<1>(log_softmax<1>(y_pred));
+constexpr auto smoothed_ce =
+    -(1 - eps) * sum<1>(y_true * log_softmax<1>(y_pred)) - eps * mean<1>(log_softmax<1>(y_pred));
 constexpr int64_t batch = 64, classes = 10;
 
 struct data {
@@ -37,7 +38,8 @@ const data& inputs() {
 void kernel(benchmark::State& state) {
     using M = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
     const auto& d = inputs();
-    const Eigen::Map<const M> t(d.one_hot.data_ptr<float>(), batch, classes), p(d.logits.data_ptr<float>(), batch, classes);
+    const Eigen::Map<const M> t(d.one_hot.data_ptr<float>(), batch, classes),
+        p(d.logits.data_ptr<float>(), batch, classes);
     M g(batch, classes);
     constexpr auto k = lossc::compile(smoothed_ce);
     const bool backward = state.range(0) != 0;
@@ -50,8 +52,7 @@ void kernel(benchmark::State& state) {
 
 /// A loss as a trainer calls it (mode 0: values only under NoGradGuard; 1: the forward call,
 /// which builds the autograd graph; 2: forward and backward()) on the batch's logits.
-template <class Loss>
-void modes(benchmark::State& state, Loss&& loss) {
+template <class Loss> void modes(benchmark::State& state, Loss&& loss) {
     torch::set_num_threads(1);
     const int mode = static_cast<int>(state.range(0));
     auto x = inputs().logits.clone().requires_grad_(mode != 0);
@@ -145,10 +146,12 @@ void ctc_libtorch(benchmark::State& state) {
     for (auto _ : state) {
         if (!backward) {
             torch::NoGradGuard no_grad;
-            auto l = torch::ctc_loss(torch::log_softmax(x, 2).transpose(0, 1), d.ids, input_lengths, d.lengths, 0, at::Reduction::Sum);
+            auto l = torch::ctc_loss(torch::log_softmax(x, 2).transpose(0, 1), d.ids, input_lengths, d.lengths, 0,
+                                     at::Reduction::Sum);
             benchmark::DoNotOptimize(l.data_ptr());
         } else {
-            auto l = torch::ctc_loss(torch::log_softmax(x, 2).transpose(0, 1), d.ids, input_lengths, d.lengths, 0, at::Reduction::Sum);
+            auto l = torch::ctc_loss(torch::log_softmax(x, 2).transpose(0, 1), d.ids, input_lengths, d.lengths, 0,
+                                     at::Reduction::Sum);
             l.backward();
             x.mutable_grad().reset();
             benchmark::DoNotOptimize(l.data_ptr());

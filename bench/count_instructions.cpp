@@ -10,8 +10,7 @@
 using namespace lossc::dsl;
 using M = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-template <class K>
-void count(const K& k, const char* name, Eigen::Index n, Eigen::Index c) {
+template <class K> void count(const K& k, const char* name, Eigen::Index n, Eigen::Index c) {
     M t = M::Random(n, c).cwiseAbs(), p = M::Random(n, c), g(n, c);
     Eigen::VectorXf ps(n);
     k.forward_backward(t, p, ps, g);  // warm

@@ -4,5 +4,5 @@
 
 using namespace lossc::dsl;
 LOSSC_DISPATCH_DEFINE(bench_mse, sum<1>(square(y_pred - y_true) * weights(0.3f, 0.7f)))
-LOSSC_DISPATCH_DEFINE(bench_cce, -sum<1>(y_true * log(softmax<1>(y_pred))))
+LOSSC_DISPATCH_DEFINE(bench_cce, -sum<1>(y_true* log(softmax<1>(y_pred))))
 LOSSC_DISPATCH_DEFINE(bench_bce, mean<1>(softplus(y_pred) - y_true * y_pred))

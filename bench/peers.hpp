@@ -17,8 +17,7 @@ namespace peers {
 using Eigen::Index;
 
 // ---- hand-written fused loops (row-major buffers) ---------------------------------------------
-template <class T>
-T hand_mse(const T* t, const T* p, T* ps, T* g, Index n, Index c, const T* w) {
+template <class T> T hand_mse(const T* t, const T* p, T* ps, T* g, Index n, Index c, const T* w) {
     const T scale = T(1) / static_cast<T>(n);
     double total = 0;
     for (Index i = 0; i < n; ++i) {
@@ -34,8 +33,7 @@ T hand_mse(const T* t, const T* p, T* ps, T* g, Index n, Index c, const T* w) {
     return static_cast<T>(total * scale);
 }
 
-template <class T>
-T hand_cce(const T* t, const T* p, T* ps, T* g, Index n, Index c) {
+template <class T> T hand_cce(const T* t, const T* p, T* ps, T* g, Index n, Index c) {
     const T scale = T(1) / static_cast<T>(n);
     double total = 0;
     for (Index i = 0; i < n; ++i) {
@@ -62,8 +60,7 @@ T hand_cce(const T* t, const T* p, T* ps, T* g, Index n, Index c) {
     return static_cast<T>(total * scale);
 }
 
-template <class T>
-T hand_bce(const T* t, const T* p, T* ps, T* g, Index n, Index c) {
+template <class T> T hand_bce(const T* t, const T* p, T* ps, T* g, Index n, Index c) {
     const T scale = T(1) / static_cast<T>(n * c);
     double total = 0;
     for (Index i = 0; i < n; ++i) {
@@ -80,23 +77,18 @@ T hand_bce(const T* t, const T* p, T* ps, T* g, Index n, Index c) {
 }
 
 // ---- Eigen array expressions, forward then backward -----------------------------------------
-template <class T>
-using ArrR = Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-template <class T>
-using Col = Eigen::Array<T, Eigen::Dynamic, 1>;
-template <class T>
-using Row = Eigen::Array<T, 1, Eigen::Dynamic>;
+template <class T> using ArrR = Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T> using Col = Eigen::Array<T, Eigen::Dynamic, 1>;
+template <class T> using Row = Eigen::Array<T, 1, Eigen::Dynamic>;
 
-template <class T>
-T eigen_mse(const ArrR<T>& t, const ArrR<T>& p, Col<T>& ps, ArrR<T>& g, const Row<T>& w) {
+template <class T> T eigen_mse(const ArrR<T>& t, const ArrR<T>& p, Col<T>& ps, ArrR<T>& g, const Row<T>& w) {
     const T scale = T(1) / static_cast<T>(p.rows());
     ps = ((p - t).square().rowwise() * w).rowwise().sum();
     g = ((p - t).rowwise() * w) * (T(2) * scale);
     return ps.mean();
 }
 
-template <class T>
-T eigen_cce(const ArrR<T>& t, const ArrR<T>& x, Col<T>& ps, ArrR<T>& g) {
+template <class T> T eigen_cce(const ArrR<T>& t, const ArrR<T>& x, Col<T>& ps, ArrR<T>& g) {
     const T scale = T(1) / static_cast<T>(x.rows());
     const Col<T> m = x.rowwise().maxCoeff();
     g = (x.colwise() - m).exp();  // e, kept in g
@@ -107,8 +99,7 @@ T eigen_cce(const ArrR<T>& t, const ArrR<T>& x, Col<T>& ps, ArrR<T>& g) {
     return ps.mean();
 }
 
-template <class T>
-T eigen_bce(const ArrR<T>& t, const ArrR<T>& x, Col<T>& ps, ArrR<T>& g) {
+template <class T> T eigen_bce(const ArrR<T>& t, const ArrR<T>& x, Col<T>& ps, ArrR<T>& g) {
     const T scale = T(1) / static_cast<T>(x.rows() * x.cols());
     ps = (x.max(T(0)) - x * t + (-x.abs()).exp().log1p()).rowwise().mean();
     g = ((T(1) + (-x).exp()).inverse() - t) * scale;
@@ -116,15 +107,13 @@ T eigen_bce(const ArrR<T>& t, const ArrR<T>& x, Col<T>& ps, ArrR<T>& g) {
 }
 
 /// The bandwidth floor: read two arrays, write one, over the same bytes as a loss call.
-template <class T>
-void stream(const T* a, const T* b, T* out, Index n) {
+template <class T> void stream(const T* a, const T* b, T* out, Index n) {
     for (Index k = 0; k < n; ++k) out[k] = a[k] + b[k];
 }
 
 /// The floor on two threads: each streams half of the bytes (a thread started per call, as
 /// lossc's options::threads does). What two threads of any kernel over these bytes can reach.
-template <class T>
-void stream_threads2(const T* a, const T* b, T* out, Index n) {
+template <class T> void stream_threads2(const T* a, const T* b, T* out, Index n) {
     const Index half = n / 2 / 64 * 64;
     std::thread other([=] { stream(a + half, b + half, out + half, n - half); });
     stream(a, b, out, half);
@@ -145,19 +134,20 @@ void stream_column_chunks(const T* a, const T* b, T* out, Index rows, Index cols
 /// The same with non-temporal stores (float, AVX-512 or AVX; ordinary stores elsewhere): what
 /// the floor becomes when the written lines are not read first. A reference beside lossc's own
 /// streaming stores (options::output_stores), not the floor the targets are measured against.
-template <class T>
-void stream_nt(const T* a, const T* b, T* out, Index n) {
+template <class T> void stream_nt(const T* a, const T* b, T* out, Index n) {
     Index k = 0;
 #if defined(__AVX512F__)
     if constexpr (std::is_same_v<T, float>) {
         for (; k < n && (reinterpret_cast<std::uintptr_t>(out + k) & 63) != 0; ++k) out[k] = a[k] + b[k];
-        for (; k + 16 <= n; k += 16) _mm512_stream_ps(out + k, _mm512_add_ps(_mm512_loadu_ps(a + k), _mm512_loadu_ps(b + k)));
+        for (; k + 16 <= n; k += 16)
+            _mm512_stream_ps(out + k, _mm512_add_ps(_mm512_loadu_ps(a + k), _mm512_loadu_ps(b + k)));
         _mm_sfence();
     }
 #elif defined(__AVX__)
     if constexpr (std::is_same_v<T, float>) {
         for (; k < n && (reinterpret_cast<std::uintptr_t>(out + k) & 31) != 0; ++k) out[k] = a[k] + b[k];
-        for (; k + 8 <= n; k += 8) _mm256_stream_ps(out + k, _mm256_add_ps(_mm256_loadu_ps(a + k), _mm256_loadu_ps(b + k)));
+        for (; k + 8 <= n; k += 8)
+            _mm256_stream_ps(out + k, _mm256_add_ps(_mm256_loadu_ps(a + k), _mm256_loadu_ps(b + k)));
         _mm_sfence();
     }
 #endif

@@ -28,8 +28,7 @@ static_assert(r.per_sample[0] == 0.7f && r.grad[0][0] == 0.f && r.grad[0][1] == 
 constexpr auto mse_kernel = lossc::compile(custom_mse);
 constexpr auto cce_kernel = lossc::compile(categorical_crossentropy);
 
-template <class M>
-static void print_matrix(const char* name, const M& m) {
+template <class M> static void print_matrix(const char* name, const M& m) {
     std::printf("%s =\n", name);
     for (Eigen::Index i = 0; i < m.rows(); ++i) {
         std::printf("  ");

@@ -10,7 +10,7 @@ packages=(cmake ninja-build g++ libeigen3-dev libboost-dev)
 if [[ "${1:-test}" == train ]]; then
   packages+=(python3 python3-venv openmpi-bin libopenmpi-dev)
 elif [[ "${1:-test}" != demo ]]; then
-  packages+=(clang libclang-rt-14-dev clang-tidy cppcheck python3 python3-venv python3-numpy doctest-dev
+  packages+=(clang libclang-rt-14-dev clang-tidy clang-format cppcheck python3 python3-venv python3-numpy doctest-dev
              libbenchmark-dev pkgconf openmpi-bin libopenmpi-dev libtorch-dev)
 fi
 missing=()

@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
-# Static analysis: clang-tidy (the committed .clang-tidy) over every test and example
-# translation unit, and cppcheck over the tests and examples. Needs a configured clang build with
+# Static analysis: every tracked C++ file against .clang-format, clang-tidy (the committed
+# .clang-tidy) over the test and example translation units below, and cppcheck over the tests and
+# examples. Needs a configured clang build with
 # compile_commands.json (tests/run.sh makes build/test-clang-asan); called by tests/run.sh.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-$root/build/test-clang-asan}
 cd "$root"
+echo "== lossc: clang-format (.clang-format) on every tracked C++ file"
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then sources=$(git ls-files '*.hpp' '*.cpp')
+else sources=$(find include tests examples bench -name '*.hpp' -o -name '*.cpp'); fi
+format=$(xargs clang-format --dry-run --Werror <<<"$sources" 2>&1 || true)
+if [[ -n "$format" ]]; then
+    head -40 <<<"$format"
+    echo "lossc: these files differ from .clang-format's layout: run clang-format -i on them"
+    exit 1
+fi
 # clang-tidy reads the library headers (HeaderFilterRegex) through the translation units that
 # instantiate the most of them: the demo, the fuzz target (every kernel path and bad argument),
 # kernel inputs and shape errors (views, checks), the Keras wrapper and its names and outputs

@@ -15,8 +15,7 @@ namespace {
 using namespace lossc::dsl;
 namespace k = lossc::keras;
 
-template <class N>
-constexpr std::string_view type_name() { return __PRETTY_FUNCTION__; }
+template <class N> constexpr std::string_view type_name() { return __PRETTY_FUNCTION__; }
 
 struct census {
     int nodes = 0;
@@ -24,8 +23,7 @@ struct census {
     template <class N> void operator()() { ++nodes, distinct.insert(type_name<N>()); }
 };
 
-template <class E>
-void report(const char* name, const E& loss) {
+template <class E> void report(const char* name, const E& loss) {
     census l, g;
     if constexpr (requires { typename E::lossc_batch_loss; }) {
         // A cross-sample loss: its expression, and the gradient its passes evaluate (the direct

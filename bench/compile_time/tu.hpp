@@ -35,20 +35,18 @@ enum : int {
 };
 /// The loss made dependent on the template's argument: the losses not selected are then neither
 /// compiled nor even constant-evaluated (a non-dependent initializer would be, at definition).
-template <bool Selected, class E>
-constexpr const E& dependent(const E& e) { return e; }
+template <bool Selected, class E> constexpr const E& dependent(const E& e) { return e; }
 // A template instantiated explicitly, so that the losses not selected are never instantiated.
-#define LOSSC_CT_DEFINE(name, expr)                                                                   \
-    template <bool Selected>                                                                          \
-    float run_##name(const Mat& t, const Mat& p, Eigen::VectorXf& ps, Mat& g) {                     \
-        if constexpr (Selected) {                                                                     \
-            constexpr auto kernel = lossc::compile(dependent<Selected>(expr));                                \
-            return kernel.forward_backward(t, p, ps, g);                                              \
-        } else {                                                                                      \
-            return 0.f;                                                                               \
-        }                                                                                             \
-    }                                                                                                 \
-    template float run_##name<(int(k_##name) >= LOSSC_CT_FIRST && int(k_##name) <= LOSSC_CT_LAST)>(  \
+#define LOSSC_CT_DEFINE(name, expr)                                                                      \
+    template <bool Selected> float run_##name(const Mat& t, const Mat& p, Eigen::VectorXf& ps, Mat& g) { \
+        if constexpr (Selected) {                                                                        \
+            constexpr auto kernel = lossc::compile(dependent<Selected>(expr));                           \
+            return kernel.forward_backward(t, p, ps, g);                                                 \
+        } else {                                                                                         \
+            return 0.f;                                                                                  \
+        }                                                                                                \
+    }                                                                                                    \
+    template float run_##name<(int(k_##name) >= LOSSC_CT_FIRST && int(k_##name) <= LOSSC_CT_LAST)>(      \
         const Mat&, const Mat&, Eigen::VectorXf&, Mat&);
 LOSSC_CT_LIST(LOSSC_CT_DEFINE)
 #undef LOSSC_CT_DEFINE

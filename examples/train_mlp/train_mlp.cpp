@@ -59,8 +59,7 @@ inline const auto model_loss_keras =
 
 // ---- data ---------------------------------------------------------------------------------------
 
-template <class T>
-using matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T> using matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 struct dataset {
     matrix<float> x;       // pixels / 16
@@ -116,8 +115,7 @@ dataset rows_of(const dataset& d, std::span<const int> idx) {
 // ---- the network ----------------------------------------------------------------------------------
 
 /// 64 → hidden (ReLU) → 10 logits, and hidden → 2 (the auxiliary regression).
-template <class T>
-struct mlp {
+template <class T> struct mlp {
     static constexpr int hidden = 64;
     // W1, b1, W2, b2, W3, b3
     std::array<matrix<T>, 6> p;
@@ -130,10 +128,9 @@ struct mlp {
             return m;
         };
         p = {he(64, hidden), matrix<T>::Zero(1, hidden), he(hidden, classes), matrix<T>::Zero(1, classes),
-             he(hidden, 2), matrix<T>::Zero(1, 2)};
+             he(hidden, 2),  matrix<T>::Zero(1, 2)};
     }
-    template <class U>
-    explicit mlp(const mlp<U>& o) {
+    template <class U> explicit mlp(const mlp<U>& o) {
         for (std::size_t i = 0; i < p.size(); ++i) p[i] = o.p[i].template cast<T>();
     }
     struct activations {
@@ -154,7 +151,9 @@ struct mlp {
         g[3] = dlogits.colwise().sum();
         g[4] = a.h.transpose() * daux;
         g[5] = daux.colwise().sum();
-        const matrix<T> dh = ((dlogits * p[2].transpose() + daux * p[4].transpose()).array() * (a.h.array() > T(0)).template cast<T>()).matrix();
+        const matrix<T> dh =
+            ((dlogits * p[2].transpose() + daux * p[4].transpose()).array() * (a.h.array() > T(0)).template cast<T>())
+                .matrix();
         g[0] = x.transpose() * dh;
         g[1] = dh.colwise().sum();
         return g;
@@ -162,8 +161,7 @@ struct mlp {
 };
 
 /// Adam (Kingma & Ba), Keras's defaults but the learning rate.
-template <class T>
-struct adam {
+template <class T> struct adam {
     double lr = 3e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-7;
     std::array<matrix<T>, 6> m, v;
     long step = 0;
@@ -172,7 +170,8 @@ struct adam {
     }
     void update(mlp<T>& net, const std::array<matrix<T>, 6>& g) {
         ++step;
-        const double c1 = 1 - std::pow(beta1, static_cast<double>(step)), c2 = 1 - std::pow(beta2, static_cast<double>(step));
+        const double c1 = 1 - std::pow(beta1, static_cast<double>(step)),
+                     c2 = 1 - std::pow(beta2, static_cast<double>(step));
         for (std::size_t i = 0; i < 6; ++i) {
             m[i] = T(beta1) * m[i] + T(1 - beta1) * g[i];
             v[i] = T(beta2) * v[i] + T(1 - beta2) * g[i].cwiseProduct(g[i]);
@@ -184,8 +183,7 @@ struct adam {
 /// SGD with momentum (for the data-parallel equality test: Adam's first steps divide each
 /// gradient by its own size, which makes a parameter whose gradient is nearly 0 follow the sign
 /// of its rounding error).
-template <class T>
-struct sgd_momentum {
+template <class T> struct sgd_momentum {
     double lr = 0.05, momentum = 0.9;
     std::array<matrix<T>, 6> velocity;
     explicit sgd_momentum(const mlp<T>& net) {
@@ -207,7 +205,8 @@ struct processes {
     /// Sums each gradient array over the processes, in place.
     void sum(std::array<matrix<float>, 6>& g) const {
 #ifdef LOSSC_TRAIN_MPI
-        for (auto& m : g) MPI_Allreduce(MPI_IN_PLACE, m.data(), static_cast<int>(m.size()), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+        for (auto& m : g)
+            MPI_Allreduce(MPI_IN_PLACE, m.data(), static_cast<int>(m.size()), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
 #else
         (void)g;
 #endif
@@ -222,23 +221,26 @@ struct processes {
 
 // ---- one loss evaluation through lossc ------------------------------------------------------------
 
-template <class T>
-struct loss_grad {
+template <class T> struct loss_grad {
     T total;
     matrix<T> dlogits, daux;
 };
 /// The model's loss on a batch, and its gradient with respect to both heads' outputs. A shard of
 /// a batch split over processes passes the whole batch's size: each head then divides by it, and
 /// the shards' losses and gradients add up to the whole batch's.
-template <class Model, class T>
-loss_grad<T> model_loss_of(const Model& model, const typename mlp<T>::activations& a, const matrix<T>& onehot,
-                           const matrix<T>& ink, Eigen::Index whole_batch = 0) {
+template <class Model, class T> loss_grad<T> model_loss_of(const Model& model, const typename mlp<T>::activations& a,
+                                                           const matrix<T>& onehot, const matrix<T>& ink,
+                                                           Eigen::Index whole_batch = 0) {
     loss_grad<T> r{T(0), matrix<T>(a.logits.rows(), a.logits.cols()), matrix<T>(a.aux.rows(), a.aux.cols())};
-    r.total = model.value_and_grad(k::at<"digit">(onehot, a.logits, {.grad = {r.dlogits.data(), static_cast<std::size_t>(r.dlogits.size())},
-                                                      .global_batch_size = whole_batch}),
-                    k::at<"aux">(ink, a.aux, {.grad = {r.daux.data(), static_cast<std::size_t>(r.daux.size())},
-                                              .global_batch_size = whole_batch}))
-                  .total;
+    r.total =
+        model
+            .value_and_grad(k::at<"digit">(onehot, a.logits,
+                                           {.grad = {r.dlogits.data(), static_cast<std::size_t>(r.dlogits.size())},
+                                            .global_batch_size = whole_batch}),
+                            k::at<"aux">(ink, a.aux,
+                                         {.grad = {r.daux.data(), static_cast<std::size_t>(r.daux.size())},
+                                          .global_batch_size = whole_batch}))
+            .total;
     return r;
 }
 
@@ -256,8 +258,7 @@ double accuracy(const mlp<float>& net, const dataset& d) {
 /// The whole network's gradient (lossc's head gradients, then backpropagation) against central
 /// differences of the network's loss, in double, on one batch: the largest relative error over
 /// a sample of parameters of every layer.
-template <class Model>
-double gradient_check(const Model& model, const mlp<float>& trained, const dataset& batch) {
+template <class Model> double gradient_check(const Model& model, const mlp<float>& trained, const dataset& batch) {
     const mlp<double> net(trained);
     const matrix<double> x = batch.x.cast<double>(), y = batch.onehot.cast<double>(), ink = batch.ink.cast<double>();
     const auto a = net.forward(x);
@@ -319,9 +320,10 @@ int train(const Model& model, const dataset& all, const run_options& o, const pr
     const dataset train_set = rows_of(all, std::span(order).first(n_train));
     const dataset test_set = rows_of(all, std::span(order).subspan(n_train));
     if (talk)
-        std::printf("digits: %td samples, %zu to train, %zu held back; two heads: digit (1.0), aux (0.2); %s; %d process%s\n",
-                    all.x.rows(), n_train, order.size() - n_train, o.sgd ? "SGD with momentum" : "Adam", procs.size,
-                    procs.size == 1 ? "" : "es, each a shard of every batch");
+        std::printf(
+            "digits: %td samples, %zu to train, %zu held back; two heads: digit (1.0), aux (0.2); %s; %d process%s\n",
+            all.x.rows(), n_train, order.size() - n_train, o.sgd ? "SGD with momentum" : "Adam", procs.size,
+            procs.size == 1 ? "" : "es, each a shard of every batch");
 
     mlp<float> net(7);
     Optimizer opt(net);
@@ -333,7 +335,8 @@ int train(const Model& model, const dataset& all, const run_options& o, const pr
     constexpr std::size_t batch = 32;
     // This process's rows of every batch.
     const std::size_t shard_begin = batch * static_cast<std::size_t>(procs.rank) / static_cast<std::size_t>(procs.size);
-    const std::size_t shard_end = batch * static_cast<std::size_t>(procs.rank + 1) / static_cast<std::size_t>(procs.size);
+    const std::size_t shard_end =
+        batch * static_cast<std::size_t>(procs.rank + 1) / static_cast<std::size_t>(procs.size);
     std::vector<int> idx(n_train);
     std::iota(idx.begin(), idx.end(), 0);
     std::mt19937 rng(11);
@@ -363,8 +366,8 @@ int train(const Model& model, const dataset& all, const run_options& o, const pr
         if (talk) {  // the other processes hold the same parameters: one evaluation is enough
             const double train_acc = accuracy(net, train_set);
             test_acc = accuracy(net, test_set);
-            std::printf("epoch %2d  loss %.4f  train %.4f  test %.4f  %.1f ms (loss %.0f%% of the steps)\n", epoch, mean_loss,
-                        train_acc, test_acc, 1e3 * seconds, 100 * loss_seconds / seconds);
+            std::printf("epoch %2d  loss %.4f  train %.4f  test %.4f  %.1f ms (loss %.0f%% of the steps)\n", epoch,
+                        mean_loss, train_acc, test_acc, 1e3 * seconds, 100 * loss_seconds / seconds);
             log << epoch << ',' << mean_loss << ',' << train_acc << ',' << test_acc << '\n';
         }
     }
@@ -380,17 +383,19 @@ int train(const Model& model, const dataset& all, const run_options& o, const pr
     if (talk && o.check) {
         const double worst = gradient_check(model, net, rows_of(test_set, std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7}));
         const bool ok_acc = test_acc >= 0.95, ok_loss = last_loss < 0.5 * first_loss, ok_grad = worst < 1e-5;
-        std::printf("check: test accuracy %.4f (>= 0.95: %s), loss %.4f -> %.4f (halved: %s), gradient against central "
-                    "differences of the network's loss: worst relative error %.2e (< 1e-5: %s)\n",
-                    test_acc, ok_acc ? "yes" : "NO", first_loss, last_loss, ok_loss ? "yes" : "NO", worst, ok_grad ? "yes" : "NO");
+        std::printf(
+            "check: test accuracy %.4f (>= 0.95: %s), loss %.4f -> %.4f (halved: %s), gradient against central "
+            "differences of the network's loss: worst relative error %.2e (< 1e-5: %s)\n",
+            test_acc, ok_acc ? "yes" : "NO", first_loss, last_loss, ok_loss ? "yes" : "NO", worst,
+            ok_grad ? "yes" : "NO");
         status |= ok_acc && ok_loss && ok_grad ? 0 : 1;
     }
     return status;
 }
 
-template <class Model>
-int train(const Model& model, const dataset& all, const run_options& o, const processes& procs) {
-    return o.sgd ? train<Model, sgd_momentum<float>>(model, all, o, procs) : train<Model, adam<float>>(model, all, o, procs);
+template <class Model> int train(const Model& model, const dataset& all, const run_options& o, const processes& procs) {
+    return o.sgd ? train<Model, sgd_momentum<float>>(model, all, o, procs)
+                 : train<Model, adam<float>>(model, all, o, procs);
 }
 
 int run(int argc, char** argv, const processes& procs) {
@@ -398,25 +403,36 @@ int run(int argc, char** argv, const processes& procs) {
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         const bool more = i + 1 < argc;
-        if (a == "--data" && more) o.data = argv[++i];
-        else if (a == "--log" && more) o.log = argv[++i];
-        else if (a == "--epochs" && more) o.epochs = std::atoi(argv[++i]);
-        else if (a == "--steps" && more) o.steps = std::atol(argv[++i]);
-        else if (a == "--dump" && more) o.dump = argv[++i];
-        else if (a == "--compare" && more) o.compare = argv[++i];
-        else if (a == "--keras-loss") o.keras_loss = true;
-        else if (a == "--check") o.check = true;
-        else if (a == "--sgd") o.sgd = true;
+        if (a == "--data" && more)
+            o.data = argv[++i];
+        else if (a == "--log" && more)
+            o.log = argv[++i];
+        else if (a == "--epochs" && more)
+            o.epochs = std::atoi(argv[++i]);
+        else if (a == "--steps" && more)
+            o.steps = std::atol(argv[++i]);
+        else if (a == "--dump" && more)
+            o.dump = argv[++i];
+        else if (a == "--compare" && more)
+            o.compare = argv[++i];
+        else if (a == "--keras-loss")
+            o.keras_loss = true;
+        else if (a == "--check")
+            o.check = true;
+        else if (a == "--sgd")
+            o.sgd = true;
         else {
-            std::fprintf(stderr, "usage: train_mlp [--data CSV] [--epochs N] [--keras-loss] [--log CSV] [--check] [--sgd] "
-                                 "[--steps K] [--dump FILE] [--compare FILE]\n");
+            std::fprintf(stderr,
+                         "usage: train_mlp [--data CSV] [--epochs N] [--keras-loss] [--log CSV] [--check] [--sgd] "
+                         "[--steps K] [--dump FILE] [--compare FILE]\n");
             return 2;
         }
     }
     try {
         const dataset d = read_digits(o.data);
         if (procs.rank == 0)
-            std::printf("loss: %s\n", o.keras_loss ? "keras::CategoricalCrossentropy<true>(0.1)" : "the lossc expression smoothed_ce");
+            std::printf("loss: %s\n", o.keras_loss ? "keras::CategoricalCrossentropy<true>(0.1)"
+                                                   : "the lossc expression smoothed_ce");
         return o.keras_loss ? train(model_loss_keras, d, o, procs) : train(model_loss, d, o, procs);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "train_mlp: %s\n", e.what());

@@ -56,4 +56,3 @@ inline constexpr std::size_t conflicting_extent = static_cast<std::size_t>(-2);
 #define LOSSC_KERNEL_INLINE_LAMBDA
 #define LOSSC_KERNEL_OUTLINE
 #endif
-

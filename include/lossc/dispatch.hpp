@@ -57,18 +57,22 @@ inline isa host_isa() {
 #endif
     if (const char* cap = std::getenv("LOSSC_DISPATCH"); cap != nullptr && *cap != '\0') {
         isa limit;
-        if (std::strcmp(cap, "baseline") == 0 || std::strcmp(cap, "off") == 0) limit = isa::baseline;
-        else if (std::strcmp(cap, "avx2") == 0) limit = isa::avx2;
-        else if (std::strcmp(cap, "avx512") == 0) limit = isa::avx512;
-        else throw dispatch_error(detail::cat("LOSSC_DISPATCH=", std::string(cap), ": expected baseline, off, avx2 or avx512"));
+        if (std::strcmp(cap, "baseline") == 0 || std::strcmp(cap, "off") == 0)
+            limit = isa::baseline;
+        else if (std::strcmp(cap, "avx2") == 0)
+            limit = isa::avx2;
+        else if (std::strcmp(cap, "avx512") == 0)
+            limit = isa::avx512;
+        else
+            throw dispatch_error(
+                detail::cat("LOSSC_DISPATCH=", std::string(cap), ": expected baseline, off, avx2 or avx512"));
         if (static_cast<int>(limit) < static_cast<int>(best)) best = limit;
     }
     return best;
 }
 
 /// One instruction set's compiled loss, for float and double.
-template <class T>
-struct entry_points {
+template <class T> struct entry_points {
     T (*forward)(matrix_view<const T>, matrix_view<const T>, vector_view<T>, const options&);
     T (*forward_backward)(matrix_view<const T>, matrix_view<const T>, vector_view<T>, matrix_view<T>, const options&);
 };
@@ -79,16 +83,14 @@ struct loss_parts {
 };
 
 /// The entry points of the loss `make()` returns, compiled in this translation unit.
-template <class Make>
-struct part_of {
+template <class Make> struct part_of {
     static constexpr auto kernel = lossc::compile(Make{}());
     template <class T>
     static T forward(matrix_view<const T> t, matrix_view<const T> p, vector_view<T> ps, const options& opt) {
         return kernel.forward(t, p, ps, opt);
     }
-    template <class T>
-    static T forward_backward(matrix_view<const T> t, matrix_view<const T> p, vector_view<T> ps, matrix_view<T> g,
-                              const options& opt) {
+    template <class T> static T forward_backward(matrix_view<const T> t, matrix_view<const T> p, vector_view<T> ps,
+                                                 matrix_view<T> g, const options& opt) {
         return kernel.forward_backward(t, p, ps, g, opt);
     }
     static constexpr loss_parts parts{{&forward<float>, &forward_backward<float>},
@@ -134,38 +136,42 @@ public:
         if constexpr (discarded<PS>)
             return detail::run_discarding<false>(
                 as_matrix(y_true), as_matrix(y_pred), matrix_view<T>{}, opt,
-                [&e](const matrix_view<const T>& t, const matrix_view<const T>& p, vector_view<T> ps, const matrix_view<T>&,
-                     const options& o) { return e.forward(t, p, ps, o); },
+                [&e](const matrix_view<const T>& t, const matrix_view<const T>& p, vector_view<T> ps,
+                     const matrix_view<T>&, const options& o) { return e.forward(t, p, ps, o); },
                 [] {});
-        else return e.forward(as_matrix(y_true), as_matrix(y_pred), as_out_vector(per_sample), opt);
+        else
+            return e.forward(as_matrix(y_true), as_matrix(y_pred), as_out_vector(per_sample), opt);
     }
-    template <class YT, class YP, class PS, class GR>
-    scalar_of<YP> forward_backward(const YT& y_true, const YP& y_pred, PS&& per_sample, GR&& grad,
-                                   const options& opt = {}) const {
+    template <class YT, class YP, class PS, class GR> scalar_of<YP> forward_backward(const YT& y_true, const YP& y_pred,
+                                                                                     PS&& per_sample, GR&& grad,
+                                                                                     const options& opt = {}) const {
         using T = scalar_of<YP>;
-        static_assert(std::is_same_v<scalar_of<YT>, T> && per_sample_fits<PS, T>() &&
-                          std::is_same_v<scalar_of<GR>, T>,
+        static_assert(std::is_same_v<scalar_of<YT>, T> && per_sample_fits<PS, T>() && std::is_same_v<scalar_of<GR>, T>,
                       "lossc: y_true, y_pred, per_sample and grad must have one scalar type (float or double)");
         const auto& e = entries<T>();
         if constexpr (discarded<PS>)
             return detail::run_discarding<true>(
                 as_matrix(y_true), as_matrix(y_pred), as_out_matrix(grad), opt,
-                [&e](const matrix_view<const T>& t, const matrix_view<const T>& p, vector_view<T> ps, const matrix_view<T>& g,
-                     const options& o) { return e.forward_backward(t, p, ps, g, o); },
+                [&e](const matrix_view<const T>& t, const matrix_view<const T>& p, vector_view<T> ps,
+                     const matrix_view<T>& g, const options& o) { return e.forward_backward(t, p, ps, g, o); },
                 [] {});
-        else return e.forward_backward(as_matrix(y_true), as_matrix(y_pred), as_out_vector(per_sample), as_out_matrix(grad), opt);
+        else
+            return e.forward_backward(as_matrix(y_true), as_matrix(y_pred), as_out_vector(per_sample),
+                                      as_out_matrix(grad), opt);
     }
 
 private:
     const loss_parts& parts() const {
         const loss_parts* p = only_ >= 0 ? parts_[0] : parts_[static_cast<int>(chosen())];
-        if (p == nullptr) throw dispatch_error("a dispatched loss without its baseline part (lossc_add_dispatched_losses builds it)");
+        if (p == nullptr)
+            throw dispatch_error("a dispatched loss without its baseline part (lossc_add_dispatched_losses builds it)");
         return *p;
     }
-    template <class T>
-    const entry_points<T>& entries() const {
-        if constexpr (std::is_same_v<T, float>) return parts().f;
-        else return parts().d;
+    template <class T> const entry_points<T>& entries() const {
+        if constexpr (std::is_same_v<T, float>)
+            return parts().f;
+        else
+            return parts().d;
     }
     const loss_parts* parts_[3];
     int only_ = -1;  // made by only(): the ISA of its one part, kept in parts_[0]
@@ -175,15 +181,15 @@ private:
 
 /// Defines the parts of a dispatched loss for this translation unit's instruction set (in a file
 /// that lossc_add_dispatched_losses compiles once per instruction set).
-#define LOSSC_DISPATCH_DEFINE(name, ...)                                                                     \
-    namespace lossc_dispatch_parts {                                                                         \
-    struct make_##name {                                                                                     \
-        constexpr auto operator()() const { return __VA_ARGS__; }                                           \
-    };                                                                                                       \
-    [[gnu::visibility("default")]] extern const ::lossc::dispatch::loss_parts LOSSC_DISPATCH_CAT(            \
-        name##_, LOSSC_DISPATCH_ISA);                                                                        \
-    const ::lossc::dispatch::loss_parts LOSSC_DISPATCH_CAT(name##_, LOSSC_DISPATCH_ISA) =                    \
-        ::lossc::dispatch::part_of<make_##name>::parts;                                                      \
+#define LOSSC_DISPATCH_DEFINE(name, ...)                                                                              \
+    namespace lossc_dispatch_parts {                                                                                  \
+    struct make_##name {                                                                                              \
+        constexpr auto operator()() const { return __VA_ARGS__; }                                                     \
+    };                                                                                                                \
+    [[gnu::visibility("default")]] extern const ::lossc::dispatch::loss_parts LOSSC_DISPATCH_CAT(name##_,             \
+                                                                                                 LOSSC_DISPATCH_ISA); \
+    const ::lossc::dispatch::loss_parts LOSSC_DISPATCH_CAT(name##_, LOSSC_DISPATCH_ISA) =                             \
+        ::lossc::dispatch::part_of<make_##name>::parts;                                                               \
     }
 
 /// Declares a dispatched loss `name` (a lossc::dispatch::dispatched_loss) where it is called. The
@@ -203,12 +209,11 @@ private:
 #define LOSSC_DISPATCH_PART_AVX512(name) nullptr
 #define LOSSC_DISPATCH_DECL_AVX512(name)
 #endif
-#define LOSSC_DISPATCH_DECLARE(name)                                                                         \
-    namespace lossc_dispatch_parts {                                                                         \
-    extern const ::lossc::dispatch::loss_parts name##_baseline;                                              \
-    LOSSC_DISPATCH_DECL_AVX2(name)                                                                           \
-    LOSSC_DISPATCH_DECL_AVX512(name)                                                                         \
-    }                                                                                                        \
-    inline const ::lossc::dispatch::dispatched_loss name{&lossc_dispatch_parts::name##_baseline,            \
-                                                         LOSSC_DISPATCH_PART_AVX2(name),                     \
-                                                         LOSSC_DISPATCH_PART_AVX512(name)};
+#define LOSSC_DISPATCH_DECLARE(name)                            \
+    namespace lossc_dispatch_parts {                            \
+    extern const ::lossc::dispatch::loss_parts name##_baseline; \
+    LOSSC_DISPATCH_DECL_AVX2(name)                              \
+    LOSSC_DISPATCH_DECL_AVX512(name)                            \
+    }                                                           \
+    inline const ::lossc::dispatch::dispatched_loss name{       \
+        &lossc_dispatch_parts::name##_baseline, LOSSC_DISPATCH_PART_AVX2(name), LOSSC_DISPATCH_PART_AVX512(name)};

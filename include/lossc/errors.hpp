@@ -52,16 +52,15 @@ public:
 namespace detail {
 /// Concatenation for messages by appending: GCC 12 warns falsely (-Wrestrict, bug 105329) on
 /// chains of std::string operator+ at -O2 and above.
-template <class... Parts>
-std::string cat(const Parts&... parts) {
+template <class... Parts> std::string cat(const Parts&... parts) {
     std::string s;
     (s.append(std::string_view(parts)), ...);
     return s;
 }
-template <class I> requires std::is_integral_v<I>
-std::string num(I v) { return std::to_string(v); }
-template <class I> requires std::is_integral_v<I>
-std::string shape(I rows, I cols) { return cat("(", num(rows), ", ", num(cols), ")"); }
+template <class I>
+requires std::is_integral_v<I> std::string num(I v) { return std::to_string(v); }
+template <class I>
+requires std::is_integral_v<I> std::string shape(I rows, I cols) { return cat("(", num(rows), ", ", num(cols), ")"); }
 }  // namespace detail
 
 }  // namespace lossc

@@ -19,10 +19,12 @@ struct sample_weights {
     bool is_double = false;
 
     constexpr sample_weights() = default;
-    template <class T> requires real_scalar<T>
+    template <class T>
+    requires real_scalar<T>
     constexpr sample_weights(vector_view<T> v)
         : data(v.data), size(v.size), stride(v.stride), is_double(std::is_same_v<std::remove_const_t<T>, double>) {}
-    template <class T> requires real_scalar<T>
+    template <class T>
+    requires real_scalar<T>
     constexpr sample_weights(std::span<T> s) : sample_weights(vector_view<T>(s)) {}
     template <eigen_direct D>
     sample_weights(const D& x)  // NOLINT(google-explicit-constructor): written inline as .sample_weight = w
@@ -34,8 +36,7 @@ struct sample_weights {
     }
     constexpr bool present() const { return size != -1; }
     constexpr index element(index i) const { return i * stride; }
-    template <class T>
-    T at(index i) const {
+    template <class T> T at(index i) const {
         const index k = element(i);
         return static_cast<T>(is_double ? static_cast<const double*>(data)[k] : static_cast<const float*>(data)[k]);
     }

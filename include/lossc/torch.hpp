@@ -56,39 +56,46 @@ inline bool is_real(const at::Tensor& x) { return x.scalar_type() == at::kFloat 
 /// Losses whose per-sample values each read the whole batch (batch_loss, Circle): reduction none
 /// cannot carry their gradient, which autograd would apply value by value.
 [[noreturn]] inline void refuse_unreduced_gradient(const char* what) {
-    throw parameter_error(cat(what, " under reduction none with a gradient: each sample's loss reads the whole batch, so a "
-                                    "per-value backward would be wrong; take a reduction (sum, sum_over_batch_size, "
-                                    "mean_with_sample_weight), or call it without a gradient"));
+    throw parameter_error(cat(what,
+                              " under reduction none with a gradient: each sample's loss reads the whole batch, so a "
+                              "per-value backward would be wrong; take a reduction (sum, sum_over_batch_size, "
+                              "mean_with_sample_weight), or call it without a gradient"));
 }
 
 /// The checks every call makes, whatever the loss: defined CPU tensors, y_pred real, no
 /// gradient asked of what lossc does not differentiate.
 inline void check_tensors(const at::Tensor& y_true, const at::Tensor& y_pred, const at::Tensor& w) {
-    if (!y_true.defined() || !y_pred.defined()) throw parameter_error("lossc::torch: y_true and y_pred must be defined tensors");
-    for (const auto& [x, name] : {std::pair{&y_true, "y_true"}, std::pair{&y_pred, "y_pred"}, std::pair{&w, "sample_weight"}}) {
+    if (!y_true.defined() || !y_pred.defined())
+        throw parameter_error("lossc::torch: y_true and y_pred must be defined tensors");
+    for (const auto& [x, name] :
+         {std::pair{&y_true, "y_true"}, std::pair{&y_pred, "y_pred"}, std::pair{&w, "sample_weight"}}) {
         if (!x->defined()) continue;
         if (!x->device().is_cpu())
             throw parameter_error(cat("lossc::torch runs on CPU tensors; ", name, " is on ", x->device().str(),
                                       ": move it with .cpu() (and the gradient back with .to(device))"));
         if (x->layout() != at::kStrided || x->is_quantized())
-            throw parameter_error(cat("lossc::torch reads dense (strided) tensors; ", name, " is not: convert it with .to_dense()"));
+            throw parameter_error(
+                cat("lossc::torch reads dense (strided) tensors; ", name, " is not: convert it with .to_dense()"));
     }
     if (!is_real(y_pred))
         throw parameter_error(cat("y_pred is a ", describe(y_pred), "; lossc losses take float or double predictions"));
     if (y_true.requires_grad())
-        throw parameter_error("y_true requires grad: lossc differentiates the loss with respect to y_pred only; pass "
-                              "y_true.detach() (a teacher's output in distillation, say)");
+        throw parameter_error(
+            "y_true requires grad: lossc differentiates the loss with respect to y_pred only; pass "
+            "y_true.detach() (a teacher's output in distillation, say)");
     if (w.defined()) {
-        if (!is_real(w)) throw parameter_error(cat("sample_weight is a ", describe(w), "; give float or double weights"));
-        if (w.requires_grad()) throw parameter_error("sample_weight requires grad: lossc does not differentiate it; pass .detach()");
+        if (!is_real(w))
+            throw parameter_error(cat("sample_weight is a ", describe(w), "; give float or double weights"));
+        if (w.requires_grad())
+            throw parameter_error("sample_weight requires grad: lossc does not differentiate it; pass .detach()");
     }
 }
 
 /// A rank-1 or rank-2 tensor of T as a kernel's matrix view ((N) as (N, 1)), any strides.
-template <class T>
-matrix_view<T> as_view(const at::Tensor& x, const char* name) {
+template <class T> matrix_view<T> as_view(const at::Tensor& x, const char* name) {
     if (x.dim() < 1 || x.dim() > 2)
-        throw shape_error(cat(name, " is a ", describe(x), "; lossc expressions take (N, C) tensors, or (N) as (N, 1) "
+        throw shape_error(cat(name, " is a ", describe(x),
+                              "; lossc expressions take (N, C) tensors, or (N) as (N, 1) "
                               "(the Keras class forms take rank 1 to 8)"));
     T* d = x.data_ptr<std::remove_const_t<T>>();
     if (x.dim() == 1) return {d, x.size(0), 1, x.stride(0), 1};
@@ -105,8 +112,7 @@ inline at::Tensor gradient_like(const at::Tensor& y_pred) {
     return at::empty_like(y_pred, y_pred.options().requires_grad(false), at::MemoryFormat::Preserve);
 }
 /// A 0-dim tensor holding r (a store: scalar_tensor's fill costs a dispatch).
-template <class T>
-at::Tensor scalar(T r) {
+template <class T> at::Tensor scalar(T r) {
     at::Tensor x = cpu_empty({}, c10::CppTypeToScalarType<T>::value);
     *x.data_ptr<T>() = r;
     return x;
@@ -153,14 +159,14 @@ at::Tensor call(const Owner& owner, const at::Tensor& y_true, const at::Tensor& 
 }  // namespace detail
 
 /// A lossc expression compiled for libtorch (lossc::torch::loss(expr, options)).
-template <class E>
-class loss_function {
+template <class E> class loss_function {
 public:
     constexpr loss_function(const E& e, torch::options o) : kernel_(lossc::compile(e)), opt_(o) {}
 
     /// The loss of y_pred against y_true, reduced as options say (reduction none: an (N) tensor);
     /// with autograd's gradient where y_pred requires grad. sample_weight: (N) or (N, 1).
-    at::Tensor operator()(const at::Tensor& y_true, const at::Tensor& y_pred, const at::Tensor& sample_weight = {}) const {
+    at::Tensor operator()(const at::Tensor& y_true, const at::Tensor& y_pred,
+                          const at::Tensor& sample_weight = {}) const {
         return detail::call(*this, y_true, y_pred, sample_weight);
     }
     constexpr const auto& kernel() const { return kernel_; }
@@ -173,9 +179,10 @@ public:
         if (batch_loss_expression<E> && grad && opt_.reduction == reduction::none)
             detail::refuse_unreduced_gradient("a cross-sample loss (batch_loss)");
         if (y_true.scalar_type() != y_pred.scalar_type())
-            throw parameter_error(detail::cat("y_true is a ", detail::describe(y_true), " and y_pred a ", detail::describe(y_pred),
-                                              ": a lossc expression takes both of one type (class ids too: cast them with "
-                                              "y_true.to(y_pred.scalar_type()), or use a sparse Keras loss)"));
+            throw parameter_error(
+                detail::cat("y_true is a ", detail::describe(y_true), " and y_pred a ", detail::describe(y_pred),
+                            ": a lossc expression takes both of one type (class ids too: cast them with "
+                            "y_true.to(y_pred.scalar_type()), or use a sparse Keras loss)"));
         if (y_pred.scalar_type() == at::kFloat) return run_typed<float>(y_true, y_pred, w, grad);
         return run_typed<double>(y_true, y_pred, w, grad);
     }
@@ -187,18 +194,22 @@ public:
     }
 
 private:
-    template <class T>
-    at::Tensor run_typed(const at::Tensor& y_true, const at::Tensor& y_pred, const at::Tensor& w, at::Tensor* grad) const {
+    template <class T> at::Tensor run_typed(const at::Tensor& y_true, const at::Tensor& y_pred, const at::Tensor& w,
+                                            at::Tensor* grad) const {
         const matrix_view<const T> t = detail::as_view<const T>(y_true, "y_true");
         const matrix_view<const T> p = detail::as_view<const T>(y_pred, "y_pred");
-        lossc::options o{.global_batch_size = opt_.global_batch_size, .global_weight_sum = opt_.global_weight_sum,
+        lossc::options o{.global_batch_size = opt_.global_batch_size,
+                         .global_weight_sum = opt_.global_weight_sum,
                          .threads = opt_.threads};
         o.reduction = opt_.reduction == reduction::none ? reduction::sum : opt_.reduction;
         if (w.defined()) {
             if (!(w.dim() == 1 || (w.dim() == 2 && w.size(1) == 1)))
-                throw shape_error(detail::cat("sample_weight is a ", detail::describe(w), "; give one weight per sample, (N) or (N, 1)"));
-            if (w.scalar_type() == at::kFloat) o.sample_weight = vector_view<const float>(w.data_ptr<float>(), w.size(0), w.stride(0));
-            else o.sample_weight = vector_view<const double>(w.data_ptr<double>(), w.size(0), w.stride(0));
+                throw shape_error(detail::cat("sample_weight is a ", detail::describe(w),
+                                              "; give one weight per sample, (N) or (N, 1)"));
+            if (w.scalar_type() == at::kFloat)
+                o.sample_weight = vector_view<const float>(w.data_ptr<float>(), w.size(0), w.stride(0));
+            else
+                o.sample_weight = vector_view<const double>(w.data_ptr<double>(), w.size(0), w.stride(0));
         }
         // the kernel with per-sample outputs or without (lossc::discard); with the gradient if asked
         const auto run_kernel = [&](auto&& per_sample) -> T {
@@ -220,20 +231,19 @@ private:
 
 namespace detail {
 /// Circle and CTC: Keras losses that are kernels of their own (keras/kernel_loss.hpp).
-template <class K>
-inline constexpr bool is_kernel_loss = std::is_base_of_v<keras::kernel_loss<K>, K>;
+template <class K> inline constexpr bool is_kernel_loss = std::is_base_of_v<keras::kernel_loss<K>, K>;
 }  // namespace detail
 
 /// A Keras loss object (lossc::keras::loss: the class forms, keras::get<"name">(); Circle, CTC)
 /// for libtorch: Keras's shapes, reduction, axis and sample-weight broadcasting; integer (Int,
 /// Long) y_true for the sparse losses, Circle and CTC.
-template <class KerasLoss>
-class keras_function {
+template <class KerasLoss> class keras_function {
 public:
     using keras_loss = KerasLoss;
     constexpr explicit keras_function(const keras_loss& l) : loss_(l) {}
 
-    at::Tensor operator()(const at::Tensor& y_true, const at::Tensor& y_pred, const at::Tensor& sample_weight = {}) const {
+    at::Tensor operator()(const at::Tensor& y_true, const at::Tensor& y_pred,
+                          const at::Tensor& sample_weight = {}) const {
         return detail::call(*this, y_true, y_pred, sample_weight);
     }
     constexpr const keras_loss& keras() const { return loss_; }
@@ -262,19 +272,20 @@ public:
     }
 
 private:
-    template <class L>
-    static lossc::keras::tensor_view<const L> view(const at::Tensor& x, const char* name) {
+    template <class L> static lossc::keras::tensor_view<const L> view(const at::Tensor& x, const char* name) {
         if (x.dim() > lossc::keras::max_rank)
-            throw shape_error(detail::cat(name, " is a ", detail::describe(x), "; lossc::keras takes tensors of rank 8 at most"));
+            throw shape_error(
+                detail::cat(name, " is a ", detail::describe(x), "; lossc::keras takes tensors of rank 8 at most"));
         lossc::keras::tensor_view<const L> v;
         v.data = x.data_ptr<L>();
         v.rank = static_cast<int>(x.dim());
         v.strided = true;
-        for (int a = 0; a < v.rank; ++a) v.shape[static_cast<std::size_t>(a)] = x.size(a), v.strides[static_cast<std::size_t>(a)] = x.stride(a);
+        for (int a = 0; a < v.rank; ++a)
+            v.shape[static_cast<std::size_t>(a)] = x.size(a), v.strides[static_cast<std::size_t>(a)] = x.stride(a);
         return v;
     }
-    template <class T>
-    at::Tensor run_typed(const at::Tensor& y_true_in, const at::Tensor& y_pred_in, const at::Tensor& w_in, at::Tensor* grad) const {
+    template <class T> at::Tensor run_typed(const at::Tensor& y_true_in, const at::Tensor& y_pred_in,
+                                            const at::Tensor& w_in, at::Tensor* grad) const {
         // The Keras wrapper reads rank 1–2 at any strides; higher ranks, weights and masks are
         // copied where they are not in numpy's layout (the gradient of rank 3+ is in it).
         const auto keep = [](const at::Tensor& x) { return x.defined() && x.dim() <= 2 ? x : x.contiguous(); };
@@ -283,8 +294,10 @@ private:
         const auto p = view<T>(y_pred, "y_pred");
         keras::call_args<T> args;
         if (w.defined()) {
-            if (w.scalar_type() == at::kFloat) args.sample_weight = keras::weight_tensor(view<float>(w, "sample_weight"));
-            else args.sample_weight = keras::weight_tensor(view<double>(w, "sample_weight"));
+            if (w.scalar_type() == at::kFloat)
+                args.sample_weight = keras::weight_tensor(view<float>(w, "sample_weight"));
+            else
+                args.sample_weight = keras::weight_tensor(view<double>(w, "sample_weight"));
         }
         const auto& cfg = loss_.configuration();
         if constexpr (std::is_same_v<KerasLoss, keras::circle_loss>)
@@ -292,13 +305,16 @@ private:
         at::Tensor values;
         if (cfg.reduction == keras::reduction::none) {
             const keras::value_shape vs = loss_.values_shape(p);
-            values = detail::cpu_empty(std::vector<int64_t>(vs.dims.begin(), vs.dims.begin() + vs.rank), y_pred.scalar_type());
+            values = detail::cpu_empty(std::vector<int64_t>(vs.dims.begin(), vs.dims.begin() + vs.rank),
+                                       y_pred.scalar_type());
             args.values = std::span<T>(values.data_ptr<T>(), static_cast<std::size_t>(vs.size()));
         }
         if (grad) {  // in y_pred's storage order, compact: where the wrapper writes it
             const auto gs = keras::detail::grad_strides(p);
-            *grad = y_pred.dim() == 2 ? at::Tensor(at::detail::empty_strided_cpu(y_pred.sizes(), {gs[0], gs[1]}, y_pred.scalar_type()))
-                                      : detail::cpu_empty(y_pred.sizes(), y_pred.scalar_type());
+            *grad =
+                y_pred.dim() == 2
+                    ? at::Tensor(at::detail::empty_strided_cpu(y_pred.sizes(), {gs[0], gs[1]}, y_pred.scalar_type()))
+                    : detail::cpu_empty(y_pred.sizes(), y_pred.scalar_type());
             args.grad = std::span<T>(grad->data_ptr<T>(), static_cast<std::size_t>(grad->numel()));
         }
         const T r = with_labels<T>(y_true, [&](const auto& t) {
@@ -308,34 +324,29 @@ private:
         return values.defined() ? values : detail::scalar(r);
     }
     /// y_true as Keras passes it: y_pred's type, or integer class ids where the loss takes them.
-    template <class T, class F>
-    T with_labels(const at::Tensor& y_true, F&& f) const {
+    template <class T, class F> T with_labels(const at::Tensor& y_true, F&& f) const {
         const auto st = y_true.scalar_type();
         if (st == c10::CppTypeToScalarType<T>::value) return f(view<T>(y_true, "y_true"));
         if constexpr (keras_loss::uses_labels) {
             if (st == at::kLong) return f(view<std::int64_t>(y_true, "y_true"));
             if (st == at::kInt) return f(view<std::int32_t>(y_true, "y_true"));
         }
-        throw parameter_error(detail::cat("y_true is a ", detail::describe(y_true), " and y_pred a ", std::string(c10::toString(c10::CppTypeToScalarType<T>::value)),
-                                          " tensor: give y_true y_pred's type",
-                                          keras_loss::uses_labels ? ", or Int/Long class ids" : " (class ids are for the sparse losses)"));
+        throw parameter_error(detail::cat(
+            "y_true is a ", detail::describe(y_true), " and y_pred a ",
+            std::string(c10::toString(c10::CppTypeToScalarType<T>::value)), " tensor: give y_true y_pred's type",
+            keras_loss::uses_labels ? ", or Int/Long class ids" : " (class ids are for the sparse losses)"));
     }
 
     keras_loss loss_;
 };
 
 /// The front door: a lossc expression or cross-sample loss (with options), or a Keras loss object.
-template <class E> requires expression<E> || batch_loss_expression<E>
-constexpr auto loss(const E& e, options o = {}) {
-    return loss_function<E>(e, o);
-}
-template <class Def>
-constexpr auto loss(const keras::loss<Def>& l) {
-    return keras_function<keras::loss<Def>>(l);
-}
-template <class K> requires detail::is_kernel_loss<K>
-constexpr auto loss(const K& l) {
-    return keras_function<K>(l);
-}
+template <class E>
+requires expression<E> || batch_loss_expression<E>
+constexpr auto loss(const E& e, options o = {}) { return loss_function<E>(e, o); }
+template <class Def> constexpr auto loss(const keras::loss<Def>& l) { return keras_function<keras::loss<Def>>(l); }
+template <class K>
+requires detail::is_kernel_loss<K>
+constexpr auto loss(const K& l) { return keras_function<K>(l); }
 
 }  // namespace lossc::torch

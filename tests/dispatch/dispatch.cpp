@@ -14,12 +14,11 @@ LOSSC_DISPATCH_DECLARE(dispatched_cce)
 
 namespace {
 using lossc::dispatch::isa;
-template <class T>
-using MatR = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-template <class T>
-using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+template <class T> using MatR = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T> using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
 
-constexpr auto mse_here = lossc::compile(lossc::sum<1>(lossc::square(lossc::y_pred - lossc::y_true) * lossc::weights(0.3f, 0.7f)));
+constexpr auto mse_here =
+    lossc::compile(lossc::sum<1>(lossc::square(lossc::y_pred - lossc::y_true) * lossc::weights(0.3f, 0.7f)));
 constexpr auto cce_here = lossc::compile(-lossc::sum<1>(lossc::y_true * lossc::log(lossc::softmax<1>(lossc::y_pred))));
 
 /// The parts this process may run: those up to the host's widest that were built.
@@ -29,8 +28,7 @@ std::vector<isa> runnable() {
         try {
             (void)dispatched_mse.only(i);
             out.push_back(i);
-        } catch (const lossc::dispatch_error&) {
-        }
+        } catch (const lossc::dispatch_error&) {}
     }
     return out;
 }
@@ -41,7 +39,8 @@ void agree(const Dispatched& d, const Here& here, Eigen::Index cols, std::mt1993
     for (Eigen::Index n : {1, 7, 64, 203}) {
         MatR<T> t(n, cols), p(n, cols);
         for (Eigen::Index i = 0; i < n; ++i)
-            for (Eigen::Index j = 0; j < cols; ++j) t(i, j) = static_cast<T>(std::abs(u(rng)) / 3), p(i, j) = static_cast<T>(u(rng));
+            for (Eigen::Index j = 0; j < cols; ++j)
+                t(i, j) = static_cast<T>(std::abs(u(rng)) / 3), p(i, j) = static_cast<T>(u(rng));
         MatR<T> g(n, cols), g_ref(n, cols);
         Vec<T> ps(n), ps_ref(n);
         const T r_ref = here.forward_backward(t, p, ps_ref, g_ref);
@@ -50,9 +49,12 @@ void agree(const Dispatched& d, const Here& here, Eigen::Index cols, std::mt1993
             const auto one = d.only(i);
             CHECK(one.chosen() == i);
             const T r = one.forward_backward(t, p, ps, g);
-            CHECK_MESSAGE(std::abs(r - r_ref) <= tol * (1 + std::abs(r_ref)), lossc::dispatch::name(i) << ", " << n << " rows");
-            CHECK_MESSAGE(((ps - ps_ref).array().abs() <= tol * (1 + ps_ref.array().abs())).all(), lossc::dispatch::name(i));
-            CHECK_MESSAGE(((g - g_ref).array().abs() <= tol * (1 + g_ref.array().abs())).all(), lossc::dispatch::name(i));
+            CHECK_MESSAGE(std::abs(r - r_ref) <= tol * (1 + std::abs(r_ref)), lossc::dispatch::name(i)
+                                                                                  << ", " << n << " rows");
+            CHECK_MESSAGE(((ps - ps_ref).array().abs() <= tol * (1 + ps_ref.array().abs())).all(),
+                          lossc::dispatch::name(i));
+            CHECK_MESSAGE(((g - g_ref).array().abs() <= tol * (1 + g_ref.array().abs())).all(),
+                          lossc::dispatch::name(i));
             Vec<T> ps_fwd(n);
             CHECK(std::abs(one.forward(t, p, ps_fwd) - r_ref) <= tol * (1 + std::abs(r_ref)));
         }
@@ -85,7 +87,8 @@ TEST_CASE("LOSSC_DISPATCH caps the parts, and an unknown value is an error") {
     CHECK_NOTHROW((void)dispatched_mse.only(isa::baseline));
     CHECK_THROWS_AS((void)dispatched_mse.only(isa::avx2), lossc::dispatch_error);
     ::setenv("LOSSC_DISPATCH", "sse9", 1);
-    CHECK_THROWS_WITH_AS((void)lossc::dispatch::host_isa(), doctest::Contains("LOSSC_DISPATCH=sse9"), lossc::dispatch_error);
+    CHECK_THROWS_WITH_AS((void)lossc::dispatch::host_isa(), doctest::Contains("LOSSC_DISPATCH=sse9"),
+                         lossc::dispatch_error);
     ::unsetenv("LOSSC_DISPATCH");
 }
 
@@ -94,5 +97,6 @@ TEST_CASE("an error thrown inside a part is caught by its lossc type") {
     t.setZero(), p.setZero();
     Vec<float> ps(5);
     for (isa i : runnable())
-        CHECK_THROWS_WITH_AS(dispatched_mse.only(i).forward_backward(t, p, ps, g), doctest::Contains("dimension 0"), lossc::shape_error);
+        CHECK_THROWS_WITH_AS(dispatched_mse.only(i).forward_backward(t, p, ps, g), doctest::Contains("dimension 0"),
+                             lossc::shape_error);
 }

@@ -25,12 +25,10 @@ namespace {
 struct mask_byte {
     bool b = false;
 };
-template <class T>
-using storage_of = std::conditional_t<std::is_same_v<T, bool>, mask_byte, T>;
+template <class T> using storage_of = std::conditional_t<std::is_same_v<T, bool>, mask_byte, T>;
 static_assert(sizeof(mask_byte) == sizeof(bool));
 
-template <class T>
-struct tensor_data {
+template <class T> struct tensor_data {
     std::vector<storage_of<T>> values;
     std::vector<idx> dims;
     k::tensor_view<const T> view() const {
@@ -42,8 +40,7 @@ struct tensor_data {
     }
 };
 
-template <class T>
-tensor_data<T> read_tensor(std::istream& in) {
+template <class T> tensor_data<T> read_tensor(std::istream& in) {
     tensor_data<T> t;
     int rank = 0;
     in >> rank;
@@ -63,7 +60,8 @@ tensor_data<T> read_tensor(std::istream& in) {
             std::string word;  // "nan" and "inf" too, which operator>> does not read
             in >> word;
             v = static_cast<T>(std::strtod(word.c_str(), nullptr));
-        } else in >> v;
+        } else
+            in >> v;
     }
     return t;
 }
@@ -95,11 +93,14 @@ bool read_case(std::istream& in, test_case& c) {
     for (auto& p : c.params) in >> p;
     std::string red, axis, ignore;
     in >> red;
-    c.red = red == "sum" ? k::reduction::sum : red == "none" ? k::reduction::none
-          : red == "mean_with_sample_weight" ? k::reduction::mean_with_sample_weight
-          : red == "mean" ? k::reduction::mean : k::reduction::sum_over_batch_size;
+    c.red = red == "sum"                       ? k::reduction::sum
+            : red == "none"                    ? k::reduction::none
+            : red == "mean_with_sample_weight" ? k::reduction::mean_with_sample_weight
+            : red == "mean"                    ? k::reduction::mean
+                                               : k::reduction::sum_over_batch_size;
     in >> axis;
-    if (axis == "all") c.axis = k::all_axes;
+    if (axis == "all")
+        c.axis = k::all_axes;
     else {
         const int count = std::stoi(axis);
         k::axes a = -1;
@@ -110,14 +111,19 @@ bool read_case(std::istream& in, test_case& c) {
     in >> ignore;
     if (ignore != "none") c.ignore = std::stoll(ignore);
     in >> c.label_kind;
-    if (c.label_kind == 'i') c.y_true_i = read_tensor<std::int32_t>(in);
-    else if (c.label_kind == 'l') c.y_true_l = read_tensor<std::int64_t>(in);
-    else c.y_true_f = read_tensor<float>(in);
+    if (c.label_kind == 'i')
+        c.y_true_i = read_tensor<std::int32_t>(in);
+    else if (c.label_kind == 'l')
+        c.y_true_l = read_tensor<std::int64_t>(in);
+    else
+        c.y_true_f = read_tensor<float>(in);
     c.y_pred = read_tensor<float>(in);
     std::string w;
     in >> w;
-    if (w == "scalar") c.has_weight = c.scalar_weight = true, in >> c.weight_value;
-    else if (w == "tensor") c.has_weight = true, c.weight = read_tensor<float>(in);
+    if (w == "scalar")
+        c.has_weight = c.scalar_weight = true, in >> c.weight_value;
+    else if (w == "tensor")
+        c.has_weight = true, c.weight = read_tensor<float>(in);
     std::string m;
     in >> m;
     if (m == "tensor") c.has_mask = true, c.mask = read_tensor<bool>(in);
@@ -125,22 +131,27 @@ bool read_case(std::istream& in, test_case& c) {
     return true;
 }
 
-template <class Loss>
-void run(const test_case& c, const Loss& loss) {
+template <class Loss> void run(const test_case& c, const Loss& loss) {
     std::vector<float> grad(c.y_pred.values.size()), values(static_cast<std::size_t>(c.values));
     k::call_args<float> args;
-    if (c.scalar_weight) args.sample_weight = c.weight_value;
-    else if (c.has_weight) args.sample_weight = c.weight.view();
+    if (c.scalar_weight)
+        args.sample_weight = c.weight_value;
+    else if (c.has_weight)
+        args.sample_weight = c.weight.view();
     if (c.has_mask) args.mask = c.mask.view();
     args.grad = grad;
     args.values = values;
     constexpr bool ids = Loss::uses_labels;
     float r = 0;
     if constexpr (ids) {  // integer labels only for the losses over class ids
-        if (c.label_kind == 'i') r = loss(c.y_true_i.view(), c.y_pred.view(), args);
-        else if (c.label_kind == 'l') r = loss(c.y_true_l.view(), c.y_pred.view(), args);
-        else r = loss(c.y_true_f.view(), c.y_pred.view(), args);
-    } else r = loss(c.y_true_f.view(), c.y_pred.view(), args);
+        if (c.label_kind == 'i')
+            r = loss(c.y_true_i.view(), c.y_pred.view(), args);
+        else if (c.label_kind == 'l')
+            r = loss(c.y_true_l.view(), c.y_pred.view(), args);
+        else
+            r = loss(c.y_true_f.view(), c.y_pred.view(), args);
+    } else
+        r = loss(c.y_true_f.view(), c.y_pred.view(), args);
     std::cout << c.id << " ok " << std::setprecision(9) << r << ' ' << values.size();
     for (float v : values) std::cout << ' ' << v;
     std::cout << ' ' << grad.size();
@@ -148,8 +159,7 @@ void run(const test_case& c, const Loss& loss) {
     std::cout << '\n';
 }
 
-template <class F>
-void with_loss(const test_case& c, F&& f) {
+template <class F> void with_loss(const test_case& c, F&& f) {
     const auto& q = c.params;
     const auto r = c.red;
     const auto& cls = c.cls;
@@ -168,12 +178,14 @@ void with_loss(const test_case& c, F&& f) {
     if (cls == "KLDivergence") return f(k::KLDivergence(r));
     if (cls == "Poisson") return f(k::Poisson(r));
     if (cls == "BinaryCrossentropy")
-        return fl ? f(k::BinaryCrossentropy<true>(q.at(0), c.axis, r)) : f(k::BinaryCrossentropy<false>(q.at(0), c.axis, r));
+        return fl ? f(k::BinaryCrossentropy<true>(q.at(0), c.axis, r))
+                  : f(k::BinaryCrossentropy<false>(q.at(0), c.axis, r));
     if (cls == "BinaryFocalCrossentropy")
         return fl ? f(k::BinaryFocalCrossentropy<true>(q.at(0) != 0, q.at(1), q.at(2), q.at(3), c.axis, r))
                   : f(k::BinaryFocalCrossentropy<false>(q.at(0) != 0, q.at(1), q.at(2), q.at(3), c.axis, r));
     if (cls == "CategoricalCrossentropy")
-        return fl ? f(k::CategoricalCrossentropy<true>(q.at(0), c.axis, r)) : f(k::CategoricalCrossentropy<false>(q.at(0), c.axis, r));
+        return fl ? f(k::CategoricalCrossentropy<true>(q.at(0), c.axis, r))
+                  : f(k::CategoricalCrossentropy<false>(q.at(0), c.axis, r));
     if (cls == "SparseCategoricalCrossentropy")
         return fl ? f(k::SparseCategoricalCrossentropy<true>(c.ignore, r, c.axis))
                   : f(k::SparseCategoricalCrossentropy<false>(c.ignore, r, c.axis));

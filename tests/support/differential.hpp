@@ -21,29 +21,28 @@ namespace lossc_test {
 /// Bound for kernel-vs-scalar and kernel-vs-reference disagreement, in epsilons.
 inline constexpr double differential_bound_eps = 1024;
 
-template <class T>
-using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T> using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-template <class T>
-double eps_apart(T a, T b) {
+template <class T> double eps_apart(T a, T b) {
     if (std::isnan(a) || std::isnan(b)) return (std::isnan(a) && std::isnan(b)) ? 0.0 : 1e300;
     if (a == b) return 0;
     const double scale = std::max({std::abs(double(a)), std::abs(double(b)), 1.0});
     return std::abs(double(a) - double(b)) / (scale * std::numeric_limits<T>::epsilon());
 }
 
-template <class T, class E>
-double schedules_agree(const E& loss, const RowMajor<T>& t, const RowMajor<T>& p) {
+template <class T, class E> double schedules_agree(const E& loss, const RowMajor<T>& t, const RowMajor<T>& p) {
     const auto k = lossc::compile(loss);
     const Eigen::Index n = p.rows(), c = p.cols();
     Eigen::Matrix<T, Eigen::Dynamic, 1> ps_ref(n), ps(n);
     RowMajor<T> g_ref(n, c), g(n, c);
-    k.forward_backward(t, p, ps_ref, g_ref, {.reduction = lossc::reduction::sum, .schedule = lossc::schedule::scalar_rows});
+    k.forward_backward(t, p, ps_ref, g_ref,
+                       {.reduction = lossc::reduction::sum, .schedule = lossc::schedule::scalar_rows});
     const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> tc = t, pc = p;
     double worst = 0;
     for (auto s : {lossc::schedule::automatic, lossc::schedule::along_columns, lossc::schedule::across_rows})
         for (int layout = 0; layout < 2; ++layout) {
-            if (layout == 0) k.forward_backward(t, p, ps, g, {.reduction = lossc::reduction::sum, .schedule = s});
+            if (layout == 0)
+                k.forward_backward(t, p, ps, g, {.reduction = lossc::reduction::sum, .schedule = s});
             else {
                 Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> gc(n, c);
                 k.forward_backward(tc, pc, ps, gc, {.reduction = lossc::reduction::sum, .schedule = s});
@@ -59,9 +58,9 @@ double schedules_agree(const E& loss, const RowMajor<T>& t, const RowMajor<T>& p
 
 /// Fills t and p (3 × 5) from rng and checks the kernel's per-sample values and gradient of Σ L_i
 /// against lossc::evaluate's; leaves the kernel's in ps and g.
-template <class E, class K, class Rng>
-void against_reference(const E& loss, const K& k, Rng& rng, RowMajor<double>& t, RowMajor<double>& p, Eigen::VectorXd& ps,
-                       RowMajor<double>& g) {
+template <class E, class K, class Rng> void against_reference(const E& loss, const K& k, Rng& rng, RowMajor<double>& t,
+                                                              RowMajor<double>& p, Eigen::VectorXd& ps,
+                                                              RowMajor<double>& g) {
     std::uniform_real_distribution<double> u(-1.5, 1.5);
     std::array<std::array<double, 5>, 3> ta{}, pa{};
     for (int i = 0; i < 3; ++i)
@@ -71,12 +70,12 @@ void against_reference(const E& loss, const K& k, Rng& rng, RowMajor<double>& t,
     for (int i = 0; i < 3; ++i) {
         CHECK_MESSAGE(eps_apart(ps(i), ref.per_sample[i]) <= differential_bound_eps, "value vs reference, row " << i);
         for (int j = 0; j < 5; ++j)
-            CHECK_MESSAGE(eps_apart(g(i, j), ref.grad[i][j]) <= differential_bound_eps, "gradient vs reference (" << i << ", " << j << ")");
+            CHECK_MESSAGE(eps_apart(g(i, j), ref.grad[i][j]) <= differential_bound_eps,
+                          "gradient vs reference (" << i << ", " << j << ")");
     }
 }
 
-template <class E>
-void differential(const E& loss, unsigned seed) {
+template <class E> void differential(const E& loss, unsigned seed) {
     const std::string text = lossc::to_string(loss);
     INFO("loss: " << text);
     std::mt19937_64 rng(seed);
@@ -105,9 +104,12 @@ void differential(const E& loss, unsigned seed) {
         const Eigen::Index n = shape.first, c = shape.second;  // named, not bound: doctest's messages capture them
         const RowMajor<double> t = random(n, c), p = random(n, c);
         const double wd = schedules_agree<double>(loss, t, p);
-        const double wf = schedules_agree<float>(loss, RowMajor<float>(t.cast<float>()), RowMajor<float>(p.cast<float>()));
-        CHECK_MESSAGE(wd <= differential_bound_eps, "double schedules, shape (" << n << ", " << c << "): " << wd << " eps");
-        CHECK_MESSAGE(wf <= differential_bound_eps, "float schedules, shape (" << n << ", " << c << "): " << wf << " eps");
+        const double wf =
+            schedules_agree<float>(loss, RowMajor<float>(t.cast<float>()), RowMajor<float>(p.cast<float>()));
+        CHECK_MESSAGE(wd <= differential_bound_eps,
+                      "double schedules, shape (" << n << ", " << c << "): " << wd << " eps");
+        CHECK_MESSAGE(wf <= differential_bound_eps,
+                      "float schedules, shape (" << n << ", " << c << "): " << wf << " eps");
     }
 
     // 2. The kernel against the constexpr reference evaluator (run here at run time).
@@ -123,7 +125,8 @@ void differential(const E& loss, unsigned seed) {
             for (Eigen::Index j = 0; j < 5; ++j) {
                 const double fd = central_difference(k, t, p, i, j, ps_plus, ps_minus);
                 CHECK_MESSAGE(std::abs(g(i, j) - fd) <= 1e-5 * (1 + std::abs(g(i, j)) + std::abs(ps(i))),
-                              "d L_" << i << " / d y_pred(" << i << ", " << j << "): derived " << g(i, j) << ", finite difference " << fd);
+                              "d L_" << i << " / d y_pred(" << i << ", " << j << "): derived " << g(i, j)
+                                     << ", finite difference " << fd);
             }
 
     // 4. float against double.
@@ -134,7 +137,8 @@ void differential(const E& loss, unsigned seed) {
     for (int i = 0; i < 3; ++i) {
         CHECK_MESSAGE(std::abs(double(psf(i)) - ps(i)) <= 1e-4 * (1 + std::abs(ps(i))), "float value row " << i);
         for (int j = 0; j < 5; ++j)
-            CHECK_MESSAGE(std::abs(double(gf(i, j)) - g(i, j)) <= 1e-3 * (1 + std::abs(g(i, j))), "float gradient (" << i << ", " << j << ")");
+            CHECK_MESSAGE(std::abs(double(gf(i, j)) - g(i, j)) <= 1e-3 * (1 + std::abs(g(i, j))),
+                          "float gradient (" << i << ", " << j << ")");
     }
 }
 
@@ -142,8 +146,7 @@ void differential(const E& loss, unsigned seed) {
 /// kernel against the reference (values straight from the formula), dR/dy_pred against central
 /// differences of R (reduction sum, and sum_over_batch_size with sample weights), float against
 /// double, row- against column-major, batch sizes around the packs.
-template <class E>
-void batch_differential(const E& loss, unsigned seed) {
+template <class E> void batch_differential(const E& loss, unsigned seed) {
     INFO("loss: " << lossc::to_string(loss));
     std::mt19937_64 rng(seed);
     std::uniform_real_distribution<double> u(-1.5, 1.5);
@@ -156,15 +159,17 @@ void batch_differential(const E& loss, unsigned seed) {
     const Eigen::VectorXd w = Eigen::VectorXd::LinSpaced(3, 0.5, 2.0);
     // stop_gradient makes the derivative differ from the slope on purpose: no differences then.
     const bool slope_is_derivative = lossc::to_string(loss).find("stop_gradient") == std::string::npos;
-    for (const lossc::options& o : {lossc::options{.reduction = lossc::reduction::sum},
-                                   lossc::options{.reduction = lossc::reduction::sum_over_batch_size, .sample_weight = w}}) {
+    for (const lossc::options& o :
+         {lossc::options{.reduction = lossc::reduction::sum},
+          lossc::options{.reduction = lossc::reduction::sum_over_batch_size, .sample_weight = w}}) {
         const double r = k.forward_backward(t, p, ps, g, o);
         if (!slope_is_derivative || !std::isfinite(r)) continue;
         for (Eigen::Index i = 0; i < 3; ++i)
             for (Eigen::Index j = 0; j < 5; ++j) {
                 const double fd = total_difference(k, t, p, i, j, ps, o);
-                CHECK_MESSAGE(std::abs(g(i, j) - fd) <= 1e-5 * (1 + std::abs(g(i, j)) + std::abs(r)),
-                              "dR / d y_pred(" << i << ", " << j << "): derived " << g(i, j) << ", finite difference " << fd);
+                CHECK_MESSAGE(
+                    std::abs(g(i, j) - fd) <= 1e-5 * (1 + std::abs(g(i, j)) + std::abs(r)),
+                    "dR / d y_pred(" << i << ", " << j << "): derived " << g(i, j) << ", finite difference " << fd);
             }
     }
     for (Eigen::Index n : {1, 17, 33}) {
@@ -177,12 +182,14 @@ void batch_differential(const E& loss, unsigned seed) {
         Eigen::MatrixXd gc(n, 7);
         const double rc = k.forward_backward(tc, pc, psc, gc, {.reduction = lossc::reduction::sum});
         CHECK_MESSAGE(eps_apart(r, rc) <= differential_bound_eps, "column-major, " << n << " rows");
-        CHECK_MESSAGE((RowMajor<double>(gc) - gn).cwiseAbs().maxCoeff() <= 1e-12 * (1 + gn.cwiseAbs().maxCoeff()), "column-major gradient");
+        CHECK_MESSAGE((RowMajor<double>(gc) - gn).cwiseAbs().maxCoeff() <= 1e-12 * (1 + gn.cwiseAbs().maxCoeff()),
+                      "column-major gradient");
         Eigen::VectorXf psf(n);
         RowMajor<float> gf(n, 7);
-        const float rf = k.forward_backward(RowMajor<float>(tn.cast<float>()), RowMajor<float>(pn.cast<float>()), psf, gf,
-                                            {.reduction = lossc::reduction::sum});
-        CHECK_MESSAGE(std::abs(double(rf) - r) <= 1e-3 * (1 + std::abs(r)), "float, " << n << " rows: " << rf << " vs " << r);
+        const float rf = k.forward_backward(RowMajor<float>(tn.cast<float>()), RowMajor<float>(pn.cast<float>()), psf,
+                                            gf, {.reduction = lossc::reduction::sum});
+        CHECK_MESSAGE(std::abs(double(rf) - r) <= 1e-3 * (1 + std::abs(r)),
+                      "float, " << n << " rows: " << rf << " vs " << r);
     }
 }
 

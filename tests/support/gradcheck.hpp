@@ -14,11 +14,9 @@
 
 namespace lossc_test {
 
-template <std::size_t N, std::size_t C>
-using rows_t = std::array<std::array<double, C>, N>;
+template <std::size_t N, std::size_t C> using rows_t = std::array<std::array<double, C>, N>;
 
-template <std::size_t N, std::size_t C>
-rows_t<N, C> random_rows(std::mt19937_64& rng, double lo, double hi) {
+template <std::size_t N, std::size_t C> rows_t<N, C> random_rows(std::mt19937_64& rng, double lo, double hi) {
     std::uniform_real_distribution<double> u(lo, hi);
     rows_t<N, C> r{};
     for (auto& row : r)
@@ -26,8 +24,7 @@ rows_t<N, C> random_rows(std::mt19937_64& rng, double lo, double hi) {
     return r;
 }
 
-template <std::size_t N, std::size_t C>
-Eigen::MatrixXd to_eigen(const rows_t<N, C>& r) {
+template <std::size_t N, std::size_t C> Eigen::MatrixXd to_eigen(const rows_t<N, C>& r) {
     Eigen::MatrixXd m(static_cast<Eigen::Index>(N), static_cast<Eigen::Index>(C));
     for (std::size_t i = 0; i < N; ++i)
         for (std::size_t j = 0; j < C; ++j) m(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = r[i][j];
@@ -42,9 +39,9 @@ inline bool close(double a, double b, double rel, double abs_floor) {
 /// Central finite differences of a kernel's per-sample losses in y_pred(i, j), in double:
 /// fills plus/minus with the per-sample losses at y_pred(i, j) ± h and returns the slope of L_i.
 /// y_pred is restored before returning.
-template <class K, class YT, class YP>
-double central_difference(const K& k, const YT& yt, YP& yp, Eigen::Index i, Eigen::Index j, Eigen::VectorXd& plus,
-                          Eigen::VectorXd& minus) {
+template <class K, class YT, class YP> double central_difference(const K& k, const YT& yt, YP& yp, Eigen::Index i,
+                                                                 Eigen::Index j, Eigen::VectorXd& plus,
+                                                                 Eigen::VectorXd& minus) {
     const double p0 = yp(i, j), h = 1e-6 * std::max(1.0, std::abs(p0));
     yp(i, j) = p0 + h;
     k.forward(yt, yp, plus);
@@ -56,9 +53,9 @@ double central_difference(const K& k, const YT& yt, YP& yp, Eigen::Index i, Eige
 
 /// Central difference of the reduced loss R (options o) in y_pred(i, j), in double: for
 /// cross-sample losses, where moving one entry moves every sample's loss. y_pred is restored.
-template <class K, class YT, class YP>
-double total_difference(const K& k, const YT& yt, YP& yp, Eigen::Index i, Eigen::Index j, Eigen::VectorXd& ps,
-                        const lossc::options& o) {
+template <class K, class YT, class YP> double total_difference(const K& k, const YT& yt, YP& yp, Eigen::Index i,
+                                                               Eigen::Index j, Eigen::VectorXd& ps,
+                                                               const lossc::options& o) {
     const double p0 = yp(i, j), h = 1e-6 * std::max(1.0, std::abs(p0));
     yp(i, j) = p0 + h;
     const double up = k.forward(yt, yp, ps, o);
@@ -70,13 +67,13 @@ double total_difference(const K& k, const YT& yt, YP& yp, Eigen::Index i, Eigen:
 
 /// What check_gradient measured of one loss at one input, for the checks below.
 struct gradient_measures {
-    std::string context;                       // the case, the loss and its gradient
-    Eigen::VectorXd ps;                        // the kernel's per-sample losses
-    Eigen::MatrixXd g;                         // and gradient of their sum
-    Eigen::VectorXd ref_ps;                    // the reference evaluator's
+    std::string context;     // the case, the loss and its gradient
+    Eigen::VectorXd ps;      // the kernel's per-sample losses
+    Eigen::MatrixXd g;       // and gradient of their sum
+    Eigen::VectorXd ref_ps;  // the reference evaluator's
     Eigen::MatrixXd ref_g;
-    Eigen::MatrixXd fd;                        // central differences of L_i in y_pred(i, j)
-    Eigen::MatrixXi moved;                     // the first other row whose loss y_pred(i, j) moved, or -1
+    Eigen::MatrixXd fd;     // central differences of L_i in y_pred(i, j)
+    Eigen::MatrixXi moved;  // the first other row whose loss y_pred(i, j) moved, or -1
     double fd_tol;
 };
 
@@ -87,8 +84,8 @@ inline void check_gradient_measures(const gradient_measures& m) {
     const Eigen::Index n = m.g.rows(), cp = m.g.cols();
     for (Eigen::Index i = 0; i < n; ++i) {
         const double floor = 1e-13 * (1 + std::abs(m.ref_ps(i)));
-        CHECK_MESSAGE(close(m.ps(i), m.ref_ps(i), 1e-12, floor), "value row " << i << ": kernel " << m.ps(i)
-                                                                       << " reference " << m.ref_ps(i));
+        CHECK_MESSAGE(close(m.ps(i), m.ref_ps(i), 1e-12, floor),
+                      "value row " << i << ": kernel " << m.ps(i) << " reference " << m.ref_ps(i));
         for (Eigen::Index j = 0; j < cp; ++j)
             CHECK_MESSAGE(close(m.g(i, j), m.ref_g(i, j), 1e-12, floor),
                           "grad (" << i << ", " << j << "): kernel " << m.g(i, j) << " reference " << m.ref_g(i, j));
@@ -111,8 +108,13 @@ void check_gradient(const E& loss, const rows_t<N, Ct>& yt_rows, const rows_t<N,
     Eigen::MatrixXd yp = to_eigen(yp_rows);
     const auto n = static_cast<Eigen::Index>(N), cp = static_cast<Eigen::Index>(Cp);
     gradient_measures m{what + ": " + lossc::to_string(loss) + "  grad: " + lossc::to_string(lossc::gradient(loss)),
-                        Eigen::VectorXd(n), Eigen::MatrixXd(n, cp), Eigen::VectorXd(n), Eigen::MatrixXd(n, cp), Eigen::MatrixXd(n, cp),
-                        Eigen::MatrixXi::Constant(n, cp, -1), fd_tol};
+                        Eigen::VectorXd(n),
+                        Eigen::MatrixXd(n, cp),
+                        Eigen::VectorXd(n),
+                        Eigen::MatrixXd(n, cp),
+                        Eigen::MatrixXd(n, cp),
+                        Eigen::MatrixXi::Constant(n, cp, -1),
+                        fd_tol};
     k.forward_backward(yt, yp, m.ps, m.g, {.reduction = lossc::reduction::sum});
 
     // The kernel runs SIMD packets, the reference <cmath>: they agree to a few ulp, so terms that
@@ -120,7 +122,8 @@ void check_gradient(const E& loss, const rows_t<N, Ct>& yt_rows, const rows_t<N,
     const auto ref = lossc::evaluate(loss, yt_rows, yp_rows);
     for (Eigen::Index i = 0; i < n; ++i) {
         m.ref_ps(i) = ref.per_sample[static_cast<std::size_t>(i)];
-        for (Eigen::Index j = 0; j < cp; ++j) m.ref_g(i, j) = ref.grad[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)];
+        for (Eigen::Index j = 0; j < cp; ++j)
+            m.ref_g(i, j) = ref.grad[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)];
     }
     Eigen::VectorXd ps_plus(n), ps_minus(n);
     for (Eigen::Index i = 0; i < n; ++i)

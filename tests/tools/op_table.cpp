@@ -19,8 +19,7 @@ std::string json_string(std::string_view s) {
 }
 
 /// "exp_op" for lossc::ops::exp_op, from the compiler's spelling of the function's signature.
-template <class T>
-std::string struct_name() {
+template <class T> std::string struct_name() {
     const std::string_view f = __PRETTY_FUNCTION__;
     const auto from = f.find("T = ") + 4;
     std::string_view t = f.substr(from, f.find_first_of(";]", from) - from);
@@ -29,8 +28,7 @@ std::string struct_name() {
 }
 
 /// Ops whose builder LOSSC_UNARY_FUNCTIONS generates.
-template <class Op>
-constexpr bool plain_function() {
+template <class Op> constexpr bool plain_function() {
     bool found = false;
 #define LOSSC_IS(fn, op) found = found || std::is_same_v<Op, lossc::ops::op>;
     LOSSC_UNARY_FUNCTIONS(LOSSC_IS)
@@ -38,23 +36,23 @@ constexpr bool plain_function() {
     return found;
 }
 
-template <class Op>
-std::string infix_of() {
-    if constexpr (requires { Op::infix; }) return Op::infix ? "true" : "false";
-    else return "false";
+template <class Op> std::string infix_of() {
+    if constexpr (requires { Op::infix; })
+        return Op::infix ? "true" : "false";
+    else
+        return "false";
 }
 
 struct printer {
     int arity;
     bool first = true;
-    template <class Op>
-    void operator()() {
-        std::printf("%s\n    {\"struct\": %s, \"name\": %s, \"arity\": %d, \"infix\": %s, \"plain_function\": %s, "
-                    "\"parameters\": %s, \"differentiable\": %s, \"transcendental\": %s",
-                    first ? "" : ",", json_string(struct_name<Op>()).c_str(), json_string(Op::name).c_str(), arity,
-                    infix_of<Op>().c_str(), plain_function<Op>() ? "true" : "false",
-                    std::is_empty_v<Op> ? "false" : "true", Op::differentiable ? "true" : "false",
-                    Op::transcendental ? "true" : "false");
+    template <class Op> void operator()() {
+        std::printf(
+            "%s\n    {\"struct\": %s, \"name\": %s, \"arity\": %d, \"infix\": %s, \"plain_function\": %s, "
+            "\"parameters\": %s, \"differentiable\": %s, \"transcendental\": %s",
+            first ? "" : ",", json_string(struct_name<Op>()).c_str(), json_string(Op::name).c_str(), arity,
+            infix_of<Op>().c_str(), plain_function<Op>() ? "true" : "false", std::is_empty_v<Op> ? "false" : "true",
+            Op::differentiable ? "true" : "false", Op::transcendental ? "true" : "false");
         if constexpr (requires { Op::dom; })
             std::printf(", \"domain\": [%g, %g], \"packet_ulp\": %g", Op::dom.lo, Op::dom.hi, Op::packet_ulp);
         std::printf(",\n     \"doc\": {\"spelling\": %s, \"value\": %s, \"derivative\": %s, \"stable\": %s}}",

@@ -16,28 +16,21 @@ using torch::indexing::Slice;
 namespace {
 constexpr double eps = 0.1;  // label smoothing
 // torch.nn.functional.cross_entropy(x, ids, label_smoothing=eps) on one-hot targets, written once.
-constexpr auto smoothed_ce = -(1 - eps) * sum<1>(y_true * log_softmax<1>(y_pred)) - eps * mean<1>(log_softmax<1>(y_pred));
+constexpr auto smoothed_ce =
+    -(1 - eps) * sum<1>(y_true * log_softmax<1>(y_pred)) - eps * mean<1>(log_softmax<1>(y_pred));
 constexpr auto mse = mean<1>(square(y_pred - y_true));
 constexpr auto bce_logits = mean<1>(softplus(y_pred) - y_true * y_pred);
 
-template <class T>
-torch::Dtype dtype() {
-    return std::is_same_v<T, float> ? torch::kFloat : torch::kDouble;
-}
-template <class T>
-double tol() {
-    return std::is_same_v<T, float> ? 2e-5 : 1e-12;
-}
+template <class T> torch::Dtype dtype() { return std::is_same_v<T, float> ? torch::kFloat : torch::kDouble; }
+template <class T> double tol() { return std::is_same_v<T, float> ? 2e-5 : 1e-12; }
 /// The value and the gradient of f at x, through autograd.
-template <class Fn>
-std::pair<torch::Tensor, torch::Tensor> value_and_grad(Fn&& f, const torch::Tensor& x) {
+template <class Fn> std::pair<torch::Tensor, torch::Tensor> value_and_grad(Fn&& f, const torch::Tensor& x) {
     auto v = x.detach().clone().requires_grad_(true);
     auto l = f(v);
     l.backward(torch::ones_like(l));
     return {l.detach(), v.grad()};
 }
-template <class T>
-void check_close(const torch::Tensor& a, const torch::Tensor& b, const char* what) {
+template <class T> void check_close(const torch::Tensor& a, const torch::Tensor& b, const char* what) {
     INFO(what);
     REQUIRE(a.sizes() == b.sizes());
     const double scale = 1 + b.abs().max().template item<double>();
@@ -55,21 +48,24 @@ void agree(Lossc&& f, Torch&& g, const torch::Tensor& x, const char* what) {
 torch::Tensor one_hot(const torch::Tensor& ids, int64_t k, torch::Dtype d) { return F::one_hot(ids, k).to(d); }
 }  // namespace
 
-TEST_CASE_TEMPLATE("cross-entropy with label smoothing: a lossc expression and the Keras class form against torch", T, float,
-                   double) {
+TEST_CASE_TEMPLATE("cross-entropy with label smoothing: a lossc expression and the Keras class form against torch", T,
+                   float, double) {
     torch::manual_seed(1);
     const auto d = dtype<T>();
     const int64_t n = 64, k = 10;
     const auto ids = torch::randint(k, {n}, torch::kLong);
     const auto t = one_hot(ids, k, d);
-    const auto ref = [&](const torch::Tensor& x) { return F::cross_entropy(x, ids, F::CrossEntropyFuncOptions().label_smoothing(eps)); };
+    const auto ref = [&](const torch::Tensor& x) {
+        return F::cross_entropy(x, ids, F::CrossEntropyFuncOptions().label_smoothing(eps));
+    };
     const auto expr = lossc::torch::loss(smoothed_ce);
     const auto keras = lossc::torch::loss(lossc::keras::CategoricalCrossentropy<true>(eps));
     // random logits, logits far apart (one class at +1e4: float's exp overflows without the
     // max-shift), and all equal
     for (const auto& x : {torch::randn({n, k}, d) * 3, torch::randn({n, k}, d) + 1e4 * t, torch::zeros({n, k}, d)}) {
         agree<T>([&](const torch::Tensor& p) { return expr(t, p); }, ref, x, "lossc expression");
-        agree<T>([&](const torch::Tensor& p) { return keras(t, p); }, ref, x, "keras::CategoricalCrossentropy<true>(0.1)");
+        agree<T>([&](const torch::Tensor& p) { return keras(t, p); }, ref, x,
+                 "keras::CategoricalCrossentropy<true>(0.1)");
     }
     // integer class ids: SparseCategoricalCrossentropy with Long and Int labels, as cross_entropy
     const auto sparse = lossc::torch::loss(lossc::keras::SparseCategoricalCrossentropy<true>());
@@ -79,7 +75,8 @@ TEST_CASE_TEMPLATE("cross-entropy with label smoothing: a lossc expression and t
     agree<T>([&](const torch::Tensor& p) { return sparse(ids.to(torch::kInt), p); }, plain, x, "sparse, Int ids");
     // the same ids through the DSL's one_hot(labels), as y_pred's type
     const auto dsl_sparse = lossc::torch::loss(-sum<1>(one_hot(labels) * log_softmax<1>(y_pred)));
-    agree<T>([&](const torch::Tensor& p) { return dsl_sparse(ids.to(d).unsqueeze(1), p); }, plain, x, "one_hot(labels)");
+    agree<T>([&](const torch::Tensor& p) { return dsl_sparse(ids.to(d).unsqueeze(1), p); }, plain, x,
+             "one_hot(labels)");
 }
 
 TEST_CASE_TEMPLATE("mse_loss, binary_cross_entropy_with_logits, huber_loss and kl_div", T, float, double) {
@@ -109,7 +106,9 @@ TEST_CASE_TEMPLATE("mse_loss, binary_cross_entropy_with_logits, huber_loss and k
 
     for (const double delta : {1.0, 0.5}) {
         const auto huber_k = lossc::torch::loss(lossc::keras::Huber(delta));
-        const auto huber_ref = [&](const torch::Tensor& p) { return F::huber_loss(p, t, F::HuberLossFuncOptions().delta(delta)); };
+        const auto huber_ref = [&](const torch::Tensor& p) {
+            return F::huber_loss(p, t, F::HuberLossFuncOptions().delta(delta));
+        };
         agree<T>([&](const torch::Tensor& p) { return huber_k(t, p); }, huber_ref, x, "keras::Huber");
     }
 
@@ -120,10 +119,12 @@ TEST_CASE_TEMPLATE("mse_loss, binary_cross_entropy_with_logits, huber_loss and k
     const auto kl_ref = [&](const torch::Tensor& q) {
         return F::kl_div(torch::log(q), p_true, F::KLDivFuncOptions().reduction(torch::kBatchMean));
     };
-    agree<T>([&](const torch::Tensor& q) { return kl_k(p_true, q); }, kl_ref, torch::softmax(x, 1), "keras::KLDivergence");
+    agree<T>([&](const torch::Tensor& q) { return kl_k(p_true, q); }, kl_ref, torch::softmax(x, 1),
+             "keras::KLDivergence");
 }
 
-TEST_CASE_TEMPLATE("Keras's CTC against torch's ctc_loss: per-sequence losses and the logits' gradient", T, float, double) {
+TEST_CASE_TEMPLATE("Keras's CTC against torch's ctc_loss: per-sequence losses and the logits' gradient", T, float,
+                   double) {
     // labels of lengths 0 to S with repeats (a blank needed between them), padded with 0 (Keras's
     // label length: the count of non-zero entries); lossc::keras::CTC called on the tensors' data
     torch::manual_seed(7);
@@ -138,31 +139,37 @@ TEST_CASE_TEMPLATE("Keras's CTC against torch's ctc_loss: per-sequence losses an
     const auto x = torch::randn({n, steps, classes}, dtype<T>()) * 3;
     // the reference in double (a copy): torch's float recursion is the coarser
     auto xt = x.to(torch::kDouble).clone().requires_grad_(true);
-    const auto reference = torch::ctc_loss(torch::log_softmax(xt, 2).transpose(0, 1), ids, std::vector<std::int64_t>(n, steps),
-                                           lengths, 0, at::Reduction::None, false);
+    const auto reference = torch::ctc_loss(torch::log_softmax(xt, 2).transpose(0, 1), ids,
+                                           std::vector<std::int64_t>(n, steps), lengths, 0, at::Reduction::None, false);
     reference.sum().backward();
     std::vector<T> values(static_cast<std::size_t>(n)), grad(static_cast<std::size_t>(x.numel()));
     lossc::keras::ctc(lossc::keras::tensor_view<const std::int64_t>{ids.data_ptr<std::int64_t>(), {n, s}},
-                      lossc::keras::tensor_view<const T>{x.template data_ptr<T>(), {n, steps, classes}}, std::span<T>(values), std::span<T>(grad));
+                      lossc::keras::tensor_view<const T>{x.template data_ptr<T>(), {n, steps, classes}},
+                      std::span<T>(values), std::span<T>(grad));
     check_close<T>(torch::tensor(std::vector<double>(values.begin(), values.end()), torch::kDouble),
                    reference.detach().to(torch::kDouble), "CTC values");
-    check_close<T>(torch::tensor(std::vector<double>(grad.begin(), grad.end()), torch::kDouble).reshape({n, steps, classes}),
-                   xt.grad().to(torch::kDouble), "CTC gradient");
+    check_close<T>(
+        torch::tensor(std::vector<double>(grad.begin(), grad.end()), torch::kDouble).reshape({n, steps, classes}),
+        xt.grad().to(torch::kDouble), "CTC gradient");
     // through lossc::torch: autograd's node, reduction sum, and none with a non-uniform incoming gradient
-    auto xs = x.clone().requires_grad_(true), xn = x.clone().requires_grad_(true), xr = x.to(torch::kDouble).clone().requires_grad_(true);
+    auto xs = x.clone().requires_grad_(true), xn = x.clone().requires_grad_(true),
+         xr = x.to(torch::kDouble).clone().requires_grad_(true);
     lossc::torch::loss(lossc::keras::CTC(lossc::keras::reduction::sum))(ids, xs).backward();
     check_close<T>(xs.grad().to(torch::kDouble), xt.grad().to(torch::kDouble), "CTC through lossc::torch");
     const auto incoming = torch::rand({n}, dtype<T>()) + 0.5;
     const auto per_sequence = lossc::torch::loss(lossc::keras::CTC(lossc::keras::reduction::none))(ids, xn);
     CHECK((per_sequence.sizes() == torch::IntArrayRef{n}));
     torch::autograd::backward({per_sequence}, {incoming});
-    torch::autograd::backward({torch::ctc_loss(torch::log_softmax(xr, 2).transpose(0, 1), ids, std::vector<std::int64_t>(n, steps),
-                                               lengths, 0, at::Reduction::None, false)},
-                              {incoming.to(torch::kDouble)});
-    check_close<T>(xn.grad().to(torch::kDouble), xr.grad().to(torch::kDouble), "CTC none, incoming gradient per sequence");
+    torch::autograd::backward(
+        {torch::ctc_loss(torch::log_softmax(xr, 2).transpose(0, 1), ids, std::vector<std::int64_t>(n, steps), lengths,
+                         0, at::Reduction::None, false)},
+        {incoming.to(torch::kDouble)});
+    check_close<T>(xn.grad().to(torch::kDouble), xr.grad().to(torch::kDouble),
+                   "CTC none, incoming gradient per sequence");
 }
 
-TEST_CASE("Keras's Circle through lossc::torch: the node's gradient is the Keras form's; none with a gradient is refused") {
+TEST_CASE(
+    "Keras's Circle through lossc::torch: the node's gradient is the Keras form's; none with a gradient is refused") {
     torch::manual_seed(8);
     const auto e = F::normalize(torch::randn({20, 8}, torch::kDouble), F::NormalizeFuncOptions().dim(1));
     const auto ids = torch::randint(4, {20}, torch::kLong);
@@ -182,15 +189,21 @@ TEST_CASE("Keras's Circle through lossc::torch: the node's gradient is the Keras
 TEST_CASE_TEMPLATE("a cross-sample loss (whole-batch Dice) against the same formula in torch", T, float, double) {
     torch::manual_seed(9);
     constexpr auto dice = batch_loss(1.0 - (2.0 * batch_sum(sum<1>(y_true * y_pred)) + 1.0) /
-                                           (batch_sum(sum<1>(y_true)) + batch_sum(sum<1>(y_pred)) + 1.0));
+                                               (batch_sum(sum<1>(y_true)) + batch_sum(sum<1>(y_pred)) + 1.0));
     const auto t = (torch::rand({37, 5}, dtype<T>()) < 0.3).to(dtype<T>());
     const auto x = torch::rand({37, 5}, dtype<T>());
-    const auto torch_dice = [&](const torch::Tensor& p) { return 1 - (2 * (t * p).sum() + 1) / (t.sum() + p.sum() + 1); };
-    agree<T>([&](const torch::Tensor& p) { return lossc::torch::loss(dice)(t, p); }, torch_dice, x, "mean over the batch");
+    const auto torch_dice = [&](const torch::Tensor& p) {
+        return 1 - (2 * (t * p).sum() + 1) / (t.sum() + p.sum() + 1);
+    };
+    agree<T>([&](const torch::Tensor& p) { return lossc::torch::loss(dice)(t, p); }, torch_dice, x,
+             "mean over the batch");
     // reduction sum: N times the batch's one value; sample weights weigh each sample's copy.
     const auto w = torch::rand({37}, dtype<T>());
-    agree<T>([&](const torch::Tensor& p) { return lossc::torch::loss(dice, {.reduction = lossc::torch::reduction::sum})(t, p, w); },
-             [&](const torch::Tensor& p) { return torch_dice(p) * w.sum(); }, x, "sum with sample weights");
+    agree<T>(
+        [&](const torch::Tensor& p) {
+            return lossc::torch::loss(dice, {.reduction = lossc::torch::reduction::sum})(t, p, w);
+        },
+        [&](const torch::Tensor& p) { return torch_dice(p) * w.sum(); }, x, "sum with sample weights");
     const auto none = lossc::torch::loss(dice, {.reduction = lossc::torch::reduction::none});
     CHECK(none(t, x).sizes() == torch::IntArrayRef{37});  // values alone are fine
     CHECK_THROWS_AS(none(t, x.clone().requires_grad_(true)), lossc::parameter_error);
@@ -204,12 +217,13 @@ TEST_CASE("reductions, sample weights, reduction none with a non-uniform incomin
     const auto per_sample = [&](const torch::Tensor& p) { return (p - t).square().mean(1); };
     using R = lossc::torch::reduction;
     const auto with = [&](R r) { return lossc::torch::loss(mse, {.reduction = r}); };
-    agree<double>([&](const torch::Tensor& p) { return with(R::sum)(t, p); }, [&](const torch::Tensor& p) { return per_sample(p).sum(); },
-                  x, "sum");
+    agree<double>([&](const torch::Tensor& p) { return with(R::sum)(t, p); },
+                  [&](const torch::Tensor& p) { return per_sample(p).sum(); }, x, "sum");
     agree<double>([&](const torch::Tensor& p) { return with(R::sum_over_batch_size)(t, p, w); },
                   [&](const torch::Tensor& p) { return (per_sample(p) * w).sum() / n; }, x, "weighted, over the batch");
     agree<double>([&](const torch::Tensor& p) { return with(R::mean_with_sample_weight)(t, p, w.unsqueeze(1)); },
-                  [&](const torch::Tensor& p) { return (per_sample(p) * w).sum() / w.sum(); }, x, "mean_with_sample_weight, (N, 1)");
+                  [&](const torch::Tensor& p) { return (per_sample(p) * w).sum() / w.sum(); }, x,
+                  "mean_with_sample_weight, (N, 1)");
     // none: (N) values w_i·L_i; backward with a gradient per value
     const auto g = torch::randn({n}, torch::kDouble);
     auto a = x.clone().requires_grad_(true), b = x.clone().requires_grad_(true);
@@ -223,8 +237,10 @@ TEST_CASE("reductions, sample weights, reduction none with a non-uniform incomin
     (3.0 * with(R::sum)(t, s)).backward();
     check_close<double>(s.grad(), 3.0 * 2.0 * (x - t) / c, "3·loss");
     // Keras's reduction none on (N, T, K) logits: (N, T) values, the incoming gradient per value
-    const auto k3 = lossc::torch::loss(lossc::keras::CategoricalCrossentropy<true>(0.0, -1, lossc::keras::reduction::none));
-    const auto t3 = torch::softmax(torch::randn({4, 5, 6}, torch::kDouble), 2), x3 = torch::randn({4, 5, 6}, torch::kDouble);
+    const auto k3 =
+        lossc::torch::loss(lossc::keras::CategoricalCrossentropy<true>(0.0, -1, lossc::keras::reduction::none));
+    const auto t3 = torch::softmax(torch::randn({4, 5, 6}, torch::kDouble), 2),
+               x3 = torch::randn({4, 5, 6}, torch::kDouble);
     const auto g3 = torch::randn({4, 5}, torch::kDouble);
     auto p3 = x3.clone().requires_grad_(true), q3 = x3.clone().requires_grad_(true);
     const auto v3 = k3(t3, p3), r3 = -(t3 * torch::log_softmax(q3, 2)).sum(2);
@@ -234,7 +250,8 @@ TEST_CASE("reductions, sample weights, reduction none with a non-uniform incomin
     torch::autograd::backward({r3}, {g3});
     check_close<double>(p3.grad(), q3.grad(), "rank-3 gradient");
     // rank 4, channels first (axis 1 of (N, C, H, W)), from a permuted channels-last tensor
-    const auto k4 = lossc::torch::loss(lossc::keras::CategoricalCrossentropy<true>(0.0, 1, lossc::keras::reduction::none));
+    const auto k4 =
+        lossc::torch::loss(lossc::keras::CategoricalCrossentropy<true>(0.0, 1, lossc::keras::reduction::none));
     const auto t4 = torch::softmax(torch::randn({2, 3, 4, 5}, torch::kDouble), 1);
     const auto x4 = torch::randn({2, 4, 5, 3}, torch::kDouble).permute({0, 3, 1, 2});
     const auto g4 = torch::randn({2, 4, 5}, torch::kDouble);
@@ -263,7 +280,8 @@ TEST_CASE("strided tensors: transposed, sliced, expanded; the gradient has y_pre
     const auto through_view = leaf.grad().index({Slice(), Slice(None, None, 2)}).t();
     check_close<float>(through_view, g, "gradient through a strided view");
     CHECK(leaf.grad().index({Slice(), Slice(1, None, 2)}).abs().max().item<float>() == 0.0f);
-    const auto [v2, g2] = value_and_grad([&](const torch::Tensor& p) { return loss(t.t().contiguous().t(), p); }, x.contiguous());
+    const auto [v2, g2] =
+        value_and_grad([&](const torch::Tensor& p) { return loss(t.t().contiguous().t(), p); }, x.contiguous());
     check_close<float>(v, v2, "column-major y_true");
     // y_true broadcast along the batch (stride 0)
     const auto row = t.index({Slice(0, 1)}).expand({40, 10});
@@ -275,8 +293,10 @@ TEST_CASE("strided tensors: transposed, sliced, expanded; the gradient has y_pre
     const auto keras = lossc::torch::loss(lossc::keras::CategoricalCrossentropy<true>(eps));
     auto leaf_k = big.clone().requires_grad_(true);
     keras(t, leaf_k.index({Slice(), Slice(None, None, 2)}).t()).backward();
-    check_close<float>(leaf_k.grad().index({Slice(), Slice(None, None, 2)}).t(), g, "Keras form through a strided view");
-    const auto [vk, gk] = value_and_grad([&](const torch::Tensor& p) { return keras(t.t().contiguous().t(), p.t().contiguous().t()); }, x);
+    check_close<float>(leaf_k.grad().index({Slice(), Slice(None, None, 2)}).t(), g,
+                       "Keras form through a strided view");
+    const auto [vk, gk] = value_and_grad(
+        [&](const torch::Tensor& p) { return keras(t.t().contiguous().t(), p.t().contiguous().t()); }, x);
     check_close<float>(vk, v, "Keras form, column-major y_true and y_pred");
     check_close<float>(gk, g, "Keras form, column-major y_true and y_pred, gradient");
     // rank 1: (N) is (N, 1)
@@ -326,7 +346,8 @@ TEST_CASE("errors: device, dtypes, shapes, gradients lossc does not compute") {
                          lossc::parameter_error);
     // integer y_true where the Keras loss does not take class ids; out-of-range ids
     const auto cce = lossc::torch::loss(lossc::keras::CategoricalCrossentropy<true>());
-    CHECK_THROWS_WITH_AS(cce(torch::zeros({8, 3}, torch::kLong), x), doctest::Contains("sparse losses"), lossc::parameter_error);
+    CHECK_THROWS_WITH_AS(cce(torch::zeros({8, 3}, torch::kLong), x), doctest::Contains("sparse losses"),
+                         lossc::parameter_error);
     const auto sparse = lossc::torch::loss(lossc::keras::SparseCategoricalCrossentropy<true>());
     auto p = x.clone().requires_grad_(true);
     CHECK_THROWS_AS(sparse(torch::full({8}, 3, torch::kLong), p), lossc::label_error);

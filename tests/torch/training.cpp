@@ -29,7 +29,8 @@ torch::nn::Sequential make_model() {
     return torch::nn::Sequential(torch::nn::Linear(20, 32), torch::nn::ReLU(), torch::nn::Linear(32, 5));
 }
 /// Minibatches of 64, SGD with momentum; the loss of every step.
-std::vector<double> train(const problem& p, int steps, const std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&)>& loss) {
+std::vector<double> train(const problem& p, int steps,
+                          const std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&)>& loss) {
     torch::set_num_threads(1);  // the same summation order in both runs
     auto model = make_model();
     torch::optim::SGD opt(model->parameters(), torch::optim::SGDOptions(0.05).momentum(0.9));
@@ -59,7 +60,8 @@ TEST_CASE("a torch::nn MLP trained 300 steps with lossc losses follows libtorch'
     const problem p = make_problem();
     const int steps = 300;
     // label-smoothed cross-entropy written as a lossc expression, against cross_entropy(label_smoothing=0.1)
-    const auto smoothed = lossc::torch::loss(-(1 - smoothing) * sum<1>(y_true * log_softmax<1>(y_pred)) - smoothing * mean<1>(log_softmax<1>(y_pred)));
+    const auto smoothed = lossc::torch::loss(-(1 - smoothing) * sum<1>(y_true * log_softmax<1>(y_pred)) -
+                                             smoothing * mean<1>(log_softmax<1>(y_pred)));
     const auto lossc_curve = train(p, steps, [&](const torch::Tensor& logits, const torch::Tensor& ids) {
         return smoothed(F::one_hot(ids, 5).to(torch::kFloat), logits);
     });
@@ -69,6 +71,8 @@ TEST_CASE("a torch::nn MLP trained 300 steps with lossc losses follows libtorch'
     same_curve(lossc_curve, torch_curve);
     // the Keras class form on integer labels, against cross_entropy
     const auto sparse = lossc::torch::loss(lossc::keras::SparseCategoricalCrossentropy<true>());
-    same_curve(train(p, steps, [&](const torch::Tensor& logits, const torch::Tensor& ids) { return sparse(ids, logits); }),
-               train(p, steps, [](const torch::Tensor& logits, const torch::Tensor& ids) { return F::cross_entropy(logits, ids); }));
+    same_curve(
+        train(p, steps, [&](const torch::Tensor& logits, const torch::Tensor& ids) { return sparse(ids, logits); }),
+        train(p, steps,
+              [](const torch::Tensor& logits, const torch::Tensor& ids) { return F::cross_entropy(logits, ids); }));
 }

@@ -28,7 +28,8 @@ using namespace lossc::dsl;
 TEST_CASE("forward and forward_backward allocate nothing") {
     constexpr auto mse = lossc::compile(sum<1>(square(y_pred - y_true) * weights(0.3f, 0.7f)));
     constexpr auto cce = lossc::compile(-sum<1>(y_true * log(softmax<1>(y_pred))));
-    constexpr auto nll = lossc::compile(0.5 * (col<1>(y_pred) + square(col<0>(y_true) - col<0>(y_pred)) * exp(-col<1>(y_pred))));
+    constexpr auto nll =
+        lossc::compile(0.5 * (col<1>(y_pred) + square(col<0>(y_true) - col<0>(y_pred)) * exp(-col<1>(y_pred))));
     const Eigen::MatrixXf t2 = Eigen::MatrixXf::Random(256, 2), p2 = Eigen::MatrixXf::Random(256, 2);
     const Eigen::MatrixXf t10 = Eigen::MatrixXf::Random(256, 10).cwiseAbs(), p10 = Eigen::MatrixXf::Random(256, 10);
     const Eigen::VectorXf t1 = Eigen::VectorXf::Random(256), w = Eigen::VectorXf::Random(256);
@@ -43,11 +44,13 @@ TEST_CASE("forward and forward_backward allocate nothing") {
         sink += cce.forward_backward(t10, p10, ps, g10);
         sink += cce.forward(t10, p10, ps);
         sink += cce.forward_backward(t10, p10, lossc::discard, g10);  // per-sample losses staged on the stack
-        sink += cce.forward(t10, p10, lossc::discard, {.reduction = lossc::reduction::mean_with_sample_weight, .sample_weight = w});
+        sink += cce.forward(t10, p10, lossc::discard,
+                            {.reduction = lossc::reduction::mean_with_sample_weight, .sample_weight = w});
         sink += nll.forward_backward(t1, p2, ps, g2);
         sink += mse.forward_backward(lossc::matrix_view<const float>(t2.data(), 256, 2, 1, 256),
                                      lossc::matrix_view<const float>(p2.data(), 256, 2, 1, 256),
-                                     lossc::vector_view<float>(ps.data(), 256), lossc::matrix_view<float>(g2.data(), 256, 2, 1, 256));
+                                     lossc::vector_view<float>(ps.data(), 256),
+                                     lossc::matrix_view<float>(g2.data(), 256, 2, 1, 256));
     }
     const long during = allocations.load() - before;
     CHECK(during == 0);
@@ -60,7 +63,8 @@ TEST_CASE("forward and forward_backward allocate nothing") {
 
 TEST_CASE("the Keras wrapper allocates nothing either: weights, masks, integer labels, rank 3, axes") {
     namespace k = lossc::keras;
-    const Eigen::MatrixXf t = Eigen::MatrixXf::Random(600, 6).cwiseAbs(), p = Eigen::MatrixXf::Random(600, 6).cwiseAbs();
+    const Eigen::MatrixXf t = Eigen::MatrixXf::Random(600, 6).cwiseAbs(),
+                          p = Eigen::MatrixXf::Random(600, 6).cwiseAbs();
     Eigen::VectorXf w = Eigen::VectorXf::Random(600).cwiseAbs();
     Eigen::MatrixXf g(600, 6);
     Eigen::VectorXf v(600);
@@ -77,16 +81,20 @@ TEST_CASE("the Keras wrapper allocates nothing either: weights, masks, integer l
     float sink = 0;
     const long before = allocations.load();
     for (int rep = 0; rep < 3; ++rep) {
-        sink += mse(yt, yp, {.sample_weight = wt, .mask = {mask.data(), {600}}, .values = {v.data(), 600}, .grad = {g.data(), 3600}});
+        sink += mse(
+            yt, yp,
+            {.sample_weight = wt, .mask = {mask.data(), {600}}, .values = {v.data(), 600}, .grad = {g.data(), 3600}});
         sink += scce(k::tensor_view<const std::int32_t>{ids.data(), {600}}, yp, {.grad = {g.data(), 3600}});
         sink += hinge(yt, yp, {.sample_weight = 0.5, .grad = {g.data(), 3600}});
         sink += cce_first(y3, y3, {.values = {v.data(), 600}, .grad = {g.data(), 3600}});
         sink += dice(yt, yp, {.grad = {g.data(), 3600}});
         // rank 4 (N, H, W, C), channels first
-        sink += cce_first(k::tensor_view<const float>{p.data(), {10, 6, 6, 10}}, k::tensor_view<const float>{p.data(), {10, 6, 6, 10}},
+        sink += cce_first(k::tensor_view<const float>{p.data(), {10, 6, 6, 10}},
+                          k::tensor_view<const float>{p.data(), {10, 6, 6, 10}},
                           {.values = {v.data(), 600}, .grad = {g.data(), 3600}});
         // Circle: the pairs of 600 embeddings
-        sink += k::Circle()(k::tensor_view<const std::int32_t>{ids.data(), {600}}, yp, {.sample_weight = wt, .grad = {g.data(), 3600}});
+        sink += k::Circle()(k::tensor_view<const std::int32_t>{ids.data(), {600}}, yp,
+                            {.sample_weight = wt, .grad = {g.data(), 3600}});
     }
     CHECK(allocations.load() - before == 0);
     CHECK(sink == sink);
@@ -96,7 +104,8 @@ TEST_CASE("CTC allocates only to grow its per-thread buffer: a call no larger th
     namespace k = lossc::keras;
     const Eigen::MatrixXf x = Eigen::MatrixXf::Random(8 * 20, 7);  // (N, T, K) = (8, 20, 7), C order
     std::array<std::int32_t, 8 * 5> labels{};
-    for (std::size_t e = 0; e < labels.size(); ++e) labels[e] = static_cast<std::int32_t>(e % 5 < e / 5 % 5 ? 1 + e % 6 : 0);
+    for (std::size_t e = 0; e < labels.size(); ++e)
+        labels[e] = static_cast<std::int32_t>(e % 5 < e / 5 % 5 ? 1 + e % 6 : 0);
     Eigen::VectorXf g(8 * 20 * 7);
     const auto ctc = k::CTC();
     const k::tensor_view<const std::int32_t> y{labels.data(), {8, 5}};

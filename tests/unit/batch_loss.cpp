@@ -25,8 +25,8 @@ constexpr double eps = 1e-7;
 constexpr auto dice = batch_loss(1.0 - 2.0 * batch_sum(sum<1>(y_true * y_pred)) /
                                            (batch_sum(sum<1>(y_true)) + batch_sum(sum<1>(y_pred)) + eps));
 /// Per-class Dice over the batch, averaged over the classes (statistics of one value per column).
-constexpr auto class_dice = batch_loss(1.0 - mean<1>(2.0 * batch_sum(y_true * y_pred) /
-                                                     (batch_sum(y_true) + batch_sum(y_pred) + eps)));
+constexpr auto class_dice =
+    batch_loss(1.0 - mean<1>(2.0 * batch_sum(y_true * y_pred) / (batch_sum(y_true) + batch_sum(y_pred) + eps)));
 /// 1 − Pearson correlation per column, averaged: statistics nested two deep.
 constexpr auto xm = y_pred - batch_mean(y_pred);
 constexpr auto ym = y_true - batch_mean(y_true);
@@ -42,8 +42,10 @@ constexpr auto pearson_kernel = lossc::compile(pearson);
 static_assert(std::is_trivially_copyable_v<decltype(pearson_kernel)>);
 // Passes over the batch: one value for the batch needs no per-sample pass.
 static_assert(decltype(lossc::compile(dice))::passes(false) == 1 && decltype(lossc::compile(dice))::passes(true) == 2);
-static_assert(decltype(lossc::compile(pearson))::passes(false) == 2 && decltype(lossc::compile(pearson))::passes(true) == 4);
-static_assert(decltype(lossc::compile(centred))::passes(false) == 2 && decltype(lossc::compile(centred))::passes(true) == 3);
+static_assert(decltype(lossc::compile(pearson))::passes(false) == 2 &&
+              decltype(lossc::compile(pearson))::passes(true) == 4);
+static_assert(decltype(lossc::compile(centred))::passes(false) == 2 &&
+              decltype(lossc::compile(centred))::passes(true) == 3);
 
 // The reference at compile time: Σ t·p = 2.75, Σ t = 4, Σ p = 3.5.
 constexpr std::array<std::array<double, 2>, 3> t3{{{1, 0}, {0, 1}, {1, 1}}};
@@ -54,8 +56,7 @@ static_assert(lossc::evaluate(dice, t3, p3).per_sample[2] == 1 - 5.5 / (7.5 + ep
 constexpr double dice_grad_01 = lossc::evaluate(dice, t3, p3).grad[0][1] - 3 * 2 * 2.75 / ((7.5 + eps) * (7.5 + eps));
 static_assert(dice_grad_01 < 1e-15 && dice_grad_01 > -1e-15);
 
-template <class M>
-M filled(Eigen::Index n, Eigen::Index c, unsigned seed, double lo, double hi) {
+template <class M> M filled(Eigen::Index n, Eigen::Index c, unsigned seed, double lo, double hi) {
     std::mt19937 rng(seed);
     std::uniform_real_distribution<double> u(lo, hi);
     M m(n, c);
@@ -104,7 +105,8 @@ TEST_CASE("batch_loss: gradients against central differences, every reduction, w
     const MatR<double> t = filled<MatR<double>>(19, 5, 3, 0, 1);
     const MatR<double> p = filled<MatR<double>>(19, 5, 4, 0.05, 1);
     const Eigen::VectorXd w = filled<Eigen::MatrixXd>(19, 1, 5, 0.1, 2).col(0);
-    for (auto red : {lossc::reduction::sum, lossc::reduction::sum_over_batch_size, lossc::reduction::mean_with_sample_weight}) {
+    for (auto red :
+         {lossc::reduction::sum, lossc::reduction::sum_over_batch_size, lossc::reduction::mean_with_sample_weight}) {
         CAPTURE(static_cast<int>(red));
         for (bool weighted : {false, true}) {
             lossc::options o{.reduction = red};
@@ -135,10 +137,12 @@ TEST_CASE("batch_loss: kernel against the constexpr reference, values and gradie
     std::array<std::array<double, 3>, 11> t{}, p{};
     for (std::size_t i = 0; i < 11; ++i)
         for (std::size_t j = 0; j < 3; ++j)
-            t[i][j] = std::abs(std::sin(3.1 * double(i) + double(j))), p[i][j] = std::abs(std::cos(1.7 * double(i) + 0.3 * double(j)));
+            t[i][j] = std::abs(std::sin(3.1 * double(i) + double(j))),
+            p[i][j] = std::abs(std::cos(1.7 * double(i) + 0.3 * double(j)));
     MatR<double> te(11, 3), pe(11, 3), g(11, 3);
     for (Eigen::Index i = 0; i < 11; ++i)
-        for (Eigen::Index j = 0; j < 3; ++j) te(i, j) = t[std::size_t(i)][std::size_t(j)], pe(i, j) = p[std::size_t(i)][std::size_t(j)];
+        for (Eigen::Index j = 0; j < 3; ++j)
+            te(i, j) = t[std::size_t(i)][std::size_t(j)], pe(i, j) = p[std::size_t(i)][std::size_t(j)];
     Eigen::VectorXd ps(11);
     const auto check = [&](const auto& loss) {
         INFO(lossc::to_string(loss));
@@ -146,7 +150,8 @@ TEST_CASE("batch_loss: kernel against the constexpr reference, values and gradie
         lossc::compile(loss).forward_backward(te, pe, ps, g, {.reduction = lossc::reduction::sum});
         for (std::size_t i = 0; i < 11; ++i) {
             CHECK(ps(Eigen::Index(i)) == doctest::Approx(ref.per_sample[i]).epsilon(1e-12));
-            for (std::size_t j = 0; j < 3; ++j) CHECK(g(Eigen::Index(i), Eigen::Index(j)) == doctest::Approx(ref.grad[i][j]).epsilon(1e-12));
+            for (std::size_t j = 0; j < 3; ++j)
+                CHECK(g(Eigen::Index(i), Eigen::Index(j)) == doctest::Approx(ref.grad[i][j]).epsilon(1e-12));
         }
     };
     check(dice);
@@ -188,10 +193,11 @@ TEST_CASE("batch_loss: float against double, row- and column-major, strided, bat
         }
     // Rows walked along columns with sample weights, against central differences.
     const Eigen::VectorXd w = filled<Eigen::MatrixXd>(40, 1, 15, 0.1, 2).col(0);
-    check_against_differences(lossc::compile(class_dice), filled<MatR<double>>(40, 19, 16, 0, 1), filled<MatR<double>>(40, 19, 17, 0.05, 1),
+    check_against_differences(lossc::compile(class_dice), filled<MatR<double>>(40, 19, 16, 0, 1),
+                              filled<MatR<double>>(40, 19, 17, 0.05, 1),
                               {.reduction = lossc::reduction::mean_with_sample_weight, .sample_weight = w});
-    check_against_differences(lossc::compile(centred), filled<MatR<double>>(40, 19, 18, 0, 1), filled<MatR<double>>(40, 19, 19, 0.05, 1),
-                              {.sample_weight = w});
+    check_against_differences(lossc::compile(centred), filled<MatR<double>>(40, 19, 18, 0, 1),
+                              filled<MatR<double>>(40, 19, 19, 0.05, 1), {.sample_weight = w});
 }
 
 TEST_CASE("batch_loss: a batch beyond the caches (512-bit packs walk its rows along columns)") {
@@ -215,7 +221,8 @@ TEST_CASE("batch_loss: statistics of many columns (buffers beyond the stack)") {
     Eigen::VectorXd ps(9);
     MatR<double> g(9, 700);
     const double r = lossc::compile(class_dice).forward_backward(t, p, ps, g);
-    const Eigen::ArrayXd a = (t.array() * p.array()).colwise().sum(), b = t.array().colwise().sum() + p.array().colwise().sum() + eps;
+    const Eigen::ArrayXd a = (t.array() * p.array()).colwise().sum(),
+                         b = t.array().colwise().sum() + p.array().colwise().sum() + eps;
     CHECK(r == doctest::Approx(1 - (2 * a / b).mean()).epsilon(1e-13));
     CHECK(g(3, 5) == doctest::Approx(-2 * (t(3, 5) * b(5) - a(5)) / (b(5) * b(5)) / 700).epsilon(1e-12));
 }

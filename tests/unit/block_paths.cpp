@@ -29,18 +29,18 @@ constexpr auto bce = mean<1>(softplus(y_pred) - y_true * y_pred);
 // could make the gradient read another column's slot, and change no value: losses as forward()
 // gives them, gradients as the same schedule gives them for an equal loss whose memo is off.
 namespace logistic_memo_check {
-template <class L>
-using base_of = typename decltype(lossc::lowering::logistic_memo_base<lossc::node_t<L>, lossc::gradient_t<lossc::node_t<L>>>())::type;
-template <class L>
-inline constexpr bool applies = !std::is_void_v<base_of<L>>;
+template <class L> using base_of =
+    typename decltype(lossc::lowering::logistic_memo_base<lossc::node_t<L>,
+                                                          lossc::gradient_t<lossc::node_t<L>>>())::type;
+template <class L> inline constexpr bool applies = !std::is_void_v<base_of<L>>;
 static_assert(applies<decltype(bce)>);
 static_assert(std::is_same_v<base_of<decltype(bce)>, std::remove_cvref_t<decltype(y_pred)>>);
 static_assert(applies<decltype(lossc::keras::binary_crossentropy<true>())>);  // t·softplus(−x) + (1 − t)·softplus(x)
-static_assert(applies<decltype(mean<1>(sigmoid(y_pred) * y_true))>);        // sigmoid in the loss, s(1 − s) in the gradient
+static_assert(applies<decltype(mean<1>(sigmoid(y_pred) * y_true))>);  // sigmoid in the loss, s(1 − s) in the gradient
 static_assert(!applies<decltype(cce)>);
-static_assert(!applies<decltype(sum<1>(softplus(cols<1, 2>(y_pred))))>);   // read through a column selection
+static_assert(!applies<decltype(sum<1>(softplus(cols<1, 2>(y_pred))))>);  // read through a column selection
 static_assert(!applies<decltype(softplus(col<0>(y_pred)) + sum<1>(softplus(y_pred)))>);
-static_assert(!applies<decltype(sum<1>(softplus(y_pred * 2.0)))>);          // a run-time parameter in the operand
+static_assert(!applies<decltype(sum<1>(softplus(y_pred * 2.0)))>);  // a run-time parameter in the operand
 }  // namespace logistic_memo_check
 
 TEST_CASE_TEMPLATE("the logistic memo changes no loss and no gradient", T, float, double) {
@@ -49,7 +49,8 @@ TEST_CASE_TEMPLATE("the logistic memo changes no loss and no gradient", T, float
     const auto bce_off = mean<1>(softplus(y_pred * 1.0) - y_true * y_pred);
     const auto keras_off = mean<1>(y_true * softplus(-(y_pred * 1.0)) + (1.0 - y_true) * softplus(y_pred * 1.0));
     const auto keras_on = mean<1>(y_true * softplus(-y_pred) + (1.0 - y_true) * softplus(y_pred));
-    static_assert(logistic_memo_check::applies<decltype(keras_on)> && !logistic_memo_check::applies<decltype(keras_off)>);
+    static_assert(logistic_memo_check::applies<decltype(keras_on)> &&
+                  !logistic_memo_check::applies<decltype(keras_off)>);
     const auto check = [&](const auto& on, const auto& off, const char* what) {
         const auto k_on = lossc::compile(on);
         const auto k_off = lossc::compile(off);
@@ -78,14 +79,17 @@ TEST_CASE_TEMPLATE("the logistic memo changes no loss and no gradient", T, float
                     }
                     const auto same = [](T a, T b) { return (std::isnan(a) && std::isnan(b)) || a == b; };
                     for (Eigen::Index i = 0; i < 37; ++i) {
-                        CHECK_MESSAGE(same(fwd(i), both(i)), what << ", " << c << " columns, schedule " << int(sched) << ", layout "
-                                                                  << layout << ": L_" << i << " " << fwd(i) << " vs " << both(i));
-                        CHECK_MESSAGE(same(both(i), ref(i)), what << ", " << c << " columns, schedule " << int(sched) << ", layout "
-                                                                  << layout << ": L_" << i << " " << both(i) << " vs " << ref(i));
+                        CHECK_MESSAGE(same(fwd(i), both(i)), what << ", " << c << " columns, schedule " << int(sched)
+                                                                  << ", layout " << layout << ": L_" << i << " "
+                                                                  << fwd(i) << " vs " << both(i));
+                        CHECK_MESSAGE(same(both(i), ref(i)), what << ", " << c << " columns, schedule " << int(sched)
+                                                                  << ", layout " << layout << ": L_" << i << " "
+                                                                  << both(i) << " vs " << ref(i));
                         for (Eigen::Index j = 0; j < c; ++j)
-                            CHECK_MESSAGE(same(g(i, j), g_ref(i, j)), what << ", " << c << " columns, schedule " << int(sched)
-                                                                          << ", layout " << layout << ": g(" << i << ", " << j
-                                                                          << ") " << g(i, j) << " vs " << g_ref(i, j));
+                            CHECK_MESSAGE(same(g(i, j), g_ref(i, j)), what << ", " << c << " columns, schedule "
+                                                                           << int(sched) << ", layout " << layout
+                                                                           << ": g(" << i << ", " << j << ") "
+                                                                           << g(i, j) << " vs " << g_ref(i, j));
                     }
                 }
         }
@@ -112,7 +116,9 @@ TEST_CASE_TEMPLATE("streaming stores write the same results as cached stores", T
                         // Outputs carved from larger buffers at an offset: aligned, then not.
                         Eigen::Matrix<T, Eigen::Dynamic, 1> ps_buf(n + 4), ref_ps(n), g_buf(n * c + 4);
                         MatR<T> ref_g(n, c);
-                        lossc::options cached{.schedule = sched, .threads = threads, .parallel_threshold = 0,
+                        lossc::options cached{.schedule = sched,
+                                              .threads = threads,
+                                              .parallel_threshold = 0,
                                               .stores = lossc::output_stores::cached};
                         lossc::options streaming = cached;
                         streaming.stores = lossc::output_stores::streaming;
@@ -122,7 +128,8 @@ TEST_CASE_TEMPLATE("streaming stores write the same results as cached stores", T
                             Eigen::Map<MatR<T>> g(g_buf.data() + offset, n, c);
                             r_ref = k.forward_backward(t, p, ref_ps, ref_g, cached);
                             r = k.forward_backward(t, p, ps, g, streaming);
-                            CHECK_MESSAGE(g == ref_g, what << ": gradient, schedule " << int(sched) << ", offset " << offset);
+                            CHECK_MESSAGE(g == ref_g,
+                                          what << ": gradient, schedule " << int(sched) << ", offset " << offset);
                             // `automatic` above its threshold (0 here): streams arithmetic losses
                             // and wide dense rows (options.hpp), the same bits either way.
                             lossc::options automatic = cached;
@@ -130,15 +137,18 @@ TEST_CASE_TEMPLATE("streaming stores write the same results as cached stores", T
                             automatic.streaming_threshold = 0;
                             CHECK(k.forward_backward(t, p, ps, g, automatic) ==
                                   doctest::Approx(r_ref).epsilon(4 * std::numeric_limits<T>::epsilon()));
-                            CHECK_MESSAGE(g == ref_g, what << ": gradient (automatic stores), schedule " << int(sched) << ", offset " << offset);
+                            CHECK_MESSAGE(g == ref_g, what << ": gradient (automatic stores), schedule " << int(sched)
+                                                           << ", offset " << offset);
                         } else {
                             Eigen::Map<MatC<T>> g(g_buf.data() + offset, n, c);
                             MatC<T> ref_gc(n, c);
                             r_ref = k.forward_backward(tc, pc, ref_ps, ref_gc, cached);
                             r = k.forward_backward(tc, pc, ps, g, streaming);
-                            CHECK_MESSAGE(g == ref_gc, what << ": gradient (column-major), schedule " << int(sched) << ", offset " << offset);
+                            CHECK_MESSAGE(g == ref_gc, what << ": gradient (column-major), schedule " << int(sched)
+                                                            << ", offset " << offset);
                         }
-                        CHECK_MESSAGE(ps == ref_ps, what << ": losses, schedule " << int(sched) << ", layout " << layout << ", offset " << offset);
+                        CHECK_MESSAGE(ps == ref_ps, what << ": losses, schedule " << int(sched) << ", layout " << layout
+                                                         << ", offset " << offset);
                         CHECK(r == doctest::Approx(r_ref).epsilon(4 * std::numeric_limits<T>::epsilon()));
                     }
     };
@@ -175,7 +185,8 @@ TEST_CASE_TEMPLATE("padded rows are staged like compact ones", T, float, double)
             CHECK_MESSAGE(r == r_wide, what << ", " << c << " columns, " << n << " rows");
             CHECK_MESSAGE(ps == ps_wide, what << ", " << c << " columns, " << n << " rows");
             CHECK_MESSAGE(g == MatR<T>(g_wide.leftCols(c)), what << ", " << c << " columns, " << n << " rows");
-            CHECK_MESSAGE((g_wide.rightCols(5).array() == T(7)).all(), what << ": padding written, " << c << " columns");
+            CHECK_MESSAGE((g_wide.rightCols(5).array() == T(7)).all(),
+                          what << ": padding written, " << c << " columns");
         }
     };
     for (Eigen::Index c : {2, 3, 4, 5, 6, 7, 10, 16, 17, 33, 64}) {  // compact rows of 3-6: narrow_rows
@@ -189,8 +200,7 @@ TEST_CASE_TEMPLATE("padded rows are staged like compact ones", T, float, double)
 // strided load of the labels), and the rare layouts run row by row. Both must give the bits of
 // the general block, which matrix_view arguments (every layout compiled) take when per_sample is
 // strided; the row-major call with a strided per_sample runs row by row (another schedule).
-TEST_CASE_TEMPLATE("labels beside row-major rows: dense rows give the general block's bits", T,
-                   float, double) {
+TEST_CASE_TEMPLATE("labels beside row-major rows: dense rows give the general block's bits", T, float, double) {
     std::mt19937 rng(81);
     const auto sparse_cce = -sum<1>(one_hot(labels) * log_softmax<1>(y_pred));
     const auto k = lossc::compile(sparse_cce);
@@ -211,7 +221,8 @@ TEST_CASE_TEMPLATE("labels beside row-major rows: dense rows give the general bl
             Vec ps_general_buf = Vec::Zero(2 * n);
             MatR<T> g_general(n, c);
             const auto m = static_cast<lossc::index>(n), cc = static_cast<lossc::index>(c);
-            k.forward_backward(lossc::matrix_view<const T>{ids.data(), m, 1, 1, 1}, lossc::matrix_view<const T>{p.data(), m, cc, cc, 1},
+            k.forward_backward(lossc::matrix_view<const T>{ids.data(), m, 1, 1, 1},
+                               lossc::matrix_view<const T>{p.data(), m, cc, cc, 1},
                                lossc::vector_view<T>{ps_general_buf.data(), m, 2},
                                lossc::matrix_view<T>{g_general.data(), m, cc, cc, 1}, opt);
             // Row by row: the row-major types with a strided per_sample.
@@ -221,12 +232,15 @@ TEST_CASE_TEMPLATE("labels beside row-major rows: dense rows give the general bl
             k.forward_backward(ids_rows, p, ps_rows, g_rows, opt);
             const std::string what = std::to_string(c) + " columns, " + std::to_string(n) + " rows";
             // Row by row is another schedule: the same formulas, a few ulp apart (schedules.cpp).
-            const auto near = [](T a, T b) { return std::abs(a - b) <= 8 * std::numeric_limits<T>::epsilon() * (1 + std::abs(b)); };
+            const auto near = [](T a, T b) {
+                return std::abs(a - b) <= 8 * std::numeric_limits<T>::epsilon() * (1 + std::abs(b));
+            };
             for (Eigen::Index i = 0; i < n; ++i) {
                 CHECK_MESSAGE(ps_dense(i) == ps_general_buf(2 * i), what << ", row " << i);
                 CHECK_MESSAGE(ps_dense2(i) == ps_dense(i), what << ", row " << i);
                 CHECK_MESSAGE(near(ps_rows(i), ps_dense(i)), what << ", row " << i);
-                for (Eigen::Index j = 0; j < c; ++j) CHECK_MESSAGE(near(g_rows(i, j), g_general(i, j)), what << ", row " << i);
+                for (Eigen::Index j = 0; j < c; ++j)
+                    CHECK_MESSAGE(near(g_rows(i, j), g_general(i, j)), what << ", row " << i);
             }
             CHECK_MESSAGE(g_dense == g_general, what);
             CHECK_MESSAGE(g_dense2 == g_general, what);
@@ -248,7 +262,7 @@ TEST_CASE_TEMPLATE("groups of packs give the bits of single packs (wide column-m
     using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
     const auto check = [&](const auto& loss, Eigen::Index c, const std::string& what) {
         const auto k = lossc::compile(loss);
-        constexpr Eigen::Index w = lossc::simd::pack<T>::width;  // groups are of 8 packs (4 would do as well)
+        constexpr Eigen::Index w = lossc::simd::pack<T>::width;   // groups are of 8 packs (4 would do as well)
         for (Eigen::Index n : {8 * w, 17 * w + 7, 12 * w + 5}) {  // whole groups; then single packs and tail rows
             const MatR<T> t = random_matrix<T>(rng, n, c, 0, 1);
             MatC<T> p = random_matrix<T>(rng, n, c, -30, 30);
@@ -267,7 +281,8 @@ TEST_CASE_TEMPLATE("groups of packs give the bits of single packs (wide column-m
                 const T r = k.forward_backward(tc, p, ps, g, opt);
                 const T r_ref = k.forward_backward(t, p, ps_ref, g_ref, opt);
                 const auto same = [](T a, T b) { return (std::isnan(a) && std::isnan(b)) || a == b; };
-                CHECK_MESSAGE(same(r, r_ref), what << ", " << n << " rows, variant " << variant << ": " << r << " vs " << r_ref);
+                CHECK_MESSAGE(same(r, r_ref),
+                              what << ", " << n << " rows, variant " << variant << ": " << r << " vs " << r_ref);
                 bool all = true;
                 for (Eigen::Index i = 0; i < n; ++i) {
                     all = all && same(ps(i), ps_ref(i));
@@ -294,7 +309,9 @@ TEST_CASE_TEMPLATE("a width fixed by the types or the loss gives the bits of any
     std::mt19937 rng(82);
     using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
     const auto same = [](T a, T b) { return (std::isnan(a) && std::isnan(b)) || a == b; };
-    const auto near = [](T a, T b) { return std::abs(a - b) <= 8 * std::numeric_limits<T>::epsilon() * (1 + std::abs(b)); };
+    const auto near = [](T a, T b) {
+        return std::abs(a - b) <= 8 * std::numeric_limits<T>::epsilon() * (1 + std::abs(b));
+    };
     // Row-major t, p (any types) against matrix_view arguments over the same memory.
     const auto check = [&](const auto& k, const auto& t, const auto& p, auto& g, const std::string& what, bool exact) {
         const Eigen::Index n = p.rows(), c = p.cols();
@@ -306,12 +323,14 @@ TEST_CASE_TEMPLATE("a width fixed by the types or the loss gives the bits of any
         MatR<T> g_ref(n, c);
         k.forward_backward(t, p, ps, g, opt);
         k.forward_backward(lossc::matrix_view<const T>{t_copy.data(), m, tc, tc, 1},
-                           lossc::matrix_view<const T>{p_copy.data(), m, cc, cc, 1}, lossc::vector_view<T>{ps_ref.data(), m, 1},
+                           lossc::matrix_view<const T>{p_copy.data(), m, cc, cc, 1},
+                           lossc::vector_view<T>{ps_ref.data(), m, 1},
                            lossc::matrix_view<T>{g_ref.data(), m, cc, cc, 1}, opt);
         bool all = true;
         for (Eigen::Index i = 0; i < n; ++i) {
             all = all && (exact ? same(ps(i), ps_ref(i)) : near(ps(i), ps_ref(i)));
-            for (Eigen::Index j = 0; j < c; ++j) all = all && (exact ? same(g(i, j), g_ref(i, j)) : near(g(i, j), g_ref(i, j)));
+            for (Eigen::Index j = 0; j < c; ++j)
+                all = all && (exact ? same(g(i, j), g_ref(i, j)) : near(g(i, j), g_ref(i, j)));
         }
         CHECK_MESSAGE(all, what << ", " << n << " rows, " << c << " columns");
     };
@@ -335,8 +354,10 @@ TEST_CASE_TEMPLATE("a width fixed by the types or the loss gives the bits of any
     by_types(std::integral_constant<int, 17>{});
     // Widths fixed by the loss's weights, dynamic types.
     const auto weighted3 = sum<1>(square(y_pred - y_true) * weights(0.2f, 0.3f, 0.5f));
-    const auto weighted10 = -sum<1>(y_true * log_softmax<1>(y_pred) * weights(1.f, 2.f, 3.f, 4.f, 5.f, 6.f, 7.f, 8.f, 9.f, 10.f));
-    static_assert(lossc::required_pred_columns<decltype(weighted3)> == 3 && lossc::required_pred_columns<decltype(weighted10)> == 10);
+    const auto weighted10 =
+        -sum<1>(y_true * log_softmax<1>(y_pred) * weights(1.f, 2.f, 3.f, 4.f, 5.f, 6.f, 7.f, 8.f, 9.f, 10.f));
+    static_assert(lossc::required_pred_columns<decltype(weighted3)> == 3 &&
+                  lossc::required_pred_columns<decltype(weighted10)> == 10);
     const auto by_loss = [&](const auto& loss, Eigen::Index c, const std::string& what) {
         const auto k = lossc::compile(loss);
         for (Eigen::Index n : {16, 37}) {
@@ -347,7 +368,8 @@ TEST_CASE_TEMPLATE("a width fixed by the types or the loss gives the bits of any
             MatR<T> t_pad = MatR<T>::Zero(n, c + 3), p_pad = MatR<T>::Zero(n, c + 3), g_pad(n, c + 3);
             t_pad.leftCols(c) = t, p_pad.leftCols(c) = p;
             using Strided = Eigen::Map<MatR<T>, 0, Eigen::OuterStride<>>;
-            const Strided ts(t_pad.data(), n, c, Eigen::OuterStride<>(c + 3)), ps_(p_pad.data(), n, c, Eigen::OuterStride<>(c + 3));
+            const Strided ts(t_pad.data(), n, c, Eigen::OuterStride<>(c + 3)),
+                ps_(p_pad.data(), n, c, Eigen::OuterStride<>(c + 3));
             Strided gs(g_pad.data(), n, c, Eigen::OuterStride<>(c + 3));
             check(k, ts, ps_, gs, what + ", padded rows", true);
             // y_true of one column beside rows of the fixed width: row by row (another schedule).

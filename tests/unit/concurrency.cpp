@@ -40,7 +40,8 @@ TEST_CASE("one kernel, many threads at once") {
     callers.reserve(2);
     for (int k = 0; k < 2; ++k)
         callers.emplace_back([&, k] {
-            results[k] = kernel.forward_backward(t, p, per_sample[k], grads[k], {.threads = 3, .parallel_threshold = 1});
+            results[k] =
+                kernel.forward_backward(t, p, per_sample[k], grads[k], {.threads = 3, .parallel_threshold = 1});
         });
     for (auto& th : callers) th.join();
     for (int k = 0; k < 2; ++k) {

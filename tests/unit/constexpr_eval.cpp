@@ -20,8 +20,9 @@ static_assert(r.grad[0][0] == 0.0f && r.grad[0][1] == 1.4f);
 // A batch of three samples in double (weights given in double: 0.7f widened is not 0.7):
 // per-sample values and the gradient of their sum.
 constexpr auto custom_mse_d = sum<1>(square(y_pred - y_true) * weights(0.3, 0.7));
-constexpr auto rb = lossc::evaluate(custom_mse_d, std::array{std::array{0.0, 0.0}, std::array{1.0, 1.0}, std::array{2.0, -1.0}},
-                                    std::array{std::array{1.0, 1.0}, std::array{1.0, 3.0}, std::array{0.0, 0.0}});
+constexpr auto rb =
+    lossc::evaluate(custom_mse_d, std::array{std::array{0.0, 0.0}, std::array{1.0, 1.0}, std::array{2.0, -1.0}},
+                    std::array{std::array{1.0, 1.0}, std::array{1.0, 3.0}, std::array{0.0, 0.0}});
 static_assert(rb.per_sample[0] == 1.0 && rb.per_sample[1] == 0.7 * 4 && near(rb.per_sample[2], 0.3 * 4 + 0.7, 1e-15));
 static_assert(near(rb.grad[2][0], -1.2, 1e-15) && near(rb.grad[2][1], 1.4, 1e-15) && rb.grad[1][0] == 0.0);
 

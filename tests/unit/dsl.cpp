@@ -60,7 +60,9 @@ TEST_CASE("to_string prints losses and their derived gradients") {
     CHECK(lossc::to_string(mean<-1>(y_pred)) == "mean<1>(y_pred)");
     // BCE from logits: the gradient is sigmoid(x) − t, derived from softplus.
     constexpr auto bce = mean<1>(softplus(y_pred) - y_true * y_pred);
-    CHECK(lossc::to_string(lossc::gradient(bce)) == "sigmoid(y_pred) / columns(softplus(y_pred) - y_true * y_pred) - y_true / columns(softplus(y_pred) - y_true * y_pred)");
+    CHECK(lossc::to_string(lossc::gradient(bce)) ==
+          "sigmoid(y_pred) / columns(softplus(y_pred) - y_true * y_pred) - y_true / columns(softplus(y_pred) - y_true "
+          "* y_pred)");
 }
 
 TEST_CASE("stabilising rewrites happen when the expression is built") {
@@ -70,10 +72,11 @@ TEST_CASE("stabilising rewrites happen when the expression is built") {
     static_assert(std::is_same_v<node_t<decltype(log(sum<1>(exp(y_pred))))>, node_t<decltype(logsumexp<1>(y_pred))>>);
     static_assert(std::is_same_v<node_t<decltype(log1p(exp(y_pred)))>, node_t<decltype(softplus(y_pred))>>);
     CHECK(lossc::to_string(log(sigmoid(y_pred))) == "-softplus(-y_pred)");
-    static_assert(std::is_same_v<node_t<decltype(log(cosh(y_pred - y_true)))>, node_t<decltype(log_cosh(y_pred - y_true))>>);
+    static_assert(
+        std::is_same_v<node_t<decltype(log(cosh(y_pred - y_true)))>, node_t<decltype(log_cosh(y_pred - y_true))>>);
     // The rewritten forms stay finite where the naive ones overflow.
-    constexpr auto r = lossc::evaluate(-sum<1>(y_true * log(softmax<1>(y_pred))), std::array{1.0, 0.0},
-                                       std::array{1000.0, -1000.0});
+    constexpr auto r =
+        lossc::evaluate(-sum<1>(y_true * log(softmax<1>(y_pred))), std::array{1.0, 0.0}, std::array{1000.0, -1000.0});
     static_assert(r.per_sample[0] == 0.0);
     constexpr auto s = lossc::evaluate(sum<1>(-log(sigmoid(y_pred))), std::array{0.0}, std::array{-800.0});
     static_assert(s.per_sample[0] == 800.0);
@@ -85,8 +88,10 @@ TEST_CASE("stabilising rewrites happen when the expression is built") {
 TEST_CASE("cosh and sinh: values, derivatives, overflow only where the function overflows") {
     constexpr auto l = sum<1>(cosh(y_pred) + 2.0 * sinh(y_pred - y_true));
     constexpr auto r = lossc::evaluate(l, std::array{0.5, 0.0}, std::array{1.0, -2.0});
-    static_assert(r.per_sample[0] > -0.90626 && r.per_sample[0] < -0.90625);  // while compiling (lossc's constexpr cosh)
-    CHECK(r.per_sample[0] == doctest::Approx(std::cosh(1.0) + std::cosh(-2.0) + 2 * std::sinh(0.5) + 2 * std::sinh(-2.0)).epsilon(1e-14));
+    static_assert(r.per_sample[0] > -0.90626 &&
+                  r.per_sample[0] < -0.90625);  // while compiling (lossc's constexpr cosh)
+    CHECK(r.per_sample[0] ==
+          doctest::Approx(std::cosh(1.0) + std::cosh(-2.0) + 2 * std::sinh(0.5) + 2 * std::sinh(-2.0)).epsilon(1e-14));
     CHECK(r.grad[0][0] == doctest::Approx(std::sinh(1.0) + 2 * std::cosh(0.5)).epsilon(1e-14));
     CHECK(r.grad[0][1] == doctest::Approx(std::sinh(-2.0) + 2 * std::cosh(-2.0)).epsilon(1e-14));
     CHECK(lossc::to_string(cosh(y_pred) * sinh(y_true)) == "cosh(y_pred) * sinh(y_true)");

@@ -19,21 +19,21 @@ using MC = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>
 constexpr auto cce = lossc::compile(-sum<1>(y_true * log(softmax<1>(y_pred))));
 constexpr auto bce = lossc::compile(mean<1>(softplus(y_pred) - y_true * y_pred));
 // Keras's probability-space BCE: clip to [eps, 1 - eps] in the working type.
-constexpr auto bce_probs = lossc::compile(
-    -mean<1>(y_true * log(clip(y_pred, 1e-7, 1.0 - 1e-7)) + (1.0 - y_true) * log(1.0 - clip(y_pred, 1e-7, 1.0 - 1e-7))));
+constexpr auto bce_probs = lossc::compile(-mean<1>(y_true * log(clip(y_pred, 1e-7, 1.0 - 1e-7)) +
+                                                   (1.0 - y_true) * log(1.0 - clip(y_pred, 1e-7, 1.0 - 1e-7))));
 const lossc::schedule schedules[] = {lossc::schedule::scalar_rows, lossc::schedule::along_columns,
                                      lossc::schedule::across_rows, lossc::schedule::automatic};
 
 /// Runs k on (t, p) in every schedule and both storage orders; calls check(per_sample, grad).
-template <class K, class F>
-void every_schedule(const K& k, const M& t, const M& p, F&& check) {
+template <class K, class F> void every_schedule(const K& k, const M& t, const M& p, F&& check) {
     for (auto s : schedules)
         for (int layout = 0; layout < 2; ++layout) {
             CAPTURE(int(s));
             CAPTURE(layout);
             Eigen::VectorXf ps(p.rows());
             M g(p.rows(), p.cols());
-            if (layout == 0) k.forward_backward(t, p, ps, g, {.reduction = lossc::reduction::sum, .schedule = s});
+            if (layout == 0)
+                k.forward_backward(t, p, ps, g, {.reduction = lossc::reduction::sum, .schedule = s});
             else {
                 MC gc(p.rows(), p.cols());
                 k.forward_backward(MC(t), MC(p), ps, gc, {.reduction = lossc::reduction::sum, .schedule = s});
@@ -106,7 +106,8 @@ TEST_CASE("a NaN or an infinity poisons its own sample only") {
             CAPTURE(i);
             // Rows 5 (NaN) and 21 (+inf) are NaN; row 30's −inf logit meets a label 0 in
             // Σ t·log_softmax: 0·(−inf) is NaN, as in Keras (TF and JAX alike).
-            if (i == 5 || i == 21 || i == 30) CHECK(std::isnan(ps(i)));
+            if (i == 5 || i == 21 || i == 30)
+                CHECK(std::isnan(ps(i)));
             else {
                 CHECK(std::isfinite(ps(i)));
                 CHECK(g.row(i).allFinite());

@@ -14,8 +14,7 @@ constexpr auto categorical_ce = -sum<1>(y_true * log(softmax<1>(y_pred)));
 constexpr auto bce_logits = mean<1>(softplus(y_pred) - y_true * y_pred);
 constexpr auto bce_sigmoid = -mean<1>(y_true * log(sigmoid(y_pred)) + (1.0 - y_true) * log(1.0 - sigmoid(y_pred)));
 // Gaussian negative log-likelihood: y_pred holds (mean, log-variance).
-constexpr auto gaussian_nll =
-    0.5 * (col<1>(y_pred) + square(col<0>(y_true) - col<0>(y_pred)) * exp(-col<1>(y_pred)));
+constexpr auto gaussian_nll = 0.5 * (col<1>(y_pred) + square(col<0>(y_true) - col<0>(y_pred)) * exp(-col<1>(y_pred)));
 constexpr auto huber(double delta) {
     const auto e = abs(y_pred - y_true);
     return mean<1>(where(e <= delta, 0.5 * square(e), delta * e - 0.5 * delta * delta));
@@ -29,10 +28,9 @@ constexpr auto quantile(double q) {
     return mean<1>(maximum(q * e, (q - 1.0) * e));
 }
 constexpr auto log_cosh_loss = mean<1>(log_cosh(y_pred - y_true));
-constexpr auto dice_per_sample =
-    1.0 - (2.0 * sum<1>(y_true * y_pred) + 1.0) / (sum<1>(y_true) + sum<1>(y_pred) + 1.0);
-constexpr auto masked_mse = sum<1>(square(y_pred - y_true) * not_equal(y_true, -1.0)) /
-                            maximum(sum<1>(not_equal(y_true, -1.0)), 1.0);
+constexpr auto dice_per_sample = 1.0 - (2.0 * sum<1>(y_true * y_pred) + 1.0) / (sum<1>(y_true) + sum<1>(y_pred) + 1.0);
+constexpr auto masked_mse =
+    sum<1>(square(y_pred - y_true) * not_equal(y_true, -1.0)) / maximum(sum<1>(not_equal(y_true, -1.0)), 1.0);
 }  // namespace
 
 TEST_CASE("the Q&A losses and the classic catalogue forms") {
@@ -63,10 +61,12 @@ TEST_CASE("y_pred split into parts: Gaussian NLL with y_true (N, 1) and y_pred (
 
 TEST_CASE("y_pred split into a head column and the rest: cols_from<1> (Keras y_pred[:, 1:])") {
     std::mt19937_64 rng(13);
-    constexpr auto head_and_tail = square(col<0>(y_pred) - col<0>(y_true)) +
-                                   0.5 * mean<1>(abs(cols_from<1>(y_pred) - cols_from<1>(y_true)));
-    check_gradient(head_and_tail, random_rows<N, 5>(rng, -2, 2), random_rows<N, 5>(rng, -2, 2), "head and tail, 5 columns");
-    check_gradient(head_and_tail, random_rows<N, 2>(rng, -2, 2), random_rows<N, 2>(rng, -2, 2), "head and tail, 2 columns");
+    constexpr auto head_and_tail =
+        square(col<0>(y_pred) - col<0>(y_true)) + 0.5 * mean<1>(abs(cols_from<1>(y_pred) - cols_from<1>(y_true)));
+    check_gradient(head_and_tail, random_rows<N, 5>(rng, -2, 2), random_rows<N, 5>(rng, -2, 2),
+                   "head and tail, 5 columns");
+    check_gradient(head_and_tail, random_rows<N, 2>(rng, -2, 2), random_rows<N, 2>(rng, -2, 2),
+                   "head and tail, 2 columns");
     CHECK(lossc::to_string(head_and_tail).find("cols_from<1>(y_pred)") != std::string::npos);
 }
 

@@ -9,8 +9,7 @@ using lossc_test::random_rows;
 namespace {
 constexpr std::size_t N = 3, C = 4;
 
-template <class Op>
-void check_unary_op(std::mt19937_64& rng, Op op = {}) {
+template <class Op> void check_unary_op(std::mt19937_64& rng, Op op = {}) {
     const auto yt = random_rows<N, C>(rng, 0.5, 1.5);
     const auto yp = random_rows<N, C>(rng, Op::dom.lo, Op::dom.hi);
     const auto f = lossc::unary<Op, lossc::y_pred_t>{lossc::y_pred, op};
@@ -37,14 +36,16 @@ TEST_CASE("every differentiable unary op of the table matches finite differences
 TEST_CASE("every zero-gradient op of the table reads y_pred but passes no gradient") {
     lossc::ops::unary_ops::for_each([]<class Op>() {
         if constexpr (!Op::differentiable) {
-            using e = decltype(sum<1>(lossc::unary<Op, lossc::y_pred_t>{lossc::y_pred, lossc::ops::sample_of<Op>()} * y_true));
+            using e = decltype(sum<1>(lossc::unary<Op, lossc::y_pred_t>{lossc::y_pred, lossc::ops::sample_of<Op>()} *
+                                      y_true));
             static_assert(!lossc::depends_on_y_pred<e>);
             static_assert(std::is_same_v<lossc::gradient_t<e>, lossc::zero_t>);
         }
     });
     lossc::ops::binary_ops::for_each([]<class Op>() {
         if constexpr (!Op::differentiable) {
-            using e = decltype(sum<1>(lossc::binary<Op, lossc::y_pred_t, lossc::y_true_t>{lossc::y_pred, lossc::y_true, Op{}}));
+            using e = decltype(sum<1>(
+                lossc::binary<Op, lossc::y_pred_t, lossc::y_true_t>{lossc::y_pred, lossc::y_true, Op{}}));
             static_assert(!lossc::depends_on_y_pred<e>);
             static_assert(std::is_same_v<lossc::gradient_t<e>, lossc::zero_t>);
         }
@@ -56,7 +57,8 @@ TEST_CASE("the comparisons' values") {
     static_assert(less{}(1.0, 2.0) == 1.0 && less{}(2.0, 1.0) == 0.0 && less{}(1.0, 1.0) == 0.0);
     static_assert(less_equal{}(1.0, 2.0) == 1.0 && less_equal{}(2.0, 1.0) == 0.0 && less_equal{}(1.0, 1.0) == 1.0);
     static_assert(greater{}(1.0, 2.0) == 0.0 && greater{}(2.0, 1.0) == 1.0 && greater{}(1.0, 1.0) == 0.0);
-    static_assert(greater_equal{}(1.0, 2.0) == 0.0 && greater_equal{}(2.0, 1.0) == 1.0 && greater_equal{}(1.0, 1.0) == 1.0);
+    static_assert(greater_equal{}(1.0, 2.0) == 0.0 && greater_equal{}(2.0, 1.0) == 1.0 &&
+                  greater_equal{}(1.0, 1.0) == 1.0);
     static_assert(equal_op{}(1.0, 1.0) == 1.0 && equal_op{}(1.0, 2.0) == 0.0);
     static_assert(not_equal_op{}(1.0, 1.0) == 0.0 && not_equal_op{}(1.0, 2.0) == 1.0);
     CHECK(greater{}(2.0f, 1.0f) == 1.0f);  // and at run time (<cmath>-side rules)

@@ -30,13 +30,13 @@ std::vector<double> per_sample(const E& loss, const rows_t<N, Ct>& t, const rows
 using row_fn = std::function<double(const std::array<double, C>&, const std::array<double, C>&)>;
 
 /// The loss against an independent per-row formula, at every row.
-template <class E>
-void check_against(const E& loss, const rows_t<N, C>& t, const rows_t<N, C>& p, const row_fn& expected, const char* what,
-                   double rel = 1e-12) {
+template <class E> void check_against(const E& loss, const rows_t<N, C>& t, const rows_t<N, C>& p,
+                                      const row_fn& expected, const char* what, double rel = 1e-12) {
     const auto got = per_sample(loss, t, p);
     for (std::size_t i = 0; i < N; ++i) {
         const double want = expected(t[i], p[i]);
-        CHECK_MESSAGE(lossc_test::close(got[i], want, rel, rel * 1e-3), what << " row " << i << ": lossc " << got[i] << " formula " << want);
+        CHECK_MESSAGE(lossc_test::close(got[i], want, rel, rel * 1e-3),
+                      what << " row " << i << ": lossc " << got[i] << " formula " << want);
     }
 }
 
@@ -71,8 +71,8 @@ rows_t<N, C> saturated_logits(std::mt19937_64& rng) {
 TEST_CASE("regression losses match their formulas, at ordinary and extreme inputs") {
     std::mt19937_64 rng(41);
     auto t = random_rows<N, C>(rng, -3, 3), p = random_rows<N, C>(rng, -3, 3);
-    t[0] = {0, 0, 0, 0};        // MAPE's ε divisor
-    p[1] = {0, 0, 0, 0};        // a zero row (cosine: 0)
+    t[0] = {0, 0, 0, 0};         // MAPE's ε divisor
+    p[1] = {0, 0, 0, 0};         // a zero row (cosine: 0)
     t[2] = {1e4, -1e4, 5, 0.5};  // large values
     auto mean_of = [](auto f) {
         return [f](const std::array<double, C>& a, const std::array<double, C>& b) {
@@ -84,32 +84,43 @@ TEST_CASE("regression losses match their formulas, at ordinary and extreme input
     check_against(k::mean_squared_error(), t, p, mean_of([](double a, double b) { return (a - b) * (a - b); }), "mse");
     check_against(k::mean_absolute_error(), t, p, mean_of([](double a, double b) { return std::abs(a - b); }), "mae");
     check_against(k::mean_absolute_percentage_error(), t, p,
-                  mean_of([](double a, double b) { return 100 * std::abs(a - b) / std::max(std::abs(a), eps); }), "mape");
+                  mean_of([](double a, double b) { return 100 * std::abs(a - b) / std::max(std::abs(a), eps); }),
+                  "mape");
     check_against(k::mean_squared_logarithmic_error(), t, p, mean_of([](double a, double b) {
                       const double d = std::log(std::max(b, eps) + 1) - std::log(std::max(a, eps) + 1);
                       return d * d;
-                  }), "msle");
+                  }),
+                  "msle");
     check_against(k::huber(1.5), t, p, mean_of([](double a, double b) {
                       const double e = std::abs(b - a);
                       return e <= 1.5 ? 0.5 * e * e : 1.5 * e - 0.5 * 1.5 * 1.5;
-                  }), "huber");
-    check_against(k::log_cosh(), t, p, mean_of([](double a, double b) { return std::log(std::cosh(b - a)); }), "log_cosh", 1e-9);
-    check_against(k::cosine_similarity(), t, p, [](const auto& a, const auto& b) {
-        double ab = 0, aa = 0, bb = 0;
-        for (std::size_t j = 0; j < C; ++j) ab += a[j] * b[j], aa += a[j] * a[j], bb += b[j] * b[j];
-        return -ab / std::max(std::sqrt(aa), eps) / std::max(std::sqrt(bb), eps);
-    }, "cosine_similarity");
+                  }),
+                  "huber");
+    check_against(k::log_cosh(), t, p, mean_of([](double a, double b) { return std::log(std::cosh(b - a)); }),
+                  "log_cosh", 1e-9);
+    check_against(
+        k::cosine_similarity(), t, p,
+        [](const auto& a, const auto& b) {
+            double ab = 0, aa = 0, bb = 0;
+            for (std::size_t j = 0; j < C; ++j) ab += a[j] * b[j], aa += a[j] * a[j], bb += b[j] * b[j];
+            return -ab / std::max(std::sqrt(aa), eps) / std::max(std::sqrt(bb), eps);
+        },
+        "cosine_similarity");
     auto pp = random_rows<N, C>(rng, 0.01, 4), tp = random_rows<N, C>(rng, 0, 4);
-    check_against(k::poisson(), tp, pp, mean_of([](double a, double b) { return b - a * std::log(b + eps); }), "poisson");
+    check_against(k::poisson(), tp, pp, mean_of([](double a, double b) { return b - a * std::log(b + eps); }),
+                  "poisson");
     auto pr = extreme_probabilities(rng), tr = extreme_probabilities(rng);
-    check_against(k::kl_divergence(), tr, pr, [](const auto& a, const auto& b) {
-        double s = 0;
-        for (std::size_t j = 0; j < C; ++j) {
-            const double tc = clip(a[j], eps, 1), pc = clip(b[j], eps, 1);
-            s += tc * std::log(tc / pc);
-        }
-        return s;
-    }, "kl_divergence");
+    check_against(
+        k::kl_divergence(), tr, pr,
+        [](const auto& a, const auto& b) {
+            double s = 0;
+            for (std::size_t j = 0; j < C; ++j) {
+                const double tc = clip(a[j], eps, 1), pc = clip(b[j], eps, 1);
+                s += tc * std::log(tc / pc);
+            }
+            return s;
+        },
+        "kl_divergence");
 }
 
 TEST_CASE("hinge losses: the three label conventions and categorical hinge's max with the target at 0") {
@@ -132,11 +143,14 @@ TEST_CASE("hinge losses: the three label conventions and categorical hinge's max
     const auto oh = one_hot_rows(rng);
     const auto neg = random_rows<N, C>(rng, -3, -0.1);  // every non-target prediction negative
     for (const auto* pr : {&p, &neg})
-        check_against(k::categorical_hinge(), oh, *pr, [](const auto& a, const auto& b) {
-            double pos = 0, ng = -1e300;
-            for (std::size_t j = 0; j < C; ++j) pos += a[j] * b[j], ng = std::max(ng, (1 - a[j]) * b[j]);
-            return std::max(ng - pos + 1, 0.0);
-        }, "categorical_hinge");
+        check_against(
+            k::categorical_hinge(), oh, *pr,
+            [](const auto& a, const auto& b) {
+                double pos = 0, ng = -1e300;
+                for (std::size_t j = 0; j < C; ++j) pos += a[j] * b[j], ng = std::max(ng, (1 - a[j]) * b[j]);
+                return std::max(ng - pos + 1, 0.0);
+            },
+            "categorical_hinge");
     // Keras's categorical_hinge: with every non-target negative, neg = 0 (the target's (1 − 1)·p).
     const auto v = per_sample(k::categorical_hinge(), oh, neg);
     for (std::size_t i = 0; i < N; ++i) {
@@ -153,28 +167,35 @@ TEST_CASE("cross-entropies match their formulas: clipping, renormalisation, smoo
     const auto x = saturated_logits(rng);
     for (double ls : {0.0, 0.2}) {
         auto smooth_b = [ls](double t) { return t * (1 - ls) + 0.5 * ls; };
-        check_against(k::binary_crossentropy(ls), tb, pr, [&](const auto& a, const auto& b) {
-            double s = 0;
-            for (std::size_t j = 0; j < C; ++j) {
-                const double t = smooth_b(a[j]), q = clip(b[j], eps, one_minus_eps);
-                s += -(t * std::log(q) + (1 - t) * std::log(1 - q));
-            }
-            return s / C;
-        }, "bce");
-        check_against(k::binary_crossentropy<true>(ls), tb, x, [&](const auto& a, const auto& b) {
-            double s = 0;
-            for (std::size_t j = 0; j < C; ++j) {
-                const double t = smooth_b(a[j]);
-                s += std::max(b[j], 0.0) - b[j] * t + std::log1p(std::exp(-std::abs(b[j])));
-            }
-            return s / C;
-        }, "bce logits", 1e-11);
+        check_against(
+            k::binary_crossentropy(ls), tb, pr,
+            [&](const auto& a, const auto& b) {
+                double s = 0;
+                for (std::size_t j = 0; j < C; ++j) {
+                    const double t = smooth_b(a[j]), q = clip(b[j], eps, one_minus_eps);
+                    s += -(t * std::log(q) + (1 - t) * std::log(1 - q));
+                }
+                return s / C;
+            },
+            "bce");
+        check_against(
+            k::binary_crossentropy<true>(ls), tb, x,
+            [&](const auto& a, const auto& b) {
+                double s = 0;
+                for (std::size_t j = 0; j < C; ++j) {
+                    const double t = smooth_b(a[j]);
+                    s += std::max(b[j], 0.0) - b[j] * t + std::log1p(std::exp(-std::abs(b[j])));
+                }
+                return s / C;
+            },
+            "bce logits", 1e-11);
         for (bool balance : {false, true})
             for (bool logits : {false, true}) {
                 auto focal = [&](const auto& a, const auto& b) {
                     double s = 0;
                     for (std::size_t j = 0; j < C; ++j) {
-                        const double t = smooth_b(a[j]), pj = logits ? sigmoid(b[j]) : b[j], q = clip(pj, eps, one_minus_eps);
+                        const double t = smooth_b(a[j]), pj = logits ? sigmoid(b[j]) : b[j],
+                                     q = clip(pj, eps, one_minus_eps);
                         const double bce = -(t * std::log(q) + (1 - t) * std::log(1 - q));
                         const double pt = t * pj + (1 - t) * (1 - pj);
                         const double w = balance ? t * 0.3 + (1 - t) * 0.7 : 1.0;
@@ -182,24 +203,34 @@ TEST_CASE("cross-entropies match their formulas: clipping, renormalisation, smoo
                     }
                     return s / C;
                 };
-                if (logits) check_against(k::binary_focal_crossentropy<true>(balance, 0.3, 1.5, ls), tb, x, focal, "focal logits", 1e-9);
-                else check_against(k::binary_focal_crossentropy(balance, 0.3, 1.5, ls), tb, pr, focal, "focal", 1e-9);
+                if (logits)
+                    check_against(k::binary_focal_crossentropy<true>(balance, 0.3, 1.5, ls), tb, x, focal,
+                                  "focal logits", 1e-9);
+                else
+                    check_against(k::binary_focal_crossentropy(balance, 0.3, 1.5, ls), tb, pr, focal, "focal", 1e-9);
             }
         auto smooth_c = [ls](double t) { return t * (1 - ls) + ls / C; };
         const auto oh = one_hot_rows(rng);
-        check_against(k::categorical_crossentropy(ls), oh, pr, [&](const auto& a, const auto& b) {
-            double sum = 0, s = 0;
-            for (double v : b) sum += v;
-            for (std::size_t j = 0; j < C; ++j) s -= smooth_c(a[j]) * std::log(clip(b[j] / sum, eps, one_minus_eps));
-            return s;
-        }, "cce");
-        check_against(k::categorical_crossentropy<true>(ls), oh, x, [&](const auto& a, const auto& b) {
-            const double m = *std::max_element(b.begin(), b.end());
-            double z = 0, s = 0;
-            for (double v : b) z += std::exp(v - m);
-            for (std::size_t j = 0; j < C; ++j) s -= smooth_c(a[j]) * (b[j] - m - std::log(z));
-            return s;
-        }, "cce logits");
+        check_against(
+            k::categorical_crossentropy(ls), oh, pr,
+            [&](const auto& a, const auto& b) {
+                double sum = 0, s = 0;
+                for (double v : b) sum += v;
+                for (std::size_t j = 0; j < C; ++j)
+                    s -= smooth_c(a[j]) * std::log(clip(b[j] / sum, eps, one_minus_eps));
+                return s;
+            },
+            "cce");
+        check_against(
+            k::categorical_crossentropy<true>(ls), oh, x,
+            [&](const auto& a, const auto& b) {
+                const double m = *std::max_element(b.begin(), b.end());
+                double z = 0, s = 0;
+                for (double v : b) z += std::exp(v - m);
+                for (std::size_t j = 0; j < C; ++j) s -= smooth_c(a[j]) * (b[j] - m - std::log(z));
+                return s;
+            },
+            "cce logits");
         for (bool logits : {false, true}) {
             auto focal = [&](const auto& a, const auto& b) {
                 std::array<double, C> pj{};
@@ -212,8 +243,11 @@ TEST_CASE("cross-entropies match their formulas: clipping, renormalisation, smoo
                 }
                 return s;
             };
-            if (logits) check_against(k::categorical_focal_crossentropy<true>(0.4, 2.0, ls), oh, x, focal, "cfce logits", 1e-10);
-            else check_against(k::categorical_focal_crossentropy(0.4, 2.0, ls), oh, pr, focal, "cfce", 1e-10);
+            if (logits)
+                check_against(k::categorical_focal_crossentropy<true>(0.4, 2.0, ls), oh, x, focal, "cfce logits",
+                              1e-10);
+            else
+                check_against(k::categorical_focal_crossentropy(0.4, 2.0, ls), oh, pr, focal, "cfce", 1e-10);
         }
     }
 }
@@ -247,16 +281,23 @@ TEST_CASE("dice and tversky per row match their formulas") {
     const auto t = binary_rows(rng);
     auto p = random_rows<N, C>(rng, 0, 1);
     p[0] = {0, 0, 0, 0};
-    check_against(k::dice(), t, p, [](const auto& a, const auto& b) {
-        double i = 0, st = 0, sp = 0;
-        for (std::size_t j = 0; j < C; ++j) i += a[j] * b[j], st += a[j], sp += b[j];
-        return 1 - 2 * i / (st + sp + eps);
-    }, "dice");
-    check_against(k::tversky(0.3, 0.8), t, p, [](const auto& a, const auto& b) {
-        double tp = 0, missed = 0, alarms = 0;
-        for (std::size_t j = 0; j < C; ++j) tp += a[j] * b[j], missed += a[j] * (1 - b[j]), alarms += b[j] * (1 - a[j]);
-        return 1 - tp / (tp + 0.3 * missed + 0.8 * alarms + eps);
-    }, "tversky");
+    check_against(
+        k::dice(), t, p,
+        [](const auto& a, const auto& b) {
+            double i = 0, st = 0, sp = 0;
+            for (std::size_t j = 0; j < C; ++j) i += a[j] * b[j], st += a[j], sp += b[j];
+            return 1 - 2 * i / (st + sp + eps);
+        },
+        "dice");
+    check_against(
+        k::tversky(0.3, 0.8), t, p,
+        [](const auto& a, const auto& b) {
+            double tp = 0, missed = 0, alarms = 0;
+            for (std::size_t j = 0; j < C; ++j)
+                tp += a[j] * b[j], missed += a[j] * (1 - b[j]), alarms += b[j] * (1 - a[j]);
+            return 1 - tp / (tp + 0.3 * missed + 0.8 * alarms + eps);
+        },
+        "tversky");
 }
 
 TEST_CASE("Keras's documented float32 numbers") {

@@ -22,7 +22,8 @@ struct batch {
     idx n, d;
     std::vector<double> p;
     std::vector<std::int32_t> labels;
-    batch(idx rows, idx dims, int classes, unsigned seed) : n(rows), d(dims), p(static_cast<std::size_t>(rows * dims)), labels(static_cast<std::size_t>(rows)) {
+    batch(idx rows, idx dims, int classes, unsigned seed)
+        : n(rows), d(dims), p(static_cast<std::size_t>(rows * dims)), labels(static_cast<std::size_t>(rows)) {
         for (idx i = 0; i < n; ++i) {
             double norm = 0;
             for (idx k = 0; k < d; ++k) {
@@ -30,14 +31,16 @@ struct batch {
                 p[static_cast<std::size_t>(i * d + k)] = v, norm += v * v;
             }
             for (idx k = 0; k < d; ++k) p[static_cast<std::size_t>(i * d + k)] /= std::sqrt(norm);
-            labels[static_cast<std::size_t>(i)] = static_cast<std::int32_t>((i * 5 + seed) % static_cast<unsigned>(classes));
+            labels[static_cast<std::size_t>(i)] =
+                static_cast<std::int32_t>((i * 5 + seed) % static_cast<unsigned>(classes));
         }
     }
     tensor_view<const std::int32_t> y_true() const { return {labels.data(), {n}}; }
     tensor_view<const double> y_pred() const { return {p.data(), {n, d}}; }
 };
 
-void check_gradient(const k::circle_loss& loss, batch& b, k::weight_tensor w, tensor_view<const bool> mask, std::initializer_list<idx> probes) {
+void check_gradient(const k::circle_loss& loss, batch& b, k::weight_tensor w, tensor_view<const bool> mask,
+                    std::initializer_list<idx> probes) {
     std::vector<double> g(b.p.size());
     loss(b.y_true(), b.y_pred(), {.sample_weight = w, .mask = mask, .grad = g});
     for (const idx e : probes) {
@@ -48,7 +51,8 @@ void check_gradient(const k::circle_loss& loss, batch& b, k::weight_tensor w, te
         x = keep - h;
         const double down = loss(b.y_true(), b.y_pred(), {.sample_weight = w, .mask = mask});
         x = keep;
-        CHECK_MESSAGE(g[static_cast<std::size_t>(e)] == doctest::Approx((up - down) / (2 * h)).epsilon(1e-6).scale(1.0), "entry ", e);
+        CHECK_MESSAGE(g[static_cast<std::size_t>(e)] == doctest::Approx((up - down) / (2 * h)).epsilon(1e-6).scale(1.0),
+                      "entry ", e);
     }
 }
 }  // namespace
@@ -60,7 +64,8 @@ TEST_CASE("Circle: the gradient against central differences, every reduction, we
     std::vector<std::uint8_t> m(12, 1);
     m[3] = m[7] = 0;
     const tensor_view<const bool> mask{reinterpret_cast<const bool*>(m.data()), {12}};
-    for (const reduction r : {reduction::sum_over_batch_size, reduction::sum, reduction::mean_with_sample_weight, reduction::none}) {
+    for (const reduction r :
+         {reduction::sum_over_batch_size, reduction::sum, reduction::mean_with_sample_weight, reduction::none}) {
         for (const bool diagonal : {true, false}) {
             const auto loss = k::Circle(80.0, 0.4, diagonal, r);
             check_gradient(loss, b, {}, {}, {0, 7, 33, 59});
@@ -99,11 +104,13 @@ TEST_CASE("Circle: past a chunk of rows and the similarities a row keeps, a perm
     for (idx i = 0; i < b.n; ++i) {
         const idx from = b.n - 1 - i;
         r.labels[static_cast<std::size_t>(i)] = b.labels[static_cast<std::size_t>(from)];
-        for (idx k = 0; k < b.d; ++k) r.p[static_cast<std::size_t>(i * b.d + k)] = b.p[static_cast<std::size_t>(from * b.d + k)];
+        for (idx k = 0; k < b.d; ++k)
+            r.p[static_cast<std::size_t>(i * b.d + k)] = b.p[static_cast<std::size_t>(from * b.d + k)];
     }
     k::Circle(16.0, 0.4, true, reduction::none)(r.y_true(), r.y_pred(), {.values = vp});
     for (idx i = 0; i < b.n; i += 97)
-        CHECK(vp[static_cast<std::size_t>(i)] == doctest::Approx(v[static_cast<std::size_t>(b.n - 1 - i)]).epsilon(1e-12));
+        CHECK(vp[static_cast<std::size_t>(i)] ==
+              doctest::Approx(v[static_cast<std::size_t>(b.n - 1 - i)]).epsilon(1e-12));
 }
 
 TEST_CASE("circle, the function form: the batch as references, or another set") {
@@ -138,16 +145,19 @@ TEST_CASE("Circle: bad input is an error before anything is written") {
     batch b(6, 3, 2, 7);
     std::vector<double> g(18, -7.0), v(6, -7.0);
     const auto loss = k::Circle();
-    CHECK_THROWS_WITH_AS(loss(b.y_true(), tensor_view<const double>{b.p.data(), {2, 3, 3}}), doctest::Contains("(N, D) embeddings"),
-                         lossc::shape_error);
+    CHECK_THROWS_WITH_AS(loss(b.y_true(), tensor_view<const double>{b.p.data(), {2, 3, 3}}),
+                         doctest::Contains("(N, D) embeddings"), lossc::shape_error);
     CHECK_THROWS_AS(loss(tensor_view<const std::int32_t>{b.labels.data(), {5}}, b.y_pred()), lossc::shape_error);
     const std::vector<double> fractional = {0, 1, 0.5, 1, 0, 1};
-    CHECK_THROWS_AS(loss(tensor_view<const double>{fractional.data(), {6}}, b.y_pred(), {.values = v, .grad = g}), lossc::label_error);
+    CHECK_THROWS_AS(loss(tensor_view<const double>{fractional.data(), {6}}, b.y_pred(), {.values = v, .grad = g}),
+                    lossc::label_error);
     CHECK_THROWS_AS(loss(b.y_true(), b.y_pred(), {.values = std::span<double>(v).first(5)}), lossc::shape_error);
-    CHECK_THROWS_AS(loss(b.y_true(), b.y_pred(), {.grad = std::span<double>(b.p.data(), 18)}), lossc::shape_error);  // grad over y_pred
+    CHECK_THROWS_AS(loss(b.y_true(), b.y_pred(), {.grad = std::span<double>(b.p.data(), 18)}),
+                    lossc::shape_error);  // grad over y_pred
     CHECK_THROWS_AS(loss(b.y_true(), b.y_pred(), {.values = v, .global_batch_size = 12}), lossc::parameter_error);
     std::vector<double> w(4, 1.0);
-    CHECK_THROWS_AS(loss(b.y_true(), b.y_pred(), {.sample_weight = tensor_view<const double>{w.data(), {4}}}), lossc::shape_error);
+    CHECK_THROWS_AS(loss(b.y_true(), b.y_pred(), {.sample_weight = tensor_view<const double>{w.data(), {4}}}),
+                    lossc::shape_error);
     CHECK(std::all_of(g.begin(), g.end(), [](double x) { return x == -7.0; }));
     CHECK(std::all_of(v.begin(), v.end(), [](double x) { return x == -7.0; }));
 }

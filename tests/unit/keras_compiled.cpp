@@ -20,8 +20,7 @@ using lossc_test::MatR;
 namespace {
 constexpr std::size_t N = 19, K = 6;  // 19 rows: whole blocks of every pack width and a tail
 
-template <class E>
-constexpr bool takes_class_ids = lossc::keras::loss<lossc::node_t<E>>::uses_labels;
+template <class E> constexpr bool takes_class_ids = lossc::keras::loss<lossc::node_t<E>>::uses_labels;
 
 /// y_true for a loss: one class id per row where it reads ids, else one-hot rows; y_pred in
 /// (0.05, 0.95), which is every catalog loss's domain (probabilities, logits, positive values).
@@ -31,21 +30,20 @@ void inputs(std::mt19937_64& rng, std::array<std::array<T, Ct>, N>& t, std::arra
     std::uniform_int_distribution<int> cls(0, static_cast<int>(K) - 1);
     for (std::size_t i = 0; i < N; ++i) {
         const int c = cls(rng);
-        for (std::size_t j = 0; j < Ct; ++j) t[i][j] = Ct == 1 ? static_cast<T>(c) : static_cast<T>(static_cast<int>(j) == c);
+        for (std::size_t j = 0; j < Ct; ++j)
+            t[i][j] = Ct == 1 ? static_cast<T>(c) : static_cast<T>(static_cast<int>(j) == c);
         for (std::size_t j = 0; j < K; ++j) p[i][j] = static_cast<T>(u(rng));
     }
 }
 
-template <class M, class T, std::size_t C>
-M to_matrix(const std::array<std::array<T, C>, N>& rows) {
+template <class M, class T, std::size_t C> M to_matrix(const std::array<std::array<T, C>, N>& rows) {
     M m(static_cast<Eigen::Index>(N), static_cast<Eigen::Index>(C));
     for (std::size_t i = 0; i < N; ++i)
         for (std::size_t j = 0; j < C; ++j) m(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = rows[i][j];
     return m;
 }
 
-template <class T>
-bool near(T a, T b) {
+template <class T> bool near(T a, T b) {
     const double rel = std::is_same_v<T, float> ? 2e-4 : 1e-10;
     return lossc_test::close(static_cast<double>(a), static_cast<double>(b), rel, rel);
 }
@@ -74,8 +72,7 @@ void check_layout(const E& loss, const Ref& ref, const Rows& t_rows, const PRows
     CHECK(near(values_total, static_cast<T>(expected)));
 }
 
-template <class T, class E>
-void check_loss(const E& loss, const std::string& name, std::mt19937_64& rng) {
+template <class T, class E> void check_loss(const E& loss, const std::string& name, std::mt19937_64& rng) {
     constexpr std::size_t Ct = takes_class_ids<E> ? 1 : K;
     std::array<std::array<T, Ct>, N> t{};
     std::array<std::array<T, K>, N> p{};
@@ -90,7 +87,8 @@ void check_loss(const E& loss, const std::string& name, std::mt19937_64& rng) {
     const MatR<T> yt = to_matrix<MatR<T>>(t);
     MatR<T> tall = MatR<T>::Zero(2 * static_cast<Eigen::Index>(N), static_cast<Eigen::Index>(K)), gtall = tall;
     for (std::size_t i = 0; i < N; ++i)
-        for (std::size_t j = 0; j < K; ++j) tall(2 * static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = p[i][j];
+        for (std::size_t j = 0; j < K; ++j)
+            tall(2 * static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = p[i][j];
     const auto n = static_cast<lossc::index>(N), c = static_cast<lossc::index>(K);
     Eigen::Matrix<T, Eigen::Dynamic, 1> ps(n);
     kern.forward_backward(yt, matrix_view<const T>{tall.data(), n, c, 2 * c, 1}, ps,
@@ -116,9 +114,9 @@ void check_loss(const E& loss, const std::string& name, std::mt19937_64& rng) {
 TEST_CASE("every compiled catalog loss against the reference evaluator") {
     std::mt19937_64 rng(20261205);
     using namespace lossc;  // the list names keras::…
-#define LOSSC_CHECK_COMPILED(expr)                                  \
-    static_assert(lowering::precompiled<node_t<decltype(expr)>>);   \
-    check_loss<float>(expr, #expr, rng);                            \
+#define LOSSC_CHECK_COMPILED(expr)                                \
+    static_assert(lowering::precompiled<node_t<decltype(expr)>>); \
+    check_loss<float>(expr, #expr, rng);                          \
     check_loss<double>(expr, #expr, rng);
     LOSSC_KERAS_COMPILED_LOSSES(LOSSC_CHECK_COMPILED)
 #undef LOSSC_CHECK_COMPILED
@@ -139,8 +137,10 @@ TEST_CASE("class forms run the compiled kernels") {
     inputs<decltype(k::categorical_crossentropy<true>()), float>(rng, t, p);
     const auto ref = lossc::evaluate(k::categorical_crossentropy<true>(), t, p);
     std::vector<float> values(N), grad(N * K);
-    const k::tensor_view<const float> yt{t.data()->data(), {static_cast<lossc::index>(N), static_cast<lossc::index>(K)}};
-    const k::tensor_view<const float> yp{p.data()->data(), {static_cast<lossc::index>(N), static_cast<lossc::index>(K)}};
+    const k::tensor_view<const float> yt{t.data()->data(),
+                                         {static_cast<lossc::index>(N), static_cast<lossc::index>(K)}};
+    const k::tensor_view<const float> yp{p.data()->data(),
+                                         {static_cast<lossc::index>(N), static_cast<lossc::index>(K)}};
     const float mean = k::CategoricalCrossentropy<true>()(yt, yp, {.values = values, .grad = grad});
     double expected = 0;
     for (std::size_t i = 0; i < N; ++i) {

@@ -14,8 +14,7 @@
 namespace k = lossc::keras;
 
 namespace {
-template <class A, class B>
-constexpr bool same_type = std::is_same_v<std::remove_cvref_t<A>, std::remove_cvref_t<B>>;
+template <class A, class B> constexpr bool same_type = std::is_same_v<std::remove_cvref_t<A>, std::remove_cvref_t<B>>;
 using row_major = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 }  // namespace
 
@@ -81,10 +80,11 @@ TEST_CASE("a name known at run time") {
         return std::string("no exception");
     };
     CHECK(message("categorical_crossentropie") ==
-          "lossc: keras: no Keras loss is named 'categorical_crossentropie'; the nearest names are categorical_crossentropy, "
+          "lossc: keras: no Keras loss is named 'categorical_crossentropie'; the nearest names are "
+          "categorical_crossentropy, "
           "CategoricalCrossentropy, CategoricalFocalCrossentropy");
     CHECK(message("CTC") == "no exception");  // every Keras loss is in the catalog
-    CHECK(message("") .find("no Keras loss is named ''") != std::string::npos);
+    CHECK(message("").find("no Keras loss is named ''") != std::string::npos);
 }
 
 namespace {
@@ -104,14 +104,16 @@ struct two_heads {
 }  // namespace
 
 TEST_CASE("a model with two named outputs") {
-    const auto model = k::outputs(k::output<"digit">(k::get<"categorical_crossentropy">(), 1.0), k::output<"aux">(custom_mse, 0.2));
+    const auto model =
+        k::outputs(k::output<"digit">(k::get<"categorical_crossentropy">(), 1.0), k::output<"aux">(custom_mse, 0.2));
     two_heads d;
     const auto r = model(k::at<"aux">(d.t2, d.p2, {.values = {d.v2.data(), 3}, .grad = {d.g2.data(), 6}}),
                          k::at<"digit">(d.t1, d.p1, {.values = {d.v1.data(), 3}, .grad = {d.g1.data(), 12}}));
     // each head as its own Keras loss
     two_heads e;
-    const double digit = k::CategoricalCrossentropy<false>()(k::tensor_view<const double>(e.t1), k::tensor_view<const double>(e.p1),
-                                                             {.values = {e.v1.data(), 3}, .grad = {e.g1.data(), 12}});
+    const double digit =
+        k::CategoricalCrossentropy<false>()(k::tensor_view<const double>(e.t1), k::tensor_view<const double>(e.p1),
+                                            {.values = {e.v1.data(), 3}, .grad = {e.g1.data(), 12}});
     const double aux = k::loss(custom_mse)(k::tensor_view<const double>(e.t2), k::tensor_view<const double>(e.p2),
                                            {.values = {e.v2.data(), 3}, .grad = {e.g2.data(), 6}});
     CHECK(r.loss<"digit">() == digit);
@@ -124,14 +126,16 @@ TEST_CASE("a model with two named outputs") {
     CHECK((d.g2 - 0.2 * e.g2).cwiseAbs().maxCoeff() < 1e-15);
     // value_and_grad: the same, through the gradients' kernels only
     two_heads f;
-    const auto vg = model.value_and_grad(k::at<"aux">(f.t2, f.p2, {.values = {f.v2.data(), 3}, .grad = {f.g2.data(), 6}}),
-                                         k::at<"digit">(f.t1, f.p1, {.values = {f.v1.data(), 3}, .grad = {f.g1.data(), 12}}));
+    const auto vg =
+        model.value_and_grad(k::at<"aux">(f.t2, f.p2, {.values = {f.v2.data(), 3}, .grad = {f.g2.data(), 6}}),
+                             k::at<"digit">(f.t1, f.p1, {.values = {f.v1.data(), 3}, .grad = {f.g1.data(), 12}}));
     CHECK(vg.total == r.total);
     CHECK(f.g1 == d.g1);
     CHECK(f.g2 == d.g2);
     CHECK(f.v1 == d.v1);
-    CHECK_THROWS_AS(model.value_and_grad(k::at<"aux">(f.t2, f.p2, {.grad = {f.g2.data(), 6}}), k::at<"digit">(f.t1, f.p1)),
-                    lossc::shape_error);
+    CHECK_THROWS_AS(
+        model.value_and_grad(k::at<"aux">(f.t2, f.p2, {.grad = {f.g2.data(), 6}}), k::at<"digit">(f.t1, f.p1)),
+        lossc::shape_error);
     // the gradient of the total against central differences, head by head
     const auto total = [&](const row_major& p1, const row_major& p2) {
         return model(k::at<"digit">(d.t1, p1), k::at<"aux">(d.t2, p2)).total;
@@ -157,15 +161,20 @@ TEST_CASE("a model's bad calls throw before any head writes") {
     d.g2.setConstant(-7);
     const auto nan_weight = k::outputs(k::output<"digit">(k::get<"categorical_crossentropy">(), 1.0),
                                        k::output<"aux">(custom_mse, std::nan("")));
-    CHECK_THROWS_AS(nan_weight(k::at<"digit">(d.t1, d.p1, {.grad = {d.g1.data(), 12}}), k::at<"aux">(d.t2, d.p2, {.grad = {d.g2.data(), 6}})),
+    CHECK_THROWS_AS(nan_weight(k::at<"digit">(d.t1, d.p1, {.grad = {d.g1.data(), 12}}),
+                               k::at<"aux">(d.t2, d.p2, {.grad = {d.g2.data(), 6}})),
                     lossc::parameter_error);
-    const auto model = k::outputs(k::output<"digit">(k::get<"categorical_crossentropy">()), k::output<"aux">(custom_mse));
+    const auto model =
+        k::outputs(k::output<"digit">(k::get<"categorical_crossentropy">()), k::output<"aux">(custom_mse));
     // the digit head's gradient over the aux head's y_pred
-    CHECK_THROWS_WITH_AS(model(k::at<"digit">(d.t1, d.p1, {.grad = {d.p2.data(), 6}}), k::at<"aux">(d.t2, d.p2, {.grad = {d.g2.data(), 6}})),
-                         "lossc: outputs: the values or gradient of the head given 1 overlaps a tensor of the head given 2",
-                         lossc::shape_error);
+    CHECK_THROWS_WITH_AS(
+        model(k::at<"digit">(d.t1, d.p1, {.grad = {d.p2.data(), 6}}),
+              k::at<"aux">(d.t2, d.p2, {.grad = {d.g2.data(), 6}})),
+        "lossc: outputs: the values or gradient of the head given 1 overlaps a tensor of the head given 2",
+        lossc::shape_error);
     // two heads writing one buffer
-    CHECK_THROWS_AS(model(k::at<"digit">(d.t1, d.p1, {.grad = {d.g1.data(), 12}}), k::at<"aux">(d.t2, d.p2, {.values = {d.g1.data(), 3}})),
+    CHECK_THROWS_AS(model(k::at<"digit">(d.t1, d.p1, {.grad = {d.g1.data(), 12}}),
+                          k::at<"aux">(d.t2, d.p2, {.values = {d.g1.data(), 3}})),
                     lossc::shape_error);
     CHECK((d.g1.array() == -7).all());
     CHECK((d.g2.array() == -7).all());

@@ -35,7 +35,8 @@ std::vector<double> channels_first(const std::vector<double>& x) {
         for (idx h = 0; h < H; ++h)
             for (idx w = 0; w < W; ++w)
                 for (idx c = 0; c < C; ++c)
-                    y[static_cast<std::size_t>(((n * C + c) * H + h) * W + w)] = x[static_cast<std::size_t>(((n * H + h) * W + w) * C + c)];
+                    y[static_cast<std::size_t>(((n * C + c) * H + h) * W + w)] =
+                        x[static_cast<std::size_t>(((n * H + h) * W + w) * C + c)];
     return y;
 }
 std::vector<std::int32_t> class_ids() {
@@ -79,16 +80,17 @@ TEST_CASE("rank 4, channels first: axis 1 of (N, C, H, W) read in place, gradien
                                                                   tensor_view<const double>{p.data(), {N, H, W, C}},
                                                                   {.values = v_last, .grad = g_last});
     const auto cf = k::CategoricalCrossentropy<true>(0.0, 1);
-    CHECK(cf.values_shape(tensor_view<const double>{pf.data(), {N, C, H, W}}).dims == std::array<idx, k::max_rank - 1>{N, H, W});
-    const double first = cf(tensor_view<const double>{tf.data(), {N, C, H, W}}, tensor_view<const double>{pf.data(), {N, C, H, W}},
-                            {.values = v_first, .grad = g_first});
+    CHECK(cf.values_shape(tensor_view<const double>{pf.data(), {N, C, H, W}}).dims ==
+          std::array<idx, k::max_rank - 1>{N, H, W});
+    const double first = cf(tensor_view<const double>{tf.data(), {N, C, H, W}},
+                            tensor_view<const double>{pf.data(), {N, C, H, W}}, {.values = v_first, .grad = g_first});
     CHECK(first == doctest::Approx(last).epsilon(1e-13));
     CHECK(v_first == v_last);  // the losses in (N, H, W) order either way
     CHECK(g_first == channels_first(g_last));
     // class ids along axis 1: (N, H, W) against (N, C, H, W)
     const auto scf = k::SparseCategoricalCrossentropy<true>(std::nullopt, reduction::sum_over_batch_size, 1);
-    CHECK(scf(tensor_view<const std::int32_t>{ids.data(), {N, H, W}}, tensor_view<const double>{pf.data(), {N, C, H, W}}) ==
-          doctest::Approx(last).epsilon(1e-13));
+    CHECK(scf(tensor_view<const std::int32_t>{ids.data(), {N, H, W}},
+              tensor_view<const double>{pf.data(), {N, C, H, W}}) == doctest::Approx(last).epsilon(1e-13));
 }
 
 TEST_CASE("rank 4: the gradient against central differences, per-sample and per-pixel weights, masks") {
@@ -99,12 +101,14 @@ TEST_CASE("rank 4: the gradient against central differences, per-sample and per-
     std::vector<std::uint8_t> mask_bytes(N * H * W);
     for (std::size_t e = 0; e < mask_bytes.size(); ++e) mask_bytes[e] = e % 3 != 1;
     const tensor_view<const bool> mask{reinterpret_cast<const bool*>(mask_bytes.data()), {N, H, W}};
-    const tensor_view<const double> ws{w_sample.data(), {N, 1, 1}}, ws4{w_sample.data(), {N, 1, 1, 1}}, wp{w_pixel.data(), {N, H, W}};
+    const tensor_view<const double> ws{w_sample.data(), {N, 1, 1}}, ws4{w_sample.data(), {N, 1, 1, 1}},
+        wp{w_pixel.data(), {N, H, W}};
     for (const reduction r : {reduction::sum_over_batch_size, reduction::mean_with_sample_weight}) {
         const auto cce = k::CategoricalCrossentropy<true>(0.05, -1, r);
-        const auto at = [&](const std::vector<double>& x, k::weight_tensor w, tensor_view<const bool> m, std::span<double> g = {}) {
-            return cce(tensor_view<const double>{t.data(), {N, H, W, C}}, tensor_view<const double>{x.data(), {N, H, W, C}},
-                       {.sample_weight = w, .mask = m, .grad = g});
+        const auto at = [&](const std::vector<double>& x, k::weight_tensor w, tensor_view<const bool> m,
+                            std::span<double> g = {}) {
+            return cce(tensor_view<const double>{t.data(), {N, H, W, C}},
+                       tensor_view<const double>{x.data(), {N, H, W, C}}, {.sample_weight = w, .mask = m, .grad = g});
         };
         // a per-sample weight (N, 1, 1) is each sample's weight on its H·W losses; (N, 1, 1, 1) the
         // same. Under mean_with_sample_weight Keras divides by Σ w as given: Σ_i w_i, not H·W·Σ_i w_i.
@@ -133,19 +137,23 @@ TEST_CASE("rank 4: the gradient against central differences, per-sample and per-
 
 TEST_CASE("rank 4, per sample and axis None: Dice over (H, W, C) as over rows of H·W·C") {
     std::vector<double> p(N * H * W * C), t(p.size());
-    for (std::size_t e = 0; e < p.size(); ++e) p[e] = 0.1 + 0.8 * std::abs(std::sin(double(e))), t[e] = double(e % 3 == 0);
+    for (std::size_t e = 0; e < p.size(); ++e)
+        p[e] = 0.1 + 0.8 * std::abs(std::sin(double(e))), t[e] = double(e % 3 == 0);
     std::vector<double> g4(p.size()), g2(p.size()), v(N);
     const auto dice = k::Dice(reduction::none, {1, 2, 3});
     CHECK(dice.values_shape(tensor_view<const double>{p.data(), {N, H, W, C}}).rank == 1);
-    dice(tensor_view<const double>{t.data(), {N, H, W, C}}, tensor_view<const double>{p.data(), {N, H, W, C}}, {.values = v, .grad = g4});
+    dice(tensor_view<const double>{t.data(), {N, H, W, C}}, tensor_view<const double>{p.data(), {N, H, W, C}},
+         {.values = v, .grad = g4});
     std::vector<double> v2(N);
-    k::Dice(reduction::none, {1})(tensor_view<const double>{t.data(), {N, H * W * C}}, tensor_view<const double>{p.data(), {N, H * W * C}},
-                                  {.values = v2, .grad = g2});
+    k::Dice(reduction::none, {1})(tensor_view<const double>{t.data(), {N, H * W * C}},
+                                  tensor_view<const double>{p.data(), {N, H * W * C}}, {.values = v2, .grad = g2});
     CHECK(v == v2);
     CHECK(g4 == g2);
-    const double whole = k::Dice()(tensor_view<const double>{t.data(), {N, H, W, C}}, tensor_view<const double>{p.data(), {N, H, W, C}});
+    const double whole =
+        k::Dice()(tensor_view<const double>{t.data(), {N, H, W, C}}, tensor_view<const double>{p.data(), {N, H, W, C}});
     CHECK(whole == doctest::Approx(k::Dice()(tensor_view<const double>{t.data(), {N * H * W * C, 1}},
-                                             tensor_view<const double>{p.data(), {N * H * W * C, 1}})).epsilon(1e-13));
+                                             tensor_view<const double>{p.data(), {N * H * W * C, 1}}))
+                       .epsilon(1e-13));
 }
 
 TEST_CASE("rank 4+: what lossc cannot map is a clear error, before anything is written") {
@@ -162,11 +170,12 @@ TEST_CASE("rank 4+: what lossc cannot map is a clear error, before anything is w
                          doctest::Contains("(N, 1, …) per sample"), lossc::shape_error);
     // a mask of the losses' size in another shape
     std::vector<std::uint8_t> m(N * H * W, 1);
-    CHECK_THROWS_AS(k::MeanSquaredError()(p4, p4, {.mask = tensor_view<const bool>{reinterpret_cast<const bool*>(m.data()), {N, W, H}}}),
+    CHECK_THROWS_AS(k::MeanSquaredError()(
+                        p4, p4, {.mask = tensor_view<const bool>{reinterpret_cast<const bool*>(m.data()), {N, W, H}}}),
                     lossc::shape_error);
     // rank 9
-    CHECK_THROWS_WITH_AS((tensor_view<const double>{p.data(), {1, 1, 1, 1, 1, 1, 1, 1, 2}}), doctest::Contains("rank 8 at most"),
-                         lossc::shape_error);
+    CHECK_THROWS_WITH_AS((tensor_view<const double>{p.data(), {1, 1, 1, 1, 1, 1, 1, 1, 2}}),
+                         doctest::Contains("rank 8 at most"), lossc::shape_error);
     // rank 8 works: (1, …, 1, N·H·W, C)
     const tensor_view<const double> p8{p.data(), {1, 1, 1, 1, 1, 1, N * H * W, C}};
     CHECK(k::MeanSquaredError()(p8, p8) == 0.0);

@@ -7,6 +7,7 @@
 float keras_values_only(const float* t, const float* p, lossc::index n, lossc::index k, float* values);
 float keras_values_only(const float* t, const float* p, lossc::index n, lossc::index k, float* values) {
     namespace K = lossc::keras;
-    return K::CategoricalFocalCrossentropy<true>().value(K::tensor_view<const float>{t, {n, k}}, K::tensor_view<const float>{p, {n, k}},
-                                                         {.values = std::span<float>(values, static_cast<std::size_t>(n))});
+    return K::CategoricalFocalCrossentropy<true>().value(
+        K::tensor_view<const float>{t, {n, k}}, K::tensor_view<const float>{p, {n, k}},
+        {.values = std::span<float>(values, static_cast<std::size_t>(n))});
 }

@@ -1,9 +1,9 @@
 // lossc::keras::loss, the Keras Loss wrapper, against numbers worked out by hand from
-// Keras's Loss.__call__ (docs/keras.md, *Keras's rules the wrapper follows*): the five reductions, sample weights of each shape (and Keras's
-// surprises: a scalar weight under mean_with_sample_weight sums, an (N, 1) weight against (N, T)
-// losses divides by Σ w_i), masks (all masked, all weights 0: 0, never NaN), the gradient of the
-// reduced loss, hinge's batch-wide label conversion, integer labels and their checks, rank-3
-// inputs and axes. The differential test (tests/keras/) compares the same against real Keras.
+// Keras's Loss.__call__ (docs/keras.md, *Keras's rules the wrapper follows*): the five reductions, sample weights of
+// each shape (and Keras's surprises: a scalar weight under mean_with_sample_weight sums, an (N, 1) weight against (N,
+// T) losses divides by Σ w_i), masks (all masked, all weights 0: 0, never NaN), the gradient of the reduced loss,
+// hinge's batch-wide label conversion, integer labels and their checks, rank-3 inputs and axes. The differential test
+// (tests/keras/) compares the same against real Keras.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -154,7 +154,8 @@ TEST_CASE("integer labels: int32 and int64, (N) and (N, 1), range-checked before
     // ignore_class: a label equal to it is masked out (even outside [0, classes)), loss and gradient 0.
     std::vector<std::int32_t> with_void = {2, 255, 1};
     const auto masked = k::SparseCategoricalCrossentropy<true>(255);
-    const float r = masked(tensor_view<const std::int32_t>{with_void.data(), {3}}, yp, {.values = values, .grad = grad});
+    const float r =
+        masked(tensor_view<const std::int32_t>{with_void.data(), {3}}, yp, {.values = values, .grad = grad});
     CHECK(values[1] == 0.0f);
     CHECK(r == doctest::Approx((ref[0] + ref[2]) / 2));  // the mean over the two valid samples
     for (int j = 3; j < 6; ++j) CHECK(grad[static_cast<std::size_t>(j)] == 0.0f);
@@ -191,9 +192,9 @@ TEST_CASE("axes: dice over the whole batch, per sample, and channels-first cross
                 t_first[(n * K + c) * T + s] = t_last[(n * T + s) * K + c];
             }
     std::vector<double> v_last(N * T), v_first(N * T), g_last(x_last.size()), g_first(x_first.size());
-    const double r_last = k::CategoricalCrossentropy<true>(0.0, -1)(
-        tensor_view<const double>{t_last.data(), {2, 4, 3}}, tensor_view<const double>{x_last.data(), {2, 4, 3}},
-        {.values = v_last, .grad = g_last});
+    const double r_last = k::CategoricalCrossentropy<true>(0.0, -1)(tensor_view<const double>{t_last.data(), {2, 4, 3}},
+                                                                    tensor_view<const double>{x_last.data(), {2, 4, 3}},
+                                                                    {.values = v_last, .grad = g_last});
     const double r_first = k::CategoricalCrossentropy<true>(0.0, 1)(
         tensor_view<const double>{t_first.data(), {2, 3, 4}}, tensor_view<const double>{x_first.data(), {2, 3, 4}},
         {.values = v_first, .grad = g_first});
@@ -212,7 +213,7 @@ TEST_CASE("misuse is a lossc exception naming the shapes, before anything is wri
     CHECK_THROWS_AS(mse(yt, tensor_view<const double>{p.data(), {6}}), lossc::shape_error);  // rank-1 y_pred
     CHECK_THROWS_AS(mse(tensor_view<const double>{t.data(), {2, 3}}, yp), lossc::shape_error);
     CHECK_THROWS_AS(mse(tensor_view<const double>{t.data(), {3}}, yp), lossc::shape_error);  // (N,) against (N, 2)
-    CHECK(mse(tensor_view<const double>{t.data(), {3, 1}}, yp) == doctest::Approx(1.0));       // (N, 1): per row
+    CHECK(mse(tensor_view<const double>{t.data(), {3, 1}}, yp) == doctest::Approx(1.0));     // (N, 1): per row
     std::vector<double> small(2);
     CHECK_THROWS_AS(mse(yt, yp, {.values = small}), lossc::shape_error);
     CHECK_THROWS_AS(k::MeanSquaredError(reduction::sum)(yt, yp, {.grad = small}), lossc::shape_error);
@@ -221,8 +222,9 @@ TEST_CASE("misuse is a lossc exception naming the shapes, before anything is wri
     const bool m[] = {true, false};
     CHECK_THROWS_AS(mse(yt, yp, {.mask = tensor_view<const bool>{m, {2}}}), lossc::shape_error);
     std::vector<double> w = {1, 2};
-    CHECK_THROWS_AS(mse(yt, yp, {.sample_weight = tensor_view<const double>{w.data(), {2}}, .values = values, .grad = grad}),
-                    lossc::shape_error);
+    CHECK_THROWS_AS(
+        mse(yt, yp, {.sample_weight = tensor_view<const double>{w.data(), {2}}, .values = values, .grad = grad}),
+        lossc::shape_error);
     for (double v : values) CHECK(v == -7.0);
     for (double g : grad) CHECK(g == -7.0);
     // An empty batch: 0.
@@ -272,17 +274,19 @@ TEST_CASE("class ids compare exactly: int64 ignore_class, and more classes than 
     // not ignored, and it is out of range.
     constexpr std::int64_t big = (std::int64_t(1) << 53) + 1;
     std::vector<std::int64_t> ids = {0, big - 1, 1};
-    CHECK_THROWS_AS(k::SparseCategoricalCrossentropy<true>(big)(tensor_view<const std::int64_t>{ids.data(), {3}}, yp, {.values = values}),
+    CHECK_THROWS_AS(k::SparseCategoricalCrossentropy<true>(big)(tensor_view<const std::int64_t>{ids.data(), {3}}, yp,
+                                                                {.values = values}),
                     lossc::label_error);
     ids[1] = big;
-    CHECK(k::SparseCategoricalCrossentropy<true>(big)(tensor_view<const std::int64_t>{ids.data(), {3}}, yp, {.values = values}) > 0.f);
+    CHECK(k::SparseCategoricalCrossentropy<true>(big)(tensor_view<const std::int64_t>{ids.data(), {3}}, yp,
+                                                      {.values = values}) > 0.f);
     CHECK(values[1] == 0.f);
     // 2^24 + 2 classes in float: ids beyond 2^24 are not floats (two columns matched one label).
     const lossc::index classes = (lossc::index(1) << 24) + 2;
     std::vector<float> wide(static_cast<std::size_t>(classes), 0.f);
     std::vector<std::int32_t> one = {static_cast<std::int32_t>(classes - 1)};
     CHECK_THROWS_AS(k::SparseCategoricalCrossentropy<true>()(tensor_view<const std::int32_t>{one.data(), {1}},
-                                                              tensor_view<const float>{wide.data(), {1, classes}}),
+                                                             tensor_view<const float>{wide.data(), {1, classes}}),
                     lossc::shape_error);
 }
 
@@ -292,18 +296,21 @@ TEST_CASE("value() gives operator()'s result without a gradient") {
     const tensor_view<const double> wt{w.data(), {4}};
     const bool m[4] = {true, false, true, true};
     const tensor_view<const bool> mask{m, {4}};
-    for (auto r : {reduction::sum_over_batch_size, reduction::sum, reduction::mean_with_sample_weight, reduction::none}) {
+    for (auto r :
+         {reduction::sum_over_batch_size, reduction::sum, reduction::mean_with_sample_weight, reduction::none}) {
         const double full = f.call(r, wt, mask);
         const std::vector<double> full_values = f.values;
         std::vector<double> values(4);
-        const double v = k::MeanSquaredError(r).value(f.yt, f.yp, {.sample_weight = wt, .mask = mask, .values = values});
+        const double v =
+            k::MeanSquaredError(r).value(f.yt, f.yp, {.sample_weight = wt, .mask = mask, .values = values});
         CHECK(v == full);
         CHECK(values == full_values);
     }
     // A loss whose gradient is never compiled in this TU's value() path: still the same numbers.
     const std::vector<double> t = {0, 1, 1, 0}, p = {0.2, 0.7, 0.9, 0.4};
     const tensor_view<const double> yt{t.data(), {4, 1}}, yp{p.data(), {4, 1}};
-    CHECK(k::BinaryFocalCrossentropy<false>().value(yt, yp) == doctest::Approx(k::BinaryFocalCrossentropy<false>()(yt, yp)));
+    CHECK(k::BinaryFocalCrossentropy<false>().value(yt, yp) ==
+          doctest::Approx(k::BinaryFocalCrossentropy<false>()(yt, yp)));
 }
 
 TEST_CASE("values_shape: the per-sample losses' shape for reduction none") {
@@ -333,7 +340,8 @@ TEST_CASE("values_shape: the per-sample losses' shape for reduction none") {
 TEST_CASE("a batch split in shards: global_batch_size and global_divisor add up to one call") {
     // (N, T, K) = (5, 3, 2): MSE gives (N, T) losses; shards of 2 and 3 samples
     std::vector<double> t(30), p(30), g(30), g_a(12), g_b(18);
-    for (std::size_t i = 0; i < 30; ++i) t[i] = 0.1 * static_cast<double>(i % 7), p[i] = 0.3 * static_cast<double>(i % 5) - 0.4;
+    for (std::size_t i = 0; i < 30; ++i)
+        t[i] = 0.1 * static_cast<double>(i % 7), p[i] = 0.3 * static_cast<double>(i % 5) - 0.4;
     const tensor_view<const double> yt{t.data(), {5, 3, 2}}, yp{p.data(), {5, 3, 2}};
     const tensor_view<const double> yt_a{t.data(), {2, 3, 2}}, yp_a{p.data(), {2, 3, 2}};
     const tensor_view<const double> yt_b{t.data() + 12, {3, 3, 2}}, yp_b{p.data() + 12, {3, 3, 2}};
@@ -368,7 +376,8 @@ TEST_CASE("a batch split in shards: global_batch_size and global_divisor add up 
     std::fill(g_a.begin(), g_a.end(), -7.0);
     CHECK_THROWS_WITH_AS(mse(yt_a, yp_a, {.mask = m_a, .grad = g_a, .global_batch_size = 5}),
                          doctest::Contains("pass it as global_divisor"), lossc::parameter_error);
-    CHECK_THROWS_AS(k::MeanSquaredError(reduction::sum)(yt_a, yp_a, {.grad = g_a, .global_batch_size = 5}), lossc::parameter_error);
+    CHECK_THROWS_AS(k::MeanSquaredError(reduction::sum)(yt_a, yp_a, {.grad = g_a, .global_batch_size = 5}),
+                    lossc::parameter_error);
     CHECK_THROWS_AS(mse(yt_a, yp_a, {.grad = g_a, .global_batch_size = 1}), lossc::parameter_error);
     CHECK_THROWS_AS(mse(yt_a, yp_a, {.grad = g_a, .global_divisor = -1.0}), lossc::parameter_error);
     CHECK(std::all_of(g_a.begin(), g_a.end(), [](double v) { return v == -7.0; }));
@@ -377,8 +386,8 @@ TEST_CASE("a batch split in shards: global_batch_size and global_divisor add up 
               {.global_batch_size = 5}) == 0.0);
 }
 
-TEST_CASE_TEMPLATE("Eigen matrices of either storage order, padded blocks and strided views give the row-major results", T,
-                   float, double) {
+TEST_CASE_TEMPLATE("Eigen matrices of either storage order, padded blocks and strided views give the row-major results",
+                   T, float, double) {
     using RowM = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
     using ColM = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
     const Eigen::Index n = 300, c = 6;  // more rows than one chunk of the wrapper
@@ -397,28 +406,33 @@ TEST_CASE_TEMPLATE("Eigen matrices of either storage order, padded blocks and st
     const auto check = [&](const auto& loss, const char* what) {
         INFO(what);
         RowM g_ref(n, c);
-        const T ref = loss(tensor_view<const T>(t), tensor_view<const T>(p), {.sample_weight = w, .grad = std::span<T>(g_ref.data(), n * c)});
+        const T ref = loss(tensor_view<const T>(t), tensor_view<const T>(p),
+                           {.sample_weight = w, .grad = std::span<T>(g_ref.data(), n * c)});
         ColM g_col(n, c);  // column-major y_pred: the gradient is column-major
-        CHECK(loss(tensor_view<const T>(tc), tensor_view<const T>(pc), {.sample_weight = w, .grad = std::span<T>(g_col.data(), n * c)}) ==
+        CHECK(loss(tensor_view<const T>(tc), tensor_view<const T>(pc),
+                   {.sample_weight = w, .grad = std::span<T>(g_col.data(), n * c)}) ==
               doctest::Approx(ref).epsilon(tol));
         CHECK((g_col - ColM(g_ref)).cwiseAbs().maxCoeff() <= tol * (1 + g_ref.cwiseAbs().maxCoeff()));
         ColM g_blk(n, c);  // padded: compact, in the block's order
-        CHECK(loss(tensor_view<const T>(tb), tensor_view<const T>(pb), {.sample_weight = w, .grad = std::span<T>(g_blk.data(), n * c)}) ==
+        CHECK(loss(tensor_view<const T>(tb), tensor_view<const T>(pb),
+                   {.sample_weight = w, .grad = std::span<T>(g_blk.data(), n * c)}) ==
               doctest::Approx(ref).epsilon(tol));
         CHECK((g_blk - ColM(g_ref)).cwiseAbs().maxCoeff() <= tol * (1 + g_ref.cwiseAbs().maxCoeff()));
         // mixed: row-major y_true against column-major y_pred
-        CHECK(loss(tensor_view<const T>(t), tensor_view<const T>(pc), {.sample_weight = w}) == doctest::Approx(ref).epsilon(tol));
+        CHECK(loss(tensor_view<const T>(t), tensor_view<const T>(pc), {.sample_weight = w}) ==
+              doctest::Approx(ref).epsilon(tol));
     };
     check(k::CategoricalCrossentropy<true>(0.1), "CategoricalCrossentropy<true>(0.1)");
     {  // value_and_grad: operator()'s result and gradient; it needs a gradient to write
         const auto cce = k::CategoricalCrossentropy<true>(0.1);
         RowM g1(n, c), g2(n, c);
         const T a = cce(tensor_view<const T>(t), tensor_view<const T>(pc), {.grad = std::span<T>(g1.data(), n * c)});
-        const T b = cce.value_and_grad(tensor_view<const T>(t), tensor_view<const T>(pc), {.grad = std::span<T>(g2.data(), n * c)});
+        const T b = cce.value_and_grad(tensor_view<const T>(t), tensor_view<const T>(pc),
+                                       {.grad = std::span<T>(g2.data(), n * c)});
         CHECK(a == b);
         CHECK(g1 == g2);
-        CHECK_THROWS_WITH_AS(cce.value_and_grad(tensor_view<const T>(t), tensor_view<const T>(p), {}), doctest::Contains("args.grad"),
-                             lossc::shape_error);
+        CHECK_THROWS_WITH_AS(cce.value_and_grad(tensor_view<const T>(t), tensor_view<const T>(p), {}),
+                             doctest::Contains("args.grad"), lossc::shape_error);
     }
     check(k::MeanSquaredError(), "MeanSquaredError");
     check(k::Hinge(), "Hinge (its batch-wide label scan)");
@@ -430,8 +444,10 @@ TEST_CASE_TEMPLATE("Eigen matrices of either storage order, padded blocks and st
     const auto sparse = k::SparseCategoricalCrossentropy<true>();
     RowM g1(n, c);
     ColM g2(n, c);
-    const T a = sparse(tensor_view<const std::int64_t>{packed.data(), {n}}, tensor_view<const T>(p), {.grad = std::span<T>(g1.data(), n * c)});
-    const T b = sparse(tensor_view<const std::int64_t>{ids.data(), {n}, {2}}, tensor_view<const T>(pc), {.grad = std::span<T>(g2.data(), n * c)});
+    const T a = sparse(tensor_view<const std::int64_t>{packed.data(), {n}}, tensor_view<const T>(p),
+                       {.grad = std::span<T>(g1.data(), n * c)});
+    const T b = sparse(tensor_view<const std::int64_t>{ids.data(), {n}, {2}}, tensor_view<const T>(pc),
+                       {.grad = std::span<T>(g2.data(), n * c)});
     CHECK(b == doctest::Approx(a).epsilon(tol));
     CHECK((g2 - ColM(g1)).cwiseAbs().maxCoeff() <= tol);
     // float labels in a strided (N, 1) column
@@ -457,11 +473,15 @@ TEST_CASE_TEMPLATE("Eigen matrices of either storage order, padded blocks and st
     for (std::size_t e = 0; e < packed3.size(); ++e) packed3[e] = buf[2 * e];
     const auto cce3 = k::CategoricalCrossentropy();
     CHECK(cce3(tensor_view<const T>{ones.data(), {2, 3, 4}}, tensor_view<const T>{buf.data(), {2, 3, 4}, {24, 8, 2}}) ==
-          doctest::Approx(cce3(tensor_view<const T>{ones.data(), {2, 3, 4}}, tensor_view<const T>{packed3.data(), {2, 3, 4}})).epsilon(tol));
-    CHECK_THROWS_WITH_AS(cce3(tensor_view<const T>{buf.data(), {2, 3, 4}}, tensor_view<const T>{buf.data(), {2, 3, 4}, {4, 8, 1}}),
-                         doctest::Contains("copy it to numpy's layout"), lossc::shape_error);
+          doctest::Approx(
+              cce3(tensor_view<const T>{ones.data(), {2, 3, 4}}, tensor_view<const T>{packed3.data(), {2, 3, 4}}))
+              .epsilon(tol));
+    CHECK_THROWS_WITH_AS(
+        cce3(tensor_view<const T>{buf.data(), {2, 3, 4}}, tensor_view<const T>{buf.data(), {2, 3, 4}, {4, 8, 1}}),
+        doctest::Contains("copy it to numpy's layout"), lossc::shape_error);
     // strided sample weights are refused (Keras's broadcasting reads them flat)
     const Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>, 0, Eigen::InnerStride<2>> w2(w.data(), n / 2);
-    CHECK_THROWS_AS(k::MeanSquaredError()(tensor_view<const T>(t), tensor_view<const T>(p), {.sample_weight = k::weight_tensor(w2)}),
+    CHECK_THROWS_AS(k::MeanSquaredError()(tensor_view<const T>(t), tensor_view<const T>(p),
+                                          {.sample_weight = k::weight_tensor(w2)}),
                     lossc::shape_error);
 }

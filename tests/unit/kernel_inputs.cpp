@@ -15,14 +15,11 @@ namespace {
 constexpr auto cce = -sum<1>(y_true * log(softmax<1>(y_pred)));
 constexpr auto kernel = lossc::compile(cce);
 
-template <class T>
-using MatR = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-template <class T>
-using MatC = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
+template <class T> using MatR = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T> using MatC = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
 
 /// Reference result in double, row by row through lossc::evaluate on one-sample arrays.
-template <class T>
-void reference(const MatC<T>& t, const MatC<T>& p, Eigen::VectorXd& ps, Eigen::MatrixXd& g) {
+template <class T> void reference(const MatC<T>& t, const MatC<T>& p, Eigen::VectorXd& ps, Eigen::MatrixXd& g) {
     ps.resize(t.rows());
     g.resize(p.rows(), p.cols());
     for (Eigen::Index i = 0; i < t.rows(); ++i) {
@@ -34,8 +31,7 @@ void reference(const MatC<T>& t, const MatC<T>& p, Eigen::VectorXd& ps, Eigen::M
     }
 }
 
-template <class T>
-struct fixture {
+template <class T> struct fixture {
     Eigen::Index n = 7;
     MatC<T> t, p;
     Eigen::VectorXd ref_ps;
@@ -51,8 +47,7 @@ struct fixture {
         }
         reference<T>(t, p, ref_ps, ref_g);
     }
-    template <class PS, class G>
-    void check(const PS& ps, const G& g, double scale = 1.0 / 7) const {
+    template <class PS, class G> void check(const PS& ps, const G& g, double scale = 1.0 / 7) const {
         const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-13;
         for (Eigen::Index i = 0; i < n; ++i) {
             CHECK(static_cast<double>(ps(i)) == doctest::Approx(ref_ps(i)).epsilon(tol));
@@ -117,7 +112,8 @@ TEST_CASE("Map, Ref and Block views; outputs as blocks of larger matrices") {
 TEST_CASE("raw buffers through matrix_view, with padded strides") {
     fixture<double> f;
     const lossc::index n = f.n, ld = 8;  // rows padded to 8 doubles
-    std::vector<double> t(static_cast<std::size_t>(n * ld), 0.0), p(t.size(), 0.0), g(t.size(), -1.0), ps(static_cast<std::size_t>(n));
+    std::vector<double> t(static_cast<std::size_t>(n * ld), 0.0), p(t.size(), 0.0), g(t.size(), -1.0),
+        ps(static_cast<std::size_t>(n));
     for (lossc::index i = 0; i < n; ++i)
         for (lossc::index j = 0; j < 5; ++j) t[i * ld + j] = f.t(i, j), p[i * ld + j] = f.p(i, j);
     const lossc::matrix_view<const double> tv(t.data(), n, 5, ld, 1), pv(p.data(), n, 5, ld, 1);
@@ -125,15 +121,17 @@ TEST_CASE("raw buffers through matrix_view, with padded strides") {
     const double loss = kernel.forward_backward(tv, pv, lossc::vector_view<double>(ps.data(), n), gv,
                                                 {.reduction = lossc::reduction::sum});
     CHECK(loss == doctest::Approx(f.ref_ps.sum()).epsilon(1e-13));
-    f.check(Eigen::Map<Eigen::VectorXd>(ps.data(), n), Eigen::Map<MatR<double>, 0, Eigen::OuterStride<>>(g.data(), n, 5, Eigen::OuterStride<>(ld)), 1.0);
+    f.check(Eigen::Map<Eigen::VectorXd>(ps.data(), n),
+            Eigen::Map<MatR<double>, 0, Eigen::OuterStride<>>(g.data(), n, 5, Eigen::OuterStride<>(ld)), 1.0);
     for (lossc::index i = 0; i < n; ++i) CHECK(g[i * ld + 6] == -1.0);  // padding untouched
     // Column-major raw buffer: row stride 1, column stride n. std::span outputs.
     std::vector<double> tc(static_cast<std::size_t>(n * 5)), pc(tc.size()), ps2(static_cast<std::size_t>(n));
     for (lossc::index i = 0; i < n; ++i)
         for (lossc::index j = 0; j < 5; ++j) tc[j * n + i] = f.t(i, j), pc[j * n + i] = f.p(i, j);
-    kernel.forward(lossc::matrix_view<const double>(tc.data(), n, 5, 1, n), lossc::matrix_view<double>(pc.data(), n, 5, 1, n),
-                   std::span<double>(ps2));
-    for (lossc::index i = 0; i < n; ++i) CHECK(ps2[static_cast<std::size_t>(i)] == doctest::Approx(f.ref_ps(i)).epsilon(1e-13));
+    kernel.forward(lossc::matrix_view<const double>(tc.data(), n, 5, 1, n),
+                   lossc::matrix_view<double>(pc.data(), n, 5, 1, n), std::span<double>(ps2));
+    for (lossc::index i = 0; i < n; ++i)
+        CHECK(ps2[static_cast<std::size_t>(i)] == doctest::Approx(f.ref_ps(i)).epsilon(1e-13));
 }
 
 TEST_CASE("reductions and sample weights, on the value and on the gradient") {
@@ -143,7 +141,8 @@ TEST_CASE("reductions and sample weights, on the value and on the gradient") {
     for (Eigen::Index i = 0; i < f.n; ++i) w(i) = 0.25 * static_cast<double>(i);
     const double weighted = (f.ref_ps.array() * w.array()).sum();
 
-    CHECK(kernel.forward_backward(f.t, f.p, ps, g, {.reduction = lossc::reduction::sum}) == doctest::Approx(f.ref_ps.sum()));
+    CHECK(kernel.forward_backward(f.t, f.p, ps, g, {.reduction = lossc::reduction::sum}) ==
+          doctest::Approx(f.ref_ps.sum()));
     f.check(ps, g, 1.0);
     CHECK(kernel.forward_backward(f.t, f.p, ps, g, {.reduction = lossc::reduction::sum, .sample_weight = w}) ==
           doctest::Approx(weighted));
@@ -151,14 +150,17 @@ TEST_CASE("reductions and sample weights, on the value and on the gradient") {
         for (Eigen::Index j = 0; j < 5; ++j) CHECK(g(i, j) == doctest::Approx(f.ref_g(i, j) * w(i)).scale(1e-30));
     CHECK(kernel.forward_backward(f.t, f.p, ps, g, {.sample_weight = w}) == doctest::Approx(weighted / 7));
     CHECK(g(3, 2) == doctest::Approx(f.ref_g(3, 2) * w(3) / 7));
-    CHECK(kernel.forward_backward(f.t, f.p, ps, g, {.reduction = lossc::reduction::mean_with_sample_weight, .sample_weight = w}) ==
+    CHECK(kernel.forward_backward(f.t, f.p, ps, g,
+                                  {.reduction = lossc::reduction::mean_with_sample_weight, .sample_weight = w}) ==
           doctest::Approx(weighted / w.sum()));
     CHECK(g(3, 2) == doctest::Approx(f.ref_g(3, 2) * w(3) / w.sum()));
     // Float weights with double inputs; all-zero weights give 0, not NaN.
     const Eigen::VectorXf wf = w.cast<float>();
-    CHECK(kernel.forward(f.t, f.p, ps, {.reduction = lossc::reduction::sum, .sample_weight = wf}) == doctest::Approx(weighted));
+    CHECK(kernel.forward(f.t, f.p, ps, {.reduction = lossc::reduction::sum, .sample_weight = wf}) ==
+          doctest::Approx(weighted));
     const Eigen::VectorXd zero = Eigen::VectorXd::Zero(f.n);
-    CHECK(kernel.forward_backward(f.t, f.p, ps, g, {.reduction = lossc::reduction::mean_with_sample_weight, .sample_weight = zero}) == 0.0);
+    CHECK(kernel.forward_backward(
+              f.t, f.p, ps, g, {.reduction = lossc::reduction::mean_with_sample_weight, .sample_weight = zero}) == 0.0);
     CHECK((g.array() == 0.0).all());
     // forward only: values, reduced loss.
     CHECK(kernel.forward(f.t, f.p, ps) == doctest::Approx(f.ref_ps.mean()));
@@ -181,7 +183,8 @@ TEST_CASE("a batch split in shards: each reduced with the whole batch's divisor 
     };
     const Eigen::VectorXd w_a = w.head(3), w_b = w.tail(4);
     shards({}, {.global_batch_size = 7}, {.global_batch_size = 7});
-    shards({.sample_weight = w}, {.sample_weight = w_a, .global_batch_size = 7}, {.sample_weight = w_b, .global_batch_size = 7});
+    shards({.sample_weight = w}, {.sample_weight = w_a, .global_batch_size = 7},
+           {.sample_weight = w_b, .global_batch_size = 7});
     // mean_with_sample_weight: Σ w over every shard, as an allreduce would give it
     const double sum_w = w_a.sum() + w_b.sum();
     shards({.reduction = lossc::reduction::mean_with_sample_weight, .sample_weight = w},
@@ -192,16 +195,19 @@ TEST_CASE("a batch split in shards: each reduced with the whole batch's divisor 
            {.reduction = lossc::reduction::sum, .global_batch_size = 7});
     // a whole batch smaller than the shard, or a weight sum that is not finite: errors, nothing written
     ps_a.setConstant(-5);
-    CHECK_THROWS_AS(kernel.forward(f.t.topRows(3), f.p.topRows(3), ps_a, {.global_batch_size = 2}), lossc::parameter_error);
-    CHECK_THROWS_AS(kernel.forward(f.t.topRows(3), f.p.topRows(3), ps_a, {.global_batch_size = -1}), lossc::parameter_error);
-    CHECK_THROWS_AS(kernel.forward(f.t.topRows(3), f.p.topRows(3), ps_a,
-                                   {.reduction = lossc::reduction::mean_with_sample_weight, .global_weight_sum = std::nan("")}),
+    CHECK_THROWS_AS(kernel.forward(f.t.topRows(3), f.p.topRows(3), ps_a, {.global_batch_size = 2}),
                     lossc::parameter_error);
+    CHECK_THROWS_AS(kernel.forward(f.t.topRows(3), f.p.topRows(3), ps_a, {.global_batch_size = -1}),
+                    lossc::parameter_error);
+    CHECK_THROWS_AS(
+        kernel.forward(f.t.topRows(3), f.p.topRows(3), ps_a,
+                       {.reduction = lossc::reduction::mean_with_sample_weight, .global_weight_sum = std::nan("")}),
+        lossc::parameter_error);
     CHECK((ps_a.array() == -5).all());
 }
 
-TEST_CASE_TEMPLATE("lossc::discard in per_sample's place: the same result and gradient, per-sample losses dropped", T, float,
-                   double) {
+TEST_CASE_TEMPLATE("lossc::discard in per_sample's place: the same result and gradient, per-sample losses dropped", T,
+                   float, double) {
     // 1203 rows: three chunks of the discarding path (the last one partial), and 5 rows: one call.
     for (const Eigen::Index n : {Eigen::Index(1203), Eigen::Index(5)}) {
         std::mt19937 rng(11);
@@ -218,8 +224,8 @@ TEST_CASE_TEMPLATE("lossc::discard in per_sample's place: the same result and gr
         const lossc::sample_weights strided(lossc::vector_view<const T>{w2.data(), n, 2});
         const auto tol = std::is_same_v<T, float> ? 1e-5 : 1e-13;
         for (const lossc::options& o :
-             {lossc::options{}, lossc::options{.reduction = lossc::reduction::sum},
-              lossc::options{.sample_weight = w}, lossc::options{.reduction = lossc::reduction::mean_with_sample_weight, .sample_weight = w},
+             {lossc::options{}, lossc::options{.reduction = lossc::reduction::sum}, lossc::options{.sample_weight = w},
+              lossc::options{.reduction = lossc::reduction::mean_with_sample_weight, .sample_weight = w},
               lossc::options{.reduction = lossc::reduction::mean_with_sample_weight, .sample_weight = strided},
               lossc::options{.sample_weight = w, .global_batch_size = 5000},
               lossc::options{.reduction = lossc::reduction::mean_with_sample_weight, .global_batch_size = 5000}}) {
@@ -231,7 +237,8 @@ TEST_CASE_TEMPLATE("lossc::discard in per_sample's place: the same result and gr
     }
     // Checks span the whole batch before the first chunk writes: a short weight vector, a grad
     // overlapping y_pred in a later chunk.
-    MatR<double> t = MatR<double>::Ones(1100, 5), p = MatR<double>::Ones(1100, 5), g = MatR<double>::Constant(1100, 5, -7);
+    MatR<double> t = MatR<double>::Ones(1100, 5), p = MatR<double>::Ones(1100, 5),
+                 g = MatR<double>::Constant(1100, 5, -7);
     const Eigen::VectorXd short_w = Eigen::VectorXd::Ones(1099);
     CHECK_THROWS_AS(kernel.forward_backward(t, p, lossc::discard, g, {.sample_weight = short_w}), lossc::shape_error);
     CHECK((g.array() == -7).all());
@@ -241,8 +248,9 @@ TEST_CASE_TEMPLATE("lossc::discard in per_sample's place: the same result and gr
     std::vector<double> buf(lead + std::size_t(1100) * 5, 1.0);
     const lossc::matrix_view<const double> p_late(buf.data() + lead, 1100, 5);
     const lossc::matrix_view<double> g_early(buf.data(), 1100, 5);
-    CHECK_THROWS_AS(kernel.forward_backward(lossc::matrix_view<const double>(t.data(), 1100, 5), p_late, lossc::discard, g_early),
-                    lossc::shape_error);
+    CHECK_THROWS_AS(
+        kernel.forward_backward(lossc::matrix_view<const double>(t.data(), 1100, 5), p_late, lossc::discard, g_early),
+        lossc::shape_error);
     CHECK(std::all_of(buf.begin(), buf.end(), [](double v) { return v == 1.0; }));
 }
 

@@ -20,8 +20,7 @@ double ulp_distance(double a, double b) {
     return std::abs(static_cast<double>(ia - ib));
 }
 
-template <class F, class G>
-double max_ulp(F&& ours, G&& theirs, double lo, double hi, int n = 200000) {
+template <class F, class G> double max_ulp(F&& ours, G&& theirs, double lo, double hi, int n = 200000) {
     std::mt19937_64 rng(42);
     std::uniform_real_distribution<double> u(lo, hi);
     double worst = 0;

@@ -23,8 +23,7 @@ using lossc_test::MatC, lossc_test::MatR, lossc_test::random_matrix;
 
 double worst_seen = 0;
 
-template <class T>
-double eps_distance(T a, T b) {
+template <class T> double eps_distance(T a, T b) {
     if (std::isnan(a) || std::isnan(b)) return (std::isnan(a) && std::isnan(b)) ? 0.0 : 1e300;
     if (a == b) return 0;  // equal infinities too
     if (std::isinf(a) || std::isinf(b)) return 1e300;
@@ -45,7 +44,8 @@ void agree(const E& loss, const MatR<T>& t, const MatR<T>& p, const std::string&
         for (int layout = 0; layout < 2; ++layout) {
             MatR<T> g(n, c);
             T r;
-            if (layout == 0) r = k.forward_backward(t, p, ps, g, {.schedule = sched});
+            if (layout == 0)
+                r = k.forward_backward(t, p, ps, g, {.schedule = sched});
             else {
                 MatC<T> gc(n, c);
                 r = k.forward_backward(tc, pc, ps, gc, {.schedule = sched});
@@ -59,8 +59,9 @@ void agree(const E& loss, const MatR<T>& t, const MatR<T>& p, const std::string&
                                              std::to_string(double(ps_ref(i)));
                 for (Eigen::Index j = 0; j < c; ++j)
                     if (const double d = eps_distance(g(i, j), g_ref(i, j)); d > worst)
-                        worst = d, where_worst = "g(" + std::to_string(i) + ", " + std::to_string(j) + ") = " +
-                                                 std::to_string(double(g(i, j))) + " vs " + std::to_string(double(g_ref(i, j)));
+                        worst = d, where_worst = "g(" + std::to_string(i) + ", " + std::to_string(j) +
+                                                 ") = " + std::to_string(double(g(i, j))) + " vs " +
+                                                 std::to_string(double(g_ref(i, j)));
             }
             worst_seen = std::max(worst_seen, worst);
             std::string label = what;
@@ -72,20 +73,19 @@ void agree(const E& loss, const MatR<T>& t, const MatR<T>& p, const std::string&
     }
 }
 
-
 constexpr auto custom_mse = sum<1>(square(y_pred - y_true) * weights(0.3f, 0.7f));
 constexpr auto cce = -sum<1>(y_true * log(softmax<1>(y_pred)));
 constexpr auto bce = mean<1>(softplus(y_pred) - y_true * y_pred);
 constexpr auto kitchen_sink = mean<1>(where(y_true > 0.5, log_cosh(y_pred - y_true), abs(y_pred) * sigmoid(y_pred))) +
                               max<1>(tanh(y_pred) * y_true) - min<1>(expm1(clip(y_pred, -2.0, 2.0))) +
                               logsumexp<1>(y_pred) + sum<1>(sqrt(square(y_pred) + 1.0) * log1p(abs(y_true))) +
-                              mean<1>(pow(abs(y_pred) + 0.5, 1.5)) + sum<1>(maximum(y_pred, 0.0) / (1.0 + exp(-y_pred)));
+                              mean<1>(pow(abs(y_pred) + 0.5, 1.5)) +
+                              sum<1>(maximum(y_pred, 0.0) / (1.0 + exp(-y_pred)));
 constexpr auto split = 0.5 * (col<1>(y_pred) + square(col<0>(y_true) - col<0>(y_pred)) * exp(-col<1>(y_pred))) +
                        sum<1>(square(cols<2, 3>(y_pred)));
 constexpr auto cosine = -sum<1>(l2_normalize<1>(y_true) * l2_normalize<1>(y_pred));
 
-template <class T>
-void run_all() {
+template <class T> void run_all() {
     std::mt19937 rng(2024);
     const double bound = 64;  // in epsilons of T, relative to max(|a|, |b|, 1)
     for (Eigen::Index n : {0, 1, 3, 15, 16, 17, 33}) {
@@ -146,7 +146,8 @@ TEST_CASE_TEMPLATE("SIMD schedules agree with scalar rows", T, float, double) {
 // must give the same per-sample losses bit for bit, in every schedule and layout, for losses that
 // have a logsumexp whose softmax the gradient reads — the DSL's, the Keras catalog's, one that
 // reads softmax in the loss itself — on ordinary rows and rows whose maximum is not finite.
-TEST_CASE_TEMPLATE("forward and forward_backward give identical losses where the softmax memo applies", T, float, double) {
+TEST_CASE_TEMPLATE("forward and forward_backward give identical losses where the softmax memo applies", T, float,
+                   double) {
     std::mt19937 rng(77);
     const auto focal = -sum<1>(y_true * pow(1.0 - softmax<1>(y_pred), 2.0) * log_softmax<1>(y_pred));
     const auto check = [&](const auto& loss, const char* what) {
@@ -172,8 +173,9 @@ TEST_CASE_TEMPLATE("forward and forward_backward give identical losses where the
                     }
                     for (Eigen::Index i = 0; i < 37; ++i) {
                         const bool same = (std::isnan(fwd(i)) && std::isnan(both(i))) || fwd(i) == both(i);
-                        CHECK_MESSAGE(same, what << ", " << c << " columns, schedule " << int(sched) << ", layout " << layout
-                                                 << ": L_" << i << " forward " << fwd(i) << " forward_backward " << both(i));
+                        CHECK_MESSAGE(same, what << ", " << c << " columns, schedule " << int(sched) << ", layout "
+                                                 << layout << ": L_" << i << " forward " << fwd(i)
+                                                 << " forward_backward " << both(i));
                     }
                 }
         }

@@ -18,13 +18,13 @@ constexpr auto nll = 0.5 * (col<1>(y_pred) + square(col<0>(y_true) - col<0>(y_pr
 struct outputs {
     Eigen::VectorXf ps;
     Eigen::MatrixXf g;
-    outputs(Eigen::Index n, Eigen::Index c) : ps(Eigen::VectorXf::Constant(n, -5.f)), g(Eigen::MatrixXf::Constant(n, c, -5.f)) {}
+    outputs(Eigen::Index n, Eigen::Index c)
+        : ps(Eigen::VectorXf::Constant(n, -5.f)), g(Eigen::MatrixXf::Constant(n, c, -5.f)) {}
     bool untouched() const { return (ps.array() == -5.f).all() && (g.array() == -5.f).all(); }
 };
 
 /// Runs `call`, expects shape_error whose message contains every fragment, and untouched outputs.
-template <class F>
-void expect_shape_error(F&& call, const outputs& out, std::initializer_list<const char*> fragments) {
+template <class F> void expect_shape_error(F&& call, const outputs& out, std::initializer_list<const char*> fragments) {
     std::string what;
     try {
         call();
@@ -50,34 +50,40 @@ TEST_CASE("rows, columns, per_sample, grad and sample_weight of the wrong shape"
     expect_shape_error([&] { k.forward_backward(t5, p, out.ps, out.g); }, out, {"y_true", "(5, 2)", "(4, 2)", "batch"});
     // weights of length 2 against 3 columns, found at run time.
     outputs out3(4, 3);
-    expect_shape_error([&] { k.forward_backward(t3c, p3c, out3.ps, out3.g); }, out3, {"3 columns", "[0.3, 0.7]", "has 2", "(4, 3)"});
+    expect_shape_error([&] { k.forward_backward(t3c, p3c, out3.ps, out3.g); }, out3,
+                       {"3 columns", "[0.3, 0.7]", "has 2", "(4, 3)"});
     // y_true and y_pred columns must agree (or one be 1).
-    expect_shape_error([&] { lossc::compile(cce).forward_backward(t3c, p, out.ps, out.g); }, out, {"y_true", "y_pred", "3", "2"});
+    expect_shape_error([&] { lossc::compile(cce).forward_backward(t3c, p, out.ps, out.g); }, out,
+                       {"y_true", "y_pred", "3", "2"});
     Eigen::VectorXf ps3 = Eigen::VectorXf::Constant(3, -5.f);
     expect_shape_error([&] { k.forward_backward(t, p, ps3, out.g); }, out, {"per_sample", "length 3", "4"});
     Eigen::MatrixXf g42 = Eigen::MatrixXf::Constant(4, 3, -5.f);
     expect_shape_error([&] { k.forward_backward(t, p, out.ps, g42); }, out, {"grad", "(4, 3)", "(4, 2)"});
     CHECK((g42.array() == -5.f).all());
     const Eigen::VectorXf w3(3);
-    expect_shape_error([&] { k.forward_backward(t, p, out.ps, out.g, {.sample_weight = w3}); }, out, {"sample_weight", "length 3", "4"});
+    expect_shape_error([&] { k.forward_backward(t, p, out.ps, out.g, {.sample_weight = w3}); }, out,
+                       {"sample_weight", "length 3", "4"});
 }
 
 TEST_CASE("a y_pred of one column is not broadcast against a wider y_true") {
     constexpr auto k = lossc::compile(sum<1>(square(y_pred - y_true)));
     const Eigen::MatrixXf t(4, 3), p(4, 1);
     outputs out(4, 1);
-    expect_shape_error([&] { k.forward_backward(t, p, out.ps, out.g); }, out, {"`y_pred` has y_pred's columns", "col<0>", "(4, 1)", "(4, 3)"});
+    expect_shape_error([&] { k.forward_backward(t, p, out.ps, out.g); }, out,
+                       {"`y_pred` has y_pred's columns", "col<0>", "(4, 1)", "(4, 3)"});
 }
 
 TEST_CASE("column selections need the columns they name") {
     constexpr auto k = lossc::compile(nll);
     const Eigen::MatrixXf t(4, 1), p1(4, 1);
     outputs out(4, 1);
-    expect_shape_error([&] { k.forward_backward(t, p1, out.ps, out.g); }, out, {"col<1>(y_pred)", "needs 2 columns", "has 1"});
+    expect_shape_error([&] { k.forward_backward(t, p1, out.ps, out.g); }, out,
+                       {"col<1>(y_pred)", "needs 2 columns", "has 1"});
     constexpr auto tail = lossc::compile(sum<1>(square(cols_from<2>(y_pred) - cols_from<2>(y_true))));
     const Eigen::MatrixXf t2(4, 2);
     outputs out2(4, 2);
-    expect_shape_error([&] { tail.forward_backward(t2, t2, out2.ps, out2.g); }, out2, {"cols_from<2>(y_pred)", "needs 3 columns", "has 2"});
+    expect_shape_error([&] { tail.forward_backward(t2, t2, out2.ps, out2.g); }, out2,
+                       {"cols_from<2>(y_pred)", "needs 3 columns", "has 2"});
 }
 
 TEST_CASE("null pointers with a non-zero size") {
@@ -106,7 +112,8 @@ TEST_CASE("outputs that alias inputs or each other") {
     expect_shape_error([&] { k.forward_backward(t, p, t.col(0), out.g); }, out, {"per_sample", "overlaps", "y_true"});
     CHECK(t == t_copy);
     Eigen::MatrixXf shared = Eigen::MatrixXf::Constant(4, 3, -5.f);
-    expect_shape_error([&] { k.forward_backward(t, p, shared.col(1), shared.leftCols(2)); }, out, {"grad", "overlaps", "per_sample"});
+    expect_shape_error([&] { k.forward_backward(t, p, shared.col(1), shared.leftCols(2)); }, out,
+                       {"grad", "overlaps", "per_sample"});
     CHECK((shared.array() == -5.f).all());
     // Inputs may alias each other: they are only read.
     CHECK(k.forward(p, p, out.ps) == 0.f);
@@ -118,10 +125,17 @@ TEST_CASE("negative extents are rejected before anything is read") {
     outputs out(4, 2);
     using mv = lossc::matrix_view<const float>;
     // cols = −1 passed every check and read past the buffer; rows = −1 returned −0.
-    expect_shape_error([&] { k.forward_backward(mv{t.data(), 4, -1}, mv{p.data(), 4, -1}, out.ps, lossc::matrix_view<float>{out.g.data(), 4, -1}); },
-                       out, {"y_true", "negative extent"});
-    expect_shape_error([&] { k.forward(mv{t.data(), -1, 2}, mv{p.data(), -1, 2}, lossc::vector_view<float>{out.ps.data(), -1}); }, out,
-                       {"negative extent"});
+    expect_shape_error(
+        [&] {
+            k.forward_backward(mv{t.data(), 4, -1}, mv{p.data(), 4, -1}, out.ps,
+                               lossc::matrix_view<float>{out.g.data(), 4, -1});
+        },
+        out, {"y_true", "negative extent"});
+    expect_shape_error(
+        [&] {
+            k.forward(mv{t.data(), -1, 2}, mv{p.data(), -1, 2}, lossc::vector_view<float>{out.ps.data(), -1});
+        },
+        out, {"negative extent"});
 }
 
 TEST_CASE("extents and strides that overflow the address space") {
@@ -131,27 +145,48 @@ TEST_CASE("extents and strides that overflow the address space") {
     using mv = lossc::matrix_view<const float>;
     constexpr lossc::index huge = lossc::index(1) << 62;
     // rows near 2^62 overflowed the signed range computation (UBSan) and crashed.
-    expect_shape_error([&] { k.forward(mv{t.data(), huge, 2}, mv{p.data(), huge, 2}, lossc::vector_view<float>{out.ps.data(), huge}); },
-                       out, {"more elements than an index holds"});
+    expect_shape_error(
+        [&] {
+            k.forward(mv{t.data(), huge, 2}, mv{p.data(), huge, 2}, lossc::vector_view<float>{out.ps.data(), huge});
+        },
+        out, {"more elements than an index holds"});
     constexpr auto mae = lossc::compile(mean<1>(abs(y_pred - y_true)));
-    expect_shape_error([&] { mae.forward(mv{t.data(), huge, 1, 0, 1}, mv{p.data(), huge, 1, 0, 1}, lossc::vector_view<float>{out.ps.data(), huge}); },
-                       out, {"per_sample", "address space"});
+    expect_shape_error(
+        [&] {
+            mae.forward(mv{t.data(), huge, 1, 0, 1}, mv{p.data(), huge, 1, 0, 1},
+                        lossc::vector_view<float>{out.ps.data(), huge});
+        },
+        out, {"per_sample", "address space"});
     // A row stride near 2^62 wrapped so that rows aliased.
     expect_shape_error([&] { k.forward(mv{t.data(), 4, 2, huge, 1}, p, out.ps); }, out, {"y_true", "address space"});
     expect_shape_error([&] { k.forward(t, mv{p.data(), 4, 2, -huge, 1}, out.ps); }, out, {"y_pred", "address space"});
-    expect_shape_error([&] { k.forward(mv{t.data(), 3, huge, 0, 0}, mv{p.data(), 3, huge, 0, 0}, lossc::vector_view<float>{out.ps.data(), 3}); },
-                       out, {"more elements than an index holds"});
+    expect_shape_error(
+        [&] {
+            k.forward(mv{t.data(), 3, huge, 0, 0}, mv{p.data(), 3, huge, 0, 0},
+                      lossc::vector_view<float>{out.ps.data(), 3});
+        },
+        out, {"more elements than an index holds"});
 }
 
 TEST_CASE("outputs that would write an element twice") {
     constexpr auto k = lossc::compile(custom_mse);
     Eigen::MatrixXf t = Eigen::MatrixXf::Ones(4, 2), p = Eigen::MatrixXf::Ones(4, 2);
     outputs out(4, 2);
-    expect_shape_error([&] { k.forward_backward(t, p, out.ps, lossc::matrix_view<float>{out.g.data(), 4, 2, 0, 1}); }, out,
-                       {"grad", "more than once"});
-    expect_shape_error([&] { k.forward_backward(t, p, out.ps, lossc::matrix_view<float>{out.g.data(), 4, 2, 1, 1}); }, out,
-                       {"grad", "more than once"});
-    expect_shape_error([&] { k.forward(t, p, lossc::vector_view<float>{out.ps.data(), 4, 0}); }, out, {"per_sample", "more than once"});
+    expect_shape_error(
+        [&] {
+            k.forward_backward(t, p, out.ps, lossc::matrix_view<float>{out.g.data(), 4, 2, 0, 1});
+        },
+        out, {"grad", "more than once"});
+    expect_shape_error(
+        [&] {
+            k.forward_backward(t, p, out.ps, lossc::matrix_view<float>{out.g.data(), 4, 2, 1, 1});
+        },
+        out, {"grad", "more than once"});
+    expect_shape_error(
+        [&] {
+            k.forward(t, p, lossc::vector_view<float>{out.ps.data(), 4, 0});
+        },
+        out, {"per_sample", "more than once"});
     // Strides that keep elements apart, in any order and sign, are fine.
     Eigen::MatrixXf g(4, 2);
     CHECK_NOTHROW(k.forward_backward(t, p, out.ps, lossc::matrix_view<float>{g.data() + 7, 4, 2, -1, -4}));
@@ -163,11 +198,17 @@ TEST_CASE("a gradient overlapping run-time weights") {
     Eigen::MatrixXf t = Eigen::MatrixXf::Ones(4, 2), p = Eigen::MatrixXf::Zero(4, 2);
     outputs out(4, 2);
     // The result depended on the schedule (correct with AVX2, wrong with SSE2).
-    expect_shape_error([&] { k.forward_backward(t, p, out.ps, lossc::matrix_view<float>{w.data(), 4, 2}); }, out,
-                       {"grad", "weights(span)"});
+    expect_shape_error(
+        [&] {
+            k.forward_backward(t, p, out.ps, lossc::matrix_view<float>{w.data(), 4, 2});
+        },
+        out, {"grad", "weights(span)"});
     Eigen::MatrixXf g(4, 2);
-    expect_shape_error([&] { k.forward_backward(t, p, lossc::vector_view<float>{w.data() + 1, 4}, g); }, out,
-                       {"per_sample", "weights(span)"});
+    expect_shape_error(
+        [&] {
+            k.forward_backward(t, p, lossc::vector_view<float>{w.data() + 1, 4}, g);
+        },
+        out, {"per_sample", "weights(span)"});
     CHECK(w[0] == 0.3f);
     CHECK(w[1] == 0.7f);
 }

@@ -34,8 +34,7 @@ struct census {
     }
 };
 /// Slot reads and let scopes in the gradient a kernel evaluates for loss E.
-template <class E>
-constexpr census shared_census(const E&) {
+template <class E> constexpr census shared_census(const E&) {
     census c;
     lossc::lowering::visit_node_types<lossc::lowering::shared_gradient_t<lossc::node_t<E>>>(c);
     return c;
@@ -64,7 +63,8 @@ TEST_CASE("share: the focal loss's softmax is one slot, read wherever the gradie
 
 TEST_CASE("share: subexpressions with run-time numbers are never slots") {
     using E = lossc::node_t<decltype(pinball)>;
-    static_assert(!std::is_same_v<lossc::gradient_t<E>, lossc::lowering::shared_gradient_t<E>>, "y_true − y_pred is shared");
+    static_assert(!std::is_same_v<lossc::gradient_t<E>, lossc::lowering::shared_gradient_t<E>>,
+                  "y_true − y_pred is shared");
     constexpr bool unsound = [] {
         parametrised_slot s;
         lossc::lowering::visit_node_types<lossc::lowering::shared_gradient_t<E>>(s);

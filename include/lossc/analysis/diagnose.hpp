@@ -8,12 +8,10 @@
 namespace lossc {
 
 /// True when a loss passes every static check (and compile(loss) yields a kernel).
-template <class E>
-inline constexpr bool is_valid_loss = depends_on_y_pred<E> && !reduces_batch_axis<E> && output_rank<E> == 1 &&
-                                      static_extents_agree<E>;
+template <class E> inline constexpr bool is_valid_loss =
+    depends_on_y_pred<E> && !reduces_batch_axis<E> && output_rank<E> == 1 && static_extents_agree<E>;
 
-template <class E>
-constexpr void diagnose() {
+template <class E> constexpr void diagnose() {
     using X = node_t<E>;
     static_assert(X::grad_dep,
                   "lossc: rule 1 (the loss must use y_pred): this loss does not depend on y_pred "
@@ -43,15 +41,17 @@ constexpr void diagnose() {
 
 namespace detail {
 /// Are all batch reductions of E sums or means (the ones a batch_loss compiles)?
-template <class E>
-constexpr bool batch_sums_only() {
-    if constexpr (!requires { typename E::lossc_node; } || !E::batch_red) return true;
+template <class E> constexpr bool batch_sums_only() {
+    if constexpr (!requires { typename E::lossc_node; } || !E::batch_red)
+        return true;
     else {
         bool ok = true;
         if constexpr (requires { typename E::reduction; })
-            ok = std::is_same_v<typename E::reduction, ops::sum_r> || std::is_same_v<typename E::reduction, ops::mean_r>;
-#define LOSSC_VISIT(member) \
-    if constexpr (requires { std::declval<const E&>().member; }) ok = ok && batch_sums_only<std::remove_cvref_t<decltype(std::declval<const E&>().member)>>();
+            ok =
+                std::is_same_v<typename E::reduction, ops::sum_r> || std::is_same_v<typename E::reduction, ops::mean_r>;
+#define LOSSC_VISIT(member)                                      \
+    if constexpr (requires { std::declval<const E&>().member; }) \
+        ok = ok && batch_sums_only<std::remove_cvref_t<decltype(std::declval<const E&>().member)>>();
         LOSSC_VISIT(a)
         LOSSC_VISIT(b)
         LOSSC_VISIT(c)
@@ -63,13 +63,12 @@ constexpr bool batch_sums_only() {
 
 /// True when batch_loss(e) passes every static check (and compile() yields a batch_kernel).
 template <class L>
-inline constexpr bool is_valid_batch_loss = L::expression_type::grad_dep && L::expression_type::batch_red &&
+inline constexpr bool is_valid_batch_loss = L::expression_type::grad_dep&& L::expression_type::batch_red&&
                                             detail::batch_sums_only<typename L::expression_type>() &&
                                             !L::expression_type::cols && L::expression_type::extent_ok;
 
 /// The static checks of a cross-sample loss, batch_loss(e); one message for the first broken rule.
-template <class L>
-constexpr void diagnose_batch() {
+template <class L> constexpr void diagnose_batch() {
     using X = typename L::expression_type;
     static_assert(X::grad_dep,
                   "lossc: rule 1 (the loss must use y_pred): this batch_loss does not depend on y_pred "

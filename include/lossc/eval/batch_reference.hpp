@@ -16,8 +16,7 @@ namespace lossc {
 inline namespace LOSSC_ISA {
 
 /// Sample i of a whole std::array batch: a batch reduction read here sums over at(0 … N−1).
-template <class T, std::size_t N, std::size_t Ct, std::size_t Cp>
-struct whole_batch_row {
+template <class T, std::size_t N, std::size_t Ct, std::size_t Cp> struct whole_batch_row {
     using scalar_type = T;
     static constexpr lanes lane_mode = lanes::none;
     const std::array<std::array<T, Ct>, N>* t;
@@ -26,13 +25,15 @@ struct whole_batch_row {
     input_dims dims;
     template <class V> constexpr V load_true(std::size_t j) const { return (*t)[i][Ct == 1 ? 0 : j]; }
     template <class V> constexpr V load_pred(std::size_t j) const { return (*p)[i][Cp == 1 ? 0 : j]; }
-    template <class V, class U> constexpr V column_constants(const U* w, std::size_t j) const { return static_cast<V>(w[j]); }
+    template <class V, class U> constexpr V column_constants(const U* w, std::size_t j) const {
+        return static_cast<V>(w[j]);
+    }
     constexpr whole_batch_row at(std::size_t k) const { return {t, p, k, dims}; }
 };
 
 /// A batch reduction, evaluated where it is read: R over every sample of the batch.
 template <class V, class R, class A, class S, class Row>
-    requires requires(const Row& r) { r.at(std::size_t{0}); }
+requires requires(const Row& r) { r.at(std::size_t{0}); }
 constexpr V row_value(const batch_reduce_t<R, A>& e, S& s, const Row& r, std::size_t j) {
     return R::template reduce<V>(r.dims.rows, [&](std::size_t k) { return row_value<V>(e.a, s, r.at(k), j); });
 }
@@ -80,7 +81,8 @@ constexpr evaluation<T, N, Cp> evaluate(const batch_loss_t<E>& loss, const std::
             static_for<D::K>([&](auto k) {
                 if constexpr (D::template level<k> == lev && D::template needs_adjoint<k>) {
                     const auto& [from_loss, from_operands] = lowering::batch::item<k>(d.adjoints);
-                    const std::size_t w = D::template operand_t<k>::cols ? width(lowering::batch::item<k>(d.operands), dims) : 1;
+                    const std::size_t w =
+                        D::template operand_t<k>::cols ? width(lowering::batch::item<k>(d.operands), dims) : 1;
                     for (std::size_t j = 0; j < w; ++j) {
                         double s = 0;
                         for (std::size_t i = 0; i < N; ++i)

@@ -11,8 +11,7 @@
 
 namespace lossc {
 
-template <class T, std::size_t N, std::size_t C>
-struct evaluation {
+template <class T, std::size_t N, std::size_t C> struct evaluation {
     std::array<T, N> per_sample{};
     std::array<std::array<T, C>, N> grad{};
 };
@@ -41,8 +40,8 @@ constexpr evaluation<T, N, Cp> evaluate(const E& loss, const std::array<std::arr
 /// std::array<float, 2> (class template argument deduction copies), so this is what that
 /// spelling reaches: a batch of one.
 template <expression E, class T, std::size_t Ct, std::size_t Cp>
-    requires(std::is_same_v<T, float> || std::is_same_v<T, double>)
-constexpr evaluation<T, 1, Cp> evaluate(const E& loss, const std::array<T, Ct>& y_true, const std::array<T, Cp>& y_pred) {
+requires(std::is_same_v<T, float> || std::is_same_v<T, double>) constexpr evaluation<T, 1, Cp> evaluate(
+    const E& loss, const std::array<T, Ct>& y_true, const std::array<T, Cp>& y_pred) {
     diagnose<E>();  // here, so that a broken rule is reported one instantiation level up
     return evaluate(loss, std::array<std::array<T, Ct>, 1>{y_true}, std::array<std::array<T, Cp>, 1>{y_pred});
 }

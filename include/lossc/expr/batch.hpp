@@ -13,18 +13,15 @@
 namespace lossc {
 
 /// Σ over the batch axis (Keras `ops.sum(x, axis=0)`); for use inside batch_loss(...).
-template <expression A>
-constexpr auto batch_sum(const A& a) { return batch_reduce_t<ops::sum_r, A>{a}; }
+template <expression A> constexpr auto batch_sum(const A& a) { return batch_reduce_t<ops::sum_r, A>{a}; }
 /// Mean over the batch axis (Keras `ops.mean(x, axis=0)`); for use inside batch_loss(...).
-template <expression A>
-constexpr auto batch_mean(const A& a) { return batch_reduce_t<ops::mean_r, A>{a}; }
+template <expression A> constexpr auto batch_mean(const A& a) { return batch_reduce_t<ops::mean_r, A>{a}; }
 
 /// A loss that combines the samples on purpose. Not an expression: it is the whole loss, and
 /// compile() turns it into a multi-pass kernel (lower/batch_kernel.hpp). E has one value per
 /// sample, or one for the whole batch (broadcast to every sample, as Keras broadcasts a
 /// scalar loss against sample weights).
-template <class E>
-struct batch_loss_t {
+template <class E> struct batch_loss_t {
     using lossc_batch_loss = void;
     using expression_type = E;
     // The traits' facts (analysis/traits.hpp): a batch loss has one value per sample.
@@ -36,11 +33,12 @@ struct batch_loss_t {
 };
 
 template <class X>
-concept batch_loss_expression = requires { typename std::remove_cvref_t<X>::lossc_batch_loss; };
+concept batch_loss_expression = requires {
+    typename std::remove_cvref_t<X>::lossc_batch_loss;
+};
 
 /// batch_loss(e): the cross-sample loss e, whose batch_sum / batch_mean are meant.
-template <expression E>
-constexpr auto batch_loss(const E& e) { return batch_loss_t<E>{e}; }
+template <expression E> constexpr auto batch_loss(const E& e) { return batch_loss_t<E>{e}; }
 
 /// What a batch_stat_t leaf reads: the statistic (value), the statistic that a derivative is
 /// taken with respect to (target), or the adjoint that flows back into its operand (adjoint).
@@ -48,8 +46,7 @@ enum class stat_role { value, target, adjoint };
 
 /// Batch statistic number K (post-order in the loss), reduction R of operand A: a constant over
 /// the batch, of A's columns (or one number). `values` points at the call's buffer.
-template <std::size_t K, class R, class A, stat_role Role>
-struct batch_stat_t {
+template <std::size_t K, class R, class A, stat_role Role> struct batch_stat_t {
     using lossc_node = void;
     static constexpr bool batch = false, cols = A::cols;
     static constexpr bool pred_dep = Role == stat_role::target, grad_dep = Role == stat_role::target;

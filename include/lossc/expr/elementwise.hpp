@@ -6,8 +6,7 @@
 
 namespace lossc {
 
-template <class Op, class A>
-struct unary {
+template <class Op, class A> struct unary {
     using lossc_node = void;
     static constexpr bool batch = A::batch, cols = A::cols;
     static constexpr bool pred_dep = A::pred_dep;
@@ -20,8 +19,7 @@ struct unary {
     Op op;
 };
 
-template <class Op, class A, class B>
-struct binary {
+template <class Op, class A, class B> struct binary {
     using lossc_node = void;
     static constexpr bool batch = A::batch || B::batch, cols = A::cols || B::cols;
     static constexpr bool pred_dep = A::pred_dep || B::pred_dep;
@@ -36,8 +34,7 @@ struct binary {
 };
 
 /// where(c, a, b): a where c is non-zero, else b. The condition carries no gradient.
-template <class C, class A, class B>
-struct where_t {
+template <class C, class A, class B> struct where_t {
     using lossc_node = void;
     static constexpr bool batch = C::batch || A::batch || B::batch;
     static constexpr bool cols = C::cols || A::cols || B::cols;

@@ -24,10 +24,11 @@
 namespace lossc {
 
 template <class E>
-concept expression = requires { typename std::remove_cvref_t<E>::lossc_node; };
+concept expression = requires {
+    typename std::remove_cvref_t<E>::lossc_node;
+};
 
-template <class E>
-using node_t = std::remove_cvref_t<E>;
+template <class E> using node_t = std::remove_cvref_t<E>;
 
 /// Static extent of an elementwise combination of two operands (numpy broadcasting: equal, or 1).
 constexpr std::size_t combine_extent(bool ca, std::size_t a, bool cb, std::size_t b) {
@@ -47,8 +48,7 @@ constexpr std::size_t combine_extent(bool ca, std::size_t a, bool cb, std::size_
 enum class input { y_true, y_pred };
 
 /// y_true / y_pred: an (N, C) input, dimension 0 is the batch.
-template <input W>
-struct placeholder {
+template <input W> struct placeholder {
     using lossc_node = void;
     static constexpr bool batch = true, cols = true;
     static constexpr bool pred_dep = W == input::y_pred, grad_dep = W == input::y_pred;
@@ -63,11 +63,11 @@ inline constexpr y_true_t y_true{};
 inline constexpr y_pred_t y_pred{};
 
 /// The static facts of a node that is the same for every sample and column.
-#define LOSSC_CONSTANT_NODE_FACTS                                               \
-    using lossc_node = void;                                                    \
-    static constexpr bool batch = false, cols = false;                          \
+#define LOSSC_CONSTANT_NODE_FACTS                                                \
+    using lossc_node = void;                                                     \
+    static constexpr bool batch = false, cols = false;                           \
     static constexpr bool pred_dep = false, grad_dep = false, batch_red = false; \
-    static constexpr std::size_t extent = 1;                                    \
+    static constexpr std::size_t extent = 1;                                     \
     static constexpr bool extent_ok = true, pred_cols = false
 
 /// A scalar held in the expression: a literal or a run-time parameter (a Huber delta, a focal
@@ -87,14 +87,10 @@ struct one_t {
 };
 /// A whole number that a derivative rule writes (the 2 of d x²/dx): its type is its value, so the
 /// gradient's subexpressions holding it can be shared (lower/share.hpp).
-template <int N>
-struct integer_t {
-    LOSSC_CONSTANT_NODE_FACTS;
-};
+template <int N> struct integer_t { LOSSC_CONSTANT_NODE_FACTS; };
 
 /// Per-column constants with a compile-time count (`weights(0.3f, 0.7f)`): shape (1, N).
-template <std::size_t N>
-struct weights_c {
+template <std::size_t N> struct weights_c {
     using lossc_node = void;
     static constexpr bool batch = false, cols = true;
     static constexpr bool pred_dep = false, grad_dep = false, batch_red = false;
@@ -104,8 +100,7 @@ struct weights_c {
 };
 
 /// Per-column constants held by pointer (`weights(span)`): the span must outlive the kernel.
-template <class U>
-struct weights_span {
+template <class U> struct weights_span {
     using lossc_node = void;
     static constexpr bool batch = false, cols = true;
     static constexpr bool pred_dep = false, grad_dep = false, batch_red = false;
@@ -126,8 +121,7 @@ struct column_index_t {
 };
 
 /// The run-time column count of an expression, as a scalar (mean's 1/K, broadcast sums).
-template <class E>
-struct count_t {
+template <class E> struct count_t {
     LOSSC_CONSTANT_NODE_FACTS;
     E of;
 };

@@ -18,17 +18,14 @@
 
 namespace lossc::ops {
 
+template <class T> struct scalar_of_s { using type = T; };
 template <class T>
-struct scalar_of_s {
-    using type = T;
-};
-template <class T> requires requires { typename T::scalar_type; }
+requires requires { typename T::scalar_type; }
 struct scalar_of_s<T> {  // packs, and groups of them
     using type = typename T::scalar_type;
 };
 /// float for float, pack<float> and groups of them: what numeric_limits is asked about.
-template <class T>
-using scalar_of_t = typename scalar_of_s<T>::type;
+template <class T> using scalar_of_t = typename scalar_of_s<T>::type;
 
 /// x / n for a count n. A power of two divides as a multiply by its reciprocal, which is
 /// exact, so both round the same real number: the same result without a division per packet
@@ -36,14 +33,16 @@ using scalar_of_t = typename scalar_of_s<T>::type;
 /// 2^−k is made from its exponent bits, not by a division: evaluated per column of a block, where
 /// the compiler cannot always hoist it, the scalar division had cost the gradient of a mean over
 /// 16 or 64 columns 0.14–0.16 ns per element (float, in L1: 13%).
-template <class V>
-constexpr V divide_by_count(V x, std::size_t n) {
+template <class V> constexpr V divide_by_count(V x, std::size_t n) {
     using S = scalar_of_t<V>;
     if (n != 0 && (n & (n - 1)) == 0) {
         const int k = std::countr_zero(n);  // n = 2^k, 1/n = 2^−k: a normal number for k ≤ 63
-        if constexpr (std::is_same_v<S, float>) return x * V(std::bit_cast<float>(static_cast<std::uint32_t>(127 - k) << 23));
-        else if constexpr (std::is_same_v<S, double>) return x * V(std::bit_cast<double>(static_cast<std::uint64_t>(1023 - k) << 52));
-        else return x * V(S(1) / static_cast<S>(n));
+        if constexpr (std::is_same_v<S, float>)
+            return x * V(std::bit_cast<float>(static_cast<std::uint32_t>(127 - k) << 23));
+        else if constexpr (std::is_same_v<S, double>)
+            return x * V(std::bit_cast<double>(static_cast<std::uint64_t>(1023 - k) << 52));
+        else
+            return x * V(S(1) / static_cast<S>(n));
     }
     return x / V(static_cast<S>(n));
 }
@@ -61,7 +60,8 @@ struct sum_r {
     template <class T, class F> LOSSC_KERNEL_INLINE static constexpr T reduce(std::size_t n, F&& at) {
         if (n == 0) return T(0);
         T total = block(0, n < sum_block ? n : sum_block, at);
-        for (std::size_t b = sum_block; b < n; b += sum_block) total += block(b, b + sum_block < n ? b + sum_block : n, at);
+        for (std::size_t b = sum_block; b < n; b += sum_block)
+            total += block(b, b + sum_block < n ? b + sum_block : n, at);
         return total;
     }
     template <class F> LOSSC_KERNEL_INLINE static constexpr auto block(std::size_t b, std::size_t end, F& at) {
@@ -76,9 +76,7 @@ struct mean_r {
     template <class T, class F> LOSSC_KERNEL_INLINE static constexpr T reduce(std::size_t n, F&& at) {
         return divide_by_count(sum_r::reduce<T>(n, at), n);
     }
-    template <class X, class G> static constexpr auto adjoint(const X& x, const G& g) {
-        return ddiv(g, count_t<X>{x});
-    }
+    template <class X, class G> static constexpr auto adjoint(const X& x, const G& g) { return ddiv(g, count_t<X>{x}); }
 };
 /// max/min propagate NaN; at ties the gradient is shared equally among the tied entries (as
 /// TensorFlow and JAX do), so it sums to the adjoint.
@@ -114,10 +112,7 @@ struct logsumexp_r {
     /// The result with what softmax is computed from: 1 where the row's maximum is finite, the
     /// shift (that maximum, or 0), Σ exp(x_j − shift) and its log. keep(j, e_j) sees every exp
     /// as it is summed.
-    template <class T>
-    struct parts {
-        T value, finite, sum, shift, log_sum;
-    };
+    template <class T> struct parts { T value, finite, sum, shift, log_sum; };
     struct no_keep {
         template <class... A> constexpr void operator()(A&&...) const {}
     };
@@ -137,7 +132,9 @@ struct logsumexp_r {
         const T log_s = log(s);
         return {select_nonzero(finite, shift + log_s, m), finite, s, shift, log_s};
     }
-    template <class T, class F> LOSSC_KERNEL_INLINE static constexpr T reduce(std::size_t n, F&& at) { return reduce_parts<T>(n, at).value; }
+    template <class T, class F> LOSSC_KERNEL_INLINE static constexpr T reduce(std::size_t n, F&& at) {
+        return reduce_parts<T>(n, at).value;
+    }
     /// d logsumexp(x) / dx = softmax(x): with cross-entropy this yields softmax·Σt − t directly.
     template <class X, class G> static constexpr auto adjoint(const X& x, const G& g) { return dmul(g, softmax<1>(x)); }
 };
@@ -147,8 +144,7 @@ struct logsumexp_r {
 namespace lossc {
 
 /// R over the class axis: one value per sample.
-template <class R, class A>
-struct reduce_t {
+template <class R, class A> struct reduce_t {
     using lossc_node = void;
     static constexpr bool batch = A::batch, cols = false;
     static constexpr bool pred_dep = A::pred_dep, grad_dep = A::grad_dep;
@@ -160,8 +156,7 @@ struct reduce_t {
 
 /// R over the batch axis (Keras `axis=0`): rejected in a per-sample loss (static check (c)); a
 /// statistic of the whole batch inside batch_loss(...) (expr/batch.hpp).
-template <class R, class A>
-struct batch_reduce_t {
+template <class R, class A> struct batch_reduce_t {
     using lossc_node = void;
     using reduction = R;
     static constexpr bool batch = false, cols = A::cols;

@@ -7,8 +7,7 @@
 namespace lossc {
 
 /// Column J of an (N, C) expression: one value per sample, as `y_pred[:, J]` in Keras.
-template <std::size_t J, class A>
-struct col_t {
+template <std::size_t J, class A> struct col_t {
     using lossc_node = void;
     static constexpr bool batch = A::batch, cols = false;
     static constexpr bool pred_dep = A::pred_dep, grad_dep = A::grad_dep;
@@ -20,8 +19,7 @@ struct col_t {
 };
 
 /// Columns [F, F+N) of an (N, C) expression; N = dynamic_extent: columns F … C−1 (`x[:, F:]`).
-template <std::size_t F, std::size_t N, class A>
-struct cols_t {
+template <std::size_t F, std::size_t N, class A> struct cols_t {
     using lossc_node = void;
     static constexpr bool batch = A::batch, cols = true;
     static constexpr bool pred_dep = A::pred_dep, grad_dep = A::grad_dep;
@@ -35,8 +33,7 @@ struct cols_t {
 };
 
 /// Gradient node: g placed in columns [F, F+N) of a row as wide as `of`, zero elsewhere.
-template <std::size_t F, std::size_t N, class G, class Of>
-struct embed_t {
+template <std::size_t F, std::size_t N, class G, class Of> struct embed_t {
     using lossc_node = void;
     static constexpr bool batch = G::batch, cols = true;
     static constexpr bool pred_dep = G::pred_dep, grad_dep = G::grad_dep;
@@ -48,8 +45,7 @@ struct embed_t {
 };
 
 /// Gradient node: the per-sample g in column J of a row as wide as `of`, zero elsewhere.
-template <std::size_t J, class G, class Of>
-struct onehot_t {
+template <std::size_t J, class G, class Of> struct onehot_t {
     using lossc_node = void;
     static constexpr bool batch = G::batch, cols = true;
     static constexpr bool pred_dep = G::pred_dep, grad_dep = G::grad_dep;
@@ -63,8 +59,7 @@ struct onehot_t {
 /// Gradient node: the adjoint g of a node `ctx` routed to its operand `child`. Where the child
 /// was broadcast along the class axis (a per-sample value, or a 1-column input against a wider
 /// row) the adjoint is summed over ctx's columns; otherwise it passes through.
-template <class G, class Ctx, class Child>
-struct unbroadcast_t {
+template <class G, class Ctx, class Child> struct unbroadcast_t {
     using lossc_node = void;
     static constexpr bool batch = G::batch, cols = Child::cols;
     static constexpr bool pred_dep = G::pred_dep, grad_dep = G::grad_dep;

@@ -29,10 +29,11 @@
 namespace lossc {
 
 /// A string literal as a template argument: keras::get<"mse">(), keras::output<"digit">(…).
-template <std::size_t N>
-struct fixed_string {
+template <std::size_t N> struct fixed_string {
     char chars[N]{};
-    constexpr fixed_string(const char (&s)[N]) { std::copy_n(s, N, chars); }  // NOLINT(google-explicit-constructor): "…" as an argument is the point
+    constexpr fixed_string(const char (&s)[N]) {
+        std::copy_n(s, N, chars);
+    }  // NOLINT(google-explicit-constructor): "…" as an argument is the point
     static constexpr std::size_t size() { return N - 1; }
     constexpr std::string_view view() const { return {chars, N - 1}; }
 };
@@ -46,11 +47,10 @@ namespace lossc::keras {
 /// compile error listing them reads as the names. make<>() gives the loss object.
 namespace names {
 // NOLINTBEGIN(readability-identifier-naming,bugprone-macro-parentheses): Keras's names; a macro writes the table
-#define LOSSC_KERAS_NAME(id, ...)                                                \
-    struct id {                                                                  \
-        static constexpr std::string_view name = #id;                            \
-        template <int = 0>                                                       \
-        static constexpr auto make() { return ::lossc::keras::__VA_ARGS__; }      \
+#define LOSSC_KERAS_NAME(id, ...)                                                               \
+    struct id {                                                                                 \
+        static constexpr std::string_view name = #id;                                           \
+        template <int = 0> static constexpr auto make() { return ::lossc::keras::__VA_ARGS__; } \
     };
 LOSSC_KERAS_NAME(mean_squared_error, MeanSquaredError())
 LOSSC_KERAS_NAME(mse, MeanSquaredError())
@@ -117,12 +117,12 @@ inline constexpr auto all_names = boost::hana::tuple_t<
     names::MeanAbsolutePercentageError, names::mean_squared_logarithmic_error, names::msle, names::MSLE,
     names::MeanSquaredLogarithmicError, names::cosine_similarity, names::CosineSimilarity, names::huber, names::Huber,
     names::log_cosh, names::LogCosh, names::hinge, names::Hinge, names::squared_hinge, names::SquaredHinge,
-    names::categorical_hinge, names::CategoricalHinge, names::kl_divergence, names::kld, names::KLD, names::KLDivergence,
-    names::poisson, names::Poisson, names::binary_crossentropy, names::bce, names::BCE, names::BinaryCrossentropy,
-    names::binary_focal_crossentropy, names::BinaryFocalCrossentropy, names::categorical_crossentropy,
-    names::CategoricalCrossentropy, names::sparse_categorical_crossentropy, names::SparseCategoricalCrossentropy,
-    names::categorical_focal_crossentropy, names::CategoricalFocalCrossentropy, names::dice, names::Dice, names::tversky,
-    names::Tversky, names::ctc, names::CTC, names::circle, names::Circle>;
+    names::categorical_hinge, names::CategoricalHinge, names::kl_divergence, names::kld, names::KLD,
+    names::KLDivergence, names::poisson, names::Poisson, names::binary_crossentropy, names::bce, names::BCE,
+    names::BinaryCrossentropy, names::binary_focal_crossentropy, names::BinaryFocalCrossentropy,
+    names::categorical_crossentropy, names::CategoricalCrossentropy, names::sparse_categorical_crossentropy,
+    names::SparseCategoricalCrossentropy, names::categorical_focal_crossentropy, names::CategoricalFocalCrossentropy,
+    names::dice, names::Dice, names::tversky, names::Tversky, names::ctc, names::CTC, names::circle, names::Circle>;
 
 namespace detail {
 
@@ -151,8 +151,7 @@ constexpr int name_distance(std::string_view a, std::string_view b) {
 
 inline constexpr std::size_t name_count = decltype(boost::hana::length(all_names))::value;
 
-template <std::size_t... I>
-constexpr std::array<std::string_view, name_count> name_list(std::index_sequence<I...>) {
+template <std::size_t... I> constexpr std::array<std::string_view, name_count> name_list(std::index_sequence<I...>) {
     return {decltype(+boost::hana::at_c<I>(all_names))::type::name...};
 }
 inline constexpr auto name_views = name_list(std::make_index_sequence<name_count>{});
@@ -172,12 +171,10 @@ constexpr std::array<std::size_t, 3> nearest_names(std::string_view asked) {
     }
     return best;
 }
-template <std::size_t I>
-using name_at = typename decltype(+boost::hana::at_c<I>(all_names))::type;
+template <std::size_t I> using name_at = typename decltype(+boost::hana::at_c<I>(all_names))::type;
 
 /// Instantiated for a name Keras does not have: its arguments are the nearest valid names.
-template <class... Nearest>
-struct unknown_loss_name {
+template <class... Nearest> struct unknown_loss_name {
     static_assert(sizeof...(Nearest) == 0,
                   "lossc: keras::get: no Keras loss has this name; the nearest names Keras takes are the "
                   "arguments of unknown_loss_name<...> (lossc::keras::names::...)");
@@ -189,8 +186,7 @@ struct unknown_loss_name {
 /// The loss Keras's model.compile(loss="<Name>") uses: the class form with Keras's defaults
 /// (from_logits=False, reduction sum_over_batch_size). get<"categorical_crossentropy">() is
 /// CategoricalCrossentropy<false>().
-template <fixed_string Name>
-constexpr auto get() {
+template <fixed_string Name> constexpr auto get() {
     constexpr auto found = boost::hana::find_if(
         all_names, [](auto t) { return boost::hana::bool_c<decltype(t)::type::name == Name.view()>; });
     if constexpr (decltype(boost::hana::is_nothing(found))::value) {
@@ -204,8 +200,7 @@ constexpr auto get() {
 
 namespace detail {
 /// Calls f(loss) for the loss of the catalog called `name`; false when there is none.
-template <class F>
-bool call_by_name(std::string_view name, F& f) {
+template <class F> bool call_by_name(std::string_view name, F& f) {
     bool found = false;
     boost::hana::for_each(all_names, [&](auto t) {
         using N = typename decltype(t)::type;
@@ -218,8 +213,8 @@ bool call_by_name(std::string_view name, F& f) {
 }
 [[noreturn]] inline void unknown_name_error(std::string_view name) {
     const auto nearest = nearest_names(name);
-    throw parameter_error(cat("keras: no Keras loss is named '", name, "'; the nearest names are ", name_views[nearest[0]],
-                              ", ", name_views[nearest[1]], ", ", name_views[nearest[2]]));
+    throw parameter_error(cat("keras: no Keras loss is named '", name, "'; the nearest names are ",
+                              name_views[nearest[0]], ", ", name_views[nearest[1]], ", ", name_views[nearest[2]]));
 }
 }  // namespace detail
 
@@ -227,8 +222,7 @@ bool call_by_name(std::string_view name, F& f) {
 /// loss get<name>() gives and returns f's result (void, or one type for every loss). Compiles f
 /// for every loss of the catalog, each a kernel of its own: keep it to one translation unit.
 /// Throws lossc::parameter_error for a name Keras does not have (naming the nearest names).
-template <class F>
-auto visit_loss(std::string_view name, F&& f) -> decltype(f(names::mse::make())) {
+template <class F> auto visit_loss(std::string_view name, F&& f) -> decltype(f(names::mse::make())) {
     using result = decltype(f(names::mse::make()));
     if constexpr (std::is_void_v<result>) {
         if (!detail::call_by_name(name, f)) detail::unknown_name_error(name);

@@ -31,8 +31,7 @@ struct circle_params {
 
 /// The reference set of the function form's ref_labels / ref_embeddings ((M,) and (M, D));
 /// empty: the batch itself.
-template <class L, class T>
-struct circle_refs {
+template <class L, class T> struct circle_refs {
     tensor_view<const L> labels{};
     tensor_view<const T> embeddings{};
     bool present() const { return embeddings.data != nullptr || embeddings.rank != 0; }
@@ -41,8 +40,7 @@ struct circle_refs {
 namespace detail {
 
 /// Σ a[k]·b[k] over n elements, packed where both are contiguous.
-template <class T>
-T dot(const T* a, index sa, const T* b, index sb, index n) {
+template <class T> T dot(const T* a, index sa, const T* b, index sb, index n) {
     using P = simd::pack<T>;
     constexpr index w = P::width;
     index k = 0;
@@ -60,8 +58,7 @@ T dot(const T* a, index sa, const T* b, index sb, index n) {
     return s;
 }
 /// y[k] += c·x[k] over n elements.
-template <class T>
-void axpy(T c, const T* x, index sx, T* y, index sy, index n) {
+template <class T> void axpy(T c, const T* x, index sx, T* y, index sy, index n) {
     using P = simd::pack<T>;
     constexpr index w = P::width;
     index k = 0;
@@ -101,15 +98,14 @@ inline circle_pair circle_term(double s, bool positive, const circle_params& q) 
     return {g * alpha * (1.0 - m - d), alpha > 0 ? -2.0 * g * (1.0 - d) * dd_ds : 0.0};
 }
 
-template <class T>
-void require_embeddings(const tensor_view<const T>& e, const char* name) {
+template <class T> void require_embeddings(const tensor_view<const T>& e, const char* name) {
     if (e.rank != 2) throw shape_error(cat(name, " has shape ", shape_str(e), "; Circle takes (N, D) embeddings"));
     if (e.data == nullptr && e.size() > 0) throw shape_error(cat(name, " is a null pointer"));
-    if (index last = 0; !e.extent(last)) throw shape_error(cat(name, "'s strides reach more bytes than an index holds"));
+    if (index last = 0; !e.extent(last))
+        throw shape_error(cat(name, "'s strides reach more bytes than an index holds"));
 }
 
-template <class L>
-std::int64_t label_id(L v, index i, const char* name) {
+template <class L> std::int64_t label_id(L v, index i, const char* name) {
     if constexpr (std::is_integral_v<L>) {
         return static_cast<std::int64_t>(v);
     } else {
@@ -124,11 +120,14 @@ std::int64_t label_id(L v, index i, const char* name) {
 /// shape, at gs strides), c = coef(L_i) (the sample's weight, or 0). References r; `self`: r is
 /// y_pred, so each pair's similarity feeds both of its rows.
 template <class L, class T, class Coef>
-double circle_row(index i, const tensor_view<const L>& labels, const tensor_view<const T>& p, const tensor_view<const L>& ref_labels,
-                  const tensor_view<const T>& r, bool self, const circle_params& q, T* grad, std::array<index, 2> gs, Coef&& coef) {
+double circle_row(index i, const tensor_view<const L>& labels, const tensor_view<const T>& p,
+                  const tensor_view<const L>& ref_labels, const tensor_view<const T>& r, bool self,
+                  const circle_params& q, T* grad, std::array<index, 2> gs, Coef&& coef) {
     const index m = r.shape[0], dim = p.shape[1];
     const index ps1 = p.stride(1), rs0 = r.stride(0), rs1 = r.stride(1);
-    const auto label = [](const tensor_view<const L>& t, index k) { return label_id(t.data[k * t.stride(0)], k, "label"); };
+    const auto label = [](const tensor_view<const L>& t, index k) {
+        return label_id(t.data[k * t.stride(0)], k, "label");
+    };
     constexpr index kept = 1024;  // similarities kept for the gradient pass
     T sims[kept];
     const T* pi = p.data + i * p.stride(0);
@@ -164,10 +163,11 @@ double circle_row(index i, const tensor_view<const L>& labels, const tensor_view
 
 /// Every row's loss through Keras's wrapper (per_sample_reduce); the gradient is zeroed first,
 /// since each pair adds to two rows.
-template <class L, class T>
-double circle_call(const tensor_view<const L>& labels, const tensor_view<const T>& p, const tensor_view<const L>& ref_labels,
-                   const tensor_view<const T>& r, bool self, const circle_params& q, reduction red, const weight_tensor& sw,
-                   const tensor_view<const bool>& mask, bool positive_only, std::span<T> values, std::span<T> grad) {
+template <class L, class T> double circle_call(const tensor_view<const L>& labels, const tensor_view<const T>& p,
+                                               const tensor_view<const L>& ref_labels, const tensor_view<const T>& r,
+                                               bool self, const circle_params& q, reduction red,
+                                               const weight_tensor& sw, const tensor_view<const bool>& mask,
+                                               bool positive_only, std::span<T> values, std::span<T> grad) {
     const std::array<index, 2> gs = grad_strides(p);
     T* g = grad.empty() ? nullptr : grad.data();
     if (g != nullptr)
@@ -192,8 +192,7 @@ public:
     constexpr const circle_params& parameters() const { return q_; }
 
     /// (N): one loss per sample.
-    template <class T>
-    value_shape values_shape(tensor_view<const T> y_pred) const {
+    template <class T> value_shape values_shape(tensor_view<const T> y_pred) const {
         detail::require_embeddings(y_pred, "y_pred");
         value_shape v{1, {}};
         v.dims[0] = y_pred.shape[0];
@@ -218,43 +217,47 @@ constexpr circle_loss Circle(double gamma = 80.0, double margin = 0.4, bool remo
 /// margin), the function form: the per-sample losses L_i into `values` ((N), unweighted, unmasked),
 /// and with `grad` d(Σ_i L_i)/d(y_pred). `refs`: another set of labelled embeddings ((M,), (M, D))
 /// to compare against instead of the batch (their gradient is not computed).
-template <class L, class T>
-void circle(tensor_view<const L> y_true, tensor_view<const T> y_pred, std::span<T> values, const circle_params& q = {},
-            circle_refs<L, T> refs = {}, std::span<T> grad = {});
+template <class L, class T> void circle(tensor_view<const L> y_true, tensor_view<const T> y_pred, std::span<T> values,
+                                        const circle_params& q = {}, circle_refs<L, T> refs = {},
+                                        std::span<T> grad = {});
 
 namespace detail {
-template <class L>
-void require_labels(const tensor_view<const L>& t, index n, const char* name) {
+template <class L> void require_labels(const tensor_view<const L>& t, index n, const char* name) {
     const bool fits = (t.rank == 1 && t.shape[0] == n) || (t.rank == 2 && t.shape[0] == n && t.shape[1] == 1);
-    if (!fits) throw shape_error(detail::cat(name, " has shape ", shape_str(t), "; Circle takes one label per embedding, (", detail::num(n), ",)"));
+    if (!fits)
+        throw shape_error(detail::cat(name, " has shape ", shape_str(t), "; Circle takes one label per embedding, (",
+                                      detail::num(n), ",)"));
     if (t.data == nullptr && n > 0) throw shape_error(detail::cat(name, " is a null pointer"));
     for (index i = 0; i < n; ++i) label_id(t.data[i * t.stride(0)], i, name);
 }
 }  // namespace detail
 
-template <class L, class T>
-double circle_loss::call(const tensor_view<const L>& y_true, const tensor_view<const T>& y_pred, const call_args<T>& args) const {
+template <class L, class T> double circle_loss::call(const tensor_view<const L>& y_true,
+                                                     const tensor_view<const T>& y_pred,
+                                                     const call_args<T>& args) const {
     detail::require_embeddings(y_pred, "y_pred");
     const index n = y_pred.shape[0];
     detail::require_labels(y_true, n, "y_true");
     if (!args.values.empty() && static_cast<index>(args.values.size()) != n)
-        throw shape_error(detail::cat("values has ", detail::num(args.values.size()), " elements but there are ", detail::num(n), " per-sample losses"));
+        throw shape_error(detail::cat("values has ", detail::num(args.values.size()), " elements but there are ",
+                                      detail::num(n), " per-sample losses"));
     if (!args.grad.empty() && static_cast<index>(args.grad.size()) != y_pred.size())
-        throw shape_error(detail::cat("grad has ", detail::num(args.grad.size()), " elements but y_pred has ", detail::num(y_pred.size())));
+        throw shape_error(detail::cat("grad has ", detail::num(args.grad.size()), " elements but y_pred has ",
+                                      detail::num(y_pred.size())));
     if (args.global_batch_size != 0 || args.global_divisor)
-        throw parameter_error("Circle couples every pair of the batch: a shard's loss is not a part of the whole batch's, so "
-                              "global_batch_size and global_divisor do not apply");
+        throw parameter_error(
+            "Circle couples every pair of the batch: a shard's loss is not a part of the whole batch's, so "
+            "global_batch_size and global_divisor do not apply");
     if (!(std::isfinite(q_.gamma) && std::isfinite(q_.margin)))
         throw parameter_error("Circle's gamma and margin must be finite");
     detail::require_per_sample_args(args.sample_weight, args.mask, n, "Circle");
     detail::require_outputs_apart(detail::extents_of(y_true, y_pred, args));
-    return detail::circle_call(y_true, y_pred, y_true, y_pred, true, q_, cfg_.reduction, args.sample_weight, args.mask, true,
-                               args.values, args.grad);
+    return detail::circle_call(y_true, y_pred, y_true, y_pred, true, q_, cfg_.reduction, args.sample_weight, args.mask,
+                               true, args.values, args.grad);
 }
 
-template <class L, class T>
-void circle(tensor_view<const L> y_true, tensor_view<const T> y_pred, std::span<T> values, const circle_params& q,
-            circle_refs<L, T> refs, std::span<T> grad) {
+template <class L, class T> void circle(tensor_view<const L> y_true, tensor_view<const T> y_pred, std::span<T> values,
+                                        const circle_params& q, circle_refs<L, T> refs, std::span<T> grad) {
     if constexpr (!detail::kernel_types_fit<L, T>()) return;
     detail::require_embeddings(y_pred, "y_pred");
     const index n = y_pred.shape[0];
@@ -265,14 +268,16 @@ void circle(tensor_view<const L> y_true, tensor_view<const T> y_pred, std::span<
     if (!self) {
         detail::require_embeddings(r, "ref_embeddings");
         if (r.shape[1] != y_pred.shape[1])
-            throw shape_error(detail::cat("ref_embeddings has shape ", detail::shape_str(r), " but y_pred ", detail::shape_str(y_pred),
-                                  ": both need the same embedding size"));
+            throw shape_error(detail::cat("ref_embeddings has shape ", detail::shape_str(r), " but y_pred ",
+                                          detail::shape_str(y_pred), ": both need the same embedding size"));
         detail::require_labels(rl, r.shape[0], "ref_labels");
     }
     if (static_cast<index>(values.size()) != n)
-        throw shape_error(detail::cat("values has ", detail::num(values.size()), " elements but there are ", detail::num(n), " samples"));
+        throw shape_error(detail::cat("values has ", detail::num(values.size()), " elements but there are ",
+                                      detail::num(n), " samples"));
     if (!grad.empty() && static_cast<index>(grad.size()) != y_pred.size())
-        throw shape_error(detail::cat("grad has ", detail::num(grad.size()), " elements but y_pred has ", detail::num(y_pred.size())));
+        throw shape_error(detail::cat("grad has ", detail::num(grad.size()), " elements but y_pred has ",
+                                      detail::num(y_pred.size())));
     const call_args<T> outputs{.values = values, .grad = grad};
     const detail::call_extents x = detail::extents_of(y_true, y_pred, outputs);
     detail::require_outputs_apart(x);

@@ -12,8 +12,12 @@
 namespace lossc::keras {
 // NOLINTBEGIN(readability-identifier-naming): the names are Keras's class names
 
-constexpr auto MeanSquaredError(reduction r = reduction::sum_over_batch_size) { return loss(mean_squared_error(), {.reduction = r}); }
-constexpr auto MeanAbsoluteError(reduction r = reduction::sum_over_batch_size) { return loss(mean_absolute_error(), {.reduction = r}); }
+constexpr auto MeanSquaredError(reduction r = reduction::sum_over_batch_size) {
+    return loss(mean_squared_error(), {.reduction = r});
+}
+constexpr auto MeanAbsoluteError(reduction r = reduction::sum_over_batch_size) {
+    return loss(mean_absolute_error(), {.reduction = r});
+}
 constexpr auto MeanAbsolutePercentageError(reduction r = reduction::sum_over_batch_size) {
     return loss(mean_absolute_percentage_error(), {.reduction = r});
 }
@@ -23,16 +27,24 @@ constexpr auto MeanSquaredLogarithmicError(reduction r = reduction::sum_over_bat
 constexpr auto CosineSimilarity(axes axis = -1, reduction r = reduction::sum_over_batch_size) {
     return loss(cosine_similarity(), {.reduction = r, .axis = axis});
 }
-constexpr auto Huber(double delta = 1.0, reduction r = reduction::sum_over_batch_size) { return loss(huber(delta), {.reduction = r}); }
+constexpr auto Huber(double delta = 1.0, reduction r = reduction::sum_over_batch_size) {
+    return loss(huber(delta), {.reduction = r});
+}
 constexpr auto LogCosh(reduction r = reduction::sum_over_batch_size) { return loss(log_cosh(), {.reduction = r}); }
 constexpr auto Hinge(reduction r = reduction::sum_over_batch_size) { return loss(hinge(), {.reduction = r}); }
-constexpr auto SquaredHinge(reduction r = reduction::sum_over_batch_size) { return loss(squared_hinge(), {.reduction = r}); }
-constexpr auto CategoricalHinge(reduction r = reduction::sum_over_batch_size) { return loss(categorical_hinge(), {.reduction = r}); }
-constexpr auto KLDivergence(reduction r = reduction::sum_over_batch_size) { return loss(kl_divergence(), {.reduction = r}); }
+constexpr auto SquaredHinge(reduction r = reduction::sum_over_batch_size) {
+    return loss(squared_hinge(), {.reduction = r});
+}
+constexpr auto CategoricalHinge(reduction r = reduction::sum_over_batch_size) {
+    return loss(categorical_hinge(), {.reduction = r});
+}
+constexpr auto KLDivergence(reduction r = reduction::sum_over_batch_size) {
+    return loss(kl_divergence(), {.reduction = r});
+}
 constexpr auto Poisson(reduction r = reduction::sum_over_batch_size) { return loss(poisson(), {.reduction = r}); }
 
-template <bool FromLogits = false>
-constexpr auto BinaryCrossentropy(double label_smoothing = 0.0, axes axis = -1, reduction r = reduction::sum_over_batch_size) {
+template <bool FromLogits = false> constexpr auto BinaryCrossentropy(double label_smoothing = 0.0, axes axis = -1,
+                                                                     reduction r = reduction::sum_over_batch_size) {
     return loss(binary_crossentropy<FromLogits>(label_smoothing), {.reduction = r, .axis = axis});
 }
 template <bool FromLogits = false>
@@ -57,7 +69,8 @@ constexpr auto SparseCategoricalCrossentropy(std::optional<std::int64_t> ignore_
 template <bool FromLogits = false, class Alpha = double>
 constexpr auto CategoricalFocalCrossentropy(Alpha alpha = 0.25, double gamma = 2.0, double label_smoothing = 0.0,
                                             axes axis = -1, reduction r = reduction::sum_over_batch_size) {
-    return loss(categorical_focal_crossentropy<FromLogits>(alpha, gamma, label_smoothing), {.reduction = r, .axis = axis});
+    return loss(categorical_focal_crossentropy<FromLogits>(alpha, gamma, label_smoothing),
+                {.reduction = r, .axis = axis});
 }
 constexpr auto CategoricalGeneralizedCrossEntropy(double q = 0.5, reduction r = reduction::sum_over_batch_size) {
     return loss(categorical_generalized_cross_entropy(q), {.reduction = r});

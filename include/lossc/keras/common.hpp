@@ -23,8 +23,7 @@ enum class hinge_labels { from_batch, zero_one, signed_ };
 
 /// A loss whose label convention Keras decides over the whole batch: both candidate expressions;
 /// lossc::keras::loss scans y_true and runs the matching one.
-template <class E>
-struct batch_decided {
+template <class E> struct batch_decided {
     E zero_one;  // labels are all 0 or 1: converted to ±1
     E as_given;  // otherwise
 };
@@ -36,12 +35,14 @@ struct batch_decided {
 struct axes {
     std::array<int, 8> list{};
     int count = 0;
-    bool all = false;  // axis=None
+    bool all = false;                             // axis=None
     constexpr axes(int a) : list{a}, count(1) {}  // NOLINT(google-explicit-constructor): Keras's axis=-1
     constexpr axes(std::initializer_list<int> l) {
         for (int a : l)
-            if (count < 8) list[static_cast<std::size_t>(count++)] = a;
-            else throw parameter_error("at most 8 axes (tensors have rank 8 at most)");
+            if (count < 8)
+                list[static_cast<std::size_t>(count++)] = a;
+            else
+                throw parameter_error("at most 8 axes (tensors have rank 8 at most)");
     }
     struct all_tag {};
     constexpr explicit axes(all_tag) : all(true) {}

@@ -13,8 +13,7 @@ namespace lossc::keras {
 
 namespace detail {
 /// The clip range of probabilities: (ε, 1 − ε) in double, rounded to the working type.
-template <expression P>
-constexpr auto clip_probability(const P& p) { return clip(p, epsilon, 1.0 - epsilon); }
+template <expression P> constexpr auto clip_probability(const P& p) { return clip(p, epsilon, 1.0 - epsilon); }
 
 /// A label smoothing mixes the labels with a uniform distribution: a weight outside [0, 1] (or
 /// NaN) makes no distribution, so it is lossc::parameter_error.
@@ -30,14 +29,12 @@ constexpr auto smoothed_categorical_labels(double ls) {
 }
 
 /// Element-wise binary cross-entropy of labels t and probabilities p (clipped), as Keras's backend.
-template <expression Tl, expression P>
-constexpr auto binary_crossentropy_of_probabilities(const Tl& t, const P& p) {
+template <expression Tl, expression P> constexpr auto binary_crossentropy_of_probabilities(const Tl& t, const P& p) {
     const auto q = clip_probability(p);
     return -(t * log(q) + (1.0 - t) * log(1.0 - q));
 }
 /// ... and of logits x: −t·log σ(x) − (1 − t)·log σ(−x) = t·softplus(−x) + (1 − t)·softplus(x).
-template <expression Tl, expression X>
-constexpr auto binary_crossentropy_of_logits(const Tl& t, const X& x) {
+template <expression Tl, expression X> constexpr auto binary_crossentropy_of_logits(const Tl& t, const X& x) {
     return t * softplus(-x) + (1.0 - t) * softplus(x);
 }
 
@@ -46,53 +43,56 @@ constexpr auto binary_crossentropy_of_logits(const Tl& t, const X& x) {
 /// is Keras's log S to the bit, and s − log S is rounded once, as in Keras (x − (m + log S) would
 /// lose log S's low bits for saturated logits). The logsumexp node lets the kernel keep exp(s)
 /// for the gradient's softmax (the softmax memo of lower/row_eval.hpp).
-template <expression X>
-constexpr auto keras_log_softmax(const X& x) {
+template <expression X> constexpr auto keras_log_softmax(const X& x) {
     const auto shifted = x - stop_gradient(max<-1>(x));
     return shifted - logsumexp<-1>(shifted);
 }
 /// softmax as jax.nn.softmax: e = exp(x − stop_gradient(max x)), e / Σ e.
-template <expression X>
-constexpr auto keras_softmax(const X& x) {
+template <expression X> constexpr auto keras_softmax(const X& x) {
     const auto e = exp(x - stop_gradient(max<-1>(x)));
     return e / sum<-1>(e);
 }
 /// Renormalised, clipped probabilities: clip(p / Σ p, ε, 1 − ε).
-template <expression P>
-constexpr auto renormalised(const P& p) { return clip_probability(p / sum<-1>(p)); }
+template <expression P> constexpr auto renormalised(const P& p) { return clip_probability(p / sum<-1>(p)); }
 
 /// −Σ t · log q over the classes, from probabilities p (renormalised) or logits.
 template <bool FromLogits, expression Tl, expression P = y_pred_t>
 constexpr auto categorical_crossentropy_of(const Tl& t, const P& p = {}) {
-    if constexpr (FromLogits) return -sum<-1>(t * keras_log_softmax(p));
-    else return -sum<-1>(t * log(renormalised(p)));
+    if constexpr (FromLogits)
+        return -sum<-1>(t * keras_log_softmax(p));
+    else
+        return -sum<-1>(t * log(renormalised(p)));
 }
 
-template <class A>
-constexpr auto as_alpha(const A& alpha) {
-    if constexpr (std::is_arithmetic_v<A>) return scalar{static_cast<double>(alpha)};
-    else return alpha;
+template <class A> constexpr auto as_alpha(const A& alpha) {
+    if constexpr (std::is_arithmetic_v<A>)
+        return scalar{static_cast<double>(alpha)};
+    else
+        return alpha;
 }
 }  // namespace detail
 
 /// mean over the last axis of the element-wise binary cross-entropy, labels smoothed towards ½.
-template <bool FromLogits = false>
-constexpr auto binary_crossentropy(double label_smoothing = 0.0) {
+template <bool FromLogits = false> constexpr auto binary_crossentropy(double label_smoothing = 0.0) {
     const auto t = detail::smoothed_binary_labels(label_smoothing);
-    if constexpr (FromLogits) return mean<-1>(detail::binary_crossentropy_of_logits(t, y_pred));
-    else return mean<-1>(detail::binary_crossentropy_of_probabilities(t, y_pred));
+    if constexpr (FromLogits)
+        return mean<-1>(detail::binary_crossentropy_of_logits(t, y_pred));
+    else
+        return mean<-1>(detail::binary_crossentropy_of_probabilities(t, y_pred));
 }
 
 /// Focal BCE: mean((1 − p_t)^γ · bce), p_t = t·p + (1 − t)(1 − p), bce the clipped-probability
 /// BCE even from logits (p = σ(x)), as Keras 3; with class balancing each element is weighted
 /// by α for t = 1 and 1 − α for t = 0 (α unused without it).
-template <bool FromLogits = false>
-constexpr auto binary_focal_crossentropy(bool apply_class_balancing = false, double alpha = 0.25, double gamma = 2.0,
-                                         double label_smoothing = 0.0) {
+template <bool FromLogits = false> constexpr auto binary_focal_crossentropy(bool apply_class_balancing = false,
+                                                                            double alpha = 0.25, double gamma = 2.0,
+                                                                            double label_smoothing = 0.0) {
     const auto t = detail::smoothed_binary_labels(label_smoothing);
     const auto p = [] {
-        if constexpr (FromLogits) return sigmoid(y_pred);
-        else return y_pred;
+        if constexpr (FromLogits)
+            return sigmoid(y_pred);
+        else
+            return y_pred;
     }();
     const auto bce = detail::binary_crossentropy_of_probabilities(t, p);
     const auto p_t = t * p + (1.0 - t) * (1.0 - p);
@@ -104,8 +104,7 @@ constexpr auto binary_focal_crossentropy(bool apply_class_balancing = false, dou
 }
 
 /// −Σ t'·log q over the classes; t' = t(1 − ls) + ls/K; q = clip(p/Σp, ε, 1 − ε) or log_softmax(x).
-template <bool FromLogits = false>
-constexpr auto categorical_crossentropy(double label_smoothing = 0.0) {
+template <bool FromLogits = false> constexpr auto categorical_crossentropy(double label_smoothing = 0.0) {
     return detail::categorical_crossentropy_of<FromLogits>(detail::smoothed_categorical_labels(label_smoothing));
 }
 
@@ -120,7 +119,8 @@ constexpr auto sparse_categorical_crossentropy(std::optional<std::int64_t> ignor
     // As Keras 3.15: the ignored rows' y_pred is zeroed before the cross-entropy (ops.where), so
     // that a NaN or infinity there reaches neither the loss nor the gradient.
     const auto valid = not_equal(labels, ignored);
-    return where(valid, detail::categorical_crossentropy_of<FromLogits>(one_hot(labels), where(valid, y_pred, 0.0)), 0.0);
+    return where(valid, detail::categorical_crossentropy_of<FromLogits>(one_hot(labels), where(valid, y_pred, 0.0)),
+                 0.0);
 }
 
 /// Focal CCE: Σ α·(1 − q)^γ · (−t'·log q), q = clip(p/Σp, ε, 1 − ε) (p = softmax(x) from logits);
@@ -129,8 +129,10 @@ template <bool FromLogits = false, class Alpha = double>
 constexpr auto categorical_focal_crossentropy(Alpha alpha = 0.25, double gamma = 2.0, double label_smoothing = 0.0) {
     const auto t = detail::smoothed_categorical_labels(label_smoothing);
     const auto q = [] {
-        if constexpr (FromLogits) return detail::renormalised(detail::keras_softmax(y_pred));
-        else return detail::renormalised(y_pred);
+        if constexpr (FromLogits)
+            return detail::renormalised(detail::keras_softmax(y_pred));
+        else
+            return detail::renormalised(y_pred);
     }();
     const auto cce = -t * log(q);
     return sum<-1>(pow(1.0 - q, gamma) * detail::as_alpha(alpha) * cce);
@@ -150,8 +152,10 @@ namespace ops {
 /// Element-wise binary cross-entropy of targets t and probabilities (clipped) or logits.
 template <bool FromLogits = false, expression Tl, expression P>
 constexpr auto binary_crossentropy(const Tl& t, const P& p) {
-    if constexpr (FromLogits) return detail::binary_crossentropy_of_logits(t, p);
-    else return detail::binary_crossentropy_of_probabilities(t, p);
+    if constexpr (FromLogits)
+        return detail::binary_crossentropy_of_logits(t, p);
+    else
+        return detail::binary_crossentropy_of_probabilities(t, p);
 }
 /// −Σ t·log q over the last axis (q renormalised and clipped, or log_softmax of logits).
 template <bool FromLogits = false, expression Tl, expression P>

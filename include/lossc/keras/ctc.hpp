@@ -40,19 +40,19 @@ inline double log_add_exp(double a, double b) {
 ///   e'_n = (A_n ⊕ e_n) + log p(t, y_n),  φ'_0 = A_0 + log p(t, blank),
 ///   φ'_n = (A_n + log p(t, blank)) ⊕ (e_{n−1} + log p(t, blank) + ε·(1 − rep_{n−1})),
 /// ⊕ = log-add-exp; L = −(φ_L ⊕ e_{L−1}) after the last step (−φ_0 for no labels).
-template <class T, class X, class Y, class Coef>
-double ctc_sample_log(X&& x, index steps, index classes, Y&& y, index len, index row_len, Coef&& coef, T* grad, index gt, index gk,
-                      std::vector<double>& ws) {
+template <class T, class X, class Y, class Coef> double ctc_sample_log(X&& x, index steps, index classes, Y&& y,
+                                                                       index len, index row_len, Coef&& coef, T* grad,
+                                                                       index gt, index gk, std::vector<double>& ws) {
     constexpr double eps = -1e5;  // Keras's log ε
     const index states = 2 * len + 1;
-    double* lse = ws.data();                // log Σ_k exp x(t, k), per step
-    double* st = lse + steps;               // step t: φ_0…φ_L then e_0…e_{L−1}
+    double* lse = ws.data();                    // log Σ_k exp x(t, k), per step
+    double* st = lse + steps;                   // step t: φ_0…φ_L then e_0…e_{L−1}
     double* g_out = st + (steps + 1) * states;  // adjoints of step t's outputs
-    double* g_in = g_out + states;          // … and of its inputs
-    double* g_a = g_in + states;            // adjoints of A_0…A_L
-    double* rep = g_a + len + 1;            // 0 or 1 per label
-    double* gle = rep + len;                // adjoints of log p(t, y_n)
-    double* gx = gle + len;                 // one step's logit gradient
+    double* g_in = g_out + states;              // … and of its inputs
+    double* g_a = g_in + states;                // adjoints of A_0…A_L
+    double* rep = g_a + len + 1;                // 0 or 1 per label
+    double* gle = rep + len;                    // adjoints of log p(t, y_n)
+    double* gx = gle + len;                     // one step's logit gradient
     for (index t = 0; t < steps; ++t) {
         double m = -std::numeric_limits<double>::infinity();
         for (index k = 0; k < classes; ++k) m = std::max(m, x(t, k));
@@ -146,11 +146,11 @@ template <class T, class X, class Y, class Coef>
 bool ctc_sample_linear(X&& x, index steps, index classes, Y&& y, index len, Coef&& coef, T* grad, index gt, index gk,
                        std::vector<double>& ws, double& loss) {
     const index states = 2 * len + 1;
-    double* prob = ws.data();                  // softmax of every step
-    double* alpha = prob + steps * classes;    // rescaled α of every step
-    double* beta = alpha + steps * states;     // rescaled β of one step
+    double* prob = ws.data();                // softmax of every step
+    double* alpha = prob + steps * classes;  // rescaled α of every step
+    double* beta = alpha + steps * states;   // rescaled β of one step
     double* beta_prev = beta + states;
-    double* gamma = beta_prev + states;        // one step's posterior, by class
+    double* gamma = beta_prev + states;  // one step's posterior, by class
     using P = simd::pack<double>;
     for (index t = 0; t < steps; ++t) {  // softmax rows, the exps a pack at a time
         double* pt = prob + t * classes;
@@ -220,12 +220,13 @@ bool ctc_sample_linear(X&& x, index steps, index classes, Y&& y, index len, Coef
 
 /// One sample's CTC loss (and coef(L)·its gradient): the linear-space recursion where the label
 /// fits in the steps and nothing underflows, else Keras's log-space one, ε moves and all.
-template <class T, class X, class Y, class Coef>
-double ctc_sample(X&& x, index steps, index classes, Y&& y, index len, index row_len, Coef&& coef, T* grad, index gt, index gk,
-                  std::vector<double>& ws) {
+template <class T, class X, class Y, class Coef> double ctc_sample(X&& x, index steps, index classes, Y&& y, index len,
+                                                                   index row_len, Coef&& coef, T* grad, index gt,
+                                                                   index gk, std::vector<double>& ws) {
     const index states = 2 * len + 1;  // room for either recursion, so that a fallback never grows it
-    ws.resize(std::max(ws.size(), static_cast<std::size_t>(std::max(steps * classes + steps * states + 2 * states + classes,
-                                                                       steps + (steps + 1) * states + 3 * states + 3 * len + 1 + classes))));
+    ws.resize(std::max(ws.size(), static_cast<std::size_t>(
+                                      std::max(steps * classes + steps * states + 2 * states + classes,
+                                               steps + (steps + 1) * states + 3 * states + 3 * len + 1 + classes))));
     index needed = len;
     for (index n = 1; n < len; ++n) needed += y(n) == y(n - 1) ? 1 : 0;
     if (steps > 0 && needed <= steps) {
@@ -246,9 +247,10 @@ public:
     constexpr explicit ctc_loss(keras::reduction r = keras::reduction::sum_over_batch_size) : kernel_loss(r) {}
 
     /// (N): one loss per sequence.
-    template <class T>
-    value_shape values_shape(tensor_view<const T> y_pred) const {
-        if (y_pred.rank != 3) throw shape_error(detail::cat("y_pred has shape ", detail::shape_str(y_pred), "; CTC takes (N, T, K) logits"));
+    template <class T> value_shape values_shape(tensor_view<const T> y_pred) const {
+        if (y_pred.rank != 3)
+            throw shape_error(
+                detail::cat("y_pred has shape ", detail::shape_str(y_pred), "; CTC takes (N, T, K) logits"));
         value_shape v{1, {}};
         v.dims[0] = y_pred.shape[0];
         return v;
@@ -271,10 +273,11 @@ void ctc(tensor_view<const L> y_true, tensor_view<const T> y_pred, std::span<T> 
     loss(y_true, y_pred, call_args<T>{.values = values, .grad = grad});
 }
 
-template <class L, class T>
-double ctc_loss::call(const tensor_view<const L>& y_true, const tensor_view<const T>& y_pred, const call_args<T>& args) const {
+template <class L, class T> double ctc_loss::call(const tensor_view<const L>& y_true,
+                                                  const tensor_view<const T>& y_pred, const call_args<T>& args) const {
     using detail::cat, detail::num, detail::shape_str;
-    if (y_pred.rank != 3) throw shape_error(cat("y_pred has shape ", shape_str(y_pred), "; CTC takes (N, T, K) logits"));
+    if (y_pred.rank != 3)
+        throw shape_error(cat("y_pred has shape ", shape_str(y_pred), "; CTC takes (N, T, K) logits"));
     const index n = y_pred.shape[0], steps = y_pred.shape[1], classes = y_pred.shape[2];
     if (y_true.rank != 2 || y_true.shape[0] != n)
         throw shape_error(cat("y_true has shape ", shape_str(y_true), " but y_pred ", shape_str(y_pred),
@@ -282,14 +285,17 @@ double ctc_loss::call(const tensor_view<const L>& y_true, const tensor_view<cons
     if (classes < 1) throw shape_error("y_pred has no classes: CTC needs at least the blank");
     if (y_pred.data == nullptr && y_pred.size() > 0) throw shape_error("y_pred is a null pointer");
     if (y_true.data == nullptr && y_true.size() > 0) throw shape_error("y_true is a null pointer");
-    if (index last = 0; !y_pred.extent(last) || !y_true.extent(last)) throw shape_error("a tensor's strides reach more bytes than an index holds");
+    if (index last = 0; !y_pred.extent(last) || !y_true.extent(last))
+        throw shape_error("a tensor's strides reach more bytes than an index holds");
     if (!args.values.empty() && static_cast<index>(args.values.size()) != n)
-        throw shape_error(cat("values has ", num(args.values.size()), " elements but there are ", num(n), " sequences"));
+        throw shape_error(
+            cat("values has ", num(args.values.size()), " elements but there are ", num(n), " sequences"));
     if (!args.grad.empty() && static_cast<index>(args.grad.size()) != y_pred.size())
         throw shape_error(cat("grad has ", num(args.grad.size()), " elements but y_pred has ", num(y_pred.size())));
     if (args.global_batch_size != 0 || args.global_divisor)
-        throw parameter_error("CTC takes no global_batch_size or global_divisor yet: scale its sum_over_batch_size loss by the "
-                              "shard's share of the batch");
+        throw parameter_error(
+            "CTC takes no global_batch_size or global_divisor yet: scale its sum_over_batch_size loss by the "
+            "shard's share of the batch");
     detail::require_per_sample_args(args.sample_weight, args.mask, n, "CTC");
     detail::require_outputs_apart(detail::extents_of(y_true, y_pred, args));
     // labels: integers in [0, K), checked before anything is written
@@ -299,23 +305,23 @@ double ctc_loss::call(const tensor_view<const L>& y_true, const tensor_view<cons
             const L v = y_true.data[i * ts0 + s * ts1];
             const double d = static_cast<double>(v);
             if (!(std::floor(d) == d) || !(d >= 0) || !(d < static_cast<double>(classes)))
-                throw label_error(cat("label ", std::to_string(v), " at (", num(i), ", ", num(s), ") is not a class id in [0, ", num(classes),
-                                      "), 0 the blank"));
+                throw label_error(cat("label ", std::to_string(v), " at (", num(i), ", ", num(s),
+                                      ") is not a class id in [0, ", num(classes), "), 0 the blank"));
         }
     const index p0 = y_pred.stride(0), p1 = y_pred.stride(1), p2 = y_pred.stride(2);
     const std::array<index, 3> gs{steps * classes, classes, 1};  // the gradient in C order
     thread_local std::vector<double> ws;
-    return detail::per_sample_reduce<T>(n, cfg_.reduction, args.sample_weight, args.mask, false, args.values, args.grad,
-                                        [&](index i, auto&& coef) {
-        const T* xi = y_pred.data + i * p0;
-        const L* yi = y_true.data + i * ts0;
-        const auto x = [&](index t, index k) { return static_cast<double>(xi[t * p1 + k * p2]); };
-        const auto y = [&](index s) { return static_cast<index>(yi[s * ts1]); };
-        index len = 0;
-        for (index s = 0; s < width; ++s) len += y(s) != 0 ? 1 : 0;
-        T* g = args.grad.empty() ? nullptr : args.grad.data() + i * gs[0];
-        return detail::ctc_sample<T>(x, steps, classes, y, len, width, coef, g, gs[1], gs[2], ws);
-    });
+    return detail::per_sample_reduce<T>(
+        n, cfg_.reduction, args.sample_weight, args.mask, false, args.values, args.grad, [&](index i, auto&& coef) {
+            const T* xi = y_pred.data + i * p0;
+            const L* yi = y_true.data + i * ts0;
+            const auto x = [&](index t, index k) { return static_cast<double>(xi[t * p1 + k * p2]); };
+            const auto y = [&](index s) { return static_cast<index>(yi[s * ts1]); };
+            index len = 0;
+            for (index s = 0; s < width; ++s) len += y(s) != 0 ? 1 : 0;
+            T* g = args.grad.empty() ? nullptr : args.grad.data() + i * gs[0];
+            return detail::ctc_sample<T>(x, steps, classes, y, len, width, coef, g, gs[1], gs[2], ws);
+        });
 }
 
 }  // namespace lossc::keras

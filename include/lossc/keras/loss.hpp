@@ -45,8 +45,7 @@ struct config {
 ///   under mean_with_sample_weight or ignore_class, the sum over the shards of each shard's
 ///   loss.divisor(...) (an allreduce before the call). Neither applies to sum, none, or a loss
 ///   over every axis (axis=None).
-template <class T>
-struct call_args {
+template <class T> struct call_args {
     weight_tensor sample_weight{};
     tensor_view<const bool> mask{};
     std::span<T> values{};
@@ -67,8 +66,7 @@ struct value_shape {
     }
 };
 /// What a values-only call (loss::value) takes: call_args without the gradient.
-template <class T>
-struct value_args {
+template <class T> struct value_args {
     weight_tensor sample_weight{};
     tensor_view<const bool> mask{};
     std::span<T> values{};
@@ -77,9 +75,9 @@ struct value_args {
 };
 
 namespace detail {
-template <class N, class E>
-constexpr bool contains() {
-    if constexpr (std::is_same_v<E, N>) return true;
+template <class N, class E> constexpr bool contains() {
+    if constexpr (std::is_same_v<E, N>)
+        return true;
     else {
         bool found = false;
         if constexpr (requires { std::declval<E>().a; }) found = found || contains<N, decltype(std::declval<E>().a)>();
@@ -90,11 +88,12 @@ constexpr bool contains() {
 }
 /// Is `v` the ignored class? Compared as integers where the labels are (int64 ids beyond 2^53
 /// are not doubles).
-template <class L>
-constexpr bool is_ignored_label(L v, std::optional<std::int64_t> ignored) {
+template <class L> constexpr bool is_ignored_label(L v, std::optional<std::int64_t> ignored) {
     if (!ignored) return false;
-    if constexpr (std::is_integral_v<L>) return static_cast<std::int64_t>(v) == *ignored;
-    else return static_cast<double>(v) == static_cast<double>(*ignored);
+    if constexpr (std::is_integral_v<L>)
+        return static_cast<std::int64_t>(v) == *ignored;
+    else
+        return static_cast<double>(v) == static_cast<double>(*ignored);
 }
 /// Checks n class ids (label_at(e), e < n) against `classes` before anything is written: an id
 /// that is not an integer in [0, classes), and not the ignored class, is lossc::label_error. The
@@ -104,25 +103,20 @@ template <class T, class L, class At>
 void require_class_ids(At&& label_at, index n, index classes, std::optional<std::int64_t> ignored) {
     constexpr index exact = index(1) << std::numeric_limits<T>::digits;
     if (classes > exact)
-        throw shape_error(cat("y_pred has ", num(classes), " classes, more than ", std::is_same_v<T, float> ? "float" : "double",
-                              " holds exactly (", num(exact), "): class ids would compare wrongly; use double y_pred"));
+        throw shape_error(cat("y_pred has ", num(classes), " classes, more than ",
+                              std::is_same_v<T, float> ? "float" : "double", " holds exactly (", num(exact),
+                              "): class ids would compare wrongly; use double y_pred"));
     for (index e = 0; e < n; ++e) {
         const L v = label_at(e);
         if (is_ignored_label(v, ignored)) continue;
         const bool integral = std::is_integral_v<L> || std::floor(static_cast<double>(v)) == static_cast<double>(v);
         if (!integral || !(static_cast<double>(v) >= 0) || !(static_cast<double>(v) < static_cast<double>(classes)))
-            throw label_error(cat("label ", std::to_string(v), " of sample ", num(e), " is not a class id in [0, ", num(classes),
-                                  ")", ignored ? " nor the ignored class" : ""));
+            throw label_error(cat("label ", std::to_string(v), " of sample ", num(e), " is not a class id in [0, ",
+                                  num(classes), ")", ignored ? " nor the ignored class" : ""));
     }
 }
-template <class D>
-struct expression_of {
-    using type = D;
-};
-template <class E>
-struct expression_of<batch_decided<E>> {
-    using type = E;
-};
+template <class D> struct expression_of { using type = D; };
+template <class E> struct expression_of<batch_decided<E>> { using type = E; };
 
 /// How the reduced axes map onto kernel rows. The reduced axes are one run [lo, hi] of adjacent
 /// axes (every axis for axis=None): the kernel's columns. The axes before the run are the rows
@@ -155,8 +149,8 @@ inline layout layout_for(const axes& ax, int rank, const dims_array& s) {
         int a = ax.list[static_cast<std::size_t>(k)];
         if (a < 0) a += rank;
         if (a < 0 || a >= rank)
-            throw parameter_error(cat("axis ", num(ax.list[static_cast<std::size_t>(k)]), " is out of range for y_pred of rank ",
-                                      num(rank)));
+            throw parameter_error(cat("axis ", num(ax.list[static_cast<std::size_t>(k)]),
+                                      " is out of range for y_pred of rank ", num(rank)));
         reduce[a] = true;
     }
     l.lo = 0;
@@ -166,7 +160,8 @@ inline layout layout_for(const axes& ax, int rank, const dims_array& s) {
     while (l.hi + 1 < rank && reduce[l.hi + 1]) ++l.hi;
     for (int a = l.hi + 1; a < rank; ++a)
         if (reduce[a])
-            throw parameter_error(cat("the reduced axes of a rank-", num(rank), " y_pred are not adjacent: lossc reduces one run of "
+            throw parameter_error(cat("the reduced axes of a rank-", num(rank),
+                                      " y_pred are not adjacent: lossc reduces one run of "
                                       "adjacent axes (e.g. {1, 2}); transpose y_pred so that they are"));
     const auto count = [&](int from, int to) {  // elements of axes [from, to)
         index n = 1;
@@ -178,12 +173,16 @@ inline layout layout_for(const axes& ax, int rank, const dims_array& s) {
         l.rows = 1, l.loss_rank = 0;
         return l;
     }
-    if (l.lo == 0) throw parameter_error("a loss may reduce the batch axis 0 only together with every other axis (axis=None)");
-    if (l.hi == rank - 1) l.rows = count(0, l.lo);
-    else l.slabs = count(0, l.lo), l.rows = count(l.hi + 1, rank);
+    if (l.lo == 0)
+        throw parameter_error("a loss may reduce the batch axis 0 only together with every other axis (axis=None)");
+    if (l.hi == rank - 1)
+        l.rows = count(0, l.lo);
+    else
+        l.slabs = count(0, l.lo), l.rows = count(l.hi + 1, rank);
     l.loss_rank = 0;
     for (int a = 0; a < rank; ++a)
-        if (a < l.lo || a > l.hi) l.loss_shape[static_cast<std::size_t>(l.loss_rank++)] = s[static_cast<std::size_t>(a)];
+        if (a < l.lo || a > l.hi)
+            l.loss_shape[static_cast<std::size_t>(l.loss_rank++)] = s[static_cast<std::size_t>(a)];
     return l;
 }
 
@@ -196,15 +195,18 @@ inline bool collapse(const dims_array& shape, const dims_array& strides, int fro
     for (int k = 0; k < to - from; ++k) {  // innermost first
         const auto a = static_cast<std::size_t>(reversed ? from + k : to - 1 - k);
         if (shape[a] == 1) continue;
-        if (n == 1) step = strides[a];
-        else if (strides[a] != step * n) return false;
+        if (n == 1)
+            step = strides[a];
+        else if (strides[a] != step * n)
+            return false;
         n *= shape[a];
     }
     return true;
 }
 /// How a tensor of y_pred's shape (the first `l.rank` axes of `shape`) with these strides walks
 /// the layout; false where its strides do not let a run be walked with one stride.
-inline bool walk_of(const layout& l, const dims_array& shape, const dims_array& strides, walk& w, bool reversed = false) {
+inline bool walk_of(const layout& l, const dims_array& shape, const dims_array& strides, walk& w,
+                    bool reversed = false) {
     const int r = l.rank;
     if (!collapse(shape, strides, l.lo, l.hi + 1, reversed, w.col)) return false;
     if (l.loss_rank == 0) {
@@ -214,18 +216,17 @@ inline bool walk_of(const layout& l, const dims_array& shape, const dims_array& 
     if (l.hi == r - 1) return collapse(shape, strides, 0, l.lo, false, w.row);
     return collapse(shape, strides, 0, l.lo, false, w.slab) && collapse(shape, strides, l.hi + 1, r, false, w.row);
 }
-template <class U>
-dims_array strides_of(const tensor_view<U>& t) {
+template <class U> dims_array strides_of(const tensor_view<U>& t) {
     dims_array st = ones();
     for (int a = 0; a < t.rank; ++a) st[static_cast<std::size_t>(a)] = t.stride(a);
     return st;
 }
 
 /// A loss reduces y_pred's class axis: y_pred needs a batch axis besides it.
-template <class T>
-void require_class_axis(const tensor_view<const T>& y_pred) {
+template <class T> void require_class_axis(const tensor_view<const T>& y_pred) {
     if (y_pred.rank < 2)
-        throw shape_error(cat("y_pred has shape ", shape_str(y_pred), "; give it a batch axis and a class axis, e.g. (N, 1): "
+        throw shape_error(cat("y_pred has shape ", shape_str(y_pred),
+                              "; give it a batch axis and a class axis, e.g. (N, 1): "
                               "on a rank-1 y_pred Keras reduces the batch axis itself"));
 }
 
@@ -237,8 +238,7 @@ struct call_extents {
 };
 /// The bytes from a tensor's first element to its last (all of them for a strided one: a
 /// conservative span, as the overlap checks need).
-template <class U>
-lossc::detail::byte_range range_of_tensor(const tensor_view<const U>& t, const char* name) {
+template <class U> lossc::detail::byte_range range_of_tensor(const tensor_view<const U>& t, const char* name) {
     index last = 0;
     if (!t.extent(last)) throw shape_error(cat(name, "'s strides reach more bytes than an index holds"));
     return lossc::detail::range_of(t.data, last, 1, 1, 1, name);
@@ -246,26 +246,25 @@ lossc::detail::byte_range range_of_tensor(const tensor_view<const U>& t, const c
 /// Where a gradient goes for y_pred: y_pred's storage order without its padding (for rank 2,
 /// column-major where its rows are closer together than its columns, else row-major), so that
 /// a span of y_pred.size() elements holds it.
-template <class T>
-std::array<index, 2> grad_strides(const tensor_view<const T>& y_pred) {
+template <class T> std::array<index, 2> grad_strides(const tensor_view<const T>& y_pred) {
     if (y_pred.rank != 2 || y_pred.contiguous()) return {y_pred.rank == 2 ? y_pred.shape[1] : 0, 1};
     const bool column_major = y_pred.stride(0) < y_pred.stride(1) || (y_pred.shape[1] <= 1 && y_pred.stride(0) == 1);
     return column_major ? std::array<index, 2>{1, y_pred.shape[0]} : std::array<index, 2>{y_pred.shape[1], 1};
 }
 /// The gradient's strides for every axis: grad_strides for rank 2, C order otherwise.
-template <class T>
-dims_array grad_strides_all(const tensor_view<const T>& y_pred) {
+template <class T> dims_array grad_strides_all(const tensor_view<const T>& y_pred) {
     dims_array st = ones();
     if (y_pred.rank == 2) {
         const auto g = grad_strides(y_pred);
         st[0] = g[0], st[1] = g[1];
     } else {
-        for (auto a = static_cast<std::size_t>(std::max(y_pred.rank - 1, 0)); a-- > 0;) st[a] = st[a + 1] * y_pred.shape[a + 1];
+        for (auto a = static_cast<std::size_t>(std::max(y_pred.rank - 1, 0)); a-- > 0;)
+            st[a] = st[a + 1] * y_pred.shape[a + 1];
     }
     return st;
 }
-template <class L, class T>
-call_extents extents_of(const tensor_view<const L>& y_true, const tensor_view<const T>& y_pred, const call_args<T>& args) {
+template <class L, class T> call_extents extents_of(const tensor_view<const L>& y_true,
+                                                    const tensor_view<const T>& y_pred, const call_args<T>& args) {
     using lossc::detail::range_of;
     const weight_tensor& sw = args.sample_weight;
     call_extents x;
@@ -294,8 +293,7 @@ inline void require_outputs_apart(const call_extents& x) {
 
 namespace detail {
 /// What the steps of a keras::loss call (loss::call) find out about its inputs, in order.
-template <class L, class T>
-struct call_state {
+template <class L, class T> struct call_state {
     tensor_view<const L> y_true;
     tensor_view<const T> y_pred;
     const call_args<T>& args;
@@ -326,11 +324,11 @@ struct call_state {
 /// The Keras Loss object: loss(expression or batch_decided, config), called like
 /// keras.losses.X(...)(y_true, y_pred, sample_weight). Returns the reduced loss (reduction none:
 /// the sum of the per-sample values, which go to args.values).
-template <class Def>
-class loss {
+template <class Def> class loss {
 public:
     using expression_type = typename detail::expression_of<Def>::type;
-    static_assert(expression<expression_type>, "lossc: keras::loss wraps a lossc expression or a keras::batch_decided pair");
+    static_assert(expression<expression_type>,
+                  "lossc: keras::loss wraps a lossc expression or a keras::batch_decided pair");
     /// Does the loss read y_true as class ids (one per sample: the sparse losses)?
     static constexpr bool uses_labels = detail::contains<column_index_t, expression_type>();
 
@@ -343,8 +341,10 @@ public:
     template <class L, class T>
     T operator()(tensor_view<const L> y_true, tensor_view<const T> y_pred, const call_args<T>& args = {}) const {
         if constexpr (types_fit<L, T>())
-            return static_cast<T>(args.grad.empty() ? call<false>(y_true, y_pred, args) : call<true>(y_true, y_pred, args));
-        else return T{};  // after the static_assert: nothing more to report
+            return static_cast<T>(args.grad.empty() ? call<false>(y_true, y_pred, args)
+                                                    : call<true>(y_true, y_pred, args));
+        else
+            return T{};  // after the static_assert: nothing more to report
     }
     /// The reduced loss, and its gradient into args.grad, which must hold y_pred's size: as
     /// operator() with a gradient, but only the gradient's kernel is compiled (operator() compiles
@@ -353,8 +353,9 @@ public:
     T value_and_grad(tensor_view<const L> y_true, tensor_view<const T> y_pred, const call_args<T>& args) const {
         if constexpr (types_fit<L, T>()) {
             if (args.grad.empty() && y_pred.size() > 0)
-                throw shape_error("value_and_grad writes the gradient: give args.grad, y_pred's size (operator() takes an "
-                                  "empty one)");
+                throw shape_error(
+                    "value_and_grad writes the gradient: give args.grad, y_pred's size (operator() takes an "
+                    "empty one)");
             return static_cast<T>(call<true>(y_true, y_pred, args));
         } else {
             return T{};
@@ -366,7 +367,8 @@ public:
     T value(tensor_view<const L> y_true, tensor_view<const T> y_pred, const value_args<T>& args = {}) const {
         if constexpr (types_fit<L, T>())
             return static_cast<T>(call<false>(y_true, y_pred, to_call_args(args)));
-        else return T{};
+        else
+            return T{};
     }
     /// The divisor this call's reduction would use on its own (the number of per-sample losses,
     /// of the valid ones with masks or ignore_class, or Σ w under mean_with_sample_weight; 1 for
@@ -374,38 +376,41 @@ public:
     /// Data-parallel: sum it over the shards and pass the total as args.global_divisor.
     template <class L, class T>
     double divisor(tensor_view<const L> y_true, tensor_view<const T> y_pred, const value_args<T>& args = {}) const {
-        if constexpr (types_fit<L, T>()) return call<false, true>(y_true, y_pred, to_call_args(args));
-        else return 1.0;
+        if constexpr (types_fit<L, T>())
+            return call<false, true>(y_true, y_pred, to_call_args(args));
+        else
+            return 1.0;
     }
 
     /// The shape of the per-sample losses a call with this y_pred gives (Keras's reduction="none"
     /// result; args.values takes its element count): rank 0 for a loss over the whole batch
     /// (axis=None), else y_pred's shape without the reduced axes ((N), (N, T), (N, H, W), …).
     /// Throws as a call would for a y_pred without a class axis or an axis the loss cannot map.
-    template <class T>
-    value_shape values_shape(tensor_view<const T> y_pred) const {
+    template <class T> value_shape values_shape(tensor_view<const T> y_pred) const {
         detail::require_class_axis(y_pred);
         const detail::layout l = detail::layout_for(cfg_.axis, y_pred.rank, y_pred.shape);
         value_shape v{l.loss_rank, {}};
-        for (int i = 0; i < l.loss_rank; ++i) v.dims[static_cast<std::size_t>(i)] = l.loss_shape[static_cast<std::size_t>(i)];
+        for (int i = 0; i < l.loss_rank; ++i)
+            v.dims[static_cast<std::size_t>(i)] = l.loss_shape[static_cast<std::size_t>(i)];
         return v;
     }
 
 private:
     /// The static checks of a call's scalar types, each with its message.
-    template <class L, class T>
-    static constexpr bool types_fit() {
+    template <class L, class T> static constexpr bool types_fit() {
         constexpr bool real = std::is_same_v<T, float> || std::is_same_v<T, double>;
         static_assert(real, "lossc: y_pred holds float or double");
         constexpr bool labels_type = std::is_same_v<L, T> || (std::is_integral_v<L> && !std::is_same_v<L, bool>);
-        static_assert(labels_type, "lossc: y_true holds y_pred's scalar type, or integer class ids (int32/int64) for the sparse losses");
+        static_assert(
+            labels_type,
+            "lossc: y_true holds y_pred's scalar type, or integer class ids (int32/int64) for the sparse losses");
         constexpr bool ids_fit = uses_labels || !std::is_integral_v<L>;
-        static_assert(ids_fit, "lossc: integer y_true is for losses over class ids (sparse_categorical_crossentropy, "
-                               "categorical_generalized_cross_entropy); convert the labels to y_pred's type for this loss");
+        static_assert(ids_fit,
+                      "lossc: integer y_true is for losses over class ids (sparse_categorical_crossentropy, "
+                      "categorical_generalized_cross_entropy); convert the labels to y_pred's type for this loss");
         return real && labels_type && ids_fit;
     }
-    template <class T>
-    static call_args<T> to_call_args(const value_args<T>& a) {
+    template <class T> static call_args<T> to_call_args(const value_args<T>& a) {
         return {a.sample_weight, a.mask, a.values, {}, a.global_batch_size, a.global_divisor};
     }
     /// The reduced loss (DivisorOnly: the divisor its reduction uses, nothing computed or written):
@@ -428,13 +433,10 @@ private:
     keras::config cfg_;
 };
 
-template <class Def>
-loss(const Def&, config) -> loss<Def>;
-template <class Def>
-loss(const Def&) -> loss<Def>;
+template <class Def> loss(const Def&, config) -> loss<Def>;
+template <class Def> loss(const Def&) -> loss<Def>;
 
-template <class Def>
-template <bool Backward, bool DivisorOnly, class L, class T>
+template <class Def> template <bool Backward, bool DivisorOnly, class L, class T>
 double loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred, const call_args<T>& args) const {
     detail::call_state<L, T> c{y_true, y_pred, args, cfg_.ignore_class};
     match_ranks(c);
@@ -445,16 +447,16 @@ double loss<Def>::call(tensor_view<const L> y_true, tensor_view<const T> y_pred,
     detail::require_outputs_apart(detail::extents_of(y_true, y_pred, args));
     check_labels(c);
     const double divisor = local_divisor(c);
-    if constexpr (DivisorOnly) return divisor;
-    else return run_chunks<Backward>(lossc::compile(chosen_expression(c)), c, scale_of(c, divisor));
+    if constexpr (DivisorOnly)
+        return divisor;
+    else
+        return run_chunks<Backward>(lossc::compile(chosen_expression(c)), c, scale_of(c, divisor));
 }
 
 /// Rank matching (Keras §1.1): y_pred of rank 2 or more with a class axis; y_true of y_pred's
 /// shape ("full") or one value per row of the class axis ("column"); the layout of the per-sample
 /// losses; how y_pred, y_true and the gradient walk it.
-template <class Def>
-template <class L, class T>
-void loss<Def>::match_ranks(detail::call_state<L, T>& c) const {
+template <class Def> template <class L, class T> void loss<Def>::match_ranks(detail::call_state<L, T>& c) const {
     using detail::cat, detail::num, detail::shape_str;
     const tensor_view<const L>& y_true = c.y_true;
     const tensor_view<const T>& y_pred = c.y_pred;
@@ -490,9 +492,10 @@ void loss<Def>::match_ranks(detail::call_state<L, T>& c) const {
                               ": y_true must have y_pred's shape, or one value per sample and step (y_pred's shape "
                               "without the last axis, or with it 1)"));
     if (!uses_labels && column && rt == rp - 1 && y_pred.shape[static_cast<std::size_t>(rp - 1)] != 1)
-        throw shape_error(cat("y_true has shape ", shape_str(y_true), " but y_pred has shape ", shape_str(y_pred),
-                              ": Keras would broadcast y_true along y_pred's last axis (an error unless the sizes agree); "
-                              "give y_true y_pred's shape, or a last axis of 1 to use one value per row"));
+        throw shape_error(
+            cat("y_true has shape ", shape_str(y_true), " but y_pred has shape ", shape_str(y_pred),
+                ": Keras would broadcast y_true along y_pred's last axis (an error unless the sizes agree); "
+                "give y_true y_pred's shape, or a last axis of 1 to use one value per row"));
     if (uses_labels && !column)
         throw shape_error(cat("class-id labels of shape ", shape_str(y_true), " against y_pred ", shape_str(y_pred),
                               ": give one class id per sample (y_pred's shape without the class axis)"));
@@ -504,8 +507,10 @@ void loss<Def>::match_ranks(detail::call_state<L, T>& c) const {
     // one y_true value per row: the rows must run along the class axis alone (or hold one element)
     const bool last_axis = lay.reduces_only(class_axis) || (lay.cols == 1 && lay.loss_rank == rp - 1);
     if (column && !last_axis)
-        throw shape_error(cat("y_true of shape ", shape_str(y_true), " holds one value per row of the last axis, but this "
-                              "loss reduces other axes of y_pred ", shape_str(y_pred), "; give y_true y_pred's shape"));
+        throw shape_error(cat("y_true of shape ", shape_str(y_true),
+                              " holds one value per row of the last axis, but this "
+                              "loss reduces other axes of y_pred ",
+                              shape_str(y_pred), "; give y_true y_pred's shape"));
     c.n_loss = lay.losses();
     c.classes = pdim(class_axis);
     plan_walks(c);
@@ -516,14 +521,13 @@ void loss<Def>::match_ranks(detail::call_state<L, T>& c) const {
 /// How y_pred, y_true (where it has y_pred's shape) and the gradient walk the layout, each by its
 /// own strides: every run of axes must have one stride. A loss over every axis walks all three in
 /// one order, C order or (a Fortran-order y_pred) memory order.
-template <class Def>
-template <class L, class T>
-void loss<Def>::plan_walks(detail::call_state<L, T>& c) const {
+template <class Def> template <class L, class T> void loss<Def>::plan_walks(detail::call_state<L, T>& c) const {
     using detail::cat, detail::num;
     const detail::layout& lay = c.lay;
     const int rp = c.y_pred.rank;
     detail::walk &pw = c.pw, &tw = c.tw, &gw = c.gw;
-    const dims_array p_st = detail::strides_of(c.y_pred), t_st = detail::strides_of(c.y_true), g_st = detail::grad_strides_all(c.y_pred);
+    const dims_array p_st = detail::strides_of(c.y_pred), t_st = detail::strides_of(c.y_true),
+                     g_st = detail::grad_strides_all(c.y_pred);
     const auto fails = [&](bool reversed) -> const char* {
         if (!detail::walk_of(lay, c.y_pred.shape, p_st, pw, reversed)) return "y_pred";
         if (!c.column && !detail::walk_of(lay, c.y_true.shape, t_st, tw, reversed)) return "y_true";
@@ -533,18 +537,20 @@ void loss<Def>::plan_walks(detail::call_state<L, T>& c) const {
     const char* bad = fails(false);
     if (bad != nullptr && lay.loss_rank == 0 && fails(true) == nullptr) bad = nullptr;
     if (bad != nullptr)
-        throw shape_error(lay.loss_rank == 0
-            ? cat("a loss over every axis (axis=None) walks y_true and y_pred in one memory order: give both dense and in "
-                  "the same storage order (", bad, " is not)")
-            : cat(bad, "'s strides do not let the ", lay.loss_rank == rp - 1 ? "reduced axis" : "reduced axes",
-                  " or the axes kept be walked with one stride each (a padded or permuted tensor of rank ", num(rp),
-                  "): copy it to numpy's layout first"));
+        throw shape_error(
+            lay.loss_rank == 0
+                ? cat("a loss over every axis (axis=None) walks y_true and y_pred in one memory order: give both dense "
+                      "and in "
+                      "the same storage order (",
+                      bad, " is not)")
+                : cat(bad, "'s strides do not let the ", lay.loss_rank == rp - 1 ? "reduced axis" : "reduced axes",
+                      " or the axes kept be walked with one stride each (a padded or permuted tensor of rank ", num(rp),
+                      "): copy it to numpy's layout first"));
     if (lay.loss_rank == 0) pw.row = tw.row = gw.row = lay.cols;  // one row: any stride past it
 }
 
 /// The outputs' sizes, and the arguments of a batch split over calls.
-template <class Def>
-template <class L, class T>
+template <class Def> template <class L, class T>
 void loss<Def>::check_outputs(const detail::call_state<L, T>& c) const {
     using detail::cat, detail::num, detail::shape_str;
     if (!c.args.values.empty() && static_cast<index>(c.args.values.size()) != c.n_loss)
@@ -556,8 +562,9 @@ void loss<Def>::check_outputs(const detail::call_state<L, T>& c) const {
     // the whole batch's divisor, where the batch is split
     const bool global = c.args.global_batch_size != 0 || c.args.global_divisor.has_value();
     if (global && (c.lay.loss_rank == 0 || cfg_.reduction == reduction::sum || cfg_.reduction == reduction::none))
-        throw parameter_error("global_batch_size and global_divisor apply to the reductions that divide "
-                              "(sum_over_batch_size, mean, mean_with_sample_weight) of per-sample losses");
+        throw parameter_error(
+            "global_batch_size and global_divisor apply to the reductions that divide "
+            "(sum_over_batch_size, mean, mean_with_sample_weight) of per-sample losses");
     if (c.args.global_batch_size != 0 && c.args.global_batch_size < c.lay.loss_shape[0])
         throw parameter_error(cat("global_batch_size is ", num(c.args.global_batch_size), " but this call has ",
                                   num(c.lay.loss_shape[0]), " samples: the whole batch holds at least this shard"));
@@ -567,9 +574,7 @@ void loss<Def>::check_outputs(const detail::call_state<L, T>& c) const {
 
 /// Sample weights and masks against the per-sample losses (Keras §1.1, §1.3): which element of
 /// the weight tensor each loss reads.
-template <class Def>
-template <class L, class T>
-void loss<Def>::match_weights(detail::call_state<L, T>& c) const {
+template <class Def> template <class L, class T> void loss<Def>::match_weights(detail::call_state<L, T>& c) const {
     using detail::cat, detail::shape_str;
     const detail::layout& lay = c.lay;
     const weight_tensor& sw = c.args.sample_weight;
@@ -577,8 +582,9 @@ void loss<Def>::match_weights(detail::call_state<L, T>& c) const {
     c.has_mask_in = in_mask.data != nullptr || in_mask.rank > 0;
     const bool has_mask_in = c.has_mask_in;
     if (lay.loss_rank == 0 && (sw.present() || has_mask_in))
-        throw shape_error("this loss gives one value for the whole batch (axis=None): sample weights and masks apply to "
-                          "per-sample losses; choose the per-sample axes, e.g. axis={1, 2}");
+        throw shape_error(
+            "this loss gives one value for the whole batch (axis=None): sample weights and masks apply to "
+            "per-sample losses; choose the per-sample axes, e.g. axis={1, 2}");
     // a tensor of the losses' shape, with a trailing axis of 1 or not (Keras's rank matching)
     const auto shaped_as_losses = [&](int rank, const dims_array& s) {
         if (rank == lay.loss_rank + 1 && s[static_cast<std::size_t>(rank - 1)] == 1) --rank;
@@ -593,12 +599,17 @@ void loss<Def>::match_weights(detail::call_state<L, T>& c) const {
         // per sample: (N, 1, …, 1) of the losses' rank (or one more), broadcast over each sample's losses
         bool per_sample = lay.loss_rank >= 2 && sw.rank >= lay.loss_rank && sw.rank <= lay.loss_rank + 1 && s[0] == n;
         for (int a = 1; a < sw.rank && per_sample; ++a) per_sample = s[static_cast<std::size_t>(a)] == 1;
-        if (shaped_as_losses(sw.rank, s)) c.w_stride = 1;
-        else if (per_sample) c.w_stride = 1, c.w_repeat = c.n_loss / std::max<index>(n, 1);
+        if (shaped_as_losses(sw.rank, s))
+            c.w_stride = 1;
+        else if (per_sample)
+            c.w_stride = 1, c.w_repeat = c.n_loss / std::max<index>(n, 1);
         else
-            throw shape_error(cat("sample_weight has shape ", shape_str(sw.rank, sw.shape), " but the per-sample losses have shape ",
-                                  shape_str(lay.loss_rank, lay.loss_shape), lay.loss_rank >= 2 ? "; give (N, 1, …) per sample (Keras "
-                                  "would align an (N,) weight with the last axis), or the losses' shape" : ""));
+            throw shape_error(cat("sample_weight has shape ", shape_str(sw.rank, sw.shape),
+                                  " but the per-sample losses have shape ", shape_str(lay.loss_rank, lay.loss_shape),
+                                  lay.loss_rank >= 2
+                                      ? "; give (N, 1, …) per sample (Keras "
+                                        "would align an (N,) weight with the last axis), or the losses' shape"
+                                      : ""));
         if (sw.data == nullptr) throw shape_error("sample_weight is a null pointer");
     }
     if (has_mask_in) {
@@ -610,21 +621,20 @@ void loss<Def>::match_weights(detail::call_state<L, T>& c) const {
 }
 
 /// Class ids, integer or float, range-checked before anything is written; ignore_class masks.
-template <class Def>
-template <class L, class T>
-void loss<Def>::check_labels(detail::call_state<L, T>& c) const {
+template <class Def> template <class L, class T> void loss<Def>::check_labels(detail::call_state<L, T>& c) const {
     if constexpr (uses_labels)
         if (c.column)
-            detail::require_class_ids<T, L>([&](index e) { return c.label_at(e); }, c.n_loss, c.classes, cfg_.ignore_class);
+            detail::require_class_ids<T, L>([&](index e) { return c.label_at(e); }, c.n_loss, c.classes,
+                                            cfg_.ignore_class);
     c.has_mask = c.has_mask_in || (cfg_.ignore_class.has_value() && c.column);
 }
 
 /// The expression this call runs: hinge's batch-wide decision (0/1 labels → ±1) where the loss
 /// has one.
-template <class Def>
-template <class L, class T>
+template <class Def> template <class L, class T>
 const typename loss<Def>::expression_type& loss<Def>::chosen_expression(const detail::call_state<L, T>& c) const {
-    if constexpr (std::is_same_v<Def, expression_type>) return def_;
+    if constexpr (std::is_same_v<Def, expression_type>)
+        return def_;
     else {
         bool zero_one = true;
         for (index k = 0, n = c.y_true.size(); k < n && zero_one; ++k) {
@@ -637,16 +647,13 @@ const typename loss<Def>::expression_type& loss<Def>::chosen_expression(const de
 
 /// Does the reduction divide (sum_over_batch_size, mean, mean_with_sample_weight of per-sample
 /// losses)?
-template <class Def>
-template <class L, class T>
-bool loss<Def>::divides(const detail::call_state<L, T>& c) const {
+template <class Def> template <class L, class T> bool loss<Def>::divides(const detail::call_state<L, T>& c) const {
     return c.lay.loss_rank != 0 && cfg_.reduction != reduction::sum && cfg_.reduction != reduction::none;
 }
 
 /// The divisor of this call's own losses: their count, the valid ones' count or weight, Σw as
 /// given; 1 where the reduction does not divide.
-template <class Def>
-template <class L, class T>
+template <class Def> template <class L, class T>
 double loss<Def>::local_divisor(const detail::call_state<L, T>& c) const {
     if (!divides(c)) return 1.0;
     const weight_tensor& sw = c.args.sample_weight;
@@ -665,8 +672,7 @@ double loss<Def>::local_divisor(const detail::call_state<L, T>& c) const {
 
 /// The reduction's scale, folded into every weight: 1 / the divisor (the whole batch's where the
 /// batch is split), 0 for a divisor of 0 (Keras's divide_no_nan).
-template <class Def>
-template <class L, class T>
+template <class Def> template <class L, class T>
 double loss<Def>::scale_of(const detail::call_state<L, T>& c, double divisor) const {
     if (!divides(c)) return 1.0;
     const call_args<T>& args = c.args;
@@ -674,10 +680,12 @@ double loss<Def>::scale_of(const detail::call_state<L, T>& c, double divisor) co
         divisor = *args.global_divisor;
     } else if (args.global_batch_size != 0) {
         if (c.has_mask || (cfg_.reduction == reduction::mean_with_sample_weight && args.sample_weight.present()))
-            throw parameter_error("with masks, ignore_class or weights under mean_with_sample_weight the whole batch's "
-                                  "divisor depends on every shard: sum loss.divisor(...) over the shards and pass "
-                                  "it as global_divisor");
-        const index per_sample = c.n_loss / std::max<index>(c.lay.loss_shape[0], 1);  // T of (N, T) losses, H·W of (N, H, W)
+            throw parameter_error(
+                "with masks, ignore_class or weights under mean_with_sample_weight the whole batch's "
+                "divisor depends on every shard: sum loss.divisor(...) over the shards and pass "
+                "it as global_divisor");
+        const index per_sample =
+            c.n_loss / std::max<index>(c.lay.loss_shape[0], 1);  // T of (N, T) losses, H·W of (N, H, W)
         divisor = static_cast<double>(per_sample) * static_cast<double>(args.global_batch_size);
     }
     return divisor != 0 ? 1.0 / divisor : 0.0;  // Keras: divide_no_nan
@@ -685,8 +693,7 @@ double loss<Def>::scale_of(const detail::call_state<L, T>& c, double divisor) co
 
 /// The batch in chunks of 256 rows, staged on the stack where needed (integer or gathered labels,
 /// merged weights, values not asked for); returns Σ of the kernel's reduced values.
-template <class Def>
-template <bool Backward, class K, class L, class T>
+template <class Def> template <bool Backward, class K, class L, class T>
 double loss<Def>::run_chunks(const K& kern, const detail::call_state<L, T>& c, double scale) const {
     const detail::layout& lay = c.lay;
     const detail::walk &pw = c.pw, &tw = c.tw, &gw = c.gw;
@@ -714,8 +721,10 @@ double loss<Def>::run_chunks(const K& kern, const detail::call_state<L, T>& c, d
                 for (index i = 0; i < rows; ++i) label_buf[i] = static_cast<T>(c.label_at(e0 + i));
                 tv = matrix_view<const T>{label_buf, rows, 1, 1, 1};
             } else if constexpr (!std::is_integral_v<L>) {
-                if (c.column) tv = matrix_view<const T>{c.y_true.data + e0, rows, 1, 1, 1};
-                else tv = matrix_view<const T>{c.y_true.data + s * tw.slab + r0 * tw.row, rows, t_cols, tw.row, tw.col};
+                if (c.column)
+                    tv = matrix_view<const T>{c.y_true.data + e0, rows, 1, 1, 1};
+                else
+                    tv = matrix_view<const T>{c.y_true.data + s * tw.slab + r0 * tw.row, rows, t_cols, tw.row, tw.col};
             }
             const matrix_view<const T> pv{c.y_pred.data + p_off, rows, lay.cols, pw.row, pw.col};
             if (has_mask)
@@ -736,12 +745,16 @@ double loss<Def>::run_chunks(const K& kern, const detail::call_state<L, T>& c, d
             const vector_view<T> vv{values, rows, 1};
             if constexpr (Backward)
                 total += static_cast<double>(kern.forward_backward(
-                    tv, pv, vv, matrix_view<T>{args.grad.data() + s * gw.slab + r0 * gw.row, rows, lay.cols, gw.row, gw.col}, opt));
-            else total += static_cast<double>(kern.forward(tv, pv, vv, opt));
+                    tv, pv, vv,
+                    matrix_view<T>{args.grad.data() + s * gw.slab + r0 * gw.row, rows, lay.cols, gw.row, gw.col}, opt));
+            else
+                total += static_cast<double>(kern.forward(tv, pv, vv, opt));
             // Keras's reduction="none" values: W = L · weight, 0 where masked.
             if (!args.values.empty() && (sw.present() || has_mask))
                 for (index i = 0; i < rows; ++i)
-                    values[i] = (has_mask && !mask_buf[i]) ? T(0) : static_cast<T>(static_cast<double>(values[i]) * c.weight_of(e0 + i));
+                    values[i] = (has_mask && !mask_buf[i])
+                                    ? T(0)
+                                    : static_cast<T>(static_cast<double>(values[i]) * c.weight_of(e0 + i));
         }
     }
     return total;

@@ -20,46 +20,39 @@
 namespace lossc::keras {
 
 namespace detail {
-template <fixed_string S, std::size_t... I>
-constexpr auto hana_string(std::index_sequence<I...>) {
+template <fixed_string S, std::size_t... I> constexpr auto hana_string(std::index_sequence<I...>) {
     return boost::hana::string_c<S.chars[I]...>;
 }
-template <class L>
-inline constexpr bool is_keras_loss = false;
-template <class Def>
-inline constexpr bool is_keras_loss<loss<Def>> = true;
+template <class L> inline constexpr bool is_keras_loss = false;
+template <class Def> inline constexpr bool is_keras_loss<loss<Def>> = true;
 }  // namespace detail
 
 /// A model output's name as a compile-time string (a boost::hana::string): the key of
 /// outputs_result::losses, e.g. result.losses[keras::name<"digit">].
-template <fixed_string S>
-inline constexpr auto name = detail::hana_string<S>(std::make_index_sequence<S.size()>{});
-template <fixed_string S>
-using name_t = std::remove_const_t<decltype(name<S>)>;
+template <fixed_string S> inline constexpr auto name = detail::hana_string<S>(std::make_index_sequence<S.size()>{});
+template <fixed_string S> using name_t = std::remove_const_t<decltype(name<S>)>;
 
 /// One head: its loss (a keras::loss) and its weight in the total (Keras's loss_weights).
-template <class Name, class Loss>
-struct head {
+template <class Name, class Loss> struct head {
     using name_type = Name;
     Loss loss;
     double weight = 1.0;
 };
 
 namespace detail {
-template <class H>
-inline constexpr bool is_head = false;
-template <class N, class L>
-inline constexpr bool is_head<head<N, L>> = true;
+template <class H> inline constexpr bool is_head = false;
+template <class N, class L> inline constexpr bool is_head<head<N, L>> = true;
 
 /// Keras's rules for the loss of the output named Name (a hana::string: its characters appear in
 /// the message's context).
-template <class Name, bool UsesYPred, int Rank>
-struct head_rules {
-    static_assert(UsesYPred, "lossc: outputs: the loss of the output named in head_rules<boost::hana::string<...>, ...> "
-                             "breaks Keras rule 1 (the loss must use y_pred, or no gradient flows)");
-    static_assert(!UsesYPred || Rank == 1, "lossc: outputs: the loss of the output named in head_rules<boost::hana::string<...>, "
-                                           "...> breaks Keras rule 2 (one loss value per sample); reduce its class axis, "
-                                           "e.g. sum<1>(...) or mean<1>(...)");
+template <class Name, bool UsesYPred, int Rank> struct head_rules {
+    static_assert(UsesYPred,
+                  "lossc: outputs: the loss of the output named in head_rules<boost::hana::string<...>, ...> "
+                  "breaks Keras rule 1 (the loss must use y_pred, or no gradient flows)");
+    static_assert(!UsesYPred || Rank == 1,
+                  "lossc: outputs: the loss of the output named in head_rules<boost::hana::string<...>, "
+                  "...> breaks Keras rule 2 (one loss value per sample); reduce its class axis, "
+                  "e.g. sum<1>(...) or mean<1>(...)");
     static constexpr bool ok = UsesYPred && Rank == 1;
 };
 }  // namespace detail
@@ -68,14 +61,14 @@ struct head_rules {
 /// (keras::get<"...">(), keras::CategoricalCrossentropy<true>(...)) or a lossc expression, which
 /// is wrapped as Keras wraps a loss function (reduction sum_over_batch_size). The expression's
 /// Keras rules are checked here, with the output's name in the message.
-template <fixed_string Name, class L>
-constexpr auto output(const L& l, double weight = 1.0) {
+template <fixed_string Name, class L> constexpr auto output(const L& l, double weight = 1.0) {
     using N = name_t<Name>;
     if constexpr (detail::is_keras_loss<L>) {
         return head<N, L>{l, weight};
     } else {
-        static_assert(expression<L>, "lossc: outputs: a head's loss is a Keras loss object (keras::get<\"name\">(), "
-                                     "keras::CategoricalCrossentropy(...)) or a lossc expression");
+        static_assert(expression<L>,
+                      "lossc: outputs: a head's loss is a Keras loss object (keras::get<\"name\">(), "
+                      "keras::CategoricalCrossentropy(...)) or a lossc expression");
         if constexpr (expression<L> && detail::head_rules<N, depends_on_y_pred<L>, output_rank<L>>::ok) {
             return head<N, keras::loss<L>>{keras::loss<L>(l), weight};
         } else {
@@ -85,8 +78,7 @@ constexpr auto output(const L& l, double weight = 1.0) {
 }
 
 /// One head's arguments in a call: at<"digit">(y_true, y_pred, {.grad = g, ...}).
-template <class L, class T>
-struct head_call {
+template <class L, class T> struct head_call {
     tensor_view<const L> y_true;
     tensor_view<const T> y_pred;
     call_args<T> args;
@@ -125,47 +117,36 @@ inline void require_heads_apart(std::initializer_list<call_extents> heads) {
 
 /// What a call returns: the weighted total and each head's own loss (unweighted, as Keras
 /// reports per-output losses), a hana::map from the outputs' names.
-template <class T, class Losses>
-struct outputs_result {
+template <class T, class Losses> struct outputs_result {
     T total;
     Losses losses;
-    template <fixed_string Name>
-    T loss() const {
-        return losses[name<Name>];
-    }
+    template <fixed_string Name> T loss() const { return losses[name<Name>]; }
 };
 
 namespace detail {
-template <class Name>
-struct not_an_output {
-    static_assert(sizeof(Name) == 0, "lossc: outputs: at<name>(...) names an output the model does not have "
-                                     "(the name is not_an_output<boost::hana::string<...>>'s argument)");
+template <class Name> struct not_an_output {
+    static_assert(sizeof(Name) == 0,
+                  "lossc: outputs: at<name>(...) names an output the model does not have "
+                  "(the name is not_an_output<boost::hana::string<...>>'s argument)");
 };
-template <class Name>
-struct missing_output {
-    static_assert(sizeof(Name) == 0, "lossc: outputs: the call gives no at<name>(y_true, y_pred) for the output "
-                                     "named in missing_output<boost::hana::string<...>>; give every head once");
+template <class Name> struct missing_output {
+    static_assert(sizeof(Name) == 0,
+                  "lossc: outputs: the call gives no at<name>(y_true, y_pred) for the output "
+                  "named in missing_output<boost::hana::string<...>>; give every head once");
 };
-template <class N, class... All>
-inline constexpr int count_of = (int{std::is_same_v<N, All>} + ... + 0);
-template <class... N>
-constexpr bool distinct() {
-    return ((count_of<N, N...> == 1) && ...);
-}
+template <class N, class... All> inline constexpr int count_of = (int{std::is_same_v<N, All>} + ... + 0);
+template <class... N> constexpr bool distinct() { return ((count_of<N, N...> == 1) && ...); }
 /// The call's names against the model's (the booleans are kept apart from the failing
 /// instantiations, so that a compiler reports the name and nothing after it).
-template <class N, class... Heads>
-void report_if_unknown() {
+template <class N, class... Heads> void report_if_unknown() {
     if constexpr (count_of<N, Heads...> == 0) (void)not_an_output<N>{};
 }
-template <class N, class... Given>
-void report_if_not_once() {
+template <class N, class... Given> void report_if_not_once() {
     if constexpr (count_of<N, Given...> != 1) (void)missing_output<N>{};
 }
-template <class P>
-using call_name = std::remove_cvref_t<decltype(boost::hana::first(std::declval<P>()))>;
-template <class P>
-using call_scalar = std::remove_cvref_t<decltype(*boost::hana::second(std::declval<P>()).y_pred.data)>;
+template <class P> using call_name = std::remove_cvref_t<decltype(boost::hana::first(std::declval<P>()))>;
+template <class P> using call_scalar =
+    std::remove_cvref_t<decltype(*boost::hana::second(std::declval<P>()).y_pred.data)>;
 }  // namespace detail
 
 /// The model's loss: outputs(output<"a">(...), output<"b">(...), ...). Call it with one
@@ -175,26 +156,18 @@ using call_scalar = std::remove_cvref_t<decltype(*boost::hana::second(std::declv
 /// over another head's tensors, both before any head runs; then each head checks its own
 /// arguments before it writes, so that a head's error leaves the heads before it written (in the
 /// model's order of heads) and returns no total. No input is ever written.
-template <class Heads, class... Names>
-class multi_output {
+template <class Heads, class... Names> class multi_output {
 public:
     constexpr explicit multi_output(Heads heads) : heads_(heads) {}
     constexpr const Heads& heads() const { return heads_; }
 
-    template <class... Calls>
-    auto operator()(const Calls&... calls) const {
-        return evaluate<false>(calls...);
-    }
+    template <class... Calls> auto operator()(const Calls&... calls) const { return evaluate<false>(calls...); }
     /// As operator(), every head writing its gradient (each args.grad must hold its y_pred's
     /// size): only the gradients' kernels are compiled (keras::loss::value_and_grad).
-    template <class... Calls>
-    auto value_and_grad(const Calls&... calls) const {
-        return evaluate<true>(calls...);
-    }
+    template <class... Calls> auto value_and_grad(const Calls&... calls) const { return evaluate<true>(calls...); }
 
 private:
-    template <bool GradOnly, class... Calls>
-    auto evaluate(const Calls&... calls) const {
+    template <bool GradOnly, class... Calls> auto evaluate(const Calls&... calls) const {
         namespace hana = boost::hana;
         using T = std::common_type_t<detail::call_scalar<Calls>...>;
         static_assert((std::is_same_v<detail::call_scalar<Calls>, T> && ...),
@@ -210,23 +183,24 @@ private:
         }
         return result;
     }
-    template <bool GradOnly, class Result, class... Calls>
-    void run(Result& result, const Calls&... calls) const {
+    template <bool GradOnly, class Result, class... Calls> void run(Result& result, const Calls&... calls) const {
         namespace hana = boost::hana;
         using T = decltype(result.total);
         const auto args = hana::make_map(calls...);
         // Before any head writes: the weights, and no head's outputs over another head's
         // tensors (each head checks its own arguments before it writes).
         (require_finite(heads_[Names{}].weight), ...);
-        detail::require_heads_apart({detail::extents_of(hana::second(calls).y_true, hana::second(calls).y_pred,
-                                                        hana::second(calls).args)...});
+        detail::require_heads_apart(
+            {detail::extents_of(hana::second(calls).y_true, hana::second(calls).y_pred, hana::second(calls).args)...});
         double total = 0;
         const auto one = [&](auto key) {
             const auto& h = heads_[key];
             const auto& c = args[key];
             T value;
-            if constexpr (GradOnly) value = h.loss.value_and_grad(c.y_true, c.y_pred, c.args);
-            else value = h.loss(c.y_true, c.y_pred, c.args);
+            if constexpr (GradOnly)
+                value = h.loss.value_and_grad(c.y_true, c.y_pred, c.args);
+            else
+                value = h.loss(c.y_true, c.y_pred, c.args);
             result.losses[key] = value;
             total += h.weight * static_cast<double>(value);
             if (h.weight != 1.0)
@@ -242,8 +216,7 @@ private:
 };
 
 /// The model's loss from its heads (each output<"name">(loss, weight), names distinct).
-template <class... H>
-constexpr auto outputs(const H&... heads) {
+template <class... H> constexpr auto outputs(const H&... heads) {
     if constexpr ((detail::is_head<H> && ...)) {
         static_assert(detail::distinct<typename H::name_type...>(), "lossc: outputs: two heads have the same name");
         auto map = boost::hana::make_map(boost::hana::make_pair(typename H::name_type{}, heads)...);

@@ -25,8 +25,7 @@ constexpr auto mean_squared_logarithmic_error() {
 
 namespace detail {
 /// keras.ops.normalize(x, order=2): x · minimum(rsqrt(Σ x²), 1/ε).
-template <expression X>
-constexpr auto keras_l2_normalize(const X& x) {
+template <expression X> constexpr auto keras_l2_normalize(const X& x) {
     return x * minimum(1.0 / sqrt(sum<-1>(square(x))), 1.0 / epsilon);
 }
 }  // namespace detail

@@ -36,8 +36,7 @@ constexpr dims_array ones() {
 /// C-contiguous (so that data, rank and shape set by hand describe numpy's layout). y_pred and
 /// y_true may have any non-negative strides under which the loss's axes can be walked (see
 /// loss::operator()); sample weights and masks must be C-contiguous.
-template <class T>
-struct tensor_view {
+template <class T> struct tensor_view {
     T* data = nullptr;
     int rank = 0;
     dims_array shape = detail::ones();
@@ -46,7 +45,8 @@ struct tensor_view {
 
     constexpr tensor_view() = default;
     constexpr tensor_view(T* d, std::initializer_list<index> dims) : data(d) {
-        if (dims.size() > static_cast<std::size_t>(max_rank)) throw shape_error("lossc::keras tensors have rank 8 at most");
+        if (dims.size() > static_cast<std::size_t>(max_rank))
+            throw shape_error("lossc::keras tensors have rank 8 at most");
         index bytes = static_cast<index>(sizeof(T));
         for (index n : dims) {
             if (n < 0) throw shape_error("a tensor dimension is negative");
@@ -84,8 +84,10 @@ struct tensor_view {
             strided = true;
         }
     }
-    template <class U> requires std::is_same_v<const U, T>
-    constexpr tensor_view(const tensor_view<U>& o) : data(o.data), rank(o.rank), shape(o.shape), strides(o.strides), strided(o.strided) {}  // NOLINT: T → const T
+    template <class U>
+    requires std::is_same_v<const U, T>
+    constexpr tensor_view(const tensor_view<U>& o)
+        : data(o.data), rank(o.rank), shape(o.shape), strides(o.strides), strided(o.strided) {}  // NOLINT: T → const T
 
     constexpr index size() const {
         index n = 1;
@@ -125,7 +127,8 @@ struct tensor_view {
         last = 0;
         if (size() == 0) return true;
         for (int a = 0; a < rank; ++a)
-            if (index step; __builtin_mul_overflow(shape[at(a)] - 1, stride(a), &step) || __builtin_add_overflow(last, step, &last))
+            if (index step;
+                __builtin_mul_overflow(shape[at(a)] - 1, stride(a), &step) || __builtin_add_overflow(last, step, &last))
                 return false;
         return !__builtin_add_overflow(last, index(1), &last);
     }
@@ -134,8 +137,7 @@ private:
     static constexpr std::size_t at(int a) { return static_cast<std::size_t>(a); }
 };
 
-template <class T>
-tensor_view(T*, std::initializer_list<index>) -> tensor_view<T>;
+template <class T> tensor_view(T*, std::initializer_list<index>) -> tensor_view<T>;
 
 namespace detail {
 inline std::string shape_str(int rank, const dims_array& s) {
@@ -144,8 +146,7 @@ inline std::string shape_str(int rank, const dims_array& s) {
     for (int i = 0; i < rank; ++i) out += (i ? ", " : "") + std::to_string(s[static_cast<std::size_t>(i)]);
     return out + (rank == 1 ? ",)" : ")");
 }
-template <class T>
-std::string shape_str(const tensor_view<T>& t) { return shape_str(t.rank, t.shape); }
+template <class T> std::string shape_str(const tensor_view<T>& t) { return shape_str(t.rank, t.shape); }
 }  // namespace detail
 
 /// A sample weight: a number (rank 0) or a float/double tensor.
@@ -158,13 +159,17 @@ struct weight_tensor {
 
     constexpr weight_tensor() = default;
     constexpr weight_tensor(double number) : rank(0), value(number) {}  // NOLINT(google-explicit-constructor)
-    template <class U> requires std::is_same_v<std::remove_const_t<U>, float> || std::is_same_v<std::remove_const_t<U>, double>
-    constexpr weight_tensor(tensor_view<U> t)  // NOLINT(google-explicit-constructor)
-        : data(t.data), is_double(std::is_same_v<std::remove_const_t<U>, double>), rank(t.rank), shape(t.shape) {
-        if (!t.contiguous()) throw shape_error("a sample_weight tensor must be contiguous (numpy's layout): copy it first");
+    template <class U>
+    requires std::is_same_v < std::remove_const_t<U>,
+    float > || std::is_same_v<std::remove_const_t<U>, double> constexpr weight_tensor(
+                   tensor_view<U> t)  // NOLINT(google-explicit-constructor)
+        : data(t.data),
+    is_double(std::is_same_v<std::remove_const_t<U>, double>), rank(t.rank), shape(t.shape) {
+        if (!t.contiguous())
+            throw shape_error("a sample_weight tensor must be contiguous (numpy's layout): copy it first");
     }
-    template <eigen_direct D>
-    weight_tensor(D& x) : weight_tensor(tensor_view<std::remove_reference_t<decltype(*x.data())>>(x)) {}  // NOLINT
+    template <eigen_direct D> weight_tensor(D& x)
+        : weight_tensor(tensor_view<std::remove_reference_t<decltype(*x.data())>>(x)) {}  // NOLINT
     constexpr bool present() const { return rank >= 0; }
     constexpr index size() const {
         index n = 1;
@@ -174,7 +179,8 @@ struct weight_tensor {
     /// Element k of the tensor (the number itself for rank 0).
     constexpr double at(index k) const {
         if (rank == 0 && data == nullptr) return value;
-        return is_double ? static_cast<const double*>(data)[k] : static_cast<double>(static_cast<const float*>(data)[k]);
+        return is_double ? static_cast<const double*>(data)[k]
+                         : static_cast<double>(static_cast<const float*>(data)[k]);
     }
 };
 

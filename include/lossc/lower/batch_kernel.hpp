@@ -34,20 +34,14 @@ namespace lossc {
 
 inline namespace LOSSC_ISA {
 
-template <class E>
-class batch_kernel {
+template <class E> class batch_kernel {
     using derivation = lowering::batch::derivation<E>;
     static constexpr std::size_t K = derivation::K, top = derivation::top;
-    template <std::size_t k>
-    static constexpr std::size_t level = derivation::template level<k>;
-    template <std::size_t k>
-    static constexpr bool needs_adjoint = derivation::template needs_adjoint<k>;
-    template <std::size_t k>
-    static constexpr bool is_mean = derivation::template is_mean<k>;
-    template <std::size_t k>
-    static constexpr bool computed = derivation::template computed<k>;
-    template <std::size_t k>
-    using operand_t = typename derivation::template operand_t<k>;
+    template <std::size_t k> static constexpr std::size_t level = derivation::template level<k>;
+    template <std::size_t k> static constexpr bool needs_adjoint = derivation::template needs_adjoint<k>;
+    template <std::size_t k> static constexpr bool is_mean = derivation::template is_mean<k>;
+    template <std::size_t k> static constexpr bool computed = derivation::template computed<k>;
+    template <std::size_t k> using operand_t = typename derivation::template operand_t<k>;
 
 public:
     using expression_type = batch_loss_t<E>;
@@ -60,9 +54,8 @@ public:
     /// row (one value for the batch).
     static constexpr int passes(bool backward) {
         int n = 0;
-        lowering::batch::static_for<top + 1>([&](auto lev) {
-            n += operands_read<input::y_true, lev> || operands_read<input::y_pred, lev> ? 1 : 0;
-        });
+        lowering::batch::static_for<top + 1>(
+            [&](auto lev) { n += operands_read<input::y_true, lev> || operands_read<input::y_pred, lev> ? 1 : 0; });
         n += loss_pass_reads<input::y_true>(backward) || loss_pass_reads<input::y_pred>(backward) ? 1 : 0;
         return backward ? n + static_cast<int>(top) + 1 : n;
     }
@@ -72,18 +65,21 @@ public:
         using T = scalar_of<YP>;
         static_assert(std::is_same_v<scalar_of<YT>, T> && per_sample_fits<PS, T>(),
                       "lossc: y_true, y_pred and per_sample must have one scalar type (float or double)");
-        if constexpr (discarded<PS>) return run<false, T>(as_matrix(y_true), as_matrix(y_pred), nullptr, {}, opt);
+        if constexpr (discarded<PS>)
+            return run<false, T>(as_matrix(y_true), as_matrix(y_pred), nullptr, {}, opt);
         else {
             const vector_view<T> ps = as_out_vector(per_sample);
             return run<false, T>(as_matrix(y_true), as_matrix(y_pred), &ps, {}, opt);
         }
     }
-    template <class YT, class YP, class PS, class GR>
-    scalar_of<YP> forward_backward(const YT& y_true, const YP& y_pred, PS&& per_sample, GR&& grad, const options& opt = {}) const {
+    template <class YT, class YP, class PS, class GR> scalar_of<YP> forward_backward(const YT& y_true, const YP& y_pred,
+                                                                                     PS&& per_sample, GR&& grad,
+                                                                                     const options& opt = {}) const {
         using T = scalar_of<YP>;
         static_assert(std::is_same_v<scalar_of<YT>, T> && per_sample_fits<PS, T>() && std::is_same_v<scalar_of<GR>, T>,
                       "lossc: y_true, y_pred, per_sample and grad must have one scalar type (float or double)");
-        if constexpr (discarded<PS>) return run<true, T>(as_matrix(y_true), as_matrix(y_pred), nullptr, as_out_matrix(grad), opt);
+        if constexpr (discarded<PS>)
+            return run<true, T>(as_matrix(y_true), as_matrix(y_pred), nullptr, as_out_matrix(grad), opt);
         else {
             const vector_view<T> ps = as_out_vector(per_sample);
             return run<true, T>(as_matrix(y_true), as_matrix(y_pred), &ps, as_out_matrix(grad), opt);
@@ -103,8 +99,7 @@ private:
     /// block (tile transposes where the layer takes them, else a gather per column), once for every
     /// expression the pass evaluates; wider strided rows gathered where read. The last rows of a
     /// block walk one at a time (broadcast packs, the same instructions).
-    template <class T>
-    struct walk {
+    template <class T> struct walk {
         matrix_view<const T> t, p;
         input_dims dims;
         bool along_columns;
@@ -130,7 +125,8 @@ private:
             if constexpr (P::width > 1) {
                 if (along_columns) {
                     for (; i < n; ++i) {
-                        f(strided_row<T, lanes::columns>{t.data + i * t.row_stride, t_step(), p.data + i * p.row_stride, p_step(), dims},
+                        f(strided_row<T, lanes::columns>{t.data + i * t.row_stride, t_step(), p.data + i * p.row_stride,
+                                                         p_step(), dims},
                           i, 1, false);
                         if ((i + 1) % static_cast<index>(ops::sum_block) == 0) chunk_end();
                     }
@@ -146,28 +142,29 @@ private:
                             if (!t_staged) lowering::stage_in(t.data + i * t.row_stride, t, t_buf);
                         if constexpr (ReadsPred)
                             if (!p_staged) lowering::stage_in(p.data + i * p.row_stride, p, p_buf);
-                        f(row_block<T, void, P>{tb, 1, t.cols == 1 ? 0 : P::width, pb, 1, p.cols == 1 ? 0 : P::width, dims}, i,
-                          P::width, true);
+                        f(row_block<T, void, P>{tb, 1, t.cols == 1 ? 0 : P::width, pb, 1, p.cols == 1 ? 0 : P::width,
+                                                dims},
+                          i, P::width, true);
                         if ((i + P::width) % chunk == 0) chunk_end();
                     }
                 } else {
                     for (; i + P::width <= n; i += P::width) {
-                        f(row_block<T, void, P>{t.data + i * t.row_stride, t.row_stride, t_step(), p.data + i * p.row_stride,
-                                                p.row_stride, p_step(), dims},
+                        f(row_block<T, void, P>{t.data + i * t.row_stride, t.row_stride, t_step(),
+                                                p.data + i * p.row_stride, p.row_stride, p_step(), dims},
                           i, P::width, false);
                         if ((i + P::width) % chunk == 0) chunk_end();
                     }
                 }
             }
             for (; i < n; ++i)
-                f(strided_row<T, lanes::single>{t.data + i * t.row_stride, t_step(), p.data + i * p.row_stride, p_step(), dims}, i, 1,
-                  false);
+                f(strided_row<T, lanes::single>{t.data + i * t.row_stride, t_step(), p.data + i * p.row_stride,
+                                                p_step(), dims},
+                  i, 1, false);
             chunk_end();
         }
     };
     /// Does any of the expressions X read input W (a pass stages only the inputs it reads)?
-    template <input W, class... X>
-    static consteval bool reads() {
+    template <input W, class... X> static consteval bool reads() {
         lowering::finds_node<placeholder<W>> f;
         (lowering::visit_node_types<X>(f), ...);
         return f.found;
@@ -176,10 +173,9 @@ private:
     static constexpr bool reads_at_level(std::size_t lev, std::index_sequence<k...>) {
         return ((level<k> == lev && computed<k> && reads<W, lowering::batch::item_t<k, Tuple>>()) || ...);
     }
-    template <input W, std::size_t lev>
-    static constexpr bool operands_read = reads_at_level<W, typename derivation::operands_type>(lev, std::make_index_sequence<K>{});
-    template <input W, std::size_t lev>
-    static constexpr bool adjoints_read = [] {
+    template <input W, std::size_t lev> static constexpr bool operands_read =
+        reads_at_level<W, typename derivation::operands_type>(lev, std::make_index_sequence<K>{});
+    template <input W, std::size_t lev> static constexpr bool adjoints_read = [] {
         bool r = false;
         lowering::batch::static_for<K>([&](auto k) {
             if constexpr (level<k> == lev && needs_adjoint<k>) {
@@ -190,42 +186,43 @@ private:
         return r;
     }();
     /// Does the per-sample pass read input W (the loss, and with a gradient the outermost adjoints)?
-    template <input W>
-    static constexpr bool loss_pass_reads(bool backward) {
+    template <input W> static constexpr bool loss_pass_reads(bool backward) {
         return reads<W, typename derivation::value_type>() || (backward && adjoints_read<W, top>);
     }
     /// Does any pass of a call read input W?
-    template <input W>
-    static constexpr bool any_pass_reads(bool backward) {
+    template <input W> static constexpr bool any_pass_reads(bool backward) {
         bool r = loss_pass_reads<W>(backward);
-        lowering::batch::static_for<top + 1>([&](auto lev) { r = r || operands_read<W, lev> || (backward && adjoints_read<W, lev>); });
+        lowering::batch::static_for<top + 1>(
+            [&](auto lev) { r = r || operands_read<W, lev> || (backward && adjoints_read<W, lev>); });
         return r || (backward && reads<W, typename derivation::direct_type, typename derivation::indirect_type>());
     }
     /// A row's statistics: a pack across a block's rows, one number for a lone row.
-    template <class X, class P, class Row>
-    using state_of = row_state<X, std::conditional_t<Row::lane_mode == lanes::rows, P, typename P::scalar_type>>;
+    template <class X, class P, class Row> using state_of =
+        row_state<X, std::conditional_t<Row::lane_mode == lanes::rows, P, typename P::scalar_type>>;
     /// The value of a per-sample expression for the rows of a group: one per lane of a block,
     /// else the row's in every lane.
-    template <class X, class P, class Row>
-    static P per_sample_value(const X& x, const Row& row) {
+    template <class X, class P, class Row> static P per_sample_value(const X& x, const Row& row) {
         state_of<X, P, Row> st{};
         prepare(x, st, row, no_sharing{});
-        if constexpr (Row::lane_mode == lanes::columns) return row_value<P>(x, st, row.single(), 0);
-        else return row_value<P>(x, st, row, 0);
+        if constexpr (Row::lane_mode == lanes::columns)
+            return row_value<P>(x, st, row.single(), 0);
+        else
+            return row_value<P>(x, st, row, 0);
     }
     /// Adds Σ_rows x(row, j)·scale to statistic k's columns j: partial sums in the working type,
     /// column j's at part[j] along columns, a pack at part[j·W] for blocks (one lane per row of the
     /// block, added up at the chunk's end); a lone row's straight to acc (double).
-    template <class X, class P, class Row>
-    static void accumulate(const X& x, const Row& row, double* acc, typename P::scalar_type* part, std::size_t cols,
-                           const P* row_scale) {
+    template <class X, class P, class Row> static void accumulate(const X& x, const Row& row, double* acc,
+                                                                  typename P::scalar_type* part, std::size_t cols,
+                                                                  const P* row_scale) {
         state_of<X, P, Row> st{};
         prepare(x, st, row, no_sharing{});
         const auto scaled = [&](P v) { return row_scale ? v * *row_scale : v; };
         if constexpr (Row::lane_mode == lanes::columns) {
             std::size_t j = 0;
             if constexpr (X::cols)
-                for (; j + P::width <= cols; j += P::width) (P::load(part + j) + scaled(row_value<P>(x, st, row, j))).store(part + j);
+                for (; j + P::width <= cols; j += P::width)
+                    (P::load(part + j) + scaled(row_value<P>(x, st, row, j))).store(part + j);
             for (; j < cols; ++j) part[j] += simd::first_lane(scaled(row_value<P>(x, st, row.single(), j)));
         } else if constexpr (Row::lane_mode == lanes::rows) {
             for (std::size_t j = 0; j < cols; ++j) {
@@ -233,19 +230,19 @@ private:
                 (P::load(at) + scaled(row_value<P>(x, st, row, j))).store(at);
             }
         } else {
-            for (std::size_t j = 0; j < cols; ++j) acc[j] += static_cast<double>(simd::first_lane(scaled(row_value<P>(x, st, row, j))));
+            for (std::size_t j = 0; j < cols; ++j)
+                acc[j] += static_cast<double>(simd::first_lane(scaled(row_value<P>(x, st, row, j))));
         }
     }
 
-    template <bool Backward, class T>
-    T run(matrix_view<const T> t, matrix_view<const T> p, const vector_view<T>* ps, matrix_view<T> g, const options& opt) const;
+    template <bool Backward, class T> T run(matrix_view<const T> t, matrix_view<const T> p, const vector_view<T>* ps,
+                                            matrix_view<T> g, const options& opt) const;
 
     E loss_;
     derivation derived_;
 };
 
-template <class E>
-template <bool Backward, class T>
+template <class E> template <bool Backward, class T>
 T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vector_view<T>* ps, matrix_view<T> g,
                        const options& opt) const {
     using P = pack<T>;
@@ -256,12 +253,16 @@ T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vec
     T unused{};
     detail::check_shapes(t, p, ps ? *ps : vector_view<T>{&unused, n, 1}, Backward ? &g : nullptr, opt);
     if (opt.global_batch_size != 0 || opt.global_weight_sum)
-        throw parameter_error("a batch_loss's statistics are those of the rows of this call: options::global_batch_size and "
-                              "global_weight_sum (a batch split across calls) do not apply; call it on the whole batch");
-    const input_dims dims{static_cast<std::size_t>(n), static_cast<std::size_t>(t.cols), static_cast<std::size_t>(p.cols)};
+        throw parameter_error(
+            "a batch_loss's statistics are those of the rows of this call: options::global_batch_size and "
+            "global_weight_sum (a batch split across calls) do not apply; call it on the whole batch");
+    const input_dims dims{static_cast<std::size_t>(n), static_cast<std::size_t>(t.cols),
+                          static_cast<std::size_t>(p.cols)};
     bool broadcast = validate(derived_.value, dims);
-    lowering::batch::static_for<K>([&](auto k) { broadcast = validate(lowering::batch::item<k>(derived_.operands), dims) || broadcast; });
-    const detail::output_ranges out = detail::check_memory(t, p, ps ? *ps : vector_view<T>{&unused, 0, 1}, Backward ? &g : nullptr, opt);
+    lowering::batch::static_for<K>(
+        [&](auto k) { broadcast = validate(lowering::batch::item<k>(derived_.operands), dims) || broadcast; });
+    const detail::output_ranges out =
+        detail::check_memory(t, p, ps ? *ps : vector_view<T>{&unused, 0, 1}, Backward ? &g : nullptr, opt);
     detail::require_outside_weights(loss_, out.per_sample, "per_sample");
     if (Backward) detail::require_outside_weights(loss_, out.grad, "grad");
     if (n == 0) return T(0);
@@ -270,7 +271,9 @@ T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vec
     // along columns (T); one number or one per column each.
     std::array<std::size_t, K + 1> offset{};
     static_for<K>([&](auto k) {
-        offset[k + 1] = offset[k] + (!computed<k> ? 0 : operand_t<k>::cols ? width(lowering::batch::item<k>(derived_.operands), dims) : 1);
+        offset[k + 1] = offset[k] + (!computed<k>         ? 0
+                                     : operand_t<k>::cols ? width(lowering::batch::item<k>(derived_.operands), dims)
+                                                          : 1);
     });
     const std::size_t total_cols = offset[K];
     constexpr std::size_t on_stack = 256;
@@ -293,14 +296,16 @@ T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vec
     // Along columns: rows wider than the per-sample kernels stage, and with 512-bit packs, rows of
     // a pack or more beyond the caches (there the transposes cost more than they save; with AVX2's
     // packs, and in the caches, staged blocks were faster: docs/perf-log.md).
-    const bool wide_rows = p.cols > tuning::widest_across_rows<T>() ||
-                           (P::width * static_cast<index>(sizeof(T)) >= 64 && p.cols >= P::width && n * p.cols >= tuning::prefetch_min_elements);
-    const bool along_columns = P::width > 1 && !broadcast && p.col_stride == 1 && (t.col_stride == 1 || t.cols <= 1) && wide_rows &&
-                               (t.cols == p.cols || t.cols == 1) && t.row_stride != 1 && p.row_stride != 1;
+    const bool wide_rows =
+        p.cols > tuning::widest_across_rows<T>() || (P::width * static_cast<index>(sizeof(T)) >= 64 &&
+                                                     p.cols >= P::width && n * p.cols >= tuning::prefetch_min_elements);
+    const bool along_columns = P::width > 1 && !broadcast && p.col_stride == 1 && (t.col_stride == 1 || t.cols <= 1) &&
+                               wide_rows && (t.cols == p.cols || t.cols == 1) && t.row_stride != 1 && p.row_stride != 1;
     walk<T> rows{t, p, dims, along_columns};
     // A batch that fits the caches and is read by more than one pass is staged once: every pass
     // then reads the blocks instead of transposing them again (into a buffer per thread, grown once).
-    constexpr bool any_reads_true = any_pass_reads<input::y_true>(Backward), any_reads_pred = any_pass_reads<input::y_pred>(Backward);
+    constexpr bool any_reads_true = any_pass_reads<input::y_true>(Backward),
+                   any_reads_pred = any_pass_reads<input::y_pred>(Backward);
     thread_local std::vector<T> staged_copy;
     constexpr bool several_passes = passes(Backward) > 1;  // a constant: no run-time walk over the levels
     if (P::width > 1 && several_passes && !along_columns && rows.staged() &&
@@ -308,15 +313,19 @@ T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vec
         // stage_in writes whole tiles: a block's may run into the next one's place (written after
         // it), and the last one's past its region: each region has a block's room after it.
         const index blocks = n / P::width * P::width, room = static_cast<index>(lowering::stage_size<T>());
-        const index t_size = any_reads_true ? blocks * t.cols + room : 0, p_size = any_reads_pred ? blocks * p.cols + room : 0;
-        if (staged_copy.size() < static_cast<std::size_t>(t_size + p_size)) staged_copy.resize(static_cast<std::size_t>(t_size + p_size));
+        const index t_size = any_reads_true ? blocks * t.cols + room : 0,
+                    p_size = any_reads_pred ? blocks * p.cols + room : 0;
+        if (staged_copy.size() < static_cast<std::size_t>(t_size + p_size))
+            staged_copy.resize(static_cast<std::size_t>(t_size + p_size));
         T* at = staged_copy.data();
         if (any_reads_true) {
-            for (index i = 0; i < blocks; i += P::width) lowering::stage_in(t.data + i * t.row_stride, t, at + i * t.cols);
+            for (index i = 0; i < blocks; i += P::width)
+                lowering::stage_in(t.data + i * t.row_stride, t, at + i * t.cols);
             rows.t_staged = at, at += t_size;
         }
         if (any_reads_pred) {
-            for (index i = 0; i < blocks; i += P::width) lowering::stage_in(p.data + i * p.row_stride, p, at + i * p.cols);
+            for (index i = 0; i < blocks; i += P::width)
+                lowering::stage_in(p.data + i * p.row_stride, p, at + i * p.cols);
             rows.p_staged = at;
         }
     }
@@ -325,8 +334,11 @@ T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vec
     const auto flush = [&](int region) {
         double* to = store + (region == 0 ? 0 : total_cols);
         for (std::size_t j = 0; j < total_cols; ++j) {
-            if (along_columns) to[j] += static_cast<double>(part[j]), part[j] = T(0);
-            else to[j] += static_cast<double>(simd::hsum(P::load(part + j * P::width))), P(T(0)).store(part + j * P::width);
+            if (along_columns)
+                to[j] += static_cast<double>(part[j]), part[j] = T(0);
+            else
+                to[j] += static_cast<double>(simd::hsum(P::load(part + j * P::width))),
+                    P(T(0)).store(part + j * P::width);
         }
     };
 
@@ -337,7 +349,8 @@ T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vec
                 static_for<K>([&](auto k) {
                     if constexpr (level<k> == lev && computed<k>)
                         accumulate<lowering::batch::item_t<k, typename derivation::operands_type>, P>(
-                            lowering::batch::item<k>(x.operands), row, store + offset[k], part + offset[k] * part_step, width_of(k), nullptr);
+                            lowering::batch::item<k>(x.operands), row, store + offset[k], part + offset[k] * part_step,
+                            width_of(k), nullptr);
                 });
             },
             [&] { flush(0); });
@@ -354,7 +367,8 @@ T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vec
     const auto row_scales = [&](index i, int lanes) {
         if (!sw.present()) return P(static_cast<T>(scale));
         alignas(64) T s[P::width];
-        for (int l = 0; l < P::width; ++l) s[l] = static_cast<T>(scale * static_cast<double>(sw.template at<T>(i + (l < lanes ? l : 0))));
+        for (int l = 0; l < P::width; ++l)
+            s[l] = static_cast<T>(scale * static_cast<double>(sw.template at<T>(i + (l < lanes ? l : 0))));
         return P::load(s);
     };
     double total = 0;
@@ -372,7 +386,8 @@ T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vec
                     const P s = row_scales(i, lanes);
                     accumulate<FL, P>(from_loss, row, acc, part + offset[k] * part_step, width_of(k), &s);
                 }
-                if constexpr (!is_zero<FO>) accumulate<FO, P>(from_operands, row, acc, part + offset[k] * part_step, width_of(k), nullptr);
+                if constexpr (!is_zero<FO>)
+                    accumulate<FO, P>(from_operands, row, acc, part + offset[k] * part_step, width_of(k), nullptr);
             }
         });
     };
@@ -380,7 +395,8 @@ T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vec
     const auto finish_adjoints = [&](auto lev) {
         static_for<K>([&](auto k) {
             if constexpr (level<k> == lev && is_mean<k>)
-                for (std::size_t j = total_cols + offset[k]; j < total_cols + offset[k + 1]; ++j) store[j] /= static_cast<double>(n);
+                for (std::size_t j = total_cols + offset[k]; j < total_cols + offset[k + 1]; ++j)
+                    store[j] /= static_cast<double>(n);
         });
     };
     using value_type = typename derivation::value_type;
@@ -404,32 +420,41 @@ T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vec
                         state_of<FL, P, strided_row<T, lanes::single>> st{};
                         prepare(from_loss, st, any, no_sharing{});
                         for (std::size_t j = 0; j < width_of(k); ++j)
-                            store[total_cols + offset[k] + j] += scale * weights * static_cast<double>(simd::first_lane(row_value<P>(from_loss, st, any, j)));
+                            store[total_cols + offset[k] + j] +=
+                                scale * weights *
+                                static_cast<double>(simd::first_lane(row_value<P>(from_loss, st, any, j)));
                     }
                 }
             });
-    } else rows.template each<loss_pass_reads_true, loss_pass_reads_pred>(
-        [&](const auto& row, index i, int lanes, bool) {
-            const P l = per_sample_value<value_type, P>(x.value, row);
-            if (ps) {
-                if (lanes == 1) (*ps)[i] = simd::first_lane(l);
-                else l.store_strided(ps->data + i * ps->stride, ps->stride);
-            }
-            if (sw.present()) {
-                alignas(64) T lv[P::width];
-                l.store(lv);
-                for (int r = 0; r < lanes; ++r) total += static_cast<double>(sw.template at<T>(i + r)) * static_cast<double>(lv[r]);
-            } else total += lanes == 1 ? static_cast<double>(simd::first_lane(l)) : static_cast<double>(simd::hsum(l));
-            if constexpr (Backward) adjoint_step(std::integral_constant<std::size_t, top>{}, row, i, lanes);
-        },
-        [&] { flush(1); });
+    } else
+        rows.template each<loss_pass_reads_true, loss_pass_reads_pred>(
+            [&](const auto& row, index i, int lanes, bool) {
+                const P l = per_sample_value<value_type, P>(x.value, row);
+                if (ps) {
+                    if (lanes == 1)
+                        (*ps)[i] = simd::first_lane(l);
+                    else
+                        l.store_strided(ps->data + i * ps->stride, ps->stride);
+                }
+                if (sw.present()) {
+                    alignas(64) T lv[P::width];
+                    l.store(lv);
+                    for (int r = 0; r < lanes; ++r)
+                        total += static_cast<double>(sw.template at<T>(i + r)) * static_cast<double>(lv[r]);
+                } else
+                    total += lanes == 1 ? static_cast<double>(simd::first_lane(l)) : static_cast<double>(simd::hsum(l));
+                if constexpr (Backward) adjoint_step(std::integral_constant<std::size_t, top>{}, row, i, lanes);
+            },
+            [&] { flush(1); });
     if constexpr (Backward) {
         finish_adjoints(std::integral_constant<std::size_t, top>{});
         // Inner statistics' adjoints, outermost first.
         static_for<top>([&](auto d) {
             constexpr std::size_t lev = top - 1 - d;
             rows.template each<adjoints_read<input::y_true, lev>, adjoints_read<input::y_pred, lev>>(
-                [&](const auto& row, index i, int lanes, bool) { adjoint_step(std::integral_constant<std::size_t, lev>{}, row, i, lanes); },
+                [&](const auto& row, index i, int lanes, bool) {
+                    adjoint_step(std::integral_constant<std::size_t, lev>{}, row, i, lanes);
+                },
                 [&] { flush(1); });
             finish_adjoints(std::integral_constant<std::size_t, lev>{});
         });
@@ -438,7 +463,8 @@ T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vec
         alignas(64) T g_buf[lowering::stage_size<T>()];
         using direct_type = typename derivation::direct_type;
         using indirect_type = typename derivation::indirect_type;
-        rows.template each<reads<input::y_true, direct_type, indirect_type>(), reads<input::y_pred, direct_type, indirect_type>()>(
+        rows.template each<reads<input::y_true, direct_type, indirect_type>(),
+                           reads<input::y_pred, direct_type, indirect_type>()>(
             [&](const auto& row, index i, int lanes, bool staged) {
                 using Row = std::remove_cvref_t<decltype(row)>;
                 state_of<typename derivation::direct_type, P, Row> ds{};
@@ -451,18 +477,23 @@ T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vec
                 if constexpr (Row::lane_mode == lanes::columns)
                     for (; j + P::width <= p.cols; j += P::width) {
                         const auto jj = static_cast<std::size_t>(j);
-                        (row_value<P>(x.direct, ds, row, jj) * s + row_value<P>(x.indirect, is, row, jj)).store_strided(o + j * g.col_stride, g.col_stride);
+                        (row_value<P>(x.direct, ds, row, jj) * s + row_value<P>(x.indirect, is, row, jj))
+                            .store_strided(o + j * g.col_stride, g.col_stride);
                     }
                 for (; j < p.cols; ++j) {
                     const auto jj = static_cast<std::size_t>(j);
                     if constexpr (Row::lane_mode == lanes::columns) {
                         const auto one = row.single();
-                        o[j * g.col_stride] = simd::first_lane(row_value<P>(x.direct, ds, one, jj) * s + row_value<P>(x.indirect, is, one, jj));
+                        o[j * g.col_stride] = simd::first_lane(row_value<P>(x.direct, ds, one, jj) * s +
+                                                               row_value<P>(x.indirect, is, one, jj));
                     } else {
                         const P gj = row_value<P>(x.direct, ds, row, jj) * s + row_value<P>(x.indirect, is, row, jj);
-                        if (lanes == 1) o[j * g.col_stride] = simd::first_lane(gj);
-                        else if (staged) gj.store(g_buf + j * P::width);
-                        else gj.store_strided(o + j * g.col_stride, g.row_stride);
+                        if (lanes == 1)
+                            o[j * g.col_stride] = simd::first_lane(gj);
+                        else if (staged)
+                            gj.store(g_buf + j * P::width);
+                        else
+                            gj.store_strided(o + j * g.col_stride, g.row_stride);
                     }
                 }
                 if (staged) lowering::stage_out(o, g, g_buf, false);
@@ -473,11 +504,12 @@ T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vec
 }
 
 /// The front door of a cross-sample loss: its static checks, then a multi-pass kernel.
-template <class E>
-constexpr auto compile(const batch_loss_t<E>& loss) {
+template <class E> constexpr auto compile(const batch_loss_t<E>& loss) {
     diagnose_batch<batch_loss_t<E>>();
-    if constexpr (is_valid_batch_loss<batch_loss_t<E>>) return batch_kernel<E>{loss};
-    else return rejected_loss<batch_loss_t<E>>{};
+    if constexpr (is_valid_batch_loss<batch_loss_t<E>>)
+        return batch_kernel<E>{loss};
+    else
+        return rejected_loss<batch_loss_t<E>>{};
 }
 
 }  // namespace LOSSC_ISA

@@ -24,7 +24,9 @@
 namespace lossc {
 /// Differentiated against statistic K, its leaf is where the adjoint arrives.
 template <std::size_t K, class R, class A, class G>
-constexpr auto backprop(const batch_stat_t<K, R, A, stat_role::target>&, const G& g) { return g; }
+constexpr auto backprop(const batch_stat_t<K, R, A, stat_role::target>&, const G& g) {
+    return g;
+}
 }  // namespace lossc
 
 namespace lossc {
@@ -34,18 +36,16 @@ namespace lowering::batch {
 inline constexpr std::size_t target_none = static_cast<std::size_t>(-1);
 inline constexpr std::size_t target_pred = static_cast<std::size_t>(-2);
 
-template <class E>
-struct is_batch_reduce : std::false_type {};
-template <class R, class A>
-struct is_batch_reduce<batch_reduce_t<R, A>> : std::true_type {};
+template <class E> struct is_batch_reduce : std::false_type {};
+template <class R, class A> struct is_batch_reduce<batch_reduce_t<R, A>> : std::true_type {};
 
 /// The number of batch reductions in a tree.
-template <class E>
-constexpr std::size_t count_stats() {
+template <class E> constexpr std::size_t count_stats() {
     std::size_t n = is_batch_reduce<E>::value ? 1 : 0;
     if constexpr (requires { typename E::lossc_node; } && E::batch_red) {
-#define LOSSC_COUNT(member) \
-    if constexpr (requires { std::declval<const E&>().member; }) n += count_stats<std::remove_cvref_t<decltype(std::declval<const E&>().member)>>();
+#define LOSSC_COUNT(member)                                      \
+    if constexpr (requires { std::declval<const E&>().member; }) \
+        n += count_stats<std::remove_cvref_t<decltype(std::declval<const E&>().member)>>();
         LOSSC_COUNT(a)
         LOSSC_COUNT(b)
         LOSSC_COUNT(c)
@@ -55,12 +55,11 @@ constexpr std::size_t count_stats() {
 }
 /// How deep batch reductions nest: 0 without any, 1 for a statistic of per-sample values, 2 for
 /// a statistic of values that read another statistic (Pearson's Σ (x − mean x)²) …
-template <class E>
-constexpr std::size_t stat_depth() {
+template <class E> constexpr std::size_t stat_depth() {
     std::size_t d = 0;
     if constexpr (requires { typename E::lossc_node; } && E::batch_red) {
-#define LOSSC_DEPTH(member)                                                                                       \
-    if constexpr (requires { std::declval<const E&>().member; })                                                 \
+#define LOSSC_DEPTH(member)                                      \
+    if constexpr (requires { std::declval<const E&>().member; }) \
         d = std::max(d, stat_depth<std::remove_cvref_t<decltype(std::declval<const E&>().member)>>());
         LOSSC_DEPTH(a)
         LOSSC_DEPTH(b)
@@ -70,48 +69,52 @@ constexpr std::size_t stat_depth() {
     return is_batch_reduce<E>::value ? d + 1 : d;
 }
 
-
 /// A batch_stat_t leaf's number and role.
-template <class E>
-struct stat_leaf : std::false_type {};
-template <std::size_t K, class R, class A, stat_role Role>
-struct stat_leaf<batch_stat_t<K, R, A, Role>> : std::true_type {
+template <class E> struct stat_leaf : std::false_type {};
+template <std::size_t K, class R, class A, stat_role Role> struct stat_leaf<batch_stat_t<K, R, A, Role>>
+    : std::true_type {
     static constexpr std::size_t number = K;
     static constexpr stat_role role = Role;
 };
 /// The batch reductions of a tree in post-order, as a tuple of the nodes.
-template <class E>
-constexpr auto collect(const E& e) {
-    if constexpr (!E::batch_red) return std::tuple<>{};
-    else if constexpr (is_batch_reduce<E>::value) return std::tuple_cat(collect(e.a), std::tuple<E>{e});
+template <class E> constexpr auto collect(const E& e) {
+    if constexpr (!E::batch_red)
+        return std::tuple<>{};
+    else if constexpr (is_batch_reduce<E>::value)
+        return std::tuple_cat(collect(e.a), std::tuple<E>{e});
     else {
         auto from = [](const auto& x) {
-            if constexpr (requires { typename std::remove_cvref_t<decltype(x)>::lossc_node; }) return collect(x);
-            else return std::tuple<>{};
+            if constexpr (requires { typename std::remove_cvref_t<decltype(x)>::lossc_node; })
+                return collect(x);
+            else
+                return std::tuple<>{};
         };
-        if constexpr (requires { e.c; }) return std::tuple_cat(from(e.c), from(e.a), from(e.b));
-        else if constexpr (requires { e.b; }) return std::tuple_cat(from(e.a), from(e.b));
-        else return from(e.a);
+        if constexpr (requires { e.c; })
+            return std::tuple_cat(from(e.c), from(e.a), from(e.b));
+        else if constexpr (requires { e.b; })
+            return std::tuple_cat(from(e.a), from(e.b));
+        else
+            return from(e.a);
     }
 }
 
 /// The statistic at position k is computed once for all positions that hold the same one: the
 /// first statistic of the loss of the same type, where that type fixes its value (no run-time
 /// parameter below it, as Pearson's batch_mean(y_pred) written twice).
-template <class Stats, std::size_t k>
-constexpr std::size_t alias_of() {
+template <class Stats, std::size_t k> constexpr std::size_t alias_of() {
     using N = std::tuple_element_t<k, Stats>;
-    if constexpr (!param_free<decltype(std::declval<const N&>().a)>) return k;
+    if constexpr (!param_free<decltype(std::declval<const N&>().a)>)
+        return k;
     else
         return [&]<std::size_t... j>(std::index_sequence<j...>) {
             std::size_t first = k;
             ((first = first == k && std::is_same_v<std::tuple_element_t<j, Stats>, N> ? j : first), ...);
             return first;
-        }(std::make_index_sequence<k>{});
+        }
+    (std::make_index_sequence<k>{});
 }
 
-template <std::size_t Target, std::size_t K, class Stats, class E>
-constexpr auto lower(const E& e);
+template <std::size_t Target, std::size_t K, class Stats, class E> constexpr auto lower(const E& e);
 
 // The nodes a batch reduction can sit under, rebuilt with lowered children.
 template <std::size_t Target, std::size_t K, class Stats, class Op, class A>
@@ -152,36 +155,40 @@ constexpr auto lower_node(const cols_t<F, N, A>& e) {
 template <std::size_t Target, std::size_t K, class Stats, class R, class A>
 constexpr auto lower_node(const batch_reduce_t<R, A>& e) {
     constexpr std::size_t k = alias_of<Stats, K + count_stats<A>()>();
-    return batch_stat_t<k, R, A, k == Target ? stat_role::target : stat_role::value>{nullptr, e.a};
+    return batch_stat_t < k, R, A, k == Target ? stat_role::target : stat_role::value > {nullptr, e.a};
 }
 
 /// The lowered tree: batch reductions → batch_stat_t leaves, positions numbered from K in the
 /// loss whose statistics are Stats. Differentiated
 /// against a statistic (Target = its number), every part without a batch reduction is held
 /// constant (stop_gradient): y_pred is not what the derivative is taken against.
-template <std::size_t Target, std::size_t K, class Stats, class E>
-constexpr auto lower(const E& e) {
-    if constexpr (E::batch_red) return lower_node<Target, K, Stats>(e);
-    else if constexpr (Target == target_pred || Target == target_none || !E::grad_dep) return e;
-    else return unary<ops::stop_gradient_op, E>{e, {}};
+template <std::size_t Target, std::size_t K, class Stats, class E> constexpr auto lower(const E& e) {
+    if constexpr (E::batch_red)
+        return lower_node<Target, K, Stats>(e);
+    else if constexpr (Target == target_pred || Target == target_none || !E::grad_dep)
+        return e;
+    else
+        return unary<ops::stop_gradient_op, E>{e, {}};
 }
-template <std::size_t Target, std::size_t K, class Stats, class E>
-using lowered_t = decltype(lower<Target, K, Stats>(std::declval<const E&>()));
+template <std::size_t Target, std::size_t K, class Stats, class E> using lowered_t =
+    decltype(lower<Target, K, Stats>(std::declval<const E&>()));
 
 /// The adjoint leaf of statistic K: what flows back into its operand A (already divided by the
 /// batch size for a mean).
-template <std::size_t K, class R, class A>
-using adjoint_leaf = batch_stat_t<K, R, A, stat_role::adjoint>;
+template <std::size_t K, class R, class A> using adjoint_leaf = batch_stat_t<K, R, A, stat_role::adjoint>;
 
 /// Points every batch_stat_t leaf of a lowered tree (and of the derivative trees made from it) at
 /// one call's buffers: values[k] (value, target) or adjoints[k] (adjoint).
-template <class E>
-constexpr void bind(E& e, const double* const* values, const double* const* adjoints) {
+template <class E> constexpr void bind(E& e, const double* const* values, const double* const* adjoints) {
     if constexpr (stat_leaf<E>::value) {
         e.values = (stat_leaf<E>::role == stat_role::adjoint ? adjoints : values)[stat_leaf<E>::number];
     } else {
-#define LOSSC_BIND(member) \
-    if constexpr (requires { e.member; requires expression<decltype(e.member)>; }) bind(e.member, values, adjoints);
+#define LOSSC_BIND(member)                                     \
+    if constexpr (requires {                                   \
+                      e.member;                                \
+                      requires expression<decltype(e.member)>; \
+                  })                                           \
+        bind(e.member, values, adjoints);
         LOSSC_BIND(a)
         LOSSC_BIND(b)
         LOSSC_BIND(c)
@@ -195,42 +202,38 @@ constexpr void bind(E& e, const double* const* values, const double* const* adjo
 
 /// A tuple that is trivially copyable, as kernels are (std::tuple and std::pair are not):
 /// item<k>(l) is its k-th element.
-template <class... Ts>
-struct list {};
-template <class T, class... Ts>
-struct list<T, Ts...> {
+template <class... Ts> struct list {};
+template <class T, class... Ts> struct list<T, Ts...> {
     T head;
     list<Ts...> tail;
 };
-template <std::size_t k, class L>
-constexpr auto& item(L& l) {
-    if constexpr (k == 0) return l.head;
-    else return item<k - 1>(l.tail);
+template <std::size_t k, class L> constexpr auto& item(L& l) {
+    if constexpr (k == 0)
+        return l.head;
+    else
+        return item<k - 1>(l.tail);
 }
-template <std::size_t k, class L>
-using item_t = std::remove_cvref_t<decltype(item<k>(std::declval<const L&>()))>;
+template <std::size_t k, class L> using item_t = std::remove_cvref_t<decltype(item<k>(std::declval<const L&>()))>;
 constexpr list<> make_list() { return {}; }
-template <class T, class... Ts>
-constexpr list<T, Ts...> make_list(const T& x, const Ts&... xs) { return {x, make_list(xs...)}; }
+template <class T, class... Ts> constexpr list<T, Ts...> make_list(const T& x, const Ts&... xs) {
+    return {x, make_list(xs...)};
+}
 /// The two terms of a statistic's adjoint (derivation::adjoints).
-template <class A, class B>
-struct adjoint_terms {
+template <class A, class B> struct adjoint_terms {
     using first_type = A;
     using second_type = B;
     A first;
     B second;
 };
-template <class A, class B>
-constexpr adjoint_terms<A, B> make_terms(const A& a, const B& b) { return {a, b}; }
+template <class A, class B> constexpr adjoint_terms<A, B> make_terms(const A& a, const B& b) { return {a, b}; }
 
 /// Σ of derivative terms, zeros dropped.
 constexpr zero_t dsum() { return {}; }
-template <class X, class... Xs>
-constexpr auto dsum(const X& x, const Xs&... xs) { return dadd(x, dsum(xs...)); }
+template <class X, class... Xs> constexpr auto dsum(const X& x, const Xs&... xs) { return dadd(x, dsum(xs...)); }
 /// f(integral_constant<i>) for i = 0 … N−1.
-template <std::size_t N, class F>
-constexpr void static_for(F&& f) {
-    [&]<std::size_t... i>(std::index_sequence<i...>) { (f(std::integral_constant<std::size_t, i>{}), ...); }(std::make_index_sequence<N>{});
+template <std::size_t N, class F> constexpr void static_for(F&& f) {
+    [&]<std::size_t... i>(std::index_sequence<i...>) { (f(std::integral_constant<std::size_t, i>{}), ...); }
+    (std::make_index_sequence<N>{});
 }
 
 /// Everything a call of batch_loss(E) evaluates, derived at compile time from E:
@@ -240,24 +243,17 @@ constexpr void static_for(F&& f) {
 ///   indirect               Σ_k Ŝ_k·c_k ∂A_k(i)/∂y_pred[i] (Ŝ_k·c_k: the adjoint leaves);
 ///   adjoints[k].first      ∂L_i/∂S_k;
 ///   adjoints[k].second     Σ_{m} Ŝ_m·c_m ∂A_m(i)/∂S_k over the statistics m that read S_k.
-template <class E>
-struct derivation {
+template <class E> struct derivation {
     static constexpr std::size_t K = count_stats<E>();
     using stats_tuple = decltype(collect(std::declval<const E&>()));
-    template <std::size_t k>
-    using stat_node = std::tuple_element_t<k, stats_tuple>;
-    template <std::size_t k>
-    using operand_t = std::remove_cvref_t<decltype(std::declval<const stat_node<k>&>().a)>;
-    template <std::size_t k>
-    using reduction_t = typename stat_node<k>::reduction;
-    template <std::size_t k>
-    static constexpr bool is_mean = std::is_same_v<reduction_t<k>, ops::mean_r>;
+    template <std::size_t k> using stat_node = std::tuple_element_t<k, stats_tuple>;
+    template <std::size_t k> using operand_t = std::remove_cvref_t<decltype(std::declval<const stat_node<k>&>().a)>;
+    template <std::size_t k> using reduction_t = typename stat_node<k>::reduction;
+    template <std::size_t k> static constexpr bool is_mean = std::is_same_v<reduction_t<k>, ops::mean_r>;
     /// The number of the first statistic inside operand k (they precede it).
-    template <std::size_t k>
-    static constexpr std::size_t first_inner = k - count_stats<operand_t<k>>();
+    template <std::size_t k> static constexpr std::size_t first_inner = k - count_stats<operand_t<k>>();
     /// Statistic k's depth: 0 when its operand holds no statistic; passes run depth by depth.
-    template <std::size_t k>
-    static constexpr std::size_t level = stat_depth<operand_t<k>>();
+    template <std::size_t k> static constexpr std::size_t level = stat_depth<operand_t<k>>();
     static constexpr std::size_t top = [] {
         std::size_t t = 0;
         static_for<K>([&](auto k) { t = std::max(t, level<k>); });
@@ -265,48 +261,51 @@ struct derivation {
     }();
     /// Is position k the statistic its leaves read (the first of the equal ones, alias_of)? The
     /// passes compute only those.
-    template <std::size_t k>
-    static constexpr bool computed = alias_of<stats_tuple, k>() == k;
+    template <std::size_t k> static constexpr bool computed = alias_of<stats_tuple, k>() == k;
     /// Does statistic k carry a gradient (its operand reads y_pred differentiably)?
-    template <std::size_t k>
-    static constexpr bool needs_adjoint = computed<k> && operand_t<k>::grad_dep;
+    template <std::size_t k> static constexpr bool needs_adjoint = computed<k>&& operand_t<k>::grad_dep;
 
 private:
-    template <std::size_t k>
-    static constexpr auto adjoint_of(const stats_tuple& s) {
+    template <std::size_t k> static constexpr auto adjoint_of(const stats_tuple& s) {
         return adjoint_leaf<k, reduction_t<k>, operand_t<k>>{nullptr, std::get<k>(s).a};
     }
     static constexpr auto operands_of(const stats_tuple& s) {
         return [&]<std::size_t... k>(std::index_sequence<k...>) {
             return make_list(lower<target_none, first_inner<k>, stats_tuple>(std::get<k>(s).a)...);
-        }(std::make_index_sequence<K>{});
+        }
+        (std::make_index_sequence<K>{});
     }
-    template <std::size_t k>
-    static constexpr auto indirect_term(const stats_tuple& s) {
-        if constexpr (!needs_adjoint<k>) return zero_t{};
-        else return backprop(lower<target_pred, first_inner<k>, stats_tuple>(std::get<k>(s).a), adjoint_of<k>(s));
+    template <std::size_t k> static constexpr auto indirect_term(const stats_tuple& s) {
+        if constexpr (!needs_adjoint<k>)
+            return zero_t{};
+        else
+            return backprop(lower<target_pred, first_inner<k>, stats_tuple>(std::get<k>(s).a), adjoint_of<k>(s));
     }
     static constexpr auto indirect_of(const stats_tuple& s) {
-        return [&]<std::size_t... k>(std::index_sequence<k...>) { return dsum(indirect_term<k>(s)...); }(std::make_index_sequence<K>{});
+        return [&]<std::size_t... k>(std::index_sequence<k...>) { return dsum(indirect_term<k>(s)...); }
+        (std::make_index_sequence<K>{});
     }
-    template <std::size_t k, std::size_t m>
-    static constexpr auto from_operand(const stats_tuple& s) {
-        if constexpr (m <= k || !needs_adjoint<k> || !needs_adjoint<m>) return zero_t{};
-        else return backprop(lower<k, first_inner<m>, stats_tuple>(std::get<m>(s).a), adjoint_of<m>(s));
+    template <std::size_t k, std::size_t m> static constexpr auto from_operand(const stats_tuple& s) {
+        if constexpr (m <= k || !needs_adjoint<k> || !needs_adjoint<m>)
+            return zero_t{};
+        else
+            return backprop(lower<k, first_inner<m>, stats_tuple>(std::get<m>(s).a), adjoint_of<m>(s));
     }
-    template <std::size_t k>
-    static constexpr auto from_operands_of(const stats_tuple& s) {
-        return [&]<std::size_t... m>(std::index_sequence<m...>) { return dsum(from_operand<k, m>(s)...); }(std::make_index_sequence<K>{});
+    template <std::size_t k> static constexpr auto from_operands_of(const stats_tuple& s) {
+        return [&]<std::size_t... m>(std::index_sequence<m...>) { return dsum(from_operand<k, m>(s)...); }
+        (std::make_index_sequence<K>{});
     }
-    template <std::size_t k>
-    static constexpr auto from_loss_of(const E& loss) {
-        if constexpr (!needs_adjoint<k>) return zero_t{};
-        else return gradient(lower<k, 0, stats_tuple>(loss));
+    template <std::size_t k> static constexpr auto from_loss_of(const E& loss) {
+        if constexpr (!needs_adjoint<k>)
+            return zero_t{};
+        else
+            return gradient(lower<k, 0, stats_tuple>(loss));
     }
     static constexpr auto adjoints_of(const E& loss, const stats_tuple& s) {
         return [&]<std::size_t... k>(std::index_sequence<k...>) {
             return make_list(make_terms(from_loss_of<k>(loss), from_operands_of<k>(s))...);
-        }(std::make_index_sequence<K>{});
+        }
+        (std::make_index_sequence<K>{});
     }
 
 public:

@@ -23,15 +23,14 @@ namespace lowering {
 using simd::pack;
 
 /// What one pass over the batch reads and writes.
-template <class T>
-struct pass {
+template <class T> struct pass {
     matrix_view<const T> t, p;
     vector_view<T> ps;
     matrix_view<T> g;
     const sample_weights& sw;
     double scale;
     input_dims dims;
-    bool stream;  // non-temporal stores for the outputs (options::stores)
+    bool stream;      // non-temporal stores for the outputs (options::stores)
     bool next_lines;  // dense_rows blocks ask for the next block's lines (next_block_lines)
     /// A 1-column input broadcasts along the row: step 0 reads its only column everywhere.
     index t_step() const { return t.cols == 1 ? 0 : t.col_stride; }
@@ -46,8 +45,7 @@ struct pass {
 /// y_pred and the gradient: w contiguous rows span w·cols values, one line per column with
 /// AVX-512's packs, half a line with AVX2's — overlaps the misses with the computing. Where
 /// (tuning::prefetch_min_columns, prefetch_min_elements) and what was tried: docs/perf-log.md.
-template <class T>
-struct next_block_lines {
+template <class T> struct next_block_lines {
     const T* t = nullptr;
     const T* p = nullptr;
     T* g = nullptr;
@@ -71,8 +69,7 @@ struct next_block_lines {
 /// back to cached stores (custom_mse beyond the caches 1.2x slower: docs/perf-log.md). The rows
 /// before it go one by one: fewer than a pack, none where no row starts a line or fewer than two
 /// blocks' rows remain.
-template <bool Backward, class T>
-index first_line_row(const pass<T>& c, index begin, index end) {
+template <bool Backward, class T> index first_line_row(const pass<T>& c, index begin, index end) {
     constexpr index w = pack<T>::width;
     if (!c.stream || end - begin < 2 * w) return begin;
     const auto starts_line = [](const T* q) { return reinterpret_cast<std::uintptr_t>(q) % 64 == 0; };
@@ -101,27 +98,26 @@ template <class T>
 LOSSC_KERNEL_OUTLINE inline void load_columns_outline(const T* src, index row_stride, index cols, T* buf) {
     simd::load_columns(src, row_stride, cols, buf);
 }
-template <class T>
-LOSSC_KERNEL_OUTLINE inline void store_columns_outline(T* dst, index row_stride, index cols, const T* buf, bool stream) {
+template <class T> LOSSC_KERNEL_OUTLINE inline void store_columns_outline(T* dst, index row_stride, index cols,
+                                                                          const T* buf, bool stream) {
     simd::store_columns(dst, row_stride, cols, buf, stream);
 }
 /// Copies a block of pack-width rows (at most max_staged_columns), column by column, into buf
 /// (column-major): by the tile layer where it takes the matrix, else one gather per column.
-template <class T>
-inline void stage_in(const T* rows, const matrix_view<const T>& m, T* buf) {
+template <class T> inline void stage_in(const T* rows, const matrix_view<const T>& m, T* buf) {
     using P = pack<T>;
     if (tiles_stage<T>(m)) return load_columns_outline(rows, m.row_stride, m.cols, buf);
     for (index j = 0; j < m.cols; ++j) P::load_strided(rows + j * m.col_stride, m.row_stride).store(buf + j * P::width);
 }
 /// The inverse of stage_in for the gradient block: the tile layer, or one scatter per column.
-template <class T>
-inline void stage_out(T* rows, const matrix_view<T>& g, const T* buf, bool stream) {
+template <class T> inline void stage_out(T* rows, const matrix_view<T>& g, const T* buf, bool stream) {
     using P = pack<T>;
     if (tiles_stage<T>(g)) return store_columns_outline(rows, g.row_stride, g.cols, buf, stream);
     for (index j = 0; j < g.cols; ++j) P::load(buf + j * P::width).store_strided(rows + j * g.col_stride, g.row_stride);
 }
-template <class T>
-constexpr std::size_t stage_size() { return static_cast<std::size_t>(tuning::max_staged_columns * pack<T>::width); }
+template <class T> constexpr std::size_t stage_size() {
+    return static_cast<std::size_t>(tuning::max_staged_columns * pack<T>::width);
+}
 
 }  // namespace lowering
 }  // namespace LOSSC_ISA

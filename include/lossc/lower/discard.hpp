@@ -35,8 +35,9 @@ T run_discarding(const matrix_view<const T>& t, const matrix_view<const T>& p, c
         const index rows = std::min(discard_chunk, n - r0);
         const matrix_view<const T> tc{t.data + r0 * t.row_stride, rows, t.cols, t.row_stride, t.col_stride};
         const matrix_view<const T> pc{p.data + r0 * p.row_stride, rows, p.cols, p.row_stride, p.col_stride};
-        const matrix_view<T> gc = Backward ? matrix_view<T>{g.data + r0 * g.row_stride, rows, g.cols, g.row_stride, g.col_stride}
-                                           : matrix_view<T>{};
+        const matrix_view<T> gc =
+            Backward ? matrix_view<T>{g.data + r0 * g.row_stride, rows, g.cols, g.row_stride, g.col_stride}
+                     : matrix_view<T>{};
         if (sw.present()) {
             o.sample_weight = sw.from_row(r0);
             o.sample_weight.size = rows;

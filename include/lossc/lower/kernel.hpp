@@ -34,11 +34,10 @@ namespace lossc {
 inline namespace LOSSC_ISA {
 
 // The message of the static check of y_pred's static width (kernel::widths_fit).
-#define LOSSC_WIDTHS_MESSAGE                                                                                       \
+#define LOSSC_WIDTHS_MESSAGE                                                                                    \
     "lossc: the loss's weights(...) have another count than y_pred's static column count; give one weight per " \
     "column of y_pred, or pass a y_pred with dynamic columns"
-template <class E>
-class kernel {
+template <class E> class kernel {
 public:
     using expression_type = E;
 
@@ -53,16 +52,19 @@ public:
     template <class YT, class YP, class PS>
     scalar_of<YP> forward(const YT& y_true, const YP& y_pred, PS&& per_sample, const options& opt = {}) const {
         using T = scalar_of<YP>;
-        static_assert(std::is_same_v<scalar_of<YT>, T>,
-                      "lossc: y_true and y_pred must have the same scalar type (both float or both double); integer "
-                      "class ids go to a sparse loss through lossc::keras::loss, or, cast to y_pred's type, to lossc::labels");
+        static_assert(
+            std::is_same_v<scalar_of<YT>, T>,
+            "lossc: y_true and y_pred must have the same scalar type (both float or both double); integer "
+            "class ids go to a sparse loss through lossc::keras::loss, or, cast to y_pred's type, to lossc::labels");
         constexpr bool ps_fits = per_sample_fits<PS, T>();
         static_assert(ps_fits, "lossc: per_sample must have the scalar type of y_pred");
         static_assert(widths_fit<YP>, LOSSC_WIDTHS_MESSAGE);
         if constexpr (std::is_same_v<scalar_of<YT>, T> && ps_fits && widths_fit<YP>) {
-            if constexpr (discarded<PS>) return run_discarding<false, reach_for<YT, YP>>(as_matrix(y_true), as_matrix(y_pred), {}, opt);
-            else return run<false, reach_for<YT, YP>>(as_matrix(y_true), as_matrix(y_pred), as_out_vector(per_sample),
-                                                      matrix_view<T>{}, opt);
+            if constexpr (discarded<PS>)
+                return run_discarding<false, reach_for<YT, YP>>(as_matrix(y_true), as_matrix(y_pred), {}, opt);
+            else
+                return run<false, reach_for<YT, YP>>(as_matrix(y_true), as_matrix(y_pred), as_out_vector(per_sample),
+                                                     matrix_view<T>{}, opt);
         } else {
             return T{};  // after the static_assert: nothing more to report
         }
@@ -70,21 +72,24 @@ public:
 
     /// Per-sample losses into `per_sample` (or lossc::discard: not kept), dR/dy_pred into `grad`
     /// (R the reduced loss, with the reduction and sample weights of `opt`); returns R.
-    template <class YT, class YP, class PS, class GR>
-    scalar_of<YP> forward_backward(const YT& y_true, const YP& y_pred, PS&& per_sample, GR&& grad,
-                                   const options& opt = {}) const {
+    template <class YT, class YP, class PS, class GR> scalar_of<YP> forward_backward(const YT& y_true, const YP& y_pred,
+                                                                                     PS&& per_sample, GR&& grad,
+                                                                                     const options& opt = {}) const {
         using T = scalar_of<YP>;
-        static_assert(std::is_same_v<scalar_of<YT>, T>,
-                      "lossc: y_true and y_pred must have the same scalar type (both float or both double); integer "
-                      "class ids go to a sparse loss through lossc::keras::loss, or, cast to y_pred's type, to lossc::labels");
+        static_assert(
+            std::is_same_v<scalar_of<YT>, T>,
+            "lossc: y_true and y_pred must have the same scalar type (both float or both double); integer "
+            "class ids go to a sparse loss through lossc::keras::loss, or, cast to y_pred's type, to lossc::labels");
         constexpr bool outs_fit = per_sample_fits<PS, T>() && std::is_same_v<scalar_of<GR>, T>;
         static_assert(outs_fit, "lossc: per_sample and grad must have the scalar type of y_pred");
         static_assert(widths_fit<YP>, LOSSC_WIDTHS_MESSAGE);
         if constexpr (std::is_same_v<scalar_of<YT>, T> && outs_fit && widths_fit<YP>) {
             if constexpr (discarded<PS>)
-                return run_discarding<true, reach_for<YT, YP, GR>>(as_matrix(y_true), as_matrix(y_pred), as_out_matrix(grad), opt);
-            else return run<true, reach_for<YT, YP, GR>>(as_matrix(y_true), as_matrix(y_pred), as_out_vector(per_sample),
-                                                         as_out_matrix(grad), opt);
+                return run_discarding<true, reach_for<YT, YP, GR>>(as_matrix(y_true), as_matrix(y_pred),
+                                                                   as_out_matrix(grad), opt);
+            else
+                return run<true, reach_for<YT, YP, GR>>(as_matrix(y_true), as_matrix(y_pred), as_out_vector(per_sample),
+                                                        as_out_matrix(grad), opt);
         } else {
             return T{};
         }
@@ -101,12 +106,13 @@ private:
     /// every loss of a program: detail::check_shapes, check_memory), the expression's widths,
     /// the outputs against its run-time weights. Returns whether the expression broadcasts a
     /// 1-column operand at these widths.
-    template <class T>
-    bool check_arguments(const matrix_view<const T>& t, const matrix_view<const T>& p, const vector_view<T>& ps,
-                         const matrix_view<T>* g, const options& opt) const {
+    template <class T> bool check_arguments(const matrix_view<const T>& t, const matrix_view<const T>& p,
+                                            const vector_view<T>& ps, const matrix_view<T>* g,
+                                            const options& opt) const {
         detail::check_shapes(t, p, ps, g, opt);
-        const bool broadcast = validate(expr_, input_dims{static_cast<std::size_t>(p.rows), static_cast<std::size_t>(t.cols),
-                                                          static_cast<std::size_t>(p.cols)});
+        const bool broadcast =
+            validate(expr_, input_dims{static_cast<std::size_t>(p.rows), static_cast<std::size_t>(t.cols),
+                                       static_cast<std::size_t>(p.cols)});
         const detail::output_ranges out = detail::check_memory(t, p, ps, g, opt);
         detail::require_outside_weights(expr_, out.per_sample, "per_sample");
         if (g) detail::require_outside_weights(expr_, out.grad, "grad");
@@ -116,38 +122,36 @@ private:
     /// The layouts a call compiles: those its argument types can reach, or every one where the
     /// loss is precompiled (the one copy compiled elsewhere).
     /// A loss that fixes y_pred's width (weights of N columns) narrows it to that width.
-    template <class YT, class YP, class GR = void>
-    using reach_for = std::conditional_t<
-        lowering::precompiled<E>, lowering::reach_all,
-        typename lowering::with_columns_of_loss<lowering::reach<YT, YP, GR>, static_cast<index>(required_pred_columns<E>)>::type>;
+    template <class YT, class YP, class GR = void> using reach_for =
+        std::conditional_t<lowering::precompiled<E>, lowering::reach_all,
+                           typename lowering::with_columns_of_loss<lowering::reach<YT, YP, GR>,
+                                                                   static_cast<index>(required_pred_columns<E>)>::type>;
 
     /// Reach: the layouts the arguments' types can have (lowering::reach); only those are compiled.
     /// Defined below the class, not inline, so that an explicit instantiation declaration
     /// (lossc/keras/compiled.hpp) keeps a translation unit from compiling it.
-    template <bool Backward, class Reach, class T>
-    T run(matrix_view<const T> t, matrix_view<const T> p, vector_view<T> ps, matrix_view<T> g, const options& opt) const;
+    template <bool Backward, class Reach, class T> T run(matrix_view<const T> t, matrix_view<const T> p,
+                                                         vector_view<T> ps, matrix_view<T> g, const options& opt) const;
     /// run without per-sample outputs: in chunks, through a buffer (detail::run_discarding).
-    template <bool Backward, class Reach, class T>
-    T run_discarding(const matrix_view<const T>& t, const matrix_view<const T>& p, const matrix_view<T>& g,
-                     const options& opt) const {
+    template <bool Backward, class Reach, class T> T run_discarding(const matrix_view<const T>& t,
+                                                                    const matrix_view<const T>& p,
+                                                                    const matrix_view<T>& g, const options& opt) const {
         return detail::run_discarding<Backward>(
             t, p, g, opt,
-            [this](const matrix_view<const T>& tc, const matrix_view<const T>& pc, vector_view<T> ps, const matrix_view<T>& gc,
-                   const options& o) { return run<Backward, Reach>(tc, pc, ps, gc, o); },
+            [this](const matrix_view<const T>& tc, const matrix_view<const T>& pc, vector_view<T> ps,
+                   const matrix_view<T>& gc, const options& o) { return run<Backward, Reach>(tc, pc, ps, gc, o); },
             [&] {
                 if (Backward) detail::require_outside_weights(expr_, detail::range_of(g, "grad"), "grad");
             });
     }
 
     /// One call's rows for lowering::split_rows (threads): the kernel, the call, its schedule.
-    template <class T>
-    struct threaded_call {
+    template <class T> struct threaded_call {
         const kernel* self;
         const lowering::pass<T>* ctx;
         schedule sched;
     };
-    template <bool Backward, class Reach, class T>
-    static double rows_of_call(const void* c, index begin, index end) {
+    template <bool Backward, class Reach, class T> static double rows_of_call(const void* c, index begin, index end) {
         const auto& call = *static_cast<const threaded_call<T>*>(c);
         return call.self->template rows<Backward, Reach, T>(*call.ctx, call.sched, begin, end);
     }
@@ -168,7 +172,8 @@ private:
         // Rows along columns where the argument types allow contiguous columns, at least a pack
         // of them; else (a forced schedule on column-major types, or on a loss whose weights fix
         // a narrower row) across rows, which takes any layout.
-        constexpr bool along = Reach::along_columns && Reach::cols_may_be_in(pack<T>::width, std::numeric_limits<index>::max());
+        constexpr bool along =
+            Reach::along_columns && Reach::cols_may_be_in(pack<T>::width, std::numeric_limits<index>::max());
         if (sched == schedule::along_columns && !along) sched = schedule::across_rows;
         switch (sched) {
             case schedule::across_rows: {
@@ -182,7 +187,8 @@ private:
                 // way (the compiler's FMA contraction aside: docs/design.md); a softmax's rows can
                 // round an ulp apart from a block's, so those losses keep the plain walk.
                 index first = begin;
-                if constexpr (lowering::memory_bound<E, gradient_t<E>>()) first = lowering::first_line_row<Backward>(ctx, begin, end);
+                if constexpr (lowering::memory_bound<E, gradient_t<E>>())
+                    first = lowering::first_line_row<Backward>(ctx, begin, end);
                 for (index i = begin; i < first; ++i) total += one_row<Backward, lanes::none>(ctx, grad, i);
                 const index blocks_end = first + (end - first) / w * w;
                 total += blocks_of_rows<Backward, Reach>(ctx, grad, first, blocks_end, lanes);
@@ -200,10 +206,8 @@ private:
         return total;
     }
 
-    template <class T>
-    using pass = lowering::pass<T>;
-    template <class T>
-    using next_block_lines = lowering::next_block_lines<T>;
+    template <class T> using pass = lowering::pass<T>;
+    template <class T> using next_block_lines = lowering::next_block_lines<T>;
 
     /// One sample, column by column (Mode none) or with packs along its columns (Mode columns).
     /// With SIMD compiled in, even the column-by-column walk evaluates through broadcast packs
@@ -213,8 +217,8 @@ private:
     template <bool Backward, lanes Mode, class T, class G>
     LOSSC_FLATTEN double one_row(const pass<T>& c, const G& grad, index i) const {
         constexpr lanes walk = (Mode == lanes::none && pack<T>::width > 1) ? lanes::single : Mode;
-        strided_row<T, walk> row{c.t.data + i * c.t.row_stride, c.t_step(), c.p.data + i * c.p.row_stride,
-                                 c.p_step(), c.dims};
+        strided_row<T, walk> row{c.t.data + i * c.t.row_stride, c.t_step(), c.p.data + i * c.p.row_stride, c.p_step(),
+                                 c.dims};
         // Softmax from the logsumexp pass's exps, kept in this row of the gradient (contiguous
         // along columns; any stride column by column).
         exp_memo<T> memo{};
@@ -228,8 +232,10 @@ private:
         row_state<E, T> st{};
         prepare(expr_, st, row, no_sharing{});
         T loss;
-        if constexpr (walk != lanes::none) loss = simd::first_lane(row_value<pack<T>>(expr_, st, row.single(), 0));
-        else loss = row_value<T>(expr_, st, row, 0);
+        if constexpr (walk != lanes::none)
+            loss = simd::first_lane(row_value<pack<T>>(expr_, st, row.single(), 0));
+        else
+            loss = row_value<T>(expr_, st, row, 0);
         c.ps[i] = loss;
         const T w = c.sw.present() ? c.sw.template at<T>(i) : T(1);
         if constexpr (Backward) {
@@ -247,21 +253,26 @@ private:
                 const bool stream = c.stream && c.g.col_stride == 1 && row.memo == nullptr;
                 for (; j + P::width <= c.p.cols; j += P::width) {
                     const P gj = row_value<P>(grad, gs, row, static_cast<std::size_t>(j)) * sp;
-                    if (stream) gj.store_stream(out + j);
-                    else gj.store_strided(out + j * c.g.col_stride, c.g.col_stride);
+                    if (stream)
+                        gj.store_stream(out + j);
+                    else
+                        gj.store_strided(out + j * c.g.col_stride, c.g.col_stride);
                 }
                 // The last pack overlaps: the same values again (not with a memo, whose overlapped
                 // entries hold gradient values by then: lone columns instead).
                 if (j < c.p.cols && c.p.cols >= P::width && row.memo == nullptr) {
                     j = c.p.cols - P::width;
-                    (row_value<P>(grad, gs, row, static_cast<std::size_t>(j)) * sp).store_strided(out + j * c.g.col_stride, c.g.col_stride);
+                    (row_value<P>(grad, gs, row, static_cast<std::size_t>(j)) * sp)
+                        .store_strided(out + j * c.g.col_stride, c.g.col_stride);
                     j = c.p.cols;
                 }
             }
             for (; j < c.p.cols; ++j) {
                 if constexpr (walk != lanes::none)  // lone columns: broadcast packs, the same math
-                    c.g(i, j) = simd::first_lane(row_value<pack<T>>(grad, gs, row.single(), static_cast<std::size_t>(j))) * s;
-                else c.g(i, j) = row_value<T>(grad, gs, row, static_cast<std::size_t>(j)) * s;
+                    c.g(i, j) =
+                        simd::first_lane(row_value<pack<T>>(grad, gs, row.single(), static_cast<std::size_t>(j))) * s;
+                else
+                    c.g(i, j) = row_value<T>(grad, gs, row, static_cast<std::size_t>(j)) * s;
             }
         }
         return static_cast<double>(w) * static_cast<double>(loss);
@@ -305,14 +316,17 @@ private:
     /// where no dense row of a fixed width can come. With a static width and rows back to back
     /// (Reach::packed_rows) it is the only dense_rows copy: a y_true of one column (labels)
     /// beside it then runs row by row.
-    template <class Reach, class T>
-    static constexpr index fixed_dense_width() {
-        if constexpr (!tuning::transposes<T> || !Reach::rows_contiguous) return 0;
-        else if constexpr (Reach::cols < 0) return 2;
-        else return Reach::cols >= 2 && Reach::cols <= tuning::max_staged_columns ? Reach::cols : 0;
+    template <class Reach, class T> static constexpr index fixed_dense_width() {
+        if constexpr (!tuning::transposes<T> || !Reach::rows_contiguous)
+            return 0;
+        else if constexpr (Reach::cols < 0)
+            return 2;
+        else
+            return Reach::cols >= 2 && Reach::cols <= tuning::max_staged_columns ? Reach::cols : 0;
     }
-    template <class Reach, class T>
-    static constexpr bool general_block() { return !(tuning::transposes<T> && Reach::rows_contiguous && !Reach::batch_contiguous); }
+    template <class Reach, class T> static constexpr bool general_block() {
+        return !(tuning::transposes<T> && Reach::rows_contiguous && !Reach::batch_contiguous);
+    }
     template <bool Backward, class Reach, class T, class G>
     double blocks_of_rows(const pass<T>& c, const G& grad, index begin, index end, simd::lane_sums<T>& sums) const {
         constexpr block_layout general = block_layout::general;
@@ -320,7 +334,9 @@ private:
                       Reach::cols_may_be_in(tuning::column_major_group_from, std::numeric_limits<index>::max())) {
             // Column-major with many columns: groups of packs (simd/pack_group.hpp), then packs.
             if (c.t.row_stride == 1 && c.p.row_stride == 1 && c.p.cols >= tuning::column_major_group_from)
-                return block_loop<Backward, general, 0, simd::pack_group<T, tuning::column_major_group>>(c, begin, end, sums), 0.0;
+                return block_loop<Backward, general, 0, simd::pack_group<T, tuning::column_major_group>>(c, begin, end,
+                                                                                                         sums),
+                       0.0;
         }
         // Column-major batches of several columns stay in the general block: staged, they were
         // slower.
@@ -335,8 +351,8 @@ private:
                 (!Backward || c.g.row_stride == N))
                 return block_loop<Backward, block_layout::dense_rows, N>(c, begin, end, sums), 0.0;
         // Rows of a static width, back to back, all take the fixed copy.
-        if constexpr (tuning::transposes<T> && Reach::rows_contiguous && Reach::cols_may_be_in(2, tuning::max_staged_columns) &&
-                      !(N == Reach::cols && Reach::packed_rows))
+        if constexpr (tuning::transposes<T> && Reach::rows_contiguous &&
+                      Reach::cols_may_be_in(2, tuning::max_staged_columns) && !(N == Reach::cols && Reach::packed_rows))
             if (dense_rows) return block_loop<Backward, block_layout::dense_rows, 0>(c, begin, end, sums), 0.0;
         // Column-major pairs of columns (six streams) keep a fixed-width copy of their own: the
         // general copy of any width was much slower (docs/perf-log.md).
@@ -369,11 +385,13 @@ private:
         }
         // Dense rows of a fixed width are back to back (takes_dense_rows): only their permutes
         // are compiled, not the tiles'.
-        if constexpr (Layout == block_layout::dense_rows && Columns > 0) fixed.t.row_stride = fixed.p.row_stride = fixed.g.row_stride = Columns;
+        if constexpr (Layout == block_layout::dense_rows && Columns > 0)
+            fixed.t.row_stride = fixed.p.row_stride = fixed.g.row_stride = Columns;
         simd::lane_sums<T> acc = sums;  // a local, so that it can live in registers
         index i = begin;
         if constexpr (!std::is_void_v<First>)
-            for (; i + First::width <= end; i += First::width) block_of_rows<Backward, Layout, T, First>(fixed, grad, i, end, acc);
+            for (; i + First::width <= end; i += First::width)
+                block_of_rows<Backward, Layout, T, First>(fixed, grad, i, end, acc);
         for (; i < end; i += pack<T>::width) block_of_rows<Backward, Layout>(fixed, grad, i, end, acc);
         sums = acc;
     }
@@ -388,13 +406,15 @@ private:
     /// end: where this loop's blocks end; a block before it may read and write into the next
     /// block's rows, which the loop rewrites after it (simd::load_columns' room_after).
     template <bool Backward, block_layout Layout, class T, class P = pack<T>, class G>
-    LOSSC_KERNEL_INLINE void block_of_rows(const pass<T>& c, const G& grad, index i, index end, simd::lane_sums<T>& sums) const {
+    LOSSC_KERNEL_INLINE void block_of_rows(const pass<T>& c, const G& grad, index i, index end,
+                                           simd::lane_sums<T>& sums) const {
         constexpr index w = P::width;
         const bool room_after = i + w < end;  // the next block's rows are this loop's (simd::load_columns)
         constexpr bool Plain = Layout == block_layout::dense_column, Rows = Layout == block_layout::dense_rows,
                        Dense = Plain || Rows;
         const bool contiguous = Plain || (!Rows && c.t.row_stride == 1 && c.p.row_stride == 1);
-        const bool stage = Dense || (!contiguous && c.t.cols <= tuning::max_staged_columns && c.p.cols <= tuning::max_staged_columns);
+        const bool stage =
+            Dense || (!contiguous && c.t.cols <= tuning::max_staged_columns && c.p.cols <= tuning::max_staged_columns);
         using logistic_base = typename decltype(lowering::logistic_memo_base<E, gradient_t<E>>())::type;
         constexpr bool logistic = Backward && !std::is_void_v<logistic_base>;
         // Staging and memos are for blocks of one pack (a group's columns are contiguous and many).
@@ -402,21 +422,29 @@ private:
         alignas(64) T t_buf[one_pack ? lowering::stage_size<T>() : 1], p_buf[one_pack ? lowering::stage_size<T>() : 1];
         alignas(64) T g_buf[Backward && one_pack ? lowering::stage_size<T>() : 1];
         alignas(64) T e_buf[logistic && one_pack ? lowering::stage_size<T>() : 1];
-        row_block<T, logistic_base, P> rows{c.t.data + i * c.t.row_stride, c.t.row_stride, c.t_step(),
-                                         c.p.data + i * c.p.row_stride, c.p.row_stride, c.p_step(), c.dims};
+        row_block<T, logistic_base, P> rows{c.t.data + i * c.t.row_stride,
+                                            c.t.row_stride,
+                                            c.t_step(),
+                                            c.p.data + i * c.p.row_stride,
+                                            c.p.row_stride,
+                                            c.p_step(),
+                                            c.dims};
         if (one_pack && stage) {
             if constexpr (Plain) {
                 for (index j = 0; j < c.t.cols; ++j) P::load(rows.t + j * c.t.col_stride).store(t_buf + j * w);
                 for (index j = 0; j < c.p.cols; ++j) P::load(rows.p + j * c.p.col_stride).store(p_buf + j * w);
             } else if constexpr (Rows) {
-                if (c.t.cols == 1) P::load_strided(rows.t, c.t.row_stride).store(t_buf);  // labels
-                else simd::load_columns(rows.t, c.t.row_stride, c.t.cols, t_buf, room_after);
+                if (c.t.cols == 1)
+                    P::load_strided(rows.t, c.t.row_stride).store(t_buf);  // labels
+                else
+                    simd::load_columns(rows.t, c.t.row_stride, c.t.cols, t_buf, room_after);
                 simd::load_columns(rows.p, c.p.row_stride, c.p.cols, p_buf, room_after);
             } else {
                 lowering::stage_in(rows.t, c.t, t_buf);
                 lowering::stage_in(rows.p, c.p, p_buf);
             }
-            rows = row_block<T, logistic_base, P>{t_buf, 1, c.t.cols == 1 ? 0 : w, p_buf, 1, c.p.cols == 1 ? 0 : w, c.dims};
+            rows = row_block<T, logistic_base, P>{t_buf, 1, c.t.cols == 1 ? 0 : w, p_buf, 1, c.p.cols == 1 ? 0 : w,
+                                                  c.dims};
         }
         // Column-major: each column of y_true, y_pred and the gradient is a stream of its own
         // (30 for 10 columns), more than the hardware prefetchers follow: the block asks for the
@@ -428,7 +456,8 @@ private:
                 for (index j = 0; j < c.t.cols; ++j) simd::prefetch(rows.t + ahead + j * c.t.col_stride);
                 for (index j = 0; j < c.p.cols; ++j) simd::prefetch(rows.p + ahead + j * c.p.col_stride);
                 if (Backward && c.g.row_stride == 1)
-                    for (index j = 0; j < c.g.cols; ++j) simd::prefetch_for_write(c.g.data + i + ahead + j * c.g.col_stride);
+                    for (index j = 0; j < c.g.cols; ++j)
+                        simd::prefetch_for_write(c.g.data + i + ahead + j * c.g.col_stride);
             }
         }
         // exp(−|x|) of the loss's softplus/sigmoid, kept per column for the gradient's.
@@ -444,14 +473,18 @@ private:
             // (with 1000 columns the early write cost more than the exp it saves); for groups always.
             else if (contiguous && c.g.row_stride == 1 && (!one_pack || c.p.cols <= tuning::max_staged_columns))
                 memo.data = c.g.data + i * c.g.row_stride, memo.step = c.g.col_stride, rows.memo = &memo;
-            else rows.memo = &memo;  // no place for the exps: the gradient recomputes them (exp_memo)
+            else
+                rows.memo = &memo;  // no place for the exps: the gradient recomputes them (exp_memo)
         }
         row_state<E, P> st{};
         prepare(expr_, st, rows, no_sharing{});
         const P loss = row_value<P>(expr_, st, rows, 0);
-        if (c.stream && (Dense || c.ps.stride == 1)) loss.store_stream(c.ps.data + i);
-        else if (Dense) loss.store(c.ps.data + i);
-        else loss.store_strided(c.ps.data + i * c.ps.stride, c.ps.stride);
+        if (c.stream && (Dense || c.ps.stride == 1))
+            loss.store_stream(c.ps.data + i);
+        else if (Dense)
+            loss.store(c.ps.data + i);
+        else
+            loss.store_strided(c.ps.data + i * c.ps.stride, c.ps.stride);
         // Weights and gradient scales of the block's rows; without sample weights a broadcast.
         alignas(64) T wt[P::width];
         P sp(static_cast<T>(c.scale));
@@ -470,8 +503,10 @@ private:
             // vectors, and a dozen of them cost GCC's RTL PRE minutes on the flattened block
             // (docs/perf-log.md). The tree is built per block: a copy of the loss's numbers.
             const auto& g = [&]() -> decltype(auto) {
-                if constexpr (one_pack) return (grad);
-                else return gradient(expr_);
+                if constexpr (one_pack)
+                    return (grad);
+                else
+                    return gradient(expr_);
             }();
             row_state<std::remove_cvref_t<decltype(g)>, P> gs{};
             prepare(g, gs, rows, shared_stats<E, row_state<E, P>>{expr_, st});
@@ -489,15 +524,22 @@ private:
                 // Plain: straight to the output (the inputs are staged, nothing else reads it).
                 if (Plain) c.stream ? gj.store_stream(out + j * c.g.col_stride) : gj.store(out + j * c.g.col_stride);
                 // Staged: kept until every column is done (a column of y_pred may be read for all j).
-                else if (one_pack && stage) gj.store(g_buf + j * w);
-                else if (c.stream && c.g.row_stride == 1 && rows.memo == nullptr) gj.store_stream(out + j * c.g.col_stride);
-                else gj.store_strided(out + j * c.g.col_stride, c.g.row_stride);
+                else if (one_pack && stage)
+                    gj.store(g_buf + j * w);
+                else if (c.stream && c.g.row_stride == 1 && rows.memo == nullptr)
+                    gj.store_stream(out + j * c.g.col_stride);
+                else
+                    gj.store_strided(out + j * c.g.col_stride, c.g.row_stride);
             }
-            if constexpr (Rows) simd::store_columns(out, c.g.row_stride, c.g.cols, g_buf, c.stream, room_after);
-            else if (!Plain && one_pack && stage) lowering::stage_out(out, c.g, g_buf, c.stream);
+            if constexpr (Rows)
+                simd::store_columns(out, c.g.row_stride, c.g.cols, g_buf, c.stream, room_after);
+            else if (!Plain && one_pack && stage)
+                lowering::stage_out(out, c.g, g_buf, c.stream);
         }
-        if (c.sw.present()) simd::add_products_to(sums, P::load(wt), loss);
-        else simd::add_to(sums, loss);
+        if (c.sw.present())
+            simd::add_products_to(sums, P::load(wt), loss);
+        else
+            simd::add_to(sums, loss);
     }
 
     /// The gradient as the kernels evaluate it, built where a block loop or a row starts (a
@@ -506,10 +548,11 @@ private:
     /// Not inlined: one copy of its code per loss, where the derived tree it starts from (all
     /// of it, before the sharing picks) costs the optimiser most.
     [[gnu::noinline]] constexpr auto evaluated_gradient() const { return lowering::share<E>(gradient(expr_)); }
-    template <bool Backward>
-    constexpr auto evaluated_gradient_if() const {
-        if constexpr (Backward) return evaluated_gradient();
-        else return no_gradient{};
+    template <bool Backward> constexpr auto evaluated_gradient_if() const {
+        if constexpr (Backward)
+            return evaluated_gradient();
+        else
+            return no_gradient{};
     }
 
     E expr_;
@@ -517,10 +560,9 @@ private:
 
 #undef LOSSC_WIDTHS_MESSAGE
 
-template <class E>
-template <bool Backward, class Reach, class T>
+template <class E> template <bool Backward, class Reach, class T>
 T kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, vector_view<T> ps, matrix_view<T> g,
-                   const options& opt) const {
+                 const options& opt) const {
     const bool broadcast = check_arguments(t, p, ps, Backward ? &g : nullptr, opt);
     const index n = p.rows;
     if (n == 0) return T(0);
@@ -530,14 +572,21 @@ T kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, vector_view<T> 
     const double scale = detail::reduction_scale(opt, n);
     const lowering::plan plan = lowering::make_plan(t, p, ps, Backward ? &g : nullptr, opt, broadcast,
                                                     lowering::memory_bound<E, gradient_t<E>>());
-    const pass<T> ctx{t, p, ps, g, sw, scale,
-                      input_dims{static_cast<std::size_t>(n), static_cast<std::size_t>(t.cols),
-                                 static_cast<std::size_t>(p.cols)},
-                      plan.stream, plan.next_lines};
+    const pass<T> ctx{
+        t,
+        p,
+        ps,
+        g,
+        sw,
+        scale,
+        input_dims{static_cast<std::size_t>(n), static_cast<std::size_t>(t.cols), static_cast<std::size_t>(p.cols)},
+        plan.stream,
+        plan.next_lines};
     const schedule sched = plan.sched;
     const index threads = plan.threads;
     double total = 0;
-    if (threads == 1) total = rows<Backward, Reach, T>(ctx, sched, 0, n);
+    if (threads == 1)
+        total = rows<Backward, Reach, T>(ctx, sched, 0, n);
     else {
         const threaded_call<T> call{this, &ctx, sched};
         total = lowering::split_rows(&rows_of_call<Backward, Reach, T>, &call, n, threads, pack<T>::width);
@@ -547,15 +596,15 @@ T kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, vector_view<T> 
 
 /// Returned by compile() for a loss that broke a rule, after its static_assert fired: it has
 /// no members, so nothing further is instantiated and the diagnostic stays short.
-template <class E>
-struct rejected_loss {};
+template <class E> struct rejected_loss {};
 
 /// The front door: every static check, then a kernel. constexpr: `constexpr auto k = compile(l);`
-template <expression E>
-constexpr auto compile(const E& loss) {
+template <expression E> constexpr auto compile(const E& loss) {
     diagnose<E>();
-    if constexpr (is_valid_loss<node_t<E>>) return kernel<node_t<E>>{loss};
-    else return rejected_loss<node_t<E>>{};
+    if constexpr (is_valid_loss<node_t<E>>)
+        return kernel<node_t<E>>{loss};
+    else
+        return rejected_loss<node_t<E>>{};
 }
 
 }  // namespace LOSSC_ISA

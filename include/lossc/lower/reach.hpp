@@ -22,21 +22,18 @@ namespace lowering {
 /// The layout facts of one argument type: can its columns be contiguous (col_stride 1) while it
 /// has several rows, can its batch be contiguous (row_stride 1) while it has several columns, and
 /// its static column count (-1: dynamic).
-template <class X>
-struct layout_of {
+template <class X> struct layout_of {
     static constexpr bool row_major = true, column_major = true;
-    static constexpr bool one_column = false;  // a static single column (Eigen::VectorXf)
+    static constexpr bool one_column = false;   // a static single column (Eigen::VectorXf)
     static constexpr bool packed_rows = false;  // rows back to back: row stride = column count
     static constexpr index cols = -1;
 };
 /// Eigen types whose rows are back to back when row-major: matrices and arrays that own their
 /// data, and maps of them with default strides.
-template <class X>
-inline constexpr bool eigen_packed = std::is_base_of_v<Eigen::PlainObjectBase<X>, X>;
-template <class P, int Options>
-inline constexpr bool eigen_packed<Eigen::Map<P, Options, Eigen::Stride<0, 0>>> = std::is_base_of_v<Eigen::PlainObjectBase<P>, P>;
-template <eigen_direct D>
-struct layout_of<D> {
+template <class X> inline constexpr bool eigen_packed = std::is_base_of_v<Eigen::PlainObjectBase<X>, X>;
+template <class P, int Options> inline constexpr bool eigen_packed<Eigen::Map<P, Options, Eigen::Stride<0, 0>>> =
+    std::is_base_of_v<Eigen::PlainObjectBase<P>, P>;
+template <eigen_direct D> struct layout_of<D> {
     using X = std::remove_cvref_t<D>;
     // With a unit inner stride, the storage order decides; a strided inner dimension may be anything.
     static constexpr bool unit_inner = X::InnerStrideAtCompileTime == 1;
@@ -67,25 +64,19 @@ struct layouts {
 
 /// What a call with inputs YT, YP and gradient GR (void: values only) can reach. The widths each
 /// layout takes are the kernel's constants: it asks cols_may_be_in with them.
-template <class YT, class YP, class GR = void>
-using reach = layouts<layout_of<YP>::row_major,  // void: the primary template, which allows everything
-                      // y_true may be one column (labels) beside row-major rows: dense_rows reads it
-                      (layout_of<YT>::row_major || layout_of<YT>::one_column) && layout_of<YP>::row_major &&
-                          layout_of<GR>::row_major,
-                      layout_of<YT>::column_major && layout_of<YP>::column_major, layout_of<YP>::cols,
-                      layout_of<YT>::packed_rows && layout_of<YP>::packed_rows &&
-                          (std::is_void_v<GR> || layout_of<GR>::packed_rows)>;
+template <class YT, class YP, class GR = void> using reach = layouts<
+    layout_of<YP>::row_major,  // void: the primary template, which allows everything
+                               // y_true may be one column (labels) beside row-major rows: dense_rows reads it
+    (layout_of<YT>::row_major || layout_of<YT>::one_column) && layout_of<YP>::row_major && layout_of<GR>::row_major,
+    layout_of<YT>::column_major && layout_of<YP>::column_major, layout_of<YP>::cols,
+    layout_of<YT>::packed_rows && layout_of<YP>::packed_rows && (std::is_void_v<GR> || layout_of<GR>::packed_rows)>;
 
 /// Reach R where y_pred's column count is known to be N from the loss itself (N > 0: weights of
 /// N columns beside y_pred, analysis/traits.hpp's required_pred_columns; every other width throws
 /// before a row is read), unless R's argument types fix it already.
-template <class R, index N>
-struct with_columns_of_loss {
-    using type = R;
-};
+template <class R, index N> struct with_columns_of_loss { using type = R; };
 template <bool A, bool RC, bool BC, bool PR, index N>
-    requires(N > 0)
-struct with_columns_of_loss<layouts<A, RC, BC, -1, PR>, N> {
+requires(N > 0) struct with_columns_of_loss<layouts<A, RC, BC, -1, PR>, N> {
     using type = layouts<A, RC, BC, N, PR>;
 };
 
@@ -95,8 +86,7 @@ using reach_all = layouts<true, true, true, -1>;
 /// Whether a kernel for loss type E is compiled elsewhere, once, for reach_all (explicit
 /// instantiations: lossc/keras/compiled.hpp). A call then runs that copy whatever its argument
 /// types, and its translation unit compiles none of the kernel's loops.
-template <class E>
-inline constexpr bool precompiled = false;
+template <class E> inline constexpr bool precompiled = false;
 
 }  // namespace lowering
 }  // namespace LOSSC_ISA

@@ -13,15 +13,12 @@ namespace lossc {
 inline namespace LOSSC_ISA {
 namespace lowering {
 
-template <class R>
-struct packed;
+template <class R> struct packed;
 
-template <>
-struct packed<ops::sum_r> {
+template <> struct packed<ops::sum_r> {
     /// Blocked as sum_r::reduce is (ops::sum_block packs per running sum); the tail is the last
     /// pack, overlapping, with the lanes already counted masked out.
-    template <class T, class FP, class FS>
-    LOSSC_KERNEL_INLINE static T reduce(std::size_t n, FP&& at_pack, FS&& at) {
+    template <class T, class FP, class FS> LOSSC_KERNEL_INLINE static T reduce(std::size_t n, FP&& at_pack, FS&& at) {
         using P = simd::pack<T>;
         P acc(T(0)), total(T(0));
         std::size_t j = 0, in_block = 0;
@@ -31,7 +28,8 @@ struct packed<ops::sum_r> {
         }
         acc += total;
         if (j < n && n >= P::width) {
-            acc += simd::select(simd::lanes_from<T>(static_cast<int>(j + P::width - n)), at_pack(n - P::width), P(T(0)));
+            acc +=
+                simd::select(simd::lanes_from<T>(static_cast<int>(j + P::width - n)), at_pack(n - P::width), P(T(0)));
             j = n;
         }
         T s = simd::hsum(acc);
@@ -40,20 +38,16 @@ struct packed<ops::sum_r> {
     }
 };
 
-template <>
-struct packed<ops::mean_r> {
-    template <class T, class FP, class FS>
-    LOSSC_KERNEL_INLINE static T reduce(std::size_t n, FP&& at_pack, FS&& at) {
+template <> struct packed<ops::mean_r> {
+    template <class T, class FP, class FS> LOSSC_KERNEL_INLINE static T reduce(std::size_t n, FP&& at_pack, FS&& at) {
         return ops::divide_by_count(packed<ops::sum_r>::reduce<T>(n, at_pack, at), n);
     }
 };
 
 /// max and min: the last pack overlaps the previous ones, which re-reading counted lanes cannot
 /// change.
-template <>
-struct packed<ops::max_r> {
-    template <class T, class FP, class FS>
-    LOSSC_KERNEL_INLINE static T reduce(std::size_t n, FP&& at_pack, FS&& at) {
+template <> struct packed<ops::max_r> {
+    template <class T, class FP, class FS> LOSSC_KERNEL_INLINE static T reduce(std::size_t n, FP&& at_pack, FS&& at) {
         using P = simd::pack<T>;
         P acc(-std::numeric_limits<T>::infinity());
         std::size_t j = 0;
@@ -68,10 +62,8 @@ struct packed<ops::max_r> {
     }
 };
 
-template <>
-struct packed<ops::min_r> {
-    template <class T, class FP, class FS>
-    LOSSC_KERNEL_INLINE static T reduce(std::size_t n, FP&& at_pack, FS&& at) {
+template <> struct packed<ops::min_r> {
+    template <class T, class FP, class FS> LOSSC_KERNEL_INLINE static T reduce(std::size_t n, FP&& at_pack, FS&& at) {
         using P = simd::pack<T>;
         P acc(std::numeric_limits<T>::infinity());
         std::size_t j = 0;
@@ -86,13 +78,13 @@ struct packed<ops::min_r> {
     }
 };
 
-template <>
-struct packed<ops::logsumexp_r> {
+template <> struct packed<ops::logsumexp_r> {
     /// logsumexp_r::reduce_parts' parts over packs of columns and lone scalar columns;
     /// keep_pack(j, pack) and keep(j, scalar) see every exp as it is summed.
-    template <class T, class FP, class FS, class KeepPack = ops::logsumexp_r::no_keep, class Keep = ops::logsumexp_r::no_keep>
+    template <class T, class FP, class FS, class KeepPack = ops::logsumexp_r::no_keep,
+              class Keep = ops::logsumexp_r::no_keep>
     LOSSC_KERNEL_INLINE static ops::logsumexp_r::parts<T> reduce_parts(std::size_t n, FP&& at_pack, FS&& at,
-                                                                     KeepPack&& keep_pack = {}, Keep&& keep = {}) {
+                                                                       KeepPack&& keep_pack = {}, Keep&& keep = {}) {
         using P = simd::pack<T>;
         const T m = packed<ops::max_r>::reduce<T>(n, at_pack, at);
         const T finite = math::isfinite(m);
@@ -113,8 +105,7 @@ struct packed<ops::logsumexp_r> {
         const T log_s = math::log(s);
         return {math::select_nonzero(finite, shift + log_s, m), finite, s, shift, log_s};
     }
-    template <class T, class FP, class FS>
-    LOSSC_KERNEL_INLINE static T reduce(std::size_t n, FP&& at_pack, FS&& at) {
+    template <class T, class FP, class FS> LOSSC_KERNEL_INLINE static T reduce(std::size_t n, FP&& at_pack, FS&& at) {
         return reduce_parts<T>(n, at_pack, at).value;
     }
 };

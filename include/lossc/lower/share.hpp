@@ -24,8 +24,7 @@
 namespace lossc {
 
 /// Slot K of the enclosing let_t: a shared subexpression of type N, computed once per element.
-template <std::size_t K, class N>
-struct slot_t {
+template <std::size_t K, class N> struct slot_t {
     using lossc_node = void;
     static constexpr std::size_t index = K;
     static constexpr bool batch = N::batch, cols = N::cols;
@@ -35,17 +34,14 @@ struct slot_t {
 };
 
 /// The shared subexpressions of a scope, slot 0 first (`a`, then the rest in `b`).
-template <class... Ds>
-struct def_list {};
-template <class D, class... Ds>
-struct def_list<D, Ds...> {
+template <class... Ds> struct def_list {};
+template <class D, class... Ds> struct def_list<D, Ds...> {
     D a;
     def_list<Ds...> b;
 };
 
 /// The slots of `a` (a def_list), then the body `b` that reads them, at each element.
-template <class Defs, class Body>
-struct let_t {
+template <class Defs, class Body> struct let_t {
     using lossc_node = void;
     static constexpr bool batch = Body::batch, cols = Body::cols;
     static constexpr bool pred_dep = Body::pred_dep, grad_dep = Body::grad_dep, batch_red = Body::batch_red;
@@ -55,10 +51,12 @@ struct let_t {
     Body b;
 };
 
-template <std::size_t K, class N> requires(N::cols)
-constexpr std::size_t width(const slot_t<K, N>&, const input_dims& d) { return width(N{}, d); }
-template <class Defs, class Body> requires(Body::cols)
-constexpr std::size_t width(const let_t<Defs, Body>& e, const input_dims& d) { return width(e.b, d); }
+template <std::size_t K, class N>
+requires(N::cols) constexpr std::size_t width(const slot_t<K, N>&, const input_dims& d) { return width(N{}, d); }
+template <class Defs, class Body>
+requires(Body::cols) constexpr std::size_t width(const let_t<Defs, Body>& e, const input_dims& d) {
+    return width(e.b, d);
+}
 
 inline namespace LOSSC_ISA {
 namespace lowering::sharing {
@@ -69,8 +67,7 @@ template <class T, class S> inline constexpr bool in = std::is_base_of_v<tag<T>,
 template <class S, class T> struct add;
 template <class... Ts, class T> struct add<set<Ts...>, T> { using type = set<Ts..., T>; };
 template <class... Ts> struct list {};
-template <class... A, class... B>
-constexpr list<A..., B...> operator+(list<A...>, list<B...>) { return {}; }
+template <class... A, class... B> constexpr list<A..., B...> operator+(list<A...>, list<B...>) { return {}; }
 
 template <class N> inline constexpr bool elementwise = false;
 template <class Op, class A> inline constexpr bool elementwise<unary<Op, A>> = true;
@@ -79,8 +76,8 @@ template <class C, class A, class B> inline constexpr bool elementwise<where_t<C
 /// Shared only whole: row_eval.hpp's patterns read these nodes' operands as written.
 template <class N> inline constexpr bool whole = !std::is_void_v<typename logistic_operand<N>::type>;
 template <class A> inline constexpr bool whole<binary<ops::sub, A, reduce_t<ops::logsumexp_r, A>>> = true;
-template <class A>
-inline constexpr bool whole<unary<ops::exp_op, binary<ops::sub, A, reduce_t<ops::logsumexp_r, A>>>> = true;
+template <class A> inline constexpr bool whole<unary<ops::exp_op, binary<ops::sub, A, reduce_t<ops::logsumexp_r, A>>>> =
+    true;
 
 /// A walk over one scope: the shareable types seen, those seen twice, and the order in which the
 /// walk finished each type first (children before parents: an order the slots can be filled in).
@@ -94,14 +91,17 @@ template <class C, class A, class B> struct children<where_t<C, A, B>> { using t
 
 template <class N, class St> struct walk;
 template <class St, class L> struct walk_list { using type = St; };
-template <class St, class C, class... Cs>
-struct walk_list<St, list<C, Cs...>> : walk_list<typename walk<C, St>::type, list<Cs...>> {};
+template <class St, class C, class... Cs> struct walk_list<St, list<C, Cs...>>
+    : walk_list<typename walk<C, St>::type, list<Cs...>> {};
 
 /// What the walk does at N: 0 ends (leaves, reductions and column selections: their operands are
 /// scopes of their own), 1 walks through (elementwise with run-time parameters: never shared),
 /// 2 nothing (shared already), 3 marks N shared, 4 visits N's operands for the first time.
-template <class N, class Seen, class Twice>
-inline constexpr int walk_kind = !elementwise<N> ? 0 : !param_free<N> ? 1 : in<N, Twice> ? 2 : in<N, Seen> ? 3 : 4;
+template <class N, class Seen, class Twice> inline constexpr int walk_kind = !elementwise<N>  ? 0
+                                                                             : !param_free<N> ? 1
+                                                                             : in<N, Twice>   ? 2
+                                                                             : in<N, Seen>    ? 3
+                                                                                              : 4;
 template <int Kind, class N, class St> struct walk_step { using type = St; };
 template <class N, class St> struct walk_step<1, N, St> : walk_list<St, typename children<N>::type> {};
 template <class N, class S, class T, class O> struct walk_step<3, N, walk_state<S, T, O>> {
@@ -117,20 +117,19 @@ template <class N, class S, class T, class O> struct walk_step<4, N, walk_state<
                                                              walk_list<first, typename children<N>::type>>::type,
                                  N>::type;
 };
-template <class N, class S, class T, class O>
-struct walk<N, walk_state<S, T, O>> : walk_step<walk_kind<N, S, T>, N, walk_state<S, T, O>> {};
+template <class N, class S, class T, class O> struct walk<N, walk_state<S, T, O>>
+    : walk_step<walk_kind<N, S, T>, N, walk_state<S, T, O>> {};
 
 /// The types of a scope's slots, in the order they are filled.
 template <class St> struct twice_in_order;
 template <class S, class T, class... Os> struct twice_in_order<walk_state<S, T, list<Os...>>> {
     using type = decltype((list<>{} + ... + std::conditional_t<in<Os, T>, list<Os>, list<>>{}));
 };
-template <class E>
-using slots_of = typename twice_in_order<typename walk<E, walk_state<set<>, set<>, list<>>>::type>::type;
+template <class E> using slots_of =
+    typename twice_in_order<typename walk<E, walk_state<set<>, set<>, list<>>>::type>::type;
 
 inline constexpr std::size_t no_slot = static_cast<std::size_t>(-1);
-template <class N, class... Ds>
-consteval std::size_t slot_of(list<Ds...>) {
+template <class N, class... Ds> consteval std::size_t slot_of(list<Ds...>) {
     constexpr bool same[] = {std::is_same_v<N, Ds>..., false};
     for (std::size_t k = 0; k < sizeof...(Ds); ++k)
         if (same[k]) return k;
@@ -141,31 +140,33 @@ template <class N> struct operands : children<N> {};
 template <class R, class A> struct operands<reduce_t<R, A>> { using type = list<A>; };
 template <std::size_t J, class A> struct operands<col_t<J, A>> { using type = list<A>; };
 template <std::size_t F, std::size_t M, class A> struct operands<cols_t<F, M, A>> { using type = list<A>; };
-template <std::size_t F, std::size_t M, class G, class Of> struct operands<embed_t<F, M, G, Of>> { using type = list<G>; };
+template <std::size_t F, std::size_t M, class G, class Of> struct operands<embed_t<F, M, G, Of>> {
+    using type = list<G>;
+};
 template <std::size_t J, class G, class Of> struct operands<onehot_t<J, G, Of>> { using type = list<G>; };
 template <class G, class Ctx, class Child> struct operands<unbroadcast_t<G, Ctx, Child>> { using type = list<G>; };
 
 /// Every node type of a tree where it is evaluated, as a set (one walk per tree).
 template <class N, class S> struct type_walk;
 template <class S, class L> struct type_walk_list { using type = S; };
-template <class S, class C, class... Cs>
-struct type_walk_list<S, list<C, Cs...>> : type_walk_list<typename type_walk<C, S>::type, list<Cs...>> {};
+template <class S, class C, class... Cs> struct type_walk_list<S, list<C, Cs...>>
+    : type_walk_list<typename type_walk<C, S>::type, list<Cs...>> {};
 template <bool Seen, class N, class S> struct type_step { using type = S; };
-template <class N, class S> struct type_step<false, N, S> : type_walk_list<typename add<S, N>::type, typename operands<N>::type> {};
+template <class N, class S> struct type_step<false, N, S>
+    : type_walk_list<typename add<S, N>::type, typename operands<N>::type> {};
 template <class N, class S> struct type_walk : type_step<in<N, S>, N, S> {};
 template <class E> using types_in = typename type_walk<E, set<>>::type;
 
 /// Does the loss hold N, a statistic prepare() can then take from it?
-template <class N, class Loss>
-consteval bool from_loss() { return param_free<N> && in<N, types_in<Loss>>; }
+template <class N, class Loss> consteval bool from_loss() { return param_free<N> && in<N, types_in<Loss>>; }
 
 // ---- the rewritten types ----------------------------------------------------------------------
 template <class Loss, class E> struct scoped;               // a scope: let_t, or E rewritten inside
 template <class Loss, class Slots, class E> struct inside;  // E with its operands rewritten
 /// An occurrence of E in a scope with slots Slots: its slot, or E with its operands rewritten.
-template <class Loss, class Slots, class E>
-using rewritten = typename std::conditional_t<slot_of<E>(Slots{}) != no_slot, std::type_identity<slot_t<slot_of<E>(Slots{}), E>>,
-                                              inside<Loss, Slots, E>>::type;
+template <class Loss, class Slots, class E> using rewritten =
+    typename std::conditional_t<slot_of<E>(Slots{}) != no_slot, std::type_identity<slot_t<slot_of<E>(Slots{}), E>>,
+                                inside<Loss, Slots, E>>::type;
 
 template <class Loss, class Slots, class E> struct inside { using type = E; };  // leaves
 template <class Loss, class Slots, class Op, class A> struct inside<Loss, Slots, unary<Op, A>> {
@@ -207,26 +208,33 @@ template <class Loss, class... Ss> struct defs_type<Loss, list<Ss...>> {
 };
 template <class Loss, class E> struct scoped {
     using slots = slots_of<E>;
-    using type = typename std::conditional_t<std::is_same_v<slots, list<>>, inside<Loss, list<>, E>,
-                                    std::type_identity<let_t<typename defs_type<Loss, slots>::type,
-                                                             typename inside<Loss, slots, E>::type>>>::type;
+    using type = typename std::conditional_t<
+        std::is_same_v<slots, list<>>, inside<Loss, list<>, E>,
+        std::type_identity<let_t<typename defs_type<Loss, slots>::type, typename inside<Loss, slots, E>::type>>>::type;
 };
 
 // ---- the rewritten values: built only where the type changed, else copied --------------------
 template <class T, class E> constexpr T build(const E& e);
-template <class T, class Op, class A> constexpr T build_node(const unary<Op, A>& e) { return {build<decltype(T::a)>(e.a), e.op}; }
+template <class T, class Op, class A> constexpr T build_node(const unary<Op, A>& e) {
+    return {build<decltype(T::a)>(e.a), e.op};
+}
 template <class T, class Op, class A, class B> constexpr T build_node(const binary<Op, A, B>& e) {
     return {build<decltype(T::a)>(e.a), build<decltype(T::b)>(e.b), e.op};
 }
 template <class T, class C, class A, class B> constexpr T build_node(const where_t<C, A, B>& e) {
     return {build<decltype(T::c)>(e.c), build<decltype(T::a)>(e.a), build<decltype(T::b)>(e.b)};
 }
-template <class T, class R, class A> constexpr T build_node(const reduce_t<R, A>& e) { return {build<decltype(T::a)>(e.a)}; }
-template <class T, std::size_t J, class A> constexpr T build_node(const col_t<J, A>& e) { return {build<decltype(T::a)>(e.a)}; }
+template <class T, class R, class A> constexpr T build_node(const reduce_t<R, A>& e) {
+    return {build<decltype(T::a)>(e.a)};
+}
+template <class T, std::size_t J, class A> constexpr T build_node(const col_t<J, A>& e) {
+    return {build<decltype(T::a)>(e.a)};
+}
 template <class T, std::size_t F, std::size_t N, class A> constexpr T build_node(const cols_t<F, N, A>& e) {
     return {build<decltype(T::a)>(e.a)};
 }
-template <class T, std::size_t F, std::size_t N, class G, class Of> constexpr T build_node(const embed_t<F, N, G, Of>& e) {
+template <class T, std::size_t F, std::size_t N, class G, class Of>
+constexpr T build_node(const embed_t<F, N, G, Of>& e) {
     return {build<decltype(T::g)>(e.g), e.of};
 }
 template <class T, std::size_t J, class G, class Of> constexpr T build_node(const onehot_t<J, G, Of>& e) {
@@ -237,16 +245,17 @@ template <class T, class G, class Ctx, class Child> constexpr T build_node(const
 }
 /// Does subtree E hold a node of type N where it is evaluated (c, a, b, g)?
 template <class N, class E, class L = typename operands<E>::type> struct contains;
-template <class N, class E, class... Cs>
-struct contains<N, E, list<Cs...>> : std::bool_constant<std::is_same_v<N, E> || (contains<N, Cs>::value || ...)> {};
+template <class N, class E, class... Cs> struct contains<N, E, list<Cs...>>
+    : std::bool_constant<std::is_same_v<N, E> || (contains<N, Cs>::value || ...)> {};
 /// The first node of type N in e (searched c, a, b, g): the value its slot computes.
 /// (N{} would not do: a numbered parameter's type names its value but does not hold it.)
-template <class N, class E>
-constexpr const N& node_of(const E& e) {
+template <class N, class E> constexpr const N& node_of(const E& e) {
     if constexpr (std::is_same_v<N, E>) return e;
-#define LOSSC_NODE_OF(m)                                                                                    \
-    else if constexpr (requires { e.m; requires contains<N, std::remove_cvref_t<decltype(e.m)>>::value; }) \
-        return node_of<N>(e.m);
+#define LOSSC_NODE_OF(m)                                                                    \
+    else if constexpr (requires {                                                           \
+                           e.m;                                                             \
+                           requires contains<N, std::remove_cvref_t<decltype(e.m)>>::value; \
+                       }) return node_of<N>(e.m);
     LOSSC_NODE_OF(c)
     LOSSC_NODE_OF(a)
     LOSSC_NODE_OF(b)
@@ -256,39 +265,41 @@ constexpr const N& node_of(const E& e) {
 }
 
 constexpr def_list<> make_defs() { return {}; }
-template <class D, class... Ds>
-constexpr def_list<D, Ds...> make_defs(const D& d, const Ds&... ds) { return {d, make_defs(ds...)}; }
+template <class D, class... Ds> constexpr def_list<D, Ds...> make_defs(const D& d, const Ds&... ds) {
+    return {d, make_defs(ds...)};
+}
 /// Each slot's expression, built from its first occurrence in e.
 template <class... Ds, class... Ss, class E>
-constexpr def_list<Ds...> build_defs(def_list<Ds...>*, list<Ss...>, const E& e) { return make_defs(build<Ds>(node_of<Ss>(e))...); }
+constexpr def_list<Ds...> build_defs(def_list<Ds...>*, list<Ss...>, const E& e) {
+    return make_defs(build<Ds>(node_of<Ss>(e))...);
+}
 
-template <class T, class E>
-constexpr T build(const E& e) {
-    if constexpr (std::is_same_v<T, E>) return e;
-    else if constexpr (requires { requires std::is_same_v<T, slot_t<T::index, E>>; }) return T{};
+template <class T, class E> constexpr T build(const E& e) {
+    if constexpr (std::is_same_v<T, E>)
+        return e;
+    else if constexpr (requires { requires std::is_same_v<T, slot_t<T::index, E>>; })
+        return T{};
     else if constexpr (requires { requires std::is_same_v<T, let_t<decltype(T::a), decltype(T::b)>>; })
         return T{build_defs(static_cast<decltype(T::a)*>(nullptr), slots_of<E>{}, e), build<decltype(T::b)>(e)};
-    else return build_node<T>(e);
+    else
+        return build_node<T>(e);
 }
 }  // namespace lowering::sharing
 
 namespace lowering {
 /// The gradient g of loss Loss with its common subexpressions shared (see the top of this file).
-template <class Loss, class G>
-constexpr auto share(const G& g) { return sharing::build<typename sharing::scoped<Loss, G>::type>(g); }
+template <class Loss, class G> constexpr auto share(const G& g) {
+    return sharing::build<typename sharing::scoped<Loss, G>::type>(g);
+}
 /// The gradient of loss E as the kernels evaluate it.
-template <class E>
-using shared_gradient_t = decltype(share<E>(std::declval<const gradient_t<E>&>()));
+template <class E> using shared_gradient_t = decltype(share<E>(std::declval<const gradient_t<E>&>()));
 }  // namespace lowering
 
-
-template <class D, class... Ds, class S>
-struct row_state<def_list<D, Ds...>, S> {
+template <class D, class... Ds, class S> struct row_state<def_list<D, Ds...>, S> {
     [[no_unique_address]] row_state<D, S> a;
     [[no_unique_address]] row_state<def_list<Ds...>, S> b;
 };
-template <class Defs, class Body, class S>
-struct row_state<let_t<Defs, Body>, S> {
+template <class Defs, class Body, class S> struct row_state<let_t<Defs, Body>, S> {
     [[no_unique_address]] row_state<Defs, S> a;
     [[no_unique_address]] row_state<Body, S> b;
 };

@@ -17,8 +17,7 @@ using simd::pack;
 /// Blocks of contiguous columns are staged by in-register transposes where the packet layer has
 /// tiles of a pack's width (AVX-512, AVX2), else by a gather per column: from 3 columns a tile
 /// costs about what the gathers do, and less from 5.
-template <class T>
-inline constexpr bool transposes = simd::has_tile_transpose && pack<T>::width == simd::tile_rows<T>;
+template <class T> inline constexpr bool transposes = simd::has_tile_transpose&& pack<T>::width == simd::tile_rows<T>;
 
 /// Widest row-major rows a block of rows stages through the stack (a pack of rows × this many).
 inline constexpr index max_staged_columns = 64;
@@ -27,10 +26,11 @@ inline constexpr index max_staged_columns = 64;
 /// horizontal reductions and lone tail columns, which a block of rows shares; staged by gathers
 /// (no transposes) a block costs more from about two packs of columns. Beyond the caches walking
 /// along columns is faster from 48 columns: `automatic` does not look at the batch's size yet.
-template <class T>
-constexpr index widest_across_rows() {
-    if constexpr (transposes<T>) return max_staged_columns;
-    else return 2 * pack<T>::width;
+template <class T> constexpr index widest_across_rows() {
+    if constexpr (transposes<T>)
+        return max_staged_columns;
+    else
+        return 2 * pack<T>::width;
 }
 
 /// Column-major batches of at least this many columns run in groups of packs (simd/pack_group.hpp):
@@ -42,8 +42,7 @@ inline constexpr int column_major_group = 8;
 /// Groups only where packs are 256 bits or wider: each is a second copy of the whole evaluator in
 /// every kernel, and 128-bit builds (the x86-64 baseline, debug and sanitizer builds) keep their
 /// compile time.
-template <class T>
-inline constexpr bool groups_of_packs = pack<T>::width * static_cast<int>(sizeof(T)) >= 32;
+template <class T> inline constexpr bool groups_of_packs = pack<T>::width* static_cast<int>(sizeof(T)) >= 32;
 /// How many blocks ahead a column-major block of one pack asks for its columns' lines: one or two
 /// columns are streams the hardware follows, where asking far ahead only costs.
 constexpr index column_major_ahead(index cols) { return cols <= 2 ? 2 : 16; }

@@ -55,7 +55,7 @@ constexpr double log(double x) {
     if (x == inf) return inf;
     int e = 0;
     if (x < 2.2250738585072014e-308) {  // subnormal: scale into the normal range first
-        x *= 18014398509481984.0;         // 2^54
+        x *= 18014398509481984.0;       // 2^54
         e = -54;
     }
     const auto bits = std::bit_cast<std::uint64_t>(x);
@@ -112,10 +112,17 @@ constexpr double cosh(double x) {
 /// (to x^23/23! in double, x^15/15! in float: the next term is under a tenth of an ulp; −0 stays
 /// −0); above, the cosh formula with the second term subtracted (it cancels at most 1.04× there).
 /// The packet version (simd/math.hpp) uses the same table.
-inline constexpr double sinh_series[11] = {
-    1.0 / 6.0, 1.0 / 120.0, 1.0 / 5040.0, 1.0 / 362880.0, 1.0 / 39916800.0, 1.0 / 6227020800.0,
-    1.0 / 1307674368000.0, 1.0 / 355687428096000.0, 1.0 / 121645100408832000.0,
-    1.0 / 51090942171709440000.0, 1.0 / 25852016738884976640000.0};
+inline constexpr double sinh_series[11] = {1.0 / 6.0,
+                                           1.0 / 120.0,
+                                           1.0 / 5040.0,
+                                           1.0 / 362880.0,
+                                           1.0 / 39916800.0,
+                                           1.0 / 6227020800.0,
+                                           1.0 / 1307674368000.0,
+                                           1.0 / 355687428096000.0,
+                                           1.0 / 121645100408832000.0,
+                                           1.0 / 51090942171709440000.0,
+                                           1.0 / 25852016738884976640000.0};
 inline constexpr double sinh_series_below = 2.0;
 constexpr double sinh(double x) {
     if (isnan(x)) return x;

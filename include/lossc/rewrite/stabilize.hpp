@@ -13,8 +13,7 @@
 
 namespace lossc::rewrite {
 
-template <class E>
-constexpr auto log_of(const E& e) {
+template <class E> constexpr auto log_of(const E& e) {
     if constexpr (requires { requires std::is_same_v<E, unary<ops::exp_op, decltype(e.a)>>; })
         return e.a;
     else if constexpr (requires {
@@ -32,8 +31,7 @@ constexpr auto log_of(const E& e) {
         return unary<ops::log_op, E>{e, {}};
 }
 
-template <class E>
-constexpr auto log1p_of(const E& e) {
+template <class E> constexpr auto log1p_of(const E& e) {
     if constexpr (requires { requires std::is_same_v<E, unary<ops::exp_op, decltype(e.a)>>; })
         return unary<ops::softplus_op, decltype(e.a)>{e.a, {}};
     else

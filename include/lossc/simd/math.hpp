@@ -1,13 +1,12 @@
 // lossc — packet versions of the scalar math (math/scalar.hpp), in lossc::simd beside pack<T>:
 // an op's rule calls them unqualified (`using math::exp; exp(x)`) and argument-dependent lookup
 // finds them for packs, so the expression layer needs no SIMD header. lossc::math re-exports
-// them at the end for the lowering's qualified calls on values that may be scalars or packs. Eigen's packet exp/log are the core; their
-// special values are fixed here: Eigen clamps the argument of exp to about ±88.4 (float) and
-// ±709.4 (double), so exp(-inf) would not be 0, exp(+inf) not inf, results near the ends of
-// the range wrong, and a NaN argument replaced by a bound; float log flushes subnormals. log1p,
-// expm1 (missing for double in Eigen 3.4), tanh, cosh and sinh are built on them with the same
-// formulas as the constexpr versions. pow has no packet rule beyond whole constant exponents (pow_const): it
-// runs lane by lane (std::pow).
+// them at the end for the lowering's qualified calls on values that may be scalars or packs. Eigen's packet exp/log are
+// the core; their special values are fixed here: Eigen clamps the argument of exp to about ±88.4 (float) and ±709.4
+// (double), so exp(-inf) would not be 0, exp(+inf) not inf, results near the ends of the range wrong, and a NaN
+// argument replaced by a bound; float log flushes subnormals. log1p, expm1 (missing for double in Eigen 3.4), tanh,
+// cosh and sinh are built on them with the same formulas as the constexpr versions. pow has no packet rule beyond whole
+// constant exponents (pow_const): it runs lane by lane (std::pow).
 #pragma once
 #include <array>
 #include <cmath>
@@ -34,8 +33,12 @@ template <class T> pack<T> round(pack<T> x) {
 template <class T> pack<T> isnan(pack<T> x) { return simd::as_value(simd::is_nan(x)); }
 /// NaN-propagating, with the scalar rule's tie behaviour: max(a, b) = a > b || isnan(a) ? a : b.
 /// Eigen's pmax(b, a) is maxps(a, b) = a > b ? a : b, the rule wherever a is not NaN.
-template <class T> pack<T> max(pack<T> a, pack<T> b) { return simd::select(simd::is_nan(a), a, pack<T>(ei::pmax(b.v, a.v))); }
-template <class T> pack<T> min(pack<T> a, pack<T> b) { return simd::select(simd::is_nan(a), a, pack<T>(ei::pmin(b.v, a.v))); }
+template <class T> pack<T> max(pack<T> a, pack<T> b) {
+    return simd::select(simd::is_nan(a), a, pack<T>(ei::pmax(b.v, a.v)));
+}
+template <class T> pack<T> min(pack<T> a, pack<T> b) {
+    return simd::select(simd::is_nan(a), a, pack<T>(ei::pmin(b.v, a.v)));
+}
 template <class T> pack<T> sign(pack<T> x) {
     const pack<T> zero(T(0));
     return simd::select(simd::lt(zero, x), pack<T>(T(1)), simd::select(simd::lt(x, zero), pack<T>(T(-1)), x));
@@ -44,8 +47,7 @@ template <class T> pack<T> sign(pack<T> x) {
 // ---- polynomials ------------------------------------------------------------------------------
 /// c[From] + c[From+1]·x + … + c[To−1]·x^(To−1−From) by Horner's rule, in raw packets (Eigen's,
 /// or a scalar with the scalar backend).
-template <std::size_t From, std::size_t To, class Packet, std::size_t N>
-Packet horner(Packet x, const double (&c)[N]) {
+template <std::size_t From, std::size_t To, class Packet, std::size_t N> Packet horner(Packet x, const double (&c)[N]) {
     static_assert(From < To && To <= N);
     using S = typename ei::unpacket_traits<Packet>::type;
     Packet y = ei::pset1<Packet>(static_cast<S>(c[To - 1]));
@@ -61,11 +63,22 @@ Packet horner(Packet x, const double (&c)[N]) {
 inline constexpr double exp_fit_q16[] = {0.5, 0.1666666666530169, 0.04166666666496045, 0.008333449701253456,
                                          0.0013889034348599464};
 /// 2^(j/16), j = 0 … 15, correctly rounded: the table of the double exp.
-inline constexpr double exp2_sixteenths[] = {
-    1.0,                1.0442737824274138, 1.0905077326652577, 1.1387886347566916,
-    1.189207115002721,  1.241857812073484,  1.2968395546510096, 1.3542555469368927,
-    1.4142135623730951, 1.4768261459394993, 1.5422108254079407, 1.6104903319492543,
-    1.681792830507429,  1.7562521603732995, 1.8340080864093424, 1.9152065613971474};
+inline constexpr double exp2_sixteenths[] = {1.0,
+                                             1.0442737824274138,
+                                             1.0905077326652577,
+                                             1.1387886347566916,
+                                             1.189207115002721,
+                                             1.241857812073484,
+                                             1.2968395546510096,
+                                             1.3542555469368927,
+                                             1.4142135623730951,
+                                             1.4768261459394993,
+                                             1.5422108254079407,
+                                             1.6104903319492543,
+                                             1.681792830507429,
+                                             1.7562521603732995,
+                                             1.8340080864093424,
+                                             1.9152065613971474};
 /// The float exp's: q of degree 1 on the same interval, 4.6e-9 relative to e^r (0.08 float ulp),
 /// and the table rounded to float.
 inline constexpr double exp_fit_q16_float[] = {0.5000097749180301, 0.16666862164590476};
@@ -76,10 +89,9 @@ inline constexpr std::array<float, 16> exp2_sixteenths_float = [] {
 }();
 /// G(z) = (atanh(s)/s − 1)/z with z = s² on [0, 1/9] (log1p_unit): degree 9 for double,
 /// 4.5e-17 (5e-18 relative to log1p); degree 3 for float, 1.5e-7 (1.6e-8 relative).
-inline constexpr double atanh_fit_g_double[] = {0.3333333333333333,  0.20000000000007292, 0.1428571428355438,
-                                                0.11111111358713932, 0.09090894718066429, 0.07692785032479312,
-                                                0.06657072104827468, 0.06000536404795356, 0.04400369243072337,
-                                                0.08082022805971766};
+inline constexpr double atanh_fit_g_double[] = {
+    0.3333333333333333,  0.20000000000007292, 0.1428571428355438,  0.11111111358713932, 0.09090894718066429,
+    0.07692785032479312, 0.06657072104827468, 0.06000536404795356, 0.04400369243072337, 0.08082022805971766};
 inline constexpr double atanh_fit_g_float[] = {0.33333320168349617, 0.20003780322455603, 0.1411830990265524,
                                                0.13425749011418575};
 
@@ -183,8 +195,7 @@ inline pack<double> exp_scalef(pack<double> x) { return x; }
 #endif
 
 /// e^x without vscalef: Eigen's clamp (or exp_in_range) plus the repairs below.
-template <class T>
-pack<T> exp_portable(pack<T> x) {
+template <class T> pack<T> exp_portable(pack<T> x) {
     using lim = std::numeric_limits<T>;
     constexpr bool f = std::is_same_v<T, float>;
     // Inside Eigen's clamp everything is accurate. The rare packet with a lane near or beyond
@@ -204,11 +215,12 @@ pack<T> exp_portable(pack<T> x) {
     // result must not depend on its neighbours, which are other samples across rows.
     pack<T> r;
 #if !defined(LOSSC_SCALAR_BACKEND)
-    if constexpr (f) r = exp_in_range(min(max(x + s, pack<T>(T(-80))), pack<T>(T(80))));
+    if constexpr (f)
+        r = exp_in_range(min(max(x + s, pack<T>(T(-80))), pack<T>(T(80))));
     else
 #endif
         r = pack<T>(ei::pexp((x + s).v));
-    const pack<T> up(f ? T(8886110.520507872) : T(78962960182680.69)),  // e^16, e^32
+    const pack<T> up(f ? T(8886110.520507872) : T(78962960182680.69)),    // e^16, e^32
         down(f ? T(1.2664165549094176e-14) : T(1.6038108905486378e-28));  // e^-32, e^-64
     r = simd::select(big, r * up, simd::select(small, r * down, r));
     const pack<T> overflow(f ? T(88.72283935546875) : T(709.782712893384)),
@@ -217,10 +229,11 @@ pack<T> exp_portable(pack<T> x) {
     r = simd::select(simd::lt(x, underflow), zero, r);
     return simd::select(simd::is_nan(x), x, r);
 }
-template <class T>
-pack<T> exp(pack<T> x) {
-    if constexpr (has_scalef_exp) return exp_scalef(x);
-    else return exp_portable(x);
+template <class T> pack<T> exp(pack<T> x) {
+    if constexpr (has_scalef_exp)
+        return exp_scalef(x);
+    else
+        return exp_portable(x);
 }
 
 #if defined(EIGEN_VECTORIZE_AVX512) && !defined(LOSSC_SCALAR_BACKEND)
@@ -267,17 +280,17 @@ inline pack<float> log_getmant(pack<float> x) {
 /// e^x for x ≤ 0 or NaN (anything else: an unspecified value, maybe NaN), as logsumexp's
 /// x − max(x) of a row with a finite maximum are; rows without one discard their exps. With
 /// vscalef, only the lower clamp of exp_scalef is needed: one instruction less per exp.
-template <class T>
-pack<T> exp_nonpositive(pack<T> x) {
+template <class T> pack<T> exp_nonpositive(pack<T> x) {
 #if defined(EIGEN_VECTORIZE_AVX512) && !defined(LOSSC_SCALAR_BACKEND)
-    if constexpr (std::is_same_v<T, float>) return exp_scalef_clamped(_mm512_max_ps(_mm512_set1_ps(-104.0f), x.v));
-    else return exp_scalef_clamped(_mm512_max_pd(_mm512_set1_pd(-746.0), x.v));
+    if constexpr (std::is_same_v<T, float>)
+        return exp_scalef_clamped(_mm512_max_ps(_mm512_set1_ps(-104.0f), x.v));
+    else
+        return exp_scalef_clamped(_mm512_max_pd(_mm512_set1_pd(-746.0), x.v));
 #endif
     return exp(x);
 }
 
-template <class T>
-pack<T> log(pack<T> x) {
+template <class T> pack<T> log(pack<T> x) {
     using lim = std::numeric_limits<T>;
     constexpr bool f = std::is_same_v<T, float>;
 #if defined(EIGEN_VECTORIZE_AVX512) && !defined(LOSSC_SCALAR_BACKEND)
@@ -300,8 +313,7 @@ pack<T> log(pack<T> x) {
 }
 
 /// log(1+x) = log(u)·x/(u−1) with u = 1+x (Goldberg): exact where u == 1.
-template <class T>
-pack<T> log1p(pack<T> x) {
+template <class T> pack<T> log1p(pack<T> x) {
     const pack<T> one(T(1));
     const pack<T> u = one + x;
     const pack<T> r = log(u) * (x / (u - one));
@@ -310,8 +322,7 @@ pack<T> log1p(pack<T> x) {
 }
 
 /// e^x − 1 by Kahan's correction: (u−1)·x/log(u) with u = e^x.
-template <class T>
-pack<T> expm1(pack<T> x) {
+template <class T> pack<T> expm1(pack<T> x) {
     const pack<T> one(T(1));
     const pack<T> u = exp(x);
     const pack<T> um1 = u - one;
@@ -324,8 +335,7 @@ pack<T> expm1(pack<T> x) {
     return simd::select(simd::is_nan(x), x, r);
 }
 
-template <class T>
-pack<T> tanh(pack<T> x) {
+template <class T> pack<T> tanh(pack<T> x) {
     const pack<T> a = abs(x);
     const pack<T> e = expm1(a + a);
     pack<T> t = e / (e + pack<T>(T(2)));
@@ -335,20 +345,19 @@ pack<T> tanh(pack<T> x) {
 
 /// cosh from h = e^(|x|/2) as (h/2)·h + (1/2)/(h·h), cx::cosh's formula: no cancellation, and
 /// finite up to where cosh overflows (e^|x| alone overflows first).
-template <class T>
-pack<T> cosh(pack<T> x) {
+template <class T> pack<T> cosh(pack<T> x) {
     const pack<T> half(T(0.5));
     const pack<T> h = exp(abs(x) * half);
     return (h * half) * h + half / (h * h);
 }
 /// cx::sinh's formula and series table, without branches (7 terms in float, 11 in double).
-template <class T>
-pack<T> sinh(pack<T> x) {
+template <class T> pack<T> sinh(pack<T> x) {
     const pack<T> half(T(0.5));
     const pack<T> a = abs(x), z = x * x;
     constexpr int terms = std::is_same_v<T, float> ? 7 : 11;
     pack<T> p(static_cast<T>(cx::sinh_series[terms - 1]));
-    for (int k = terms - 2; k >= 0; --k) p = pack<T>(ei::pmadd(p.v, z.v, pack<T>(static_cast<T>(cx::sinh_series[k])).v));
+    for (int k = terms - 2; k >= 0; --k)
+        p = pack<T>(ei::pmadd(p.v, z.v, pack<T>(static_cast<T>(cx::sinh_series[k])).v));
     const pack<T> near_zero = pack<T>(ei::pmadd((x * z).v, p.v, x.v));
     const pack<T> h = exp(a * half);
     const pack<T> s = (h * half) * h - half / (h * h);
@@ -358,8 +367,7 @@ pack<T> sinh(pack<T> x) {
 
 /// Lane by lane, out of line: a call clobbers the vector registers anyway, and the loop is one
 /// copy per type instead of one per use in every block.
-template <class T>
-[[gnu::noinline]] pack<T> pow(pack<T> x, pack<T> p) {
+template <class T> [[gnu::noinline]] pack<T> pow(pack<T> x, pack<T> p) {
     alignas(64) T xs[pack<T>::width], ps[pack<T>::width];
     x.store(xs);
     p.store(ps);
@@ -374,8 +382,7 @@ template <class T>
 /// line: inlined into every block it cost the focal forms up to a second of compile time, as
 /// a call about a tenth of its run-time gain (docs/perf-log.md).
 inline constexpr double max_multiplied_exponent = 4;
-template <class T>
-[[gnu::noinline]] pack<T> pow_const(pack<T> x, double p) {
+template <class T> [[gnu::noinline]] pack<T> pow_const(pack<T> x, double p) {
     if (p >= 0 && p <= max_multiplied_exponent && p == static_cast<double>(static_cast<int>(p))) {
         auto n = static_cast<unsigned>(p);
         pack<T> r(T(1)), b = x;  // 1·b is b exactly (−0, inf and NaN included)
@@ -395,12 +402,13 @@ template <class T>
 /// 1/3 + z/5 + z²/7 + … to the same accuracy). One division and a short chain, against a
 /// general log (exponent split, wider polynomial, special values) and a second division for
 /// log1p's correction: within 2 ulp of log1p, exact at 0, and no cancellation anywhere.
-template <class T>
-pack<T> log1p_unit(pack<T> e) {
+template <class T> pack<T> log1p_unit(pack<T> e) {
     const pack<T> s = e / (pack<T>(T(2)) + e), z = s * s;
     pack<T> g;
-    if constexpr (std::is_same_v<T, float>) g = pack<T>(horner<0, 4>(z.v, atanh_fit_g_float));
-    else g = pack<T>(horner<0, 10>(z.v, atanh_fit_g_double));
+    if constexpr (std::is_same_v<T, float>)
+        g = pack<T>(horner<0, 4>(z.v, atanh_fit_g_float));
+    else
+        g = pack<T>(horner<0, 10>(z.v, atanh_fit_g_double));
     const pack<T> s2 = s + s;
     return pack<T>(ei::pmadd((s2 * z).v, g.v, s2.v));
 }
@@ -414,9 +422,11 @@ template <class T> pack<T> exp_neg_abs(pack<T> x) {
     // −|x| is x with its sign bit set: one instruction (an integer `or`: AVX-512F has no
     // floating-point one without DQ).
     if constexpr (std::is_same_v<T, float>)
-        return exp_nonpositive(pack<T>(_mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(x.v), _mm512_set1_epi32(INT32_MIN)))));
+        return exp_nonpositive(
+            pack<T>(_mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(x.v), _mm512_set1_epi32(INT32_MIN)))));
     else
-        return exp_nonpositive(pack<T>(_mm512_castsi512_pd(_mm512_or_si512(_mm512_castpd_si512(x.v), _mm512_set1_epi64(INT64_MIN)))));
+        return exp_nonpositive(
+            pack<T>(_mm512_castsi512_pd(_mm512_or_si512(_mm512_castpd_si512(x.v), _mm512_set1_epi64(INT64_MIN)))));
 #endif
     return exp_nonpositive(-abs(x));
 }
@@ -436,7 +446,8 @@ template <class T> pack<T> sigmoid(pack<T> x) { return sigmoid_from(x, exp_neg_a
 template <class T> pack<T> log_cosh(pack<T> x) {
     const pack<T> a = abs(x), z = a * a;
     pack<T> y(static_cast<T>(math::log_cosh_series[math::log_cosh_terms<T> - 1]));
-    for (int k = math::log_cosh_terms<T> - 2; k >= 0; --k) y = pack<T>(ei::pmadd(y.v, z.v, pack<T>(static_cast<T>(math::log_cosh_series[k])).v));
+    for (int k = math::log_cosh_terms<T> - 2; k >= 0; --k)
+        y = pack<T>(ei::pmadd(y.v, z.v, pack<T>(static_cast<T>(math::log_cosh_series[k])).v));
     const pack<T> far = a + log1p_unit(exp(pack<T>(T(-2)) * a)) - pack<T>(T(0.693147180559945309417232121458176568));
     return simd::select(simd::lt(a, pack<T>(T(math::log_cosh_series_below))), y * z, far);
 }
@@ -462,34 +473,34 @@ namespace lossc::math {
 // The packet overloads under their scalar names, for qualified calls (math::exp(v)) in code that
 // includes this header and evaluates scalars or packs alike.
 using simd::abs;
-using simd::round;
-using simd::isnan;
-using simd::max;
-using simd::min;
-using simd::sign;
+using simd::cosh;
+using simd::equal;
 using simd::exp;
-using simd::exp_nonpositive;
 using simd::exp_neg_abs;
+using simd::exp_nonpositive;
+using simd::expm1;
+using simd::has_scalef_exp;
+using simd::isfinite;
+using simd::isnan;
+using simd::less;
+using simd::less_equal;
 using simd::log;
 using simd::log1p;
 using simd::log1p_unit;
-using simd::expm1;
-using simd::tanh;
-using simd::cosh;
+using simd::log_cosh;
+using simd::max;
+using simd::min;
+using simd::not_equal;
+using simd::pow;
+using simd::pow_const;
+using simd::round;
+using simd::select_nonzero;
+using simd::sigmoid;
+using simd::sigmoid_from;
+using simd::sign;
 using simd::sinh;
 using simd::softplus;
 using simd::softplus_from;
-using simd::sigmoid;
-using simd::sigmoid_from;
-using simd::log_cosh;
-using simd::pow;
-using simd::pow_const;
-using simd::less;
-using simd::less_equal;
-using simd::equal;
-using simd::not_equal;
-using simd::select_nonzero;
-using simd::isfinite;
-using simd::has_scalef_exp;
 using simd::sqrt;
+using simd::tanh;
 }  // namespace lossc::math

@@ -18,8 +18,7 @@ inline namespace LOSSC_ISA {
 
 namespace ei = Eigen::internal;
 
-template <class T>
-struct pack {
+template <class T> struct pack {
     using scalar_type = T;
 #if defined(LOSSC_SCALAR_BACKEND)
     using packet = T;  // Eigen's generic packet functions work on plain scalars
@@ -33,8 +32,9 @@ struct pack {
     pack() = default;
     explicit pack(packet p) : v(p) {}
     explicit pack(T s) requires(width != 1) : v(ei::pset1<packet>(s)) {}  // with width 1 the packet is T
-    template <class U> requires(std::is_arithmetic_v<U> && !std::is_same_v<U, T>)
-    explicit pack(U s) : v(ei::pset1<packet>(static_cast<T>(s))) {}
+    template <class U>
+    requires(std::is_arithmetic_v<U> && !std::is_same_v<U, T>) explicit pack(U s)
+        : v(ei::pset1<packet>(static_cast<T>(s))) {}
 
     static pack load(const T* p) { return pack(ei::ploadu<packet>(p)); }
     /// Lanes p[0], p[stride], …: contiguous when stride is 1, a broadcast when it is 0.
@@ -48,8 +48,10 @@ struct pack {
     /// reading the line first), an ordinary one elsewhere. simd::stream_fence() orders them.
     void store_stream(T* p) const;
     void store_strided(T* p, index stride) const {
-        if (stride == 1) store(p);
-        else ei::pscatter<T, packet>(p, v, static_cast<Eigen::Index>(stride));
+        if (stride == 1)
+            store(p);
+        else
+            ei::pscatter<T, packet>(p, v, static_cast<Eigen::Index>(stride));
     }
     /// 0, 1, 2, … in the lanes.
     static pack iota() {
@@ -69,10 +71,7 @@ struct pack {
 };
 
 /// Lane masks (all bits set where true) and what turns them into values.
-template <class T>
-struct mask {
-    typename pack<T>::packet m;
-};
+template <class T> struct mask { typename pack<T>::packet m; };
 template <class T> mask<T> lt(pack<T> a, pack<T> b) { return {ei::pcmp_lt(a.v, b.v)}; }
 template <class T> mask<T> le(pack<T> a, pack<T> b) { return {ei::pcmp_le(a.v, b.v)}; }
 template <class T> mask<T> eq(pack<T> a, pack<T> b) { return {ei::pcmp_eq(a.v, b.v)}; }
@@ -82,11 +81,15 @@ template <class T> mask<T> operator&(mask<T> a, mask<T> b) { return {ei::pand(a.
 template <class T> mask<T> operator!(mask<T> a) { return {ei::pandnot(ei::ptrue(a.m), a.m)}; }
 /// Lanes l ≥ first (the last `width − first` lanes): the tail of a row handled by an
 /// overlapping last pack, whose first lanes were already counted.
-template <class T> mask<T> lanes_from(int first) { return {lt(pack<T>(static_cast<T>(first) - T(0.5)), pack<T>::iota()).m}; }
+template <class T> mask<T> lanes_from(int first) {
+    return {lt(pack<T>(static_cast<T>(first) - T(0.5)), pack<T>::iota()).m};
+}
 /// where m: a, else b.
 template <class T> pack<T> select(mask<T> m, pack<T> a, pack<T> b) { return pack<T>(ei::pselect(m.m, a.v, b.v)); }
 /// 1 where m, 0 elsewhere: comparisons are values in lossc, as in the scalar rules.
-template <class T> pack<T> as_value(mask<T> m) { return pack<T>(ei::pand(m.m, ei::pset1<typename pack<T>::packet>(T(1)))); }
+template <class T> pack<T> as_value(mask<T> m) {
+    return pack<T>(ei::pand(m.m, ei::pset1<typename pack<T>::packet>(T(1))));
+}
 
 #if defined(EIGEN_VECTORIZE_AVX512) && !defined(LOSSC_SCALAR_BACKEND)
 // AVX-512 compares into mask registers and blends from them: masks as packets (the generic
@@ -102,19 +105,29 @@ inline mask<double> lt(pack<double> a, pack<double> b) { return {_mm512_cmp_pd_m
 inline mask<double> le(pack<double> a, pack<double> b) { return {_mm512_cmp_pd_mask(a.v, b.v, _CMP_LE_OQ)}; }
 inline mask<double> eq(pack<double> a, pack<double> b) { return {_mm512_cmp_pd_mask(a.v, b.v, _CMP_EQ_OQ)}; }
 inline mask<double> is_nan(pack<double> a) { return {_mm512_cmp_pd_mask(a.v, a.v, _CMP_UNORD_Q)}; }
-template <class T> requires std::is_floating_point_v<T>
-mask<T> operator|(mask<T> a, mask<T> b) { return {static_cast<decltype(a.m)>(a.m | b.m)}; }
-template <class T> requires std::is_floating_point_v<T>
-mask<T> operator&(mask<T> a, mask<T> b) { return {static_cast<decltype(a.m)>(a.m & b.m)}; }
-template <class T> requires std::is_floating_point_v<T>
-mask<T> operator!(mask<T> a) { return {static_cast<decltype(a.m)>(~a.m)}; }
-template <class T> requires std::is_floating_point_v<T>
-mask<T> lanes_from(int first) { return {static_cast<decltype(mask<T>{}.m)>(~0u << first)}; }
-inline pack<float> select(mask<float> m, pack<float> a, pack<float> b) { return pack<float>(_mm512_mask_blend_ps(m.m, b.v, a.v)); }
-inline pack<double> select(mask<double> m, pack<double> a, pack<double> b) { return pack<double>(_mm512_mask_blend_pd(m.m, b.v, a.v)); }
+template <class T>
+requires std::is_floating_point_v<T> mask<T>
+operator|(mask<T> a, mask<T> b) { return {static_cast<decltype(a.m)>(a.m | b.m)}; }
+template <class T>
+requires std::is_floating_point_v<T> mask<T>
+operator&(mask<T> a, mask<T> b) { return {static_cast<decltype(a.m)>(a.m & b.m)}; }
+template <class T>
+requires std::is_floating_point_v<T> mask<T>
+operator!(mask<T> a) { return {static_cast<decltype(a.m)>(~a.m)}; }
+template <class T>
+requires std::is_floating_point_v<T> mask<T> lanes_from(int first) {
+    return {static_cast<decltype(mask<T>{}.m)>(~0u << first)};
+}
+inline pack<float> select(mask<float> m, pack<float> a, pack<float> b) {
+    return pack<float>(_mm512_mask_blend_ps(m.m, b.v, a.v));
+}
+inline pack<double> select(mask<double> m, pack<double> a, pack<double> b) {
+    return pack<double>(_mm512_mask_blend_pd(m.m, b.v, a.v));
+}
 inline pack<float> as_value(mask<float> m) { return pack<float>(_mm512_maskz_mov_ps(m.m, _mm512_set1_ps(1.0f))); }
 inline pack<double> as_value(mask<double> m) { return pack<double>(_mm512_maskz_mov_pd(m.m, _mm512_set1_pd(1.0))); }
-template <class T> requires std::is_floating_point_v<T>
+template <class T>
+requires std::is_floating_point_v<T>
 bool any(mask<T> m) { return m.m != 0; }
 #endif
 
@@ -158,14 +171,15 @@ inline __m128 exact_sqrt(__m128 x) { return _mm_sqrt_ps(x); }
 inline __m128d exact_sqrt(__m128d x) { return _mm_sqrt_pd(x); }
 #endif
 template <class T> pack<T> sqrt(pack<T> x) {
-    if constexpr (pack<T>::width == 1) return pack<T>(std::sqrt(x.v));
-    else return pack<T>(exact_sqrt(x.v));
+    if constexpr (pack<T>::width == 1)
+        return pack<T>(std::sqrt(x.v));
+    else
+        return pack<T>(exact_sqrt(x.v));
 }
 
 // Non-temporal stores, per packet type; the scalar backend and other packets store normally.
 namespace detail {
-template <class T, class Packet>
-void stream(T*, Packet) = delete;  // no such instruction for this packet
+template <class T, class Packet> void stream(T*, Packet) = delete;  // no such instruction for this packet
 #if !defined(LOSSC_SCALAR_BACKEND) && defined(EIGEN_VECTORIZE_AVX512)
 inline void stream(float* p, __m512 v) { _mm512_stream_ps(p, v); }
 inline void stream(double* p, __m512d v) { _mm512_stream_pd(p, v); }
@@ -179,9 +193,8 @@ inline void stream(float* p, __m128 v) { _mm_stream_ps(p, v); }
 inline void stream(double* p, __m128d v) { _mm_stream_pd(p, v); }
 #endif
 }  // namespace detail
-template <class T>
-void pack<T>::store_stream(T* p) const {
-    if constexpr (requires(T* q, packet w) { detail::stream(q, w); }) {
+template <class T> void pack<T>::store_stream(T* p) const {
+    if constexpr (requires(T * q, packet w) { detail::stream(q, w); }) {
         if ((reinterpret_cast<std::uintptr_t>(p) & (sizeof(packet) - 1)) == 0) return detail::stream(p, v);
     }
     store(p);
@@ -200,8 +213,7 @@ inline void stream_fence() {
 /// after batch), added up once at the end in lane order. Kept as double packets so that a block
 /// costs two conversions and two adds: summed through an array, GCC split the 16 conversions
 /// into 8 + 4 + 2 + 1 + 1 and went through memory (30 instructions per block of 16 rows).
-template <class T>
-struct lane_sums {
+template <class T> struct lane_sums {
     static constexpr int width = pack<T>::width;
     static constexpr int parts = (width + pack<double>::width - 1) / pack<double>::width;
     pack<double> part[parts];
@@ -234,8 +246,7 @@ private:
     static void widen(pack<T> v, pack<double>* out);
 };
 namespace detail {
-template <class Packet>
-void widen(Packet, pack<double>*) = delete;  // no two-way split for this packet: through memory
+template <class Packet> void widen(Packet, pack<double>*) = delete;  // no two-way split for this packet: through memory
 #if !defined(LOSSC_SCALAR_BACKEND) && defined(EIGEN_VECTORIZE_AVX512)
 inline void widen(__m512 v, pack<double>* out) {
     out[0] = pack<double>(_mm512_cvtps_pd(_mm512_castps512_ps256(v)));
@@ -253,10 +264,11 @@ inline void widen(__m128 v, pack<double>* out) {
 }
 #endif
 }  // namespace detail
-template <class T>
-void lane_sums<T>::widen(pack<T> v, pack<double>* out) {
-    if constexpr (std::is_same_v<T, double>) out[0] = v;
-    else if constexpr (requires(pack<double>* o) { detail::widen(v.v, o); }) detail::widen(v.v, out);
+template <class T> void lane_sums<T>::widen(pack<T> v, pack<double>* out) {
+    if constexpr (std::is_same_v<T, double>)
+        out[0] = v;
+    else if constexpr (requires(pack<double> * o) { detail::widen(v.v, o); })
+        detail::widen(v.v, out);
     else {  // any other packet: through memory
         alignas(64) T in[width];
         alignas(64) double wide[parts * pack<double>::width] = {};

@@ -16,8 +16,7 @@
 namespace lossc::simd {
 inline namespace LOSSC_ISA {
 
-template <class T, int K>
-struct pack_group {
+template <class T, int K> struct pack_group {
     using scalar_type = T;
     using member = pack<T>;
     static constexpr int members = K;
@@ -29,12 +28,12 @@ struct pack_group {
     explicit pack_group(T s) {
         for (auto& m : p) m = member(s);
     }
-    template <class U> requires(std::is_arithmetic_v<U> && !std::is_same_v<U, T>)
-    explicit pack_group(U s) : pack_group(static_cast<T>(s)) {}
+    template <class U>
+    requires(std::is_arithmetic_v<U> && !std::is_same_v<U, T>) explicit pack_group(U s)
+        : pack_group(static_cast<T>(s)) {}
 
     /// Applies f to each member (of this group, and of the others given) and groups the results.
-    template <class F, class... G>
-    static pack_group each(F&& f, const G&... g) {
+    template <class F, class... G> static pack_group each(F&& f, const G&... g) {
         pack_group r;
         for (int k = 0; k < K; ++k) r.p[k] = f(g.p[k]...);
         return r;
@@ -67,22 +66,30 @@ struct pack_group {
         for (int k = 0; k < K; ++k) p[k].store_strided(a + k * member::width * stride, stride);
     }
 
-    friend pack_group operator+(const pack_group& a, const pack_group& b) { return each([](member x, member y) { return x + y; }, a, b); }
-    friend pack_group operator-(const pack_group& a, const pack_group& b) { return each([](member x, member y) { return x - y; }, a, b); }
-    friend pack_group operator*(const pack_group& a, const pack_group& b) { return each([](member x, member y) { return x * y; }, a, b); }
-    friend pack_group operator/(const pack_group& a, const pack_group& b) { return each([](member x, member y) { return x / y; }, a, b); }
-    friend pack_group operator-(const pack_group& a) { return each([](member x) { return -x; }, a); }
+    friend pack_group operator+(const pack_group& a, const pack_group& b) {
+        return each([](member x, member y) { return x + y; }, a, b);
+    }
+    friend pack_group operator-(const pack_group& a, const pack_group& b) {
+        return each([](member x, member y) { return x - y; }, a, b);
+    }
+    friend pack_group operator*(const pack_group& a, const pack_group& b) {
+        return each([](member x, member y) { return x * y; }, a, b);
+    }
+    friend pack_group operator/(const pack_group& a, const pack_group& b) {
+        return each([](member x, member y) { return x / y; }, a, b);
+    }
+    friend pack_group operator-(const pack_group& a) {
+        return each([](member x) { return -x; }, a);
+    }
     pack_group& operator+=(const pack_group& b) { return *this = *this + b; }
     pack_group& operator-=(const pack_group& b) { return *this = *this - b; }
     pack_group& operator*=(const pack_group& b) { return *this = *this * b; }
 };
 
-template <class T, int K>
-struct group_mask {
+template <class T, int K> struct group_mask {
     mask<T> m[K];
     /// Applies f to each member of the groups and masks given and groups the resulting masks.
-    template <class F, class... G>
-    static group_mask each(F&& f, const G&... g) {
+    template <class F, class... G> static group_mask each(F&& f, const G&... g) {
         group_mask r;
         for (int k = 0; k < K; ++k) r.m[k] = f(member(g, k)...);
         return r;
@@ -91,32 +98,25 @@ struct group_mask {
     static const mask<T>& member(const group_mask& g, int k) { return g.m[k]; }
 };
 // Comparisons and mask logic, member by member.
-template <class T, int K>
-group_mask<T, K> lt(const pack_group<T, K>& a, const pack_group<T, K>& b) {
+template <class T, int K> group_mask<T, K> lt(const pack_group<T, K>& a, const pack_group<T, K>& b) {
     return group_mask<T, K>::each([](pack<T> x, pack<T> y) { return lt(x, y); }, a, b);
 }
-template <class T, int K>
-group_mask<T, K> le(const pack_group<T, K>& a, const pack_group<T, K>& b) {
+template <class T, int K> group_mask<T, K> le(const pack_group<T, K>& a, const pack_group<T, K>& b) {
     return group_mask<T, K>::each([](pack<T> x, pack<T> y) { return le(x, y); }, a, b);
 }
-template <class T, int K>
-group_mask<T, K> eq(const pack_group<T, K>& a, const pack_group<T, K>& b) {
+template <class T, int K> group_mask<T, K> eq(const pack_group<T, K>& a, const pack_group<T, K>& b) {
     return group_mask<T, K>::each([](pack<T> x, pack<T> y) { return eq(x, y); }, a, b);
 }
-template <class T, int K>
-group_mask<T, K> is_nan(const pack_group<T, K>& a) {
+template <class T, int K> group_mask<T, K> is_nan(const pack_group<T, K>& a) {
     return group_mask<T, K>::each([](pack<T> x) { return is_nan(x); }, a);
 }
-template <class T, int K>
-group_mask<T, K> operator|(const group_mask<T, K>& a, const group_mask<T, K>& b) {
+template <class T, int K> group_mask<T, K> operator|(const group_mask<T, K>& a, const group_mask<T, K>& b) {
     return group_mask<T, K>::each([](mask<T> x, mask<T> y) { return x | y; }, a, b);
 }
-template <class T, int K>
-group_mask<T, K> operator&(const group_mask<T, K>& a, const group_mask<T, K>& b) {
+template <class T, int K> group_mask<T, K> operator&(const group_mask<T, K>& a, const group_mask<T, K>& b) {
     return group_mask<T, K>::each([](mask<T> x, mask<T> y) { return x & y; }, a, b);
 }
-template <class T, int K>
-group_mask<T, K> operator!(const group_mask<T, K>& a) {
+template <class T, int K> group_mask<T, K> operator!(const group_mask<T, K>& a) {
     return group_mask<T, K>::each([](mask<T> x) { return !x; }, a);
 }
 template <class T, int K>
@@ -125,14 +125,12 @@ pack_group<T, K> select(const group_mask<T, K>& c, const pack_group<T, K>& a, co
     for (int k = 0; k < K; ++k) r.p[k] = select(c.m[k], a.p[k], b.p[k]);
     return r;
 }
-template <class T, int K>
-pack_group<T, K> as_value(const group_mask<T, K>& c) {
+template <class T, int K> pack_group<T, K> as_value(const group_mask<T, K>& c) {
     pack_group<T, K> r;
     for (int k = 0; k < K; ++k) r.p[k] = as_value(c.m[k]);
     return r;
 }
-template <class T, int K>
-bool any(const group_mask<T, K>& c) {
+template <class T, int K> bool any(const group_mask<T, K>& c) {
     bool a = false;
     for (int k = 0; k < K; ++k) a = a || any(c.m[k]);
     return a;
@@ -142,12 +140,11 @@ template <class T, int K> inline constexpr bool is_pack<pack_group<T, K>> = true
 
 /// A block's per-sample losses added to lane sums of the member pack's width, member after
 /// member: lane l of the sums holds the samples ≡ l modulo W.
-template <class T>
-void add_to(lane_sums<T>& sums, const pack<T>& v) { sums.add(v); }
-template <class T>
-void add_products_to(lane_sums<T>& sums, const pack<T>& w, const pack<T>& v) { sums.add_products(w, v); }
-template <class T, int K>
-void add_to(lane_sums<T>& sums, const pack_group<T, K>& v) {
+template <class T> void add_to(lane_sums<T>& sums, const pack<T>& v) { sums.add(v); }
+template <class T> void add_products_to(lane_sums<T>& sums, const pack<T>& w, const pack<T>& v) {
+    sums.add_products(w, v);
+}
+template <class T, int K> void add_to(lane_sums<T>& sums, const pack_group<T, K>& v) {
     for (int k = 0; k < K; ++k) sums.add(v.p[k]);
 }
 template <class T, int K>
@@ -165,15 +162,13 @@ inline namespace LOSSC_ISA {
 // the same instructions, so the same bits as the pack<T> block gives each of the K·W samples.
 // The op table's rules are applied member by member where they are evaluated
 // (lowering::apply in lower/row_eval.hpp) and need no line here.
-#define LOSSC_GROUP_UNARY(fn)                                                                               \
-    template <class T, int K>                                                                               \
-    pack_group<T, K> fn(const pack_group<T, K>& x) {                                                        \
-        return pack_group<T, K>::each([](pack<T> a) { return simd::fn(a); }, x);                                \
+#define LOSSC_GROUP_UNARY(fn)                                                    \
+    template <class T, int K> pack_group<T, K> fn(const pack_group<T, K>& x) {   \
+        return pack_group<T, K>::each([](pack<T> a) { return simd::fn(a); }, x); \
     }
-#define LOSSC_GROUP_BINARY(fn)                                                                              \
-    template <class T, int K>                                                                               \
-    pack_group<T, K> fn(const pack_group<T, K>& x, const pack_group<T, K>& y) {                             \
-        return pack_group<T, K>::each([](pack<T> a, pack<T> b) { return simd::fn(a, b); }, x, y);              \
+#define LOSSC_GROUP_BINARY(fn)                                                                            \
+    template <class T, int K> pack_group<T, K> fn(const pack_group<T, K>& x, const pack_group<T, K>& y) { \
+        return pack_group<T, K>::each([](pack<T> a, pack<T> b) { return simd::fn(a, b); }, x, y);         \
     }
 LOSSC_GROUP_UNARY(isnan)
 LOSSC_GROUP_UNARY(exp)
@@ -191,7 +186,8 @@ LOSSC_GROUP_BINARY(sigmoid_from)
 #undef LOSSC_GROUP_BINARY
 template <class T, int K>
 pack_group<T, K> select_nonzero(const pack_group<T, K>& c, const pack_group<T, K>& a, const pack_group<T, K>& b) {
-    return pack_group<T, K>::each([](pack<T> x, pack<T> y, pack<T> z) { return simd::select_nonzero(x, y, z); }, c, a, b);
+    return pack_group<T, K>::each([](pack<T> x, pack<T> y, pack<T> z) { return simd::select_nonzero(x, y, z); }, c, a,
+                                  b);
 }
 
 }  // namespace LOSSC_ISA
@@ -199,17 +195,17 @@ pack_group<T, K> select_nonzero(const pack_group<T, K>& c, const pack_group<T, K
 
 namespace lossc::math {
 // Re-exported as simd/math.hpp does (its using-declarations name the overloads seen there).
-using simd::isnan;
 using simd::exp;
+using simd::exp_neg_abs;
 using simd::exp_nonpositive;
+using simd::isfinite;
+using simd::isnan;
 using simd::log;
 using simd::log1p;
 using simd::log1p_unit;
-using simd::exp_neg_abs;
-using simd::isfinite;
 using simd::max;
 using simd::min;
-using simd::softplus_from;
-using simd::sigmoid_from;
 using simd::select_nonzero;
+using simd::sigmoid_from;
+using simd::softplus_from;
 }  // namespace lossc::math

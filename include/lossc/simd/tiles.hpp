@@ -40,8 +40,10 @@ inline void interleave2(float* dst, pack<float> even, pack<float> odd, bool stre
     const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
     const pack<float> a(_mm512_permutex2var_ps(even.v, lo, odd.v)), b(_mm512_permutex2var_ps(even.v, hi, odd.v));
-    if (stream) a.store_stream(dst), b.store_stream(dst + 16);
-    else a.store(dst), b.store(dst + 16);
+    if (stream)
+        a.store_stream(dst), b.store_stream(dst + 16);
+    else
+        a.store(dst), b.store(dst + 16);
 }
 inline void deinterleave2(const double* src, pack<double>& even, pack<double>& odd) {
     const __m512d a = _mm512_loadu_pd(src), b = _mm512_loadu_pd(src + 8);
@@ -51,8 +53,10 @@ inline void deinterleave2(const double* src, pack<double>& even, pack<double>& o
 inline void interleave2(double* dst, pack<double> even, pack<double> odd, bool stream = false) {
     const pack<double> a(_mm512_permutex2var_pd(even.v, _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11), odd.v)),
         b(_mm512_permutex2var_pd(even.v, _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15), odd.v));
-    if (stream) a.store_stream(dst), b.store_stream(dst + 8);
-    else a.store(dst), b.store(dst + 8);
+    if (stream)
+        a.store_stream(dst), b.store_stream(dst + 8);
+    else
+        a.store(dst), b.store(dst + 8);
 }
 /// Row-major blocks of 16 rows without gathers: each row's columns are read 16 at a time with
 /// one masked load and each 16 × 16 tile is transposed in registers (64 shuffles), giving the
@@ -63,7 +67,7 @@ inline constexpr bool has_tile_transpose = true;
 inline void transpose16(__m512 r[16]) {
     __m512 t[16], u[16];
     for (int i = 0; i < 16; i += 2) {
-        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);  // per 128-bit lane: a0 b0 a1 b1
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);      // per 128-bit lane: a0 b0 a1 b1
         t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);  // a2 b2 a3 b3
     }
     for (int i = 0; i < 16; i += 4) {  // rows i … i+3: u[i + m] holds column 4k + m in 128-bit lane k
@@ -73,8 +77,10 @@ inline void transpose16(__m512 r[16]) {
         u[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
     }
     for (int m = 0; m < 4; ++m) {  // gather lane k of u[m], u[4 + m], u[8 + m], u[12 + m]
-        const __m512 v = _mm512_shuffle_f32x4(u[m], u[4 + m], 0x88), w = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0x88);
-        const __m512 v2 = _mm512_shuffle_f32x4(u[m], u[4 + m], 0xDD), w2 = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0xDD);
+        const __m512 v = _mm512_shuffle_f32x4(u[m], u[4 + m], 0x88),
+                     w = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0x88);
+        const __m512 v2 = _mm512_shuffle_f32x4(u[m], u[4 + m], 0xDD),
+                     w2 = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0xDD);
         r[m] = _mm512_shuffle_f32x4(v, w, 0x88);
         r[8 + m] = _mm512_shuffle_f32x4(v, w, 0xDD);
         r[4 + m] = _mm512_shuffle_f32x4(v2, w2, 0x88);
@@ -125,14 +131,14 @@ template <> struct tile<double> {
     static constexpr bool slow_partial_store = false;
     static void transpose(reg r[8]) { transpose8(r); }
     static reg permute(reg into, const lane_pick& p, reg from) {
-        return _mm512_mask_permutexvar_pd(into, static_cast<__mmask8>(p.mask),
-                                          _mm512_setr_epi64(p.idx[0], p.idx[1], p.idx[2], p.idx[3], p.idx[4], p.idx[5], p.idx[6], p.idx[7]), from);
+        return _mm512_mask_permutexvar_pd(
+            into, static_cast<__mmask8>(p.mask),
+            _mm512_setr_epi64(p.idx[0], p.idx[1], p.idx[2], p.idx[3], p.idx[4], p.idx[5], p.idx[6], p.idx[7]), from);
     }
 };
 /// Widest rows assembled by narrow_rows (below): the permutes grow as C², the tile transpose
 /// does not; past these widths the tiles measured faster (bench/analysis.md, seventh session).
-template <class T>
-inline constexpr int max_narrow_columns = std::is_same_v<T, float> ? 6 : 4;
+template <class T> inline constexpr int max_narrow_columns = std::is_same_v<T, float> ? 6 : 4;
 
 #elif defined(EIGEN_VECTORIZE_AVX2) && !defined(LOSSC_SCALAR_BACKEND)
 /// AVX2: the same layer on 256-bit registers. Without it every row-major block of two or more
@@ -147,8 +153,10 @@ inline void deinterleave2(const float* src, pack<float>& even, pack<float>& odd)
 inline void interleave2(float* dst, pack<float> even, pack<float> odd, bool stream = false) {
     const __m256 lo = _mm256_unpacklo_ps(even.v, odd.v), hi = _mm256_unpackhi_ps(even.v, odd.v);
     const pack<float> a(_mm256_permute2f128_ps(lo, hi, 0x20)), b(_mm256_permute2f128_ps(lo, hi, 0x31));
-    if (stream) a.store_stream(dst), b.store_stream(dst + 8);
-    else a.store(dst), b.store(dst + 8);
+    if (stream)
+        a.store_stream(dst), b.store_stream(dst + 8);
+    else
+        a.store(dst), b.store(dst + 8);
 }
 inline void deinterleave2(const double* src, pack<double>& even, pack<double>& odd) {
     const __m256d a = _mm256_loadu_pd(src), b = _mm256_loadu_pd(src + 4);
@@ -158,8 +166,10 @@ inline void deinterleave2(const double* src, pack<double>& even, pack<double>& o
 inline void interleave2(double* dst, pack<double> even, pack<double> odd, bool stream = false) {
     const __m256d lo = _mm256_unpacklo_pd(even.v, odd.v), hi = _mm256_unpackhi_pd(even.v, odd.v);
     const pack<double> a(_mm256_permute2f128_pd(lo, hi, 0x20)), b(_mm256_permute2f128_pd(lo, hi, 0x31));
-    if (stream) a.store_stream(dst), b.store_stream(dst + 4);
-    else a.store(dst), b.store(dst + 4);
+    if (stream)
+        a.store_stream(dst), b.store_stream(dst + 4);
+    else
+        a.store(dst), b.store(dst + 4);
 }
 inline constexpr bool has_tile_transpose = true;
 /// 8 × 8 floats: 24 shuffles.
@@ -182,7 +192,8 @@ inline void transpose8(__m256 r[8]) {
 }
 /// 4 × 4 doubles: 8 shuffles.
 inline void transpose4(__m256d r[4]) {
-    const __m256d t0 = _mm256_unpacklo_pd(r[0], r[1]), t1 = _mm256_unpackhi_pd(r[0], r[1]);  // a0 b0 | a2 b2, a1 b1 | a3 b3
+    const __m256d t0 = _mm256_unpacklo_pd(r[0], r[1]),
+                  t1 = _mm256_unpackhi_pd(r[0], r[1]);  // a0 b0 | a2 b2, a1 b1 | a3 b3
     const __m256d t2 = _mm256_unpacklo_pd(r[2], r[3]), t3 = _mm256_unpackhi_pd(r[2], r[3]);
     r[0] = _mm256_permute2f128_pd(t0, t2, 0x20);
     r[1] = _mm256_permute2f128_pd(t1, t3, 0x20);
@@ -205,8 +216,10 @@ template <> struct tile<float> {
         return count == 0 ? _mm256_setzero_ps() : _mm256_maskload_ps(p, leading_lanes32(count));
     }
     static void store(int count, float* p, reg v) {
-        if (count == n) _mm256_storeu_ps(p, v);
-        else _mm256_maskstore_ps(p, leading_lanes32(count), v);
+        if (count == n)
+            _mm256_storeu_ps(p, v);
+        else
+            _mm256_maskstore_ps(p, leading_lanes32(count), v);
     }
     static void stream(float* p, reg v) { _mm256_stream_ps(p, v); }
     static constexpr bool slow_partial_store = true;  // vmaskmovps (see load_columns, store_columns)
@@ -225,8 +238,10 @@ template <> struct tile<double> {
         return count == 0 ? _mm256_setzero_pd() : _mm256_maskload_pd(p, leading_lanes64(count));
     }
     static void store(int count, double* p, reg v) {
-        if (count == n) _mm256_storeu_pd(p, v);
-        else _mm256_maskstore_pd(p, leading_lanes64(count), v);
+        if (count == n)
+            _mm256_storeu_pd(p, v);
+        else
+            _mm256_maskstore_pd(p, leading_lanes64(count), v);
     }
     static void stream(double* p, reg v) { _mm256_stream_pd(p, v); }
     static constexpr bool slow_partial_store = true;
@@ -236,8 +251,7 @@ template <> struct tile<double> {
 /// Rows assembled by permutes (narrow_rows) on AVX2: float up to 4 columns, where they cost
 /// what the tiles do; beyond, each permute needs a blend too and the pairs grow as C² (measured:
 /// docs/perf-log.md). Double none: its 4 × 4 tile is 8 shuffles.
-template <class T>
-inline constexpr int max_narrow_columns = std::is_same_v<T, float> ? 4 : 0;
+template <class T> inline constexpr int max_narrow_columns = std::is_same_v<T, float> ? 4 : 0;
 #else
 inline constexpr bool has_tile_transpose = false;
 template <class T> void load_columns(const T*, Eigen::Index, Eigen::Index, T*, bool = false) {}
@@ -246,16 +260,14 @@ template <class T> void store_columns(T*, Eigen::Index, Eigen::Index, const T*, 
 
 #if (defined(EIGEN_VECTORIZE_AVX512) || defined(EIGEN_VECTORIZE_AVX2)) && !defined(LOSSC_SCALAR_BACKEND)
 /// Rows of the tile's height: n consecutive samples, the lanes of a pack.
-template <class T>
-inline constexpr int tile_rows = tile<T>::n;
+template <class T> inline constexpr int tile_rows = tile<T>::n;
 
 /// Narrow dense rows: a tile's worth of rows of C contiguous columns (rows back to back) is C
 /// whole registers, and column j's n values sit at flat positions j, j + C, …: each column is
 /// assembled from the registers by masked permutes, one per (column, register) pair that share a
 /// value — C² at most, against the shuffles of a tile transpose of any width, plus its n
 /// masked loads; and back for the gradient (against gathers: bench/analysis.md, seventh session).
-template <class T, int C>
-struct narrow_rows {
+template <class T, int C> struct narrow_rows {
     using tl = tile<T>;
     static constexpr int n = tl::n;
     /// to_columns[j][s]: column j's lanes that come from register s (flat positions n·s…).
@@ -296,15 +308,17 @@ struct narrow_rows {
             typename tl::reg out = c[0];
             for (int j = 0; j < C; ++j)
                 if (to_rows[s][j].mask != 0) out = tl::permute(out, to_rows[s][j], c[j]);
-            if (aligned) tl::stream(dst + s * n, out);
-            else tl::store(n, dst + s * n, out);
+            if (aligned)
+                tl::stream(dst + s * n, out);
+            else
+                tl::store(n, dst + s * n, out);
         }
     }
 };
 /// Calls f(narrow_rows<T, cols>{}) for 3 to max_narrow_columns columns; false for other widths.
-template <class T, int C = 3, class F>
-LOSSC_KERNEL_INLINE bool with_narrow_rows(Eigen::Index cols, F&& f) {
-    if constexpr (C > max_narrow_columns<T>) return false;
+template <class T, int C = 3, class F> LOSSC_KERNEL_INLINE bool with_narrow_rows(Eigen::Index cols, F&& f) {
+    if constexpr (C > max_narrow_columns<T>)
+        return false;
     else {
         if (cols == C) return f(narrow_rows<T, C>{}), true;
         return with_narrow_rows<T, C + 1>(cols, f);
@@ -319,8 +333,8 @@ LOSSC_KERNEL_INLINE bool with_narrow_rows(Eigen::Index cols, F&& f) {
 /// cores crawls where the line is not in cache), rows that are not whole tiles are then read
 /// whole, the lanes past cols reading on into the next row, and stored whole (below). A local
 /// copy of the block instead was slower: store-to-load forwarding fails (docs/perf-log.md).
-template <class T>
-LOSSC_KERNEL_INLINE void load_columns(const T* src, Eigen::Index row_stride, Eigen::Index cols, T* buf, bool room_after = false) {
+template <class T> LOSSC_KERNEL_INLINE void load_columns(const T* src, Eigen::Index row_stride, Eigen::Index cols,
+                                                         T* buf, bool room_after = false) {
     using tl = tile<T>;
     constexpr int n = tl::n;
     if (row_stride == cols && cols == 2) {  // two permutes
@@ -328,7 +342,8 @@ LOSSC_KERNEL_INLINE void load_columns(const T* src, Eigen::Index row_stride, Eig
         deinterleave2(src, even, odd);
         return even.store(buf), odd.store(buf + n);
     }
-    if (row_stride == cols && with_narrow_rows<T>(cols, [&](auto nr) LOSSC_KERNEL_INLINE_LAMBDA { nr.load(src, buf); })) return;
+    if (row_stride == cols && with_narrow_rows<T>(cols, [&](auto nr) LOSSC_KERNEL_INLINE_LAMBDA { nr.load(src, buf); }))
+        return;
     const bool whole = tl::slow_partial_store && room_after;
     for (Eigen::Index q = 0; q < cols; q += n) {
         const int w = whole || cols - q >= n ? n : static_cast<int>(cols - q);
@@ -348,13 +363,14 @@ LOSSC_KERNEL_INLINE void load_columns(const T* src, Eigen::Index row_stride, Eig
 /// room_after (see load_columns), compact rows, slow masked moves: every tile row is stored
 /// whole, the last tile first, so that its lanes past cols, which land on the next row's first
 /// columns, are overwritten by the tiles after it (the next block's, for the block's last row).
-template <class T>
-LOSSC_KERNEL_INLINE void store_columns(T* dst, Eigen::Index row_stride, Eigen::Index cols, const T* buf, bool stream = false,
-                                       bool room_after = false) {
+template <class T> LOSSC_KERNEL_INLINE void store_columns(T* dst, Eigen::Index row_stride, Eigen::Index cols,
+                                                          const T* buf, bool stream = false, bool room_after = false) {
     using tl = tile<T>;
     constexpr int n = tl::n;
     if (row_stride == cols && cols == 2) return interleave2(dst, pack<T>::load(buf), pack<T>::load(buf + n), stream);
-    if (row_stride == cols && with_narrow_rows<T>(cols, [&](auto nr) LOSSC_KERNEL_INLINE_LAMBDA { nr.store(dst, buf, stream); })) return;
+    if (row_stride == cols &&
+        with_narrow_rows<T>(cols, [&](auto nr) LOSSC_KERNEL_INLINE_LAMBDA { nr.store(dst, buf, stream); }))
+        return;
     const auto tile_at = [&](Eigen::Index q, typename tl::reg r[n]) LOSSC_KERNEL_INLINE_LAMBDA {
         const int w = cols - q < n ? static_cast<int>(cols - q) : n;
         for (int j = 0; j < n; ++j) r[j] = tl::load(j < w ? n : 0, buf + (q + j) * n);
@@ -369,7 +385,9 @@ LOSSC_KERNEL_INLINE void store_columns(T* dst, Eigen::Index row_stride, Eigen::I
         }
         return;
     }
-    const bool aligned_rows = stream && (reinterpret_cast<std::uintptr_t>(dst) | static_cast<std::uintptr_t>(row_stride) * sizeof(T)) % 64 == 0;
+    const bool aligned_rows =
+        stream &&
+        (reinterpret_cast<std::uintptr_t>(dst) | static_cast<std::uintptr_t>(row_stride) * sizeof(T)) % 64 == 0;
     constexpr Eigen::Index staged_stream_columns = 64;
     if (stream && !aligned_rows && row_stride == cols && cols <= staged_stream_columns &&
         reinterpret_cast<std::uintptr_t>(dst) % 64 == 0) {
@@ -388,10 +406,8 @@ LOSSC_KERNEL_INLINE void store_columns(T* dst, Eigen::Index row_stride, Eigen::I
     }
 }
 #else
-template <class T>
-inline constexpr int tile_rows = 0;
-template <class T>
-inline constexpr int max_narrow_columns = 0;
+template <class T> inline constexpr int tile_rows = 0;
+template <class T> inline constexpr int max_narrow_columns = 0;
 #endif
 
 }  // namespace LOSSC_ISA

@@ -8,7 +8,8 @@
 #include <cstdio>
 
 int main() {
-    constexpr auto custom_mse = lossc::sum<1>(lossc::square(lossc::y_pred - lossc::y_true) * lossc::weights(0.3f, 0.7f));
+    constexpr auto custom_mse =
+        lossc::sum<1>(lossc::square(lossc::y_pred - lossc::y_true) * lossc::weights(0.3f, 0.7f));
     static_assert(lossc::depends_on_y_pred<decltype(custom_mse)>);
     const auto kernel = lossc::compile(custom_mse);
     Eigen::Matrix<float, Eigen::Dynamic, 2, Eigen::RowMajor> y_true(3, 2), y_pred(3, 2), grad(3, 2);
@@ -21,7 +22,8 @@ int main() {
                     std::abs(per_sample(2) - 4.0f) < 1e-6f && std::abs(total - 7.1f / 3) < 1e-6f &&
                     std::abs(grad(1, 1) - 2 * 0.7f * 2 / 3) < 1e-6f;
     // keras.losses.get("mse"): rows 0.5, 2, 4 and their mean
-    const float mse = lossc::keras::get<"mse">()(lossc::keras::tensor_view<const float>(y_true), lossc::keras::tensor_view<const float>(y_pred));
+    const float mse = lossc::keras::get<"mse">()(lossc::keras::tensor_view<const float>(y_true),
+                                                 lossc::keras::tensor_view<const float>(y_pred));
     const bool ok_mse = std::abs(mse - 6.5f / 3) < 1e-6f;
     std::printf("lossc consumer: loss %g, gradient (1, 1) %g, mse %g: %s\n", total, grad(1, 1), mse,
                 ok && ok_mse ? "as expected" : "WRONG");
