@@ -31,8 +31,8 @@ template <class T> using scalar_of_t = typename scalar_of_s<T>::type;
 /// exact, so both round the same real number: the same result without a division per packet
 /// (a mean over one column, BCE's, divides by 1 in its loss and its gradient). The reciprocal
 /// 2^−k is made from its exponent bits, not by a division: evaluated per column of a block, where
-/// the compiler cannot always hoist it, the scalar division had cost the gradient of a mean over
-/// 16 or 64 columns 0.14–0.16 ns per element (float, in L1: 13%).
+/// the compiler cannot always hoist it, the scalar division had cost the gradient of a mean a
+/// measurable share (docs/perf-log.md).
 template <class V> constexpr V divide_by_count(V x, std::size_t n) {
     using S = scalar_of_t<V>;
     if (n != 0 && (n & (n - 1)) == 0) {

@@ -616,8 +616,8 @@ struct finds_transcendental {
     template <class N> constexpr void operator()() { found = found || transcendental<N>; }
 };
 /// A loss and gradient of arithmetic only run at memory speed: there, and only there,
-/// non-temporal output stores paid in the benchmarks (custom_mse: 2–16% less time over four
-/// runs; BCE from logits 0–16% more), so options::output_stores::automatic streams for these.
+/// non-temporal output stores paid in the benchmarks (docs/perf-log.md), so
+/// options::output_stores::automatic streams for these.
 /// consteval: a fact of the types, never a tree walk at run time (-O0 builds emitted one).
 template <class E, class G> consteval bool memory_bound() {
     finds_transcendental in_e, in_g;

@@ -113,8 +113,8 @@ inline void exp_reduced(pack<float>::packet x, pack<float>::packet& k, pack<floa
 }
 #endif
 /// e^x for float lanes with |x| ≤ 80 and no NaN, with 2^k made from exponent bits (k stays in
-/// the normal range). Eigen 3.4's generic pexp builds 2^k with its fully general pldexp:
-/// measured at ~90 instructions per 8 lanes against ~20 here.
+/// the normal range). Eigen 3.4's generic pexp builds 2^k with its fully general pldexp, several
+/// times the instructions (docs/perf-log.md).
 // Naming Eigen's integer packet through unpacket_traits<Packet> trips GCC's -Wignored-attributes
 // (packet types carry alignment attributes that template arguments drop, harmlessly here).
 #if !defined(LOSSC_SCALAR_BACKEND)
@@ -166,10 +166,9 @@ inline pack<float> exp_scalef(pack<float> x) {
 /// from a table of 16 held in two registers (one vpermt2pd, whose index is n's low bits as
 /// x/ln2 + 1.5·2^48 holds them), e^r − 1 from a polynomial of degree 6 (r + r²·q(r)), and
 /// 2^floor(n/16) is applied by vscalefpd, which takes floor itself (from n/16: no multiply
-/// for it; cce1000 1.075 → 1.056, float 0.511 → 0.487). Against the table-free
-/// reduction (|r| ≤ ln2/2, degree 11): five multiply-adds fewer and a shorter chain, measured
-/// double bce1 1.68 → 1.51 and cce1000 1.22 → 1.10 ns per element in L1. Eigen 3.4's double
-/// pexp (a rational approximation, a division and a general ldexp) costs about twice as much.
+/// for it). Against the table-free reduction (|r| ≤ ln2/2, degree 11): five multiply-adds fewer
+/// and a shorter chain; Eigen 3.4's double pexp (a rational approximation, a division and a
+/// general ldexp) costs about twice as much (docs/perf-log.md).
 /// Clamped to [−746, 710] (NaN passes, as in float's).
 inline pack<double> exp_scalef_clamped(__m512d xc) {
     // m = n/16 = x/ln2 rounded to sixteenths by adding 1.5·2^48 (whose ulp is 1/16): n mod 16 is
@@ -242,8 +241,8 @@ template <class T> pack<T> exp(pack<T> x) {
 /// polynomial for log(1 + f) — Eigen's plog's, evaluated in two halves so that the chain is
 /// shorter. NaN and negative arguments give NaN by vgetmantps's sign control; ±0 and +inf are
 /// set by two blends, subnormals scaled into the normal range first. Shorter and with no branch,
-/// against Eigen's plog plus the subnormal repair (cce10: the one log per block of rows was 16%
-/// of the time).
+/// against Eigen's plog plus the subnormal repair (cce10's one log per block of rows was a
+/// visible share of its time: docs/perf-log.md).
 inline pack<float> log_getmant(pack<float> x) {
     // Subnormals scaled by 2^23 first (this core's vgetexpps did not normalise them).
     const __mmask16 sub = _mm512_cmp_ps_mask(x.v, _mm512_set1_ps(std::numeric_limits<float>::min()), _CMP_LT_OQ);

@@ -60,9 +60,9 @@ inline void interleave2(double* dst, pack<double> even, pack<double> odd, bool s
 }
 /// Row-major blocks of 16 rows without gathers: each row's columns are read 16 at a time with
 /// one masked load and each 16 × 16 tile is transposed in registers (64 shuffles), giving the
-/// column packs; and back, with masked stores. Gathers and scatters of 16 lanes cost about 22
-/// and 25 cycles each on AVX-512 cores of this class (measured), so for a 10-column block the
-/// 20 gathers and 10 scatters cost more than the loss itself.
+/// column packs; and back, with masked stores. Gathers and scatters of 16 lanes are slow enough
+/// that a 10-column block's 20 gathers and 10 scatters cost more than the loss itself
+/// (docs/perf-log.md).
 inline constexpr bool has_tile_transpose = true;
 inline void transpose16(__m512 r[16]) {
     __m512 t[16], u[16];
@@ -358,7 +358,7 @@ template <class T> LOSSC_KERNEL_INLINE void load_columns(const T* src, Eigen::In
 /// The inverse: column packs buf + j·n into columns [0, cols) of the tile's rows at dst.
 /// stream: non-temporal stores for the tiles whose rows are whole aligned lines; where only the
 /// block is (rows back to back from an aligned start: n rows of any width are whole lines), the
-/// tiles go to a local copy of the block first and the block streams from there (measured:
+/// tiles go to a local copy of the block first and the block streams from there (faster:
 /// bench/analysis.md, seventh session).
 /// room_after (see load_columns), compact rows, slow masked moves: every tile row is stored
 /// whole, the last tile first, so that its lanes past cols, which land on the next row's first
