@@ -34,18 +34,29 @@ struct sample_weights {
           is_double(std::is_same_v<typename D::Scalar, double>) {
         static_assert(real_scalar<typename D::Scalar>, "lossc: sample weights are float or double");
     }
+    // A per-row view beyond a strided vector, so that a caller can pass merged weights without a
+    // temporary (the Keras wrapper does, lossc::keras::loss): sample i reads element
+    // ((i + offset) / repeat) · stride (a weight shared by `repeat` consecutive rows), is multiplied
+    // by `factor` and is 0 where `mask` (indexed by i) is false.
+    index offset = 0;
+    index repeat = 1;
+    const bool* mask = nullptr;
+    double factor = 1.0;
+
     constexpr bool present() const { return size != -1; }
-    constexpr index element(index i) const { return i * stride; }
-    template <class T> T at(index i) const {
+    constexpr index element(index i) const { return (repeat == 1 ? i + offset : (i + offset) / repeat) * stride; }
+    template <class T> constexpr T at(index i) const {
+        if (mask != nullptr && !mask[i]) return T(0);
         const index k = element(i);
-        return static_cast<T>(is_double ? static_cast<const double*>(data)[k] : static_cast<const float*>(data)[k]);
+        const double w =
+            is_double ? static_cast<const double*>(data)[k] : static_cast<double>(static_cast<const float*>(data)[k]);
+        return static_cast<T>(w * factor);  // exact when factor is 1: float → double → T loses nothing
     }
     /// The weights of rows r, r + 1, … (a chunk of the batch); size is left to the caller.
-    sample_weights from_row(index r) const {
+    constexpr sample_weights from_row(index r) const {
         sample_weights w = *this;
-        if (data != nullptr)
-            w.data = is_double ? static_cast<const void*>(static_cast<const double*>(data) + r * stride)
-                               : static_cast<const void*>(static_cast<const float*>(data) + r * stride);
+        w.offset += r;
+        if (mask != nullptr) w.mask += r;
         return w;
     }
 };
@@ -100,7 +111,7 @@ struct options {
 
 namespace detail {
 /// mean_with_sample_weight's divisor for a call on n rows: options::global_weight_sum where
-/// given, else Σ w_i, else the batch (global_batch_size, or n) as for
+/// given, else Σ w_i (mask and factor applied), else the batch (global_batch_size, or n) as for
 /// sum_over_batch_size. One definition: a discarding call's chunks must divide by exactly this.
 inline double weight_sum_of(const options& opt, index n) {
     if (opt.global_weight_sum) return *opt.global_weight_sum;

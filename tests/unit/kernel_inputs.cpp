@@ -222,11 +222,18 @@ TEST_CASE_TEMPLATE("lossc::discard in per_sample's place: the same result and gr
         Eigen::Matrix<T, Eigen::Dynamic, 1> w2(2 * n);
         for (Eigen::Index i = 0; i < n; ++i) w2(2 * i) = i % 3 != 0 ? w(i) / 2 : T(0), w2(2 * i + 1) = T(-1);
         const lossc::sample_weights strided(lossc::vector_view<const T>{w2.data(), n, 2});
+        // And a masked, scaled view (what the Keras wrapper passes): chunks move its mask too.
+        bool mask[1203];
+        for (Eigen::Index i = 0; i < n; ++i) mask[i] = i % 3 != 0;
+        lossc::sample_weights masked(w);
+        masked.mask = mask;
+        masked.factor = 0.5;
         const auto tol = std::is_same_v<T, float> ? 1e-5 : 1e-13;
         for (const lossc::options& o :
              {lossc::options{}, lossc::options{.reduction = lossc::reduction::sum}, lossc::options{.sample_weight = w},
               lossc::options{.reduction = lossc::reduction::mean_with_sample_weight, .sample_weight = w},
               lossc::options{.reduction = lossc::reduction::mean_with_sample_weight, .sample_weight = strided},
+              lossc::options{.reduction = lossc::reduction::mean_with_sample_weight, .sample_weight = masked},
               lossc::options{.sample_weight = w, .global_batch_size = 5000},
               lossc::options{.reduction = lossc::reduction::mean_with_sample_weight, .global_batch_size = 5000}}) {
             const T r = kernel.forward_backward(t, p, ps, g, o);
