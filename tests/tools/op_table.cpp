@@ -46,7 +46,7 @@ template <class Op> std::string infix_of() {
 struct printer {
     int arity;
     bool first = true;
-    template <class Op> void operator()() {
+    template <class Op> void operator()(std::type_identity<Op>) {
         std::printf(
             "%s\n    {\"struct\": %s, \"name\": %s, \"arity\": %d, \"infix\": %s, \"plain_function\": %s, "
             "\"parameters\": %s, \"differentiable\": %s, \"transcendental\": %s",

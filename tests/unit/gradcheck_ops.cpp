@@ -22,7 +22,8 @@ TEST_CASE("every differentiable unary op of the table matches finite differences
     // Driven by ops::unary_ops: a new op is checked without a line here.
     std::mt19937_64 rng(1);
     int checked = 0;
-    lossc::ops::unary_ops::for_each([&]<class Op>() {
+    lossc::ops::unary_ops::for_each([&](auto op_type) {
+        using Op = typename decltype(op_type)::type;
         if constexpr (Op::differentiable) {
             check_unary_op(rng, lossc::ops::sample_of<Op>());
             ++checked;
@@ -34,7 +35,8 @@ TEST_CASE("every differentiable unary op of the table matches finite differences
 }
 
 TEST_CASE("every zero-gradient op of the table reads y_pred but passes no gradient") {
-    lossc::ops::unary_ops::for_each([]<class Op>() {
+    lossc::ops::unary_ops::for_each([](auto op_type) {
+        using Op = typename decltype(op_type)::type;
         if constexpr (!Op::differentiable) {
             using e = decltype(sum<1>(lossc::unary<Op, lossc::y_pred_t>{lossc::y_pred, lossc::ops::sample_of<Op>()} *
                                       y_true));
@@ -42,7 +44,8 @@ TEST_CASE("every zero-gradient op of the table reads y_pred but passes no gradie
             static_assert(std::is_same_v<lossc::gradient_t<e>, lossc::zero_t>);
         }
     });
-    lossc::ops::binary_ops::for_each([]<class Op>() {
+    lossc::ops::binary_ops::for_each([](auto op_type) {
+        using Op = typename decltype(op_type)::type;
         if constexpr (!Op::differentiable) {
             using e = decltype(sum<1>(
                 lossc::binary<Op, lossc::y_pred_t, lossc::y_true_t>{lossc::y_pred, lossc::y_true, Op{}}));
@@ -86,7 +89,8 @@ TEST_CASE("every binary op in both operand positions") {
     const auto yt = random_rows<N, C>(rng, 0.5, 2.0);
     const auto yp = random_rows<N, C>(rng, 0.5, 2.0);
     // Driven by ops::binary_ops: y_pred as the first operand, the second, and both.
-    lossc::ops::binary_ops::for_each([&]<class Op>() {
+    lossc::ops::binary_ops::for_each([&](auto op_type) {
+        using Op = typename decltype(op_type)::type;
         if constexpr (Op::differentiable) {
             using lossc::binary, lossc::y_pred_t, lossc::y_true_t;
             check_gradient(sum<1>(binary<Op, y_pred_t, y_true_t>{y_pred, y_true, Op{}}), yt, yp, Op::name);

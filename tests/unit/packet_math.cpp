@@ -205,7 +205,8 @@ TEST_CASE_TEMPLATE("every unary op of the table: its rule on packs against the s
                    double) {
     // Driven by ops::unary_ops, so that a new op's packet rule is checked without a line here:
     // its test domain widened tenfold, and the special values, within the op's packet_ulp.
-    lossc::ops::unary_ops::for_each([]<class Op>() {
+    lossc::ops::unary_ops::for_each([](auto op_type) {
+        using Op = typename decltype(op_type)::type;
         const Op op = lossc::ops::sample_of<Op>();
         std::vector<T> args = sweep<T>(Op::dom.lo < 0 ? 10 * Op::dom.lo : 0.0, 10 * Op::dom.hi, 20000);
         for (T s : specials<T>()) args.push_back(s);
@@ -224,7 +225,8 @@ TEST_CASE_TEMPLATE("every binary op of the table: its rule on packs against the 
     // arithmetic ops round once, the others are exact) but pow, which runs <cmath> per lane.
     std::vector<T> grid = sweep<T>(-3, 3, 60);
     for (T s : specials<T>()) grid.push_back(s);
-    lossc::ops::binary_ops::for_each([&]<class Op>() {
+    lossc::ops::binary_ops::for_each([&](auto op_type) {
+        using Op = typename decltype(op_type)::type;
         constexpr int w = pack<T>::width;
         const Op op{};
         double worst = 0;

@@ -20,6 +20,8 @@
 // functions, the tests and codegen's op table (codegen/lossc_keras/op_table.json, tests/tools/op_table.cpp).
 // Nothing here knows how a kernel schedules the work (lower/) or about SIMD.
 #pragma once
+#include <type_traits>
+
 #include "../math/scalar.hpp"
 #include "node.hpp"
 
@@ -489,8 +491,8 @@ LOSSC_COMPARISON(not_equal_op, "!=", "not_equal(a, b)", not_equal, a, b)
 template <class... Op> struct op_list {
     template <class O> using add = op_list<Op..., O>;
     static constexpr std::size_t size = sizeof...(Op);
-    /// f.template operator()<Op>() for each op in turn.
-    template <class F> static constexpr void for_each(F&& f) { (f.template operator()<Op>(), ...); }
+    /// f(std::type_identity<Op>{}) for each op in turn.
+    template <class F> static constexpr void for_each(F&& f) { (f(std::type_identity<Op>{}), ...); }
 };
 
 #define LOSSC_OP_LIST_ADD(fn, op) ::add<op>
