@@ -42,7 +42,8 @@ ALIASES = {"absolute": "abs", "negative": "neg", "neg": "neg", "add": "add", "su
            "reduce_max": "max", "reduce_min": "min", "reduce_logsumexp": "logsumexp", "amax": "max", "amin": "min",
            "clip_by_value": "clip", "switch": "where", "greater": "gt", "greater_equal": "ge", "less": "lt",
            "less_equal": "le", "equal": "eq", "not_equal": "ne", "squared_difference": "squared_difference",
-           "log_sigmoid": "log_sigmoid", "l2_normalize": "l2_normalize", "normalize": "l2_normalize"}
+           "log_sigmoid": "log_sigmoid", "l2_normalize": "l2_normalize", "normalize": "l2_normalize",
+           "arctan": "atan"}
 REDUCTIONS = {"mean", "sum", "max", "min", "logsumexp"}
 KERAS_LOSSES = {
     # keras.losses function name → (lossc name, [(keyword, default)], takes from_logits)

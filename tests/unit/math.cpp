@@ -35,7 +35,7 @@ constexpr double inf = std::numeric_limits<double>::infinity();
 
 namespace cx = lossc::cx;
 
-TEST_CASE("constexpr exp/log/log1p/expm1/tanh/sqrt are within a few ulp of <cmath>") {
+TEST_CASE("constexpr exp/log/log1p/expm1/tanh/sqrt/atan are within a few ulp of <cmath>") {
     CHECK(max_ulp([](double x) { return cx::exp(x); }, [](double x) { return std::exp(x); }, -745, 709) <= 4);
     CHECK(max_ulp([](double x) { return cx::exp(x); }, [](double x) { return std::exp(x); }, -1, 1) <= 4);
     CHECK(max_ulp([](double x) { return cx::log(x); }, [](double x) { return std::log(x); }, 1e-300, 1e300) <= 4);
@@ -46,6 +46,9 @@ TEST_CASE("constexpr exp/log/log1p/expm1/tanh/sqrt are within a few ulp of <cmat
     CHECK(max_ulp([](double x) { return cx::expm1(x); }, [](double x) { return std::expm1(x); }, -1e-6, 1e-6) <= 4);
     CHECK(max_ulp([](double x) { return cx::tanh(x); }, [](double x) { return std::tanh(x); }, -25, 25) <= 10);
     CHECK(max_ulp([](double x) { return cx::sqrt(x); }, [](double x) { return std::sqrt(x); }, 0, 1e300) <= 1);
+    CHECK(max_ulp([](double x) { return cx::atan(x); }, [](double x) { return std::atan(x); }, -50, 50) <=
+          8);  // two reductions round
+    CHECK(max_ulp([](double x) { return cx::atan(x); }, [](double x) { return std::atan(x); }, -1e-3, 1e-3) <= 2);
     CHECK(max_ulp([](double x) { return cx::pow(x, 0.37); }, [](double x) { return std::pow(x, 0.37); }, 0, 100) <= 8);
     CHECK(max_ulp([](double x) { return cx::pow(x, 3.0); }, [](double x) { return std::pow(x, 3.0); }, -10, 10) <= 2);
 }
@@ -57,6 +60,8 @@ TEST_CASE("special values follow C99 Annex F") {
     static_assert(cx::log1p(-1.0) == -inf && cx::isnan(cx::log1p(-2.0)) && cx::log1p(1e-300) == 1e-300);
     static_assert(cx::expm1(-inf) == -1 && cx::expm1(1e-300) == 1e-300);
     static_assert(cx::tanh(inf) == 1 && cx::tanh(-inf) == -1);
+    static_assert(cx::atan(inf) == 1.57079632679489661923 && cx::atan(-inf) == -1.57079632679489661923);
+    static_assert(cx::atan(0.0) == 0 && cx::isnan(cx::atan(cx::qnan)));
     static_assert(cx::sqrt(0.0) == 0 && cx::isnan(cx::sqrt(-1.0)) && cx::sqrt(4.0) == 2);
     // Subnormals: results and arguments.
     CHECK(cx::exp(-740.0) == std::exp(-740.0));

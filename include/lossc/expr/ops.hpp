@@ -220,6 +220,20 @@ struct log_cosh_op {
     }
     template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const { return dmul(g, tanh(x)); }
 };
+struct atan_op {
+    static constexpr const char* name = "atan";
+    static constexpr bool differentiable = true, transcendental = true;
+    static constexpr double packet_ulp = 1;
+    static constexpr op_doc doc{"atan(x)", "arctan x", "g / (1 + x²)", "`std::atan` per element"};
+    static constexpr domain dom = everywhere;
+    template <class T> constexpr T operator()(T x) const {
+        using math::atan;
+        return atan(x);
+    }
+    template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const {
+        return ddiv(g, one_t{} + square(x));
+    }
+};
 struct reciprocal_op {
     static constexpr const char* name = "reciprocal";
     static constexpr bool differentiable = true, transcendental = false;
@@ -484,6 +498,7 @@ LOSSC_COMPARISON(not_equal_op, "!=", "not_equal(a, b)", not_equal, a, b)
     X(rsqrt, rsqrt_op)           \
     X(log2, log2_op)             \
     X(log10, log10_op)           \
+    X(atan, atan_op)             \
     X(sign, sign_op)             \
     X(round, round_op)           \
     X(stop_gradient, stop_gradient_op)

@@ -137,6 +137,22 @@ constexpr double sinh(double x) {
     return x < 0 ? -s : s;
 }
 
+/// atan by reduction to |y| ≤ tan(π/8) (atan x = π/2 − atan(1/x) above 1, π/4 + atan((x − 1)/(x + 1))
+/// above tan(π/8)), then its Taylor series: 0.4142^(2k) is below 2^−53 long before its 24th term.
+constexpr double atan(double x) {
+    if (isnan(x)) return x;
+    if (x < 0) return -atan(-x);
+    if (x > 1) return 1.57079632679489661923 - atan(1 / x);  // +inf: π/2
+    if (x > 0.41421356237309504880) return 0.78539816339744830962 + atan((x - 1) / (x + 1));
+    const double z = x * x;
+    double term = x, sum = x;
+    for (int k = 1; k < 24; ++k) {
+        term *= -z;
+        sum += term / (2 * k + 1);
+    }
+    return sum;
+}
+
 constexpr double tanh(double x) {
     if (isnan(x)) return x;
     const double a = fabs(x);

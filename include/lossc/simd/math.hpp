@@ -373,6 +373,14 @@ template <class T> [[gnu::noinline]] pack<T> pow(pack<T> x, pack<T> p) {
     for (int l = 0; l < pack<T>::width; ++l) xs[l] = std::pow(xs[l], ps[l]);
     return pack<T>::load(xs);
 }
+/// atan lane by lane (<cmath>): losses take it a few times per sample (box aspect ratios, angles),
+/// where a packet polynomial would not pay for its code.
+template <class T> [[gnu::noinline]] pack<T> atan(pack<T> x) {
+    alignas(64) T xs[pack<T>::width];
+    x.store(xs);
+    for (int l = 0; l < pack<T>::width; ++l) xs[l] = std::atan(xs[l]);
+    return pack<T>::load(xs);
+}
 /// x^p with one exponent for every lane (pow(x, constant)): a whole exponent from 0 to
 /// max_multiplied_exponent by multiplications (x² is x·x, rounded once as std::pow rounds it;
 /// x³ within 1.3 ulp, x⁴ within 1.9: each squaring doubles the error before it, so that x^16
@@ -472,6 +480,7 @@ namespace lossc::math {
 // The packet overloads under their scalar names, for qualified calls (math::exp(v)) in code that
 // includes this header and evaluates scalars or packs alike.
 using simd::abs;
+using simd::atan;
 using simd::cosh;
 using simd::equal;
 using simd::exp;

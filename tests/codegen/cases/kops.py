@@ -12,6 +12,7 @@ CASES = {
     "log_cosh_ops": {"shape": (10, 3)},
     "psnr_style": {"shape": (10, 3)},
     "scaled_by_rsqrt": {"shape": (10, 3)},
+    "angle_error": {"shape": (10, 3)},
     # cross-sample losses (lossc::batch_loss): statistics of the whole batch inside the formula
     "batch_dice": {"shape": (10, 4), "y_true": "binary", "y_pred": "unit", "batch": "whole"},
     "pearson": {"shape": (10, 3), "batch": "whole"},
@@ -60,6 +61,11 @@ def psnr_style(y_true, y_pred):
 
 def scaled_by_rsqrt(y_true, y_pred):
     return ops.sum(ops.square(y_pred - y_true) * ops.rsqrt(ops.square(y_true) + 1.0), axis=-1)
+
+
+def angle_error(y_true, y_pred):
+    """An angle or aspect-ratio term (CIoU's v): keras.ops.arctan."""
+    return ops.mean(ops.square(ops.arctan(y_pred) - ops.arctan(y_true)), axis=-1) * (4.0 / 3.141592653589793 ** 2)
 
 
 def batch_dice(y_true, y_pred):

@@ -30,6 +30,8 @@ def reciprocal(x): return 1.0 / np.asarray(x, dtype=float)
 def rsqrt(x): return 1.0 / np.sqrt(x)
 def log2(x): return np.log2(x)
 def log10(x): return np.log10(x)
+def atan(x): return np.arctan(x)
+arctan = atan
 def sign(x): return np.sign(x)
 def sigmoid(x): return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
 def softplus(x): return np.logaddexp(0.0, x)
