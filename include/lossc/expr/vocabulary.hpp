@@ -183,38 +183,17 @@ template <class> inline constexpr bool axis_given = false;
 #define LOSSC_AXIS_NEEDED                                                                                        \
     "lossc: this reduction needs its axis: write f<1>(x) (or f<-1>) for the classes of each sample, as Keras's " \
     "axis=-1 (mean<1>, sum<1>, softmax<1>, …)"
-template <expression A> constexpr auto sum(const A& a) {
-    static_assert(detail::axis_given<A>, LOSSC_AXIS_NEEDED);
-    return a;
-}
-template <expression A> constexpr auto mean(const A& a) {
-    static_assert(detail::axis_given<A>, LOSSC_AXIS_NEEDED);
-    return a;
-}
-template <expression A> constexpr auto max(const A& a) {
-    static_assert(detail::axis_given<A>, LOSSC_AXIS_NEEDED);
-    return a;
-}
-template <expression A> constexpr auto min(const A& a) {
-    static_assert(detail::axis_given<A>, LOSSC_AXIS_NEEDED);
-    return a;
-}
-template <expression A> constexpr auto logsumexp(const A& a) {
-    static_assert(detail::axis_given<A>, LOSSC_AXIS_NEEDED);
-    return a;
-}
-template <expression A> constexpr auto log_softmax(const A& a) {
-    static_assert(detail::axis_given<A>, LOSSC_AXIS_NEEDED);
-    return a;
-}
-template <expression A> constexpr auto softmax(const A& a) {
-    static_assert(detail::axis_given<A>, LOSSC_AXIS_NEEDED);
-    return a;
-}
-template <expression A> constexpr auto l2_normalize(const A& a) {
-    static_assert(detail::axis_given<A>, LOSSC_AXIS_NEEDED);
-    return a;
-}
+// One overload per line, a table:
+// clang-format off
+template <expression A> constexpr auto sum(const A& a) { static_assert(detail::axis_given<A>, LOSSC_AXIS_NEEDED); return a; }
+template <expression A> constexpr auto mean(const A& a) { static_assert(detail::axis_given<A>, LOSSC_AXIS_NEEDED); return a; }
+template <expression A> constexpr auto max(const A& a) { static_assert(detail::axis_given<A>, LOSSC_AXIS_NEEDED); return a; }
+template <expression A> constexpr auto min(const A& a) { static_assert(detail::axis_given<A>, LOSSC_AXIS_NEEDED); return a; }
+template <expression A> constexpr auto logsumexp(const A& a) { static_assert(detail::axis_given<A>, LOSSC_AXIS_NEEDED); return a; }
+template <expression A> constexpr auto log_softmax(const A& a) { static_assert(detail::axis_given<A>, LOSSC_AXIS_NEEDED); return a; }
+template <expression A> constexpr auto softmax(const A& a) { static_assert(detail::axis_given<A>, LOSSC_AXIS_NEEDED); return a; }
+template <expression A> constexpr auto l2_normalize(const A& a) { static_assert(detail::axis_given<A>, LOSSC_AXIS_NEEDED); return a; }
+// clang-format on
 #undef LOSSC_AXIS_NEEDED
 
 // ---- column selection ------------------------------------------------------------------------
