@@ -44,39 +44,35 @@ template <> struct packed<ops::mean_r> {
     }
 };
 
-/// max and min: the last pack overlaps the previous ones, which re-reading counted lanes cannot
-/// change.
-template <> struct packed<ops::max_r> {
+/// max (Max) and min: the last pack overlaps the previous ones, which re-reading counted lanes
+/// cannot change.
+template <bool Max> struct packed_extremum {
+    template <class V> LOSSC_KERNEL_INLINE static V pick(V a, V b) {
+        if constexpr (Max)
+            return math::max(a, b);
+        else
+            return math::min(a, b);
+    }
     template <class T, class FP, class FS> LOSSC_KERNEL_INLINE static T reduce(std::size_t n, FP&& at_pack, FS&& at) {
         using P = simd::pack<T>;
-        P acc(-std::numeric_limits<T>::infinity());
+        P acc(Max ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity());
         std::size_t j = 0;
-        for (; j + P::width <= n; j += P::width) acc = math::max(at_pack(j), acc);
+        for (; j + P::width <= n; j += P::width) acc = pick(at_pack(j), acc);
         if (j < n && n >= P::width) {
-            acc = math::max(at_pack(n - P::width), acc);
+            acc = pick(at_pack(n - P::width), acc);
             j = n;
         }
-        T m = simd::hmax(acc);
-        for (; j < n; ++j) m = math::max(at(j), m);
+        T m;
+        if constexpr (Max)
+            m = simd::hmax(acc);
+        else
+            m = simd::hmin(acc);
+        for (; j < n; ++j) m = pick(at(j), m);
         return m;
     }
 };
-
-template <> struct packed<ops::min_r> {
-    template <class T, class FP, class FS> LOSSC_KERNEL_INLINE static T reduce(std::size_t n, FP&& at_pack, FS&& at) {
-        using P = simd::pack<T>;
-        P acc(std::numeric_limits<T>::infinity());
-        std::size_t j = 0;
-        for (; j + P::width <= n; j += P::width) acc = math::min(at_pack(j), acc);
-        if (j < n && n >= P::width) {
-            acc = math::min(at_pack(n - P::width), acc);
-            j = n;
-        }
-        T m = simd::hmin(acc);
-        for (; j < n; ++j) m = math::min(at(j), m);
-        return m;
-    }
-};
+template <> struct packed<ops::max_r> : packed_extremum<true> {};
+template <> struct packed<ops::min_r> : packed_extremum<false> {};
 
 template <> struct packed<ops::logsumexp_r> {
     /// logsumexp_r::reduce_parts' parts over packs of columns and lone scalar columns;
