@@ -25,8 +25,7 @@ def unary_functions(table):
     """name → C++ function of every unary table op written f(x), and the non-differentiable ones."""
     fns, cut = {}, set()
     for op in table["unary"]:
-        spelling = op["doc"]["spelling"]
-        fn = spelling.split("(")[0] if spelling[0].isalpha() else None
+        fn = op["function"]
         if fn is None or fn in LOSSC_ONLY or fn in UNARY_SPECIAL:
             continue
         fns[fn] = f"lossc::{fn}"

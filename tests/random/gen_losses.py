@@ -22,8 +22,8 @@ def table_functions():
     (codegen/lossc_keras/op_table.json, printed from include/lossc/expr/ops.hpp), with its test domain."""
     path = Path(__file__).resolve().parents[2] / "codegen" / "lossc_keras" / "op_table.json"
     table = json.loads(path.read_text(encoding="utf-8"))
-    return [(op["doc"]["spelling"].split("(")[0], *op["domain"]) for op in table["unary"]
-            if op["differentiable"] and not op["parameters"] and op["doc"]["spelling"][0].isalpha()]
+    return [(op["function"], *op["domain"]) for op in table["unary"]
+            if op["differentiable"] and not op["parameters"] and op["function"] is not None]
 
 
 TABLE_FUNCTIONS = table_functions()

@@ -1,6 +1,7 @@
 // Prints the op table (expr/ops.hpp's lists) as JSON: codegen/lossc_keras/op_table.json is this program's
 // output, codegen and the random-loss generator read it, and docs/dsl.md's op tables are rendered
 // from it (tests/tools/check_op_table.py checks all three and rewrites them with --write).
+#include <cctype>
 #include <cstdio>
 #include <lossc/lossc.hpp>
 #include <string>
@@ -27,15 +28,6 @@ template <class T> std::string struct_name() {
     return std::string(t);
 }
 
-/// Ops whose builder LOSSC_UNARY_FUNCTIONS generates.
-template <class Op> constexpr bool plain_function() {
-    bool found = false;
-#define LOSSC_IS(fn, op) found = found || std::is_same_v<Op, lossc::ops::op>;
-    LOSSC_UNARY_FUNCTIONS(LOSSC_IS)
-#undef LOSSC_IS
-    return found;
-}
-
 template <class Op> std::string infix_of() {
     if constexpr (requires { Op::infix; })
         return Op::infix ? "true" : "false";
@@ -43,16 +35,26 @@ template <class Op> std::string infix_of() {
         return "false";
 }
 
+/// The DSL function that builds the op, as JSON: "exp" for the spelling "exp(x)", null for an
+/// operator ("a + b", "-a"). Its readers (codegen, the random losses, the docs) take it from here.
+std::string function_of(std::string_view spelling) {
+    const auto paren = spelling.find('(');
+    if (paren == std::string_view::npos || spelling.empty() || !std::isalpha(static_cast<unsigned char>(spelling[0])))
+        return "null";
+    return json_string(spelling.substr(0, paren));
+}
+
 struct printer {
     int arity;
     bool first = true;
     template <class Op> void operator()(std::type_identity<Op>) {
         std::printf(
-            "%s\n    {\"struct\": %s, \"name\": %s, \"arity\": %d, \"infix\": %s, \"plain_function\": %s, "
+            "%s\n    {\"struct\": %s, \"name\": %s, \"function\": %s, \"arity\": %d, \"infix\": %s, "
             "\"parameters\": %s, \"differentiable\": %s, \"transcendental\": %s",
-            first ? "" : ",", json_string(struct_name<Op>()).c_str(), json_string(Op::name).c_str(), arity,
-            infix_of<Op>().c_str(), plain_function<Op>() ? "true" : "false", std::is_empty_v<Op> ? "false" : "true",
-            Op::differentiable ? "true" : "false", Op::transcendental ? "true" : "false");
+            first ? "" : ",", json_string(struct_name<Op>()).c_str(), json_string(Op::name).c_str(),
+            function_of(Op::doc.spelling).c_str(), arity, infix_of<Op>().c_str(),
+            std::is_empty_v<Op> ? "false" : "true", Op::differentiable ? "true" : "false",
+            Op::transcendental ? "true" : "false");
         if constexpr (requires { Op::dom; })
             std::printf(", \"domain\": [%g, %g], \"packet_ulp\": %g", Op::dom.lo, Op::dom.hi, Op::packet_ulp);
         std::printf(",\n     \"doc\": {\"spelling\": %s, \"value\": %s, \"derivative\": %s, \"stable\": %s}}",
