@@ -704,7 +704,20 @@ double loss<Def>::run_chunks(const K& kern, const detail::call_state<L, T>& c, d
     alignas(64) T label_buf[chunk];
     alignas(64) T value_buf[chunk];
     bool mask_buf[chunk];
+    // Keras's weighting as the kernel's per-sample weights, without a temporary: each loss's
+    // element of the weight tensor (broadcast over a sample's losses), times the scale, 0 where
+    // masked. Each chunk sets where it starts.
     const double one = 1.0;
+    sample_weights w;
+    if (sw.present() && sw.rank > 0) {
+        w.data = sw.data, w.is_double = sw.is_double, w.stride = c.w_stride, w.repeat = c.w_repeat;
+    } else if (sw.present() && sw.data != nullptr) {  // a 0-d tensor: its one element
+        w.data = sw.data, w.is_double = sw.is_double, w.stride = 0;
+    } else {
+        w.data = sw.present() ? &sw.value : &one, w.is_double = true, w.stride = 0;
+    }
+    w.mask = has_mask ? mask_buf : nullptr;
+    w.factor = scale;
     double total = 0;
     const index t_cols = c.column ? 1 : lay.cols;
     for (index s = 0; s < lay.slabs; ++s) {
@@ -725,21 +738,8 @@ double loss<Def>::run_chunks(const K& kern, const detail::call_state<L, T>& c, d
             const matrix_view<const T> pv{c.y_pred.data + p_off, rows, lay.cols, pw.row, pw.col};
             if (has_mask)
                 for (index i = 0; i < rows; ++i) mask_buf[i] = c.valid(e0 + i);
-            // Keras's weighting as the kernel's per-sample weights, without a temporary: each
-            // loss's element of the weight tensor (broadcast over a sample's losses), times the
-            // scale, 0 where masked.
-            sample_weights w;
-            if (sw.present() && sw.rank > 0) {
-                w.data = sw.data, w.is_double = sw.is_double, w.stride = c.w_stride, w.repeat = c.w_repeat,
-                w.offset = e0;
-            } else if (sw.present() && sw.data != nullptr) {  // a 0-d tensor: its one element
-                w.data = sw.data, w.is_double = sw.is_double, w.stride = 0;
-            } else {
-                w.data = sw.present() ? &sw.value : &one, w.is_double = true, w.stride = 0;
-            }
+            w.offset = e0;  // read by the per-loss weights; the single weight has stride 0
             w.size = rows;
-            w.mask = has_mask ? mask_buf : nullptr;
-            w.factor = scale;
             const options opt{.reduction = lossc::reduction::sum, .sample_weight = w};
             T* values = args.values.empty() ? value_buf : args.values.data() + e0;
             const vector_view<T> vv{values, rows, 1};
