@@ -11,7 +11,7 @@
 #include "errors.hpp"
 #include "eval/batch_reference.hpp"
 #include "eval/reference.hpp"
-#include "lower/batch_kernel.hpp"
+#include "lower/pair_kernel.hpp"
 #include "lower/kernel.hpp"
 #include "options.hpp"
 #include "print/to_string.hpp"
@@ -47,6 +47,13 @@ using lossc::max;
 using lossc::mean;
 using lossc::min;
 using lossc::one_hot;
+using lossc::other;
+using lossc::pair_logsumexp;
+using lossc::pair_max;
+using lossc::pair_mean;
+using lossc::pair_min;
+using lossc::pair_sum;
+using lossc::same_sample;
 using lossc::softmax;
 using lossc::sum;
 using lossc::operator+;

@@ -8,6 +8,7 @@
 
 #include "../errors.hpp"
 #include "../expr/batch.hpp"
+#include "../expr/pairs.hpp"
 #include "../expr/elementwise.hpp"
 #include "../expr/reduce.hpp"
 #include "../expr/select.hpp"
@@ -21,6 +22,9 @@ struct input_dims {
 };
 
 template <input W> constexpr std::size_t width(const placeholder<W>&, const input_dims& d) {
+    return W == input::y_true ? d.true_cols : d.pred_cols;
+}
+template <input W> constexpr std::size_t width(const other_t<W>&, const input_dims& d) {
     return W == input::y_true ? d.true_cols : d.pred_cols;
 }
 /// Class indices run along y_pred's classes.
@@ -146,6 +150,15 @@ constexpr bool check_broadcast(const E& e, const A& a, const B& b, const input_d
 template <class E>
 requires(!E::batch) constexpr bool validate(const E&, const input_dims&) { return false; }
 template <input W> constexpr bool validate(const placeholder<W>&, const input_dims&) { return false; }
+template <input W> constexpr bool validate(const other_t<W>&, const input_dims&) { return false; }
+constexpr bool validate(const same_sample_t&, const input_dims&) { return false; }
+template <std::size_t K, class R, class A, stat_role Role>
+constexpr bool validate(const pair_stat_t<K, R, A, Role>&, const input_dims&) {
+    return false;
+}
+template <class R, class A> constexpr bool validate(const pair_reduce_t<R, A>& e, const input_dims& d) {
+    return validate(e.a, d);
+}
 template <class U> constexpr bool validate(const weights_span<U>& w, const input_dims&) {
     if (w.data == nullptr && w.size != 0) detail::null_weights(w.size);
     return false;

@@ -10,6 +10,7 @@
 #include "../analysis/diagnose.hpp"
 #include "../lower/batch_lowering.hpp"
 #include "../lower/row_eval.hpp"
+#include "pair_reference.hpp"
 #include "reference.hpp"
 
 namespace lossc {
@@ -48,7 +49,9 @@ constexpr evaluation<T, N, Cp> evaluate(const batch_loss_t<E>& loss, const std::
     static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "lossc: evaluate takes float or double rows");
     diagnose_batch<batch_loss_t<E>>();
     evaluation<T, N, Cp> r{};
-    if constexpr (is_valid_batch_loss<batch_loss_t<E>>) {
+    if constexpr (is_valid_batch_loss<batch_loss_t<E>> && has_pair_reductions<E>) {
+        return detail::evaluate_pairs<whole_batch_row<T, N, Ct, Cp>>(loss.loss, y_true, y_pred);
+    } else if constexpr (is_valid_batch_loss<batch_loss_t<E>>) {
         using D = lowering::batch::derivation<E>;
         const input_dims dims{N, Ct, Cp};
         no_cache nc{};

@@ -34,7 +34,67 @@ namespace lossc {
 
 inline namespace LOSSC_ISA {
 
-template <class E> class batch_kernel {
+namespace lowering {
+/// The checks of a call over the whole batch, before anything is written (shapes, options,
+/// every expression's widths, overlapping memory). Returns whether some operand is broadcast.
+template <class E, class Derivation, class T>
+bool check_whole_batch_call(const E& loss, const Derivation& derived, matrix_view<const T> t, matrix_view<const T> p,
+                            const vector_view<T>* ps, const matrix_view<T>* g, const options& opt,
+                            const input_dims& dims) {
+    namespace d = lossc::detail;
+    T unused{};  // without per_sample (lossc::discard) a placeholder view stands in for the checks
+    d::check_shapes(t, p, ps ? *ps : vector_view<T>{&unused, p.rows, 1}, g, opt);
+    if (opt.global_batch_size != 0 || opt.global_weight_sum)
+        throw parameter_error(
+            "a batch_loss's statistics are those of the rows of this call: options::global_batch_size and "
+            "global_weight_sum (a batch split across calls) do not apply; call it on the whole batch");
+    bool broadcast = validate(derived.value, dims);
+    batch::static_for<Derivation::K>(
+        [&](auto k) { broadcast = validate(batch::item<k>(derived.operands), dims) || broadcast; });
+    const d::output_ranges out = d::check_memory(t, p, ps ? *ps : vector_view<T>{&unused, 0, 1}, g, opt);
+    d::require_outside_weights(loss, out.per_sample, "per_sample");
+    if (g) d::require_outside_weights(loss, out.grad, "grad");
+    return broadcast;
+}
+}  // namespace lowering
+
+/// The calls of a kernel over the whole batch (batch_kernel, pair_kernel): forward and
+/// forward_backward make the views and call Kernel::run<Backward, T>(y_true, y_pred, per_sample
+/// (null: discarded), grad, options).
+template <class Kernel> struct whole_batch_calls {
+    template <class YT, class YP, class PS>
+    scalar_of<YP> forward(const YT& y_true, const YP& y_pred, PS&& per_sample, const options& opt = {}) const {
+        using T = scalar_of<YP>;
+        static_assert(std::is_same_v<scalar_of<YT>, T> && per_sample_fits<PS, T>(),
+                      "lossc: y_true, y_pred and per_sample must have one scalar type (float or double)");
+        if constexpr (discarded<PS>)
+            return self().template run<false, T>(as_matrix(y_true), as_matrix(y_pred), nullptr, {}, opt);
+        else {
+            const vector_view<T> ps = as_out_vector(per_sample);
+            return self().template run<false, T>(as_matrix(y_true), as_matrix(y_pred), &ps, {}, opt);
+        }
+    }
+    template <class YT, class YP, class PS, class GR> scalar_of<YP> forward_backward(const YT& y_true, const YP& y_pred,
+                                                                                     PS&& per_sample, GR&& grad,
+                                                                                     const options& opt = {}) const {
+        using T = scalar_of<YP>;
+        static_assert(std::is_same_v<scalar_of<YT>, T> && per_sample_fits<PS, T>() && std::is_same_v<scalar_of<GR>, T>,
+                      "lossc: y_true, y_pred, per_sample and grad must have one scalar type (float or double)");
+        if constexpr (discarded<PS>)
+            return self().template run<true, T>(as_matrix(y_true), as_matrix(y_pred), nullptr, as_out_matrix(grad),
+                                                opt);
+        else {
+            const vector_view<T> ps = as_out_vector(per_sample);
+            return self().template run<true, T>(as_matrix(y_true), as_matrix(y_pred), &ps, as_out_matrix(grad), opt);
+        }
+    }
+
+private:
+    const Kernel& self() const { return static_cast<const Kernel&>(*this); }
+};
+
+template <class E> class batch_kernel : public whole_batch_calls<batch_kernel<E>> {
+    friend whole_batch_calls<batch_kernel<E>>;
     using derivation = lowering::batch::derivation<E>;
     static constexpr std::size_t K = derivation::K, top = derivation::top;
     template <std::size_t k> static constexpr std::size_t level = derivation::template level<k>;
@@ -58,32 +118,6 @@ public:
             [&](auto lev) { n += operands_read<input::y_true, lev> || operands_read<input::y_pred, lev> ? 1 : 0; });
         n += loss_pass_reads<input::y_true>(backward) || loss_pass_reads<input::y_pred>(backward) ? 1 : 0;
         return backward ? n + static_cast<int>(top) + 1 : n;
-    }
-
-    template <class YT, class YP, class PS>
-    scalar_of<YP> forward(const YT& y_true, const YP& y_pred, PS&& per_sample, const options& opt = {}) const {
-        using T = scalar_of<YP>;
-        static_assert(std::is_same_v<scalar_of<YT>, T> && per_sample_fits<PS, T>(),
-                      "lossc: y_true, y_pred and per_sample must have one scalar type (float or double)");
-        if constexpr (discarded<PS>)
-            return run<false, T>(as_matrix(y_true), as_matrix(y_pred), nullptr, {}, opt);
-        else {
-            const vector_view<T> ps = as_out_vector(per_sample);
-            return run<false, T>(as_matrix(y_true), as_matrix(y_pred), &ps, {}, opt);
-        }
-    }
-    template <class YT, class YP, class PS, class GR> scalar_of<YP> forward_backward(const YT& y_true, const YP& y_pred,
-                                                                                     PS&& per_sample, GR&& grad,
-                                                                                     const options& opt = {}) const {
-        using T = scalar_of<YP>;
-        static_assert(std::is_same_v<scalar_of<YT>, T> && per_sample_fits<PS, T>() && std::is_same_v<scalar_of<GR>, T>,
-                      "lossc: y_true, y_pred, per_sample and grad must have one scalar type (float or double)");
-        if constexpr (discarded<PS>)
-            return run<true, T>(as_matrix(y_true), as_matrix(y_pred), nullptr, as_out_matrix(grad), opt);
-        else {
-            const vector_view<T> ps = as_out_vector(per_sample);
-            return run<true, T>(as_matrix(y_true), as_matrix(y_pred), &ps, as_out_matrix(grad), opt);
-        }
     }
 
 private:
@@ -250,21 +284,10 @@ T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vec
     const index n = p.rows;
     // Checks, before anything is written. Without per_sample (lossc::discard) nothing is stored
     // per sample: a placeholder view stands in for the shape checks.
-    T unused{};
-    detail::check_shapes(t, p, ps ? *ps : vector_view<T>{&unused, n, 1}, Backward ? &g : nullptr, opt);
-    if (opt.global_batch_size != 0 || opt.global_weight_sum)
-        throw parameter_error(
-            "a batch_loss's statistics are those of the rows of this call: options::global_batch_size and "
-            "global_weight_sum (a batch split across calls) do not apply; call it on the whole batch");
     const input_dims dims{static_cast<std::size_t>(n), static_cast<std::size_t>(t.cols),
                           static_cast<std::size_t>(p.cols)};
-    bool broadcast = validate(derived_.value, dims);
-    lowering::batch::static_for<K>(
-        [&](auto k) { broadcast = validate(lowering::batch::item<k>(derived_.operands), dims) || broadcast; });
-    const detail::output_ranges out =
-        detail::check_memory(t, p, ps ? *ps : vector_view<T>{&unused, 0, 1}, Backward ? &g : nullptr, opt);
-    detail::require_outside_weights(loss_, out.per_sample, "per_sample");
-    if (Backward) detail::require_outside_weights(loss_, out.grad, "grad");
+    const bool broadcast =
+        lowering::check_whole_batch_call(loss_, derived_, t, p, ps, Backward ? &g : nullptr, opt, dims);
     if (n == 0) return T(0);
 
     // The statistics' buffers: values, then adjoints (double), then the partial sums of a walk
@@ -501,15 +524,6 @@ T batch_kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, const vec
             [] {});
     }
     return static_cast<T>(opt.reduction == reduction::sum ? total : total * scale);
-}
-
-/// The front door of a cross-sample loss: its static checks, then a multi-pass kernel.
-template <class E> constexpr auto compile(const batch_loss_t<E>& loss) {
-    diagnose_batch<batch_loss_t<E>>();
-    if constexpr (is_valid_batch_loss<batch_loss_t<E>>)
-        return batch_kernel<E>{loss};
-    else
-        return rejected_loss<batch_loss_t<E>>{};
 }
 
 }  // namespace LOSSC_ISA

@@ -18,6 +18,7 @@
 #include "../config.hpp"
 #include "../diff/reverse.hpp"
 #include "../expr/batch.hpp"
+#include "../expr/pairs.hpp"
 #include "../expr/vocabulary.hpp"
 #include "row_eval.hpp"
 
@@ -25,6 +26,11 @@ namespace lossc {
 /// Differentiated against statistic K, its leaf is where the adjoint arrives.
 template <std::size_t K, class R, class A, class G>
 constexpr auto backprop(const batch_stat_t<K, R, A, stat_role::target>&, const G& g) {
+    return g;
+}
+/// Differentiated against pair reduction K, likewise.
+template <std::size_t K, class R, class A, class G>
+constexpr auto backprop(const pair_stat_t<K, R, A, stat_role::target>&, const G& g) {
     return g;
 }
 }  // namespace lossc
@@ -38,6 +44,8 @@ inline constexpr std::size_t target_pred = static_cast<std::size_t>(-2);
 
 template <class E> struct is_batch_reduce : std::false_type {};
 template <class R, class A> struct is_batch_reduce<batch_reduce_t<R, A>> : std::true_type {};
+/// A pair reduction is lowered the same way: a statistic, one value per sample (pair_lowering.hpp).
+template <class R, class A> struct is_batch_reduce<pair_reduce_t<R, A>> : std::true_type {};
 
 /// The number of batch reductions in a tree.
 template <class E> constexpr std::size_t count_stats() {
@@ -72,6 +80,11 @@ template <class E> constexpr std::size_t stat_depth() {
 /// A batch_stat_t leaf's number and role.
 template <class E> struct stat_leaf : std::false_type {};
 template <std::size_t K, class R, class A, stat_role Role> struct stat_leaf<batch_stat_t<K, R, A, Role>>
+    : std::true_type {
+    static constexpr std::size_t number = K;
+    static constexpr stat_role role = Role;
+};
+template <std::size_t K, class R, class A, stat_role Role> struct stat_leaf<pair_stat_t<K, R, A, Role>>
     : std::true_type {
     static constexpr std::size_t number = K;
     static constexpr stat_role role = Role;
@@ -156,6 +169,13 @@ template <std::size_t Target, std::size_t K, class Stats, class R, class A>
 constexpr auto lower_node(const batch_reduce_t<R, A>& e) {
     constexpr std::size_t k = alias_of<Stats, K + count_stats<A>()>();
     return batch_stat_t < k, R, A, k == Target ? stat_role::target : stat_role::value > {nullptr, e.a};
+}
+
+/// A pair reduction becomes a leaf that reads the value of the sample being evaluated.
+template <std::size_t Target, std::size_t K, class Stats, class R, class A>
+constexpr auto lower_node(const pair_reduce_t<R, A>& e) {
+    constexpr std::size_t k = alias_of<Stats, K>();
+    return pair_stat_t < k, R, A, k == Target ? stat_role::target : stat_role::value > {nullptr, e.a};
 }
 
 /// The lowered tree: batch reductions → batch_stat_t leaves, positions numbered from K in the

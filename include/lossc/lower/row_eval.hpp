@@ -96,7 +96,7 @@ template <class T, lanes Mode = lanes::none> struct strided_row {
             return static_cast<V>(w[j]);
     }
 
-private:
+protected:
     template <class V> static V load(const T* base, index step, std::size_t j) {
         const T* at = base + static_cast<index>(j) * step;
         if constexpr (is_pack<V> && Mode == lanes::single)
@@ -265,6 +265,23 @@ LOSSC_KERNEL_INLINE constexpr V row_value(const batch_stat_t<K, R, A, Role>& e, 
         return static_cast<V>(static_cast<typename Row::scalar_type>(e.values[0]));
     else
         return r.template column_constants<V>(e.values, j);
+}
+/// Sample j's input inside a pair reduction: the pair row's other sample.
+template <class V, input W, class S, class Row>
+LOSSC_KERNEL_INLINE constexpr V row_value(const other_t<W>&, S&, const Row& r, std::size_t j) {
+    if constexpr (W == input::y_true)
+        return r.template load_other_true<V>(j);
+    else
+        return r.template load_other_pred<V>(j);
+}
+template <class V, class S, class Row>
+LOSSC_KERNEL_INLINE constexpr V row_value(const same_sample_t&, S&, const Row& r, std::size_t) {
+    return static_cast<V>(typename Row::scalar_type(r.same ? 1 : 0));
+}
+/// A pair reduction (lowered batch_loss): the value of the sample being evaluated.
+template <class V, std::size_t K, class R, class A, stat_role Role, class S, class Row>
+LOSSC_KERNEL_INLINE constexpr V row_value(const pair_stat_t<K, R, A, Role>& e, S&, const Row&, std::size_t) {
+    return static_cast<V>(static_cast<typename Row::scalar_type>(*e.values));
 }
 namespace lowering {
 template <class V> inline constexpr bool is_group = false;
@@ -457,6 +474,9 @@ LOSSC_KERNEL_INLINE constexpr V row_value(const unbroadcast_t<G, Ctx, Child>& e,
 // logsumexp again); the kernel prepares the loss first and lets the gradient read those.
 template <class E> inline constexpr bool param_free = false;
 template <input W> inline constexpr bool param_free<placeholder<W>> = true;
+template <input W> inline constexpr bool param_free<other_t<W>> = true;
+template <> inline constexpr bool param_free<same_sample_t> = true;
+template <class R, class A> inline constexpr bool param_free<pair_reduce_t<R, A>> = param_free<A>;
 template <> inline constexpr bool param_free<zero_t> = true;
 template <> inline constexpr bool param_free<one_t> = true;
 template <int N> inline constexpr bool param_free<integer_t<N>> = true;

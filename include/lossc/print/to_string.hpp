@@ -11,6 +11,7 @@
 
 #include "../expr/batch.hpp"
 #include "../expr/elementwise.hpp"
+#include "../expr/pairs.hpp"
 #include "../expr/reduce.hpp"
 #include "../expr/select.hpp"
 
@@ -55,6 +56,10 @@ template <class E> void print_wrapped(std::string& out, const E& e, bool parenth
 template <input W> void print_to(std::string& out, const placeholder<W>&) {
     detail::put(out, W == input::y_true ? "y_true" : "y_pred");
 }
+template <input W> void print_to(std::string& out, const other_t<W>&) {
+    detail::put(out, W == input::y_true ? "other(y_true)" : "other(y_pred)");
+}
+inline void print_to(std::string& out, const same_sample_t&) { detail::put(out, "same_sample"); }
 inline void print_to(std::string& out, const scalar& s) { detail::put_number(out, s.value); }
 inline void print_to(std::string& out, const zero_t&) { detail::put(out, "0"); }
 inline void print_to(std::string& out, const one_t&) { detail::put(out, "1"); }
@@ -148,6 +153,18 @@ void print_to(std::string& out, const batch_stat_t<K, R, A, Role>& e) {
     detail::put(out, "(");
     print_to(out, e.of);
     detail::put(out, ")");
+}
+template <class R, class A> void print_to(std::string& out, const pair_reduce_t<R, A>& e) {
+    detail::put(out, "pair_");
+    detail::put(out, R::name);
+    detail::put(out, "(");
+    print_to(out, e.a);
+    detail::put(out, ")");
+}
+/// A pair reduction as lowered (lower/pair_lowering.hpp).
+template <std::size_t K, class R, class A, stat_role Role>
+void print_to(std::string& out, const pair_stat_t<K, R, A, Role>& e) {
+    print_to(out, pair_reduce_t<R, A>{e.of});
 }
 template <class E> void print_to(std::string& out, const batch_loss_t<E>& e) {
     detail::put(out, "batch_loss(");
