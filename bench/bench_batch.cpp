@@ -10,6 +10,12 @@
 //              nmse16    squared error per sample over the batch's mean square of y_true
 //   batch      4096, or "large": y_true + y_pred + grad ≈ 200 MB
 //   impl       lossc, hand, torch, floor (the hand algorithm's passes as plain memory traffic)
+// In-batch similarity (pair reductions; O(N²·D) work, in the caches: compute, not memory):
+//   infonce128 InfoNCE with in-batch negatives, keys in y_true, 128 columns, τ = 0.1
+//   triplet128 batch-hard triplet over Euclidean distances, class ids in y_true, 128 columns
+//   batch      1024
+//   impl       lossc, hand (fused loops over the pairs, Eigen row operations), gemm (the similarity matrix by Eigen's
+//              matrix product, as frameworks compute it), torch
 // Every implementation writes per-sample losses and d(mean)/d y_pred, float, row-major.
 #include <benchmark/benchmark.h>
 
@@ -20,6 +26,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <vector>
 
 #if LOSSC_BENCH_TORCH
 #include <torch/torch.h>
@@ -41,6 +48,17 @@ constexpr auto nmse = batch_loss(sum<1>(square(y_pred - y_true)) / (batch_mean(s
 constexpr auto dice_kernel = lossc::compile(dice);
 constexpr auto pearson_kernel = lossc::compile(pearson);
 constexpr auto nmse_kernel = lossc::compile(nmse);
+
+constexpr double inv_tau = 10.0;
+constexpr auto info_nce =
+    batch_loss(pair_logsumexp(sum<1>(y_pred * other(y_true)) * inv_tau) - sum<1>(y_pred * y_true) * inv_tau);
+constexpr auto distance = sqrt(sum<1>(square(y_pred - other(y_pred))) + 1e-12);
+constexpr auto same_class = equal(col<0>(y_true), other(col<0>(y_true)));
+constexpr double margin = 0.2;
+constexpr auto triplet = batch_loss(
+    maximum(pair_max(where(same_class, distance, 0.0)) - pair_min(where(same_class, 1e30, distance)) + margin, 0.0));
+constexpr auto info_nce_kernel = lossc::compile(info_nce);
+constexpr auto triplet_kernel = lossc::compile(triplet);
 
 enum class loss { dice, pearson, nmse };
 struct workload {
@@ -196,6 +214,138 @@ void run(benchmark::State& state, const workload& w, Index n, const std::string&
     set_counters(state, n, c);
 }
 
+// ---- in-batch similarity ------------------------------------------------------------------------
+constexpr Index pair_cols = 128;
+struct pair_data {
+    ArrR t, p, g, labels;
+    Eigen::VectorXf ps;
+    explicit pair_data(Index n) : t(n, pair_cols), p(n, pair_cols), g(n, pair_cols), labels(n, 1), ps(n) {
+        std::mt19937 rng(7);
+        std::normal_distribution<float> u(0, 1);
+        for (Index i = 0; i < n; ++i) {
+            labels(i, 0) = float(i % 64);
+            for (Index j = 0; j < pair_cols; ++j) p(i, j) = u(rng) * 0.09f, t(i, j) = p(i, j) + u(rng) * 0.03f;
+        }
+        g.setZero();
+    }
+};
+pair_data& cached_pairs(Index n) {
+    static std::map<Index, std::unique_ptr<pair_data>> cache;
+    if (auto it = cache.find(n); it != cache.end()) return *it->second;
+    cache.clear();
+    return *cache.emplace(n, std::make_unique<pair_data>(n)).first->second;
+}
+
+/// InfoNCE as fused loops over the pairs (Eigen's vectorised dot products and axpys on rows):
+/// for each query, its similarities, their log-sum-exp, then g_i = (Σ_j softmax_ij t_j − t_i)/(τN).
+float hand_info_nce(const ArrR& t, const ArrR& p, Eigen::VectorXf& ps, ArrR& g) {
+    const Index n = p.rows();
+    thread_local Eigen::VectorXf s;
+    s.resize(n);
+    double total = 0;
+    const float scale = float(inv_tau / double(n));
+    for (Index i = 0; i < n; ++i) {
+        for (Index j = 0; j < n; ++j) s(j) = p.row(i).matrix().dot(t.row(j).matrix()) * float(inv_tau);
+        const float m = s.maxCoeff(), diag = s(i);
+        s = (s.array() - m).exp();
+        const float z = s.sum();
+        ps(i) = m + std::log(z) - diag;
+        total += ps(i);
+        g.row(i) = -t.row(i) * scale;
+        for (Index j = 0; j < n; ++j) g.row(i) += (s(j) / z * scale) * t.row(j);
+    }
+    return float(total / double(n));
+}
+/// InfoNCE through the similarity matrix: S = P·Tᵀ/τ (a GEMM), its softmax rows A, G = (A·T − T)/(τN).
+float gemm_info_nce(const ArrR& t, const ArrR& p, Eigen::VectorXf& ps, ArrR& g) {
+    using MatR = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    thread_local MatR s;
+    const Index n = p.rows();
+    s.noalias() = p.matrix() * t.matrix().transpose() * float(inv_tau);
+    double total = 0;
+    for (Index i = 0; i < n; ++i) {
+        const float m = s.row(i).maxCoeff();
+        const float diag = s(i, i);
+        s.row(i) = (s.row(i).array() - m).exp();
+        const float z = s.row(i).sum();
+        s.row(i) /= z;
+        ps(i) = m + std::log(z) - diag;
+        total += ps(i);
+    }
+    g.matrix().noalias() = (s * t.matrix() - t.matrix()) * float(inv_tau / double(n));
+    return float(total / double(n));
+}
+/// Batch-hard triplet as fused loops (Eigen's vectorised row operations): each anchor's distances,
+/// its farthest positive and closest negative; the gradient reaches three rows per anchor.
+float hand_triplet(const ArrR& lab, const ArrR& p, Eigen::VectorXf& ps, ArrR& g) {
+    const Index n = p.rows();
+    g.setZero();
+    double total = 0;
+    const float scale = float(1.0 / double(n));
+    for (Index i = 0; i < n; ++i) {
+        float far = 0, near = 1e30f;
+        Index jf = i, jn = i;
+        for (Index j = 0; j < n; ++j) {
+            const float d = std::sqrt((p.row(i) - p.row(j)).square().sum() + 1e-12f);
+            if (lab(j, 0) == lab(i, 0)) {
+                if (d > far) far = d, jf = j;
+            } else if (d < near)
+                near = d, jn = j;
+        }
+        const float l = std::max(far - near + float(margin), 0.0f);
+        ps(i) = l;
+        total += l;
+        if (l > 0) {
+            const auto up = ((p.row(i) - p.row(jf)) * (scale / far)).eval();
+            const auto down = ((p.row(i) - p.row(jn)) * (scale / near)).eval();
+            g.row(i) += up - down;
+            g.row(jf) -= up;
+            g.row(jn) += down;
+        }
+    }
+    return float(total / double(n));
+}
+
+void run_pairs(benchmark::State& state, const std::string& workload, Index n, const std::string& impl) {
+    auto& d = cached_pairs(n);
+    const Index c = pair_cols;
+    const bool nce = workload == "infonce128";
+    for (auto _ : state) {
+        float r = 0;
+        if (impl == "lossc")
+            r = nce ? info_nce_kernel.forward_backward(d.t, d.p, d.ps, d.g)
+                    : triplet_kernel.forward_backward(d.labels, d.p, d.ps, d.g);
+        else if (impl == "hand")
+            r = nce ? hand_info_nce(d.t, d.p, d.ps, d.g) : hand_triplet(d.labels, d.p, d.ps, d.g);
+        else if (impl == "gemm")
+            r = gemm_info_nce(d.t, d.p, d.ps, d.g);
+#if LOSSC_BENCH_TORCH
+        else if (impl == "torch") {
+            const auto t = torch::from_blob(d.t.data(), {n, c});
+            auto x = torch::from_blob(d.p.data(), {n, c}).requires_grad_(true);
+            torch::Tensor l;
+            if (nce) {
+                const auto logits = x.mm(t.t()) * inv_tau;
+                l = (torch::logsumexp(logits, 1) - logits.diagonal()).mean();
+            } else {
+                const auto lab = torch::from_blob(d.labels.data(), {n, 1});
+                const auto same = lab.eq(lab.t());
+                const auto sq = (x * x).sum(1, true);
+                const auto dist = torch::sqrt((sq + sq.t() - 2 * x.mm(x.t())).clamp_min(0) + 1e-12);
+                const auto far = torch::where(same, dist, torch::zeros_like(dist)).amax(1);
+                const auto near = torch::where(same, torch::full_like(dist, 1e30), dist).amin(1);
+                l = torch::relu(far - near + margin).mean();
+            }
+            l.backward();
+            r = l.item<float>();
+        }
+#endif
+        benchmark::DoNotOptimize(r);
+        benchmark::ClobberMemory();
+    }
+    state.SetItemsProcessed(state.iterations() * n * n * c);  // pair-column products
+}
+
 void register_all() {
 #if LOSSC_BENCH_TORCH
     torch::set_num_threads(1);
@@ -213,6 +363,18 @@ void register_all() {
                 b->Unit(benchmark::kMicrosecond)->UseRealTime();
                 if (large) b->MinTime(0.3);
             }
+        }
+    for (const char* workload : {"infonce128", "triplet128"})
+        for (const char* impl : {"lossc", "hand", "gemm", "torch"}) {
+            if (std::string(impl) == "gemm" && std::string(workload) != "infonce128") continue;
+#if !LOSSC_BENCH_TORCH
+            if (std::string(impl) == "torch") continue;
+#endif
+            const std::string name = std::string(workload) + "/1024/" + impl;
+            benchmark::RegisterBenchmark(name.c_str(), [w = std::string(workload), s = std::string(impl)](
+                                                           benchmark::State& st) { run_pairs(st, w, 1024, s); })
+                ->Unit(benchmark::kMicrosecond)
+                ->UseRealTime();
         }
 }
 

@@ -56,6 +56,28 @@ def main():
                 out.append(f"| {key} | {batch} | {fmt(r['lossc'])} | {fmt(r['hand'])} | {fmt(r['torch'])} | {fmt(r['floor'])} | "
                            f"{ratio(r['lossc'], r['floor'])} | {ratio(r['hand'], r['lossc'])} | {ratio(r['torch'], r['lossc'])} |")
         out.append("")
+    out.append("## In-batch similarity (pair reductions)\n")
+    out.append("Losses over the N² pairs of a batch of 1024 embeddings of 128 floats (y_true + y_pred: 1 MB, in the "
+               "caches: the work is arithmetic, N²·C multiply-adds per walk, not memory traffic). `infonce128`: InfoNCE "
+               "with in-batch negatives, keys in y_true, τ = 0.1; `triplet128`: batch-hard triplet over Euclidean "
+               "distances, 64 classes. `hand`: fused loops over the pairs with Eigen's vectorised row operations (the "
+               "triplet's gradient touches three rows per anchor); `gemm`: InfoNCE through the similarity matrix, "
+               "S = P·Tᵀ and the gradient (softmax(S) − I)·T by Eigen's matrix product, as frameworks compute it; "
+               "`torch`: libtorch eager, the same matrix formulation (the triplet's distances from one `mm`).\n")
+    out.append("| ISA | workload | lossc | hand | gemm | torch | hand ÷ lossc | gemm ÷ lossc | torch ÷ lossc |")
+    out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for path in inputs:
+        rows, ctx = medians(path)
+        isa = ISA.get(ctx.get("lossc_isa", ""), ctx.get("lossc_isa", ""))
+        for key in ("infonce128", "triplet128"):
+            r = {impl: rows.get(f"{key}/1024/{impl}") for impl in ("lossc", "hand", "gemm", "torch")}
+            if r["lossc"] is None:
+                continue
+            fmt = lambda v: "—" if v is None else f"{v / 1000:.1f} ms"
+            ratio = lambda a, b: "—" if a is None or b is None else f"{a / b:.2f}×"
+            out.append(f"| {isa} | {key} | {fmt(r['lossc'])} | {fmt(r['hand'])} | {fmt(r['gemm'])} | {fmt(r['torch'])} | "
+                       f"{ratio(r['hand'], r['lossc'])} | {ratio(r['gemm'], r['lossc'])} | {ratio(r['torch'], r['lossc'])} |")
+    out.append("")
     out.append("How lossc walks a pass, and its passes per loss: docs/dsl.md, *Cross-sample losses*. Reproduce: "
                "`bench/run.sh` (all benchmarks), or build `lossc_bench_batch_native` / `_x86_64_v3` with "
                "`-DLOSSC_BUILD_BENCH=ON` and run them.\n")

@@ -25,13 +25,25 @@ struct census {
 
 template <class E> void report(const char* name, const E& loss) {
     census l, g;
-    if constexpr (requires { typename E::lossc_batch_loss; }) {
-        // A cross-sample loss: its expression, and the gradient its passes evaluate (the direct
-        // term and the statistics' chain terms, lower/batch_lowering.hpp).
-        using D = lossc::lowering::batch::derivation<typename E::expression_type>;
-        lossc::lowering::visit_node_types<typename E::expression_type>(l);
-        lossc::lowering::visit_node_types<typename D::direct_type>(g);
-        lossc::lowering::visit_node_types<typename D::indirect_type>(g);
+    if constexpr (lossc::batch_loss_expression<E>) {
+        if constexpr (lossc::has_pair_reductions<typename E::expression_type>) {
+            // A loss over pairs: its direct gradient and each pair reduction's two sides
+            // (lower/pair_lowering.hpp).
+            using D = lossc::lowering::pair::derivation<typename E::expression_type>;
+            lossc::lowering::visit_node_types<typename E::expression_type>(l);
+            lossc::lowering::visit_node_types<typename D::direct_type>(g);
+            lossc::lowering::pair::static_for<D::K>([&](auto k) {
+                lossc::lowering::visit_node_types<lossc::lowering::pair::item_t<k, typename D::this_grad_type>>(g);
+                lossc::lowering::visit_node_types<lossc::lowering::pair::item_t<k, typename D::other_grad_type>>(g);
+            });
+        } else {
+            // A cross-sample loss: its expression, and the gradient its passes evaluate (the direct
+            // term and the statistics' chain terms, lower/batch_lowering.hpp).
+            using D = lossc::lowering::batch::derivation<typename E::expression_type>;
+            lossc::lowering::visit_node_types<typename E::expression_type>(l);
+            lossc::lowering::visit_node_types<typename D::direct_type>(g);
+            lossc::lowering::visit_node_types<typename D::indirect_type>(g);
+        }
     } else {
         lossc::lowering::visit_node_types<lossc::node_t<E>>(l);
         lossc::lowering::visit_node_types<lossc::gradient_t<lossc::node_t<E>>>(g);

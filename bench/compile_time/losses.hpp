@@ -18,4 +18,12 @@
     X(pearson, batch_loss(1.0 - mean<1>(batch_sum((y_pred - batch_mean(y_pred)) * (y_true - batch_mean(y_true))) /   \
                                         sqrt(batch_sum(square(y_pred - batch_mean(y_pred))) *                        \
                                                  batch_sum(square(y_true - batch_mean(y_true))) +                    \
-                                             1e-12))))
+                                             1e-12))))                                                               \
+    X(info_nce, batch_loss(pair_logsumexp(sum<1>(y_pred * other(y_true)) * 10.0) - sum<1>(y_pred * y_true) * 10.0))  \
+    X(batch_hard_triplet,                                                                                            \
+      batch_loss(maximum(pair_max(where(equal(col<0>(y_true), other(col<0>(y_true))),                                \
+                                        sqrt(sum<1>(square(y_pred - other(y_pred))) + 1e-12), 0.0)) -                \
+                             pair_min(where(equal(col<0>(y_true), other(col<0>(y_true))), 1e30,                      \
+                                            sqrt(sum<1>(square(y_pred - other(y_pred))) + 1e-12))) +                 \
+                             0.2,                                                                                    \
+                         0.0)))

@@ -35,12 +35,19 @@ class Gen:
     def __init__(self, rng):
         self.rng = rng
         self.batch = False  # batch statistics allowed (cross-sample losses)
+        self.pair = False  # inside a pair reduction: other(...) and same_sample allowed
 
     def num(self, lo=-2.0, hi=2.0):
         return f"{self.rng.uniform(lo, hi):.3f}"
 
     def leaf(self, width):
-        """A rank-2 operand of the given width ('C', 2 or 3)."""
+        """A rank-2 operand of the given width ('C', 2 or 3); inside a pair reduction, sometimes
+        the other sample's."""
+        if self.pair and self.rng.random() < 0.4:
+            self.pair = False
+            x = self.leaf(width)
+            self.pair = True
+            return f"other({x})"
         r = self.rng
         if width == "C":
             return r.choice(["y_pred", "y_pred", "y_true"])
@@ -102,7 +109,10 @@ class Gen:
         r = self.rng
         k = r.random()
         if depth <= 0 or k < 0.15:
-            return f"col<{r.randint(0, 3)}>({r.choice(['y_pred', 'y_true'])})"
+            x = f"col<{r.randint(0, 3)}>({r.choice(['y_pred', 'y_true'])})"
+            return f"other({x})" if self.pair and r.random() < 0.4 else x
+        if self.pair and r.random() < 0.1:  # the pair of a sample with itself
+            return f"where(same_sample, {self.num()}, {self.per_row(depth - 1)})"
         if self.batch and r.random() < 0.15:  # a statistic of the batch, one number
             return f"batch_{r.choice(['sum', 'mean'])}(tanh({self.per_row(depth - 1)}))"
         if k < 0.75:
@@ -135,12 +145,30 @@ class Gen:
         return f"batch_loss({body} + 0.5 * sum<1>(tanh(y_pred - {stat})))"
 
 
+    def pair_loss(self, depth):
+        """A loss over pairs of samples: a per-sample loss plus pair reductions of per-pair values
+        built from the same vocabulary (other(...) reading sample j), one of them reading y_pred of
+        both samples."""
+        r = self.rng
+        body = self.loss(depth - 1)
+        self.pair = True
+        terms = []
+        for _ in range(r.randint(1, 2)):
+            red = r.choice(["pair_sum", "pair_mean", "pair_max", "pair_min", "pair_logsumexp"])
+            f = self.per_row(depth - 1)
+            terms.append(f"{self.num(0.2, 1.0)} * {red}(tanh({f}))")
+        self.pair = False
+        both = f"pair_{r.choice(['mean', 'logsumexp', 'max'])}(tanh(sum<1>(y_pred * other({self.full('C', 1)}))))"
+        return f"batch_loss({body} + {' + '.join(terms)} + 0.5 * {both})"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--count", type=int, default=40)
     ap.add_argument("--depth", type=int, default=4)
     ap.add_argument("--batch", type=int, default=0, help="cross-sample losses (batch_loss) after the others")
+    ap.add_argument("--pairs", type=int, default=0, help="losses over pairs of samples (pair_sum ...) after those")
     ap.add_argument("--name", default="random_losses")
     ap.add_argument("-o", "--output", required=True)
     args = ap.parse_args()
@@ -162,6 +190,14 @@ def main():
             out.append(f"    {{  // batch loss {i}")
             out.append(f"        constexpr auto loss = {gen.batch_loss(args.depth)};")
             out.append(f'        lossc_test::batch_differential(loss, {args.seed * 1000 + 500 + i});')
+            out.append("    }")
+        out.append("}")
+    if args.pairs:
+        out.append(f'TEST_CASE("{args.name}: seed {args.seed}, {args.pairs} random losses over pairs of samples") {{')
+        for i in range(args.pairs):
+            out.append(f"    {{  // pair loss {i}")
+            out.append(f"        constexpr auto loss = {gen.pair_loss(args.depth)};")
+            out.append(f'        lossc_test::batch_differential(loss, {args.seed * 1000 + 700 + i});')
             out.append("    }")
         out.append("}")
     with open(args.output, "w") as f:

@@ -2,6 +2,7 @@
 # The long randomized differential run: COUNT random losses per seed, for each seed given.
 #   tests/random/run_long.sh 200 10 11 12 13     (200 losses for each of the seeds 10..13)
 #   LOSSC_RANDOM_BATCH=20 tests/random/run_long.sh 0 5    (20 cross-sample losses, batch_loss, for seed 5)
+#   LOSSC_RANDOM_PAIRS=20 tests/random/run_long.sh 0 5    (20 losses over pairs of samples, pair_sum …)
 #   LOSSC_RANDOM_NATIVE=1 tests/random/run_long.sh 40 5   (for the host's widest instruction set,
 #                                                  with the wide shapes; built at -O0, which for
 #                                                  AVX-512 compiles many times faster than -O1)
@@ -15,7 +16,7 @@ out=$(mktemp -d)
 c++ -std=c++20 -O0 -c "$root/tests/support/main.cpp" -o "$out/main.o"
 for seed in "${seeds[@]}"; do
   python3 "$root/tests/random/gen_losses.py" --seed "$seed" --count "$count" --batch "${LOSSC_RANDOM_BATCH:-0}" \
-          -o "$out/losses_$seed.cpp"
+          --pairs "${LOSSC_RANDOM_PAIRS:-0}" -o "$out/losses_$seed.cpp"
   echo "== seed $seed: $count losses (generated in $out/losses_$seed.cpp)"
   flags=(-O1)
   [[ "${LOSSC_RANDOM_NATIVE:-0}" == 1 ]] && flags=(-O0 -march=native -DLOSSC_TEST_WIDE_SHAPES)

@@ -2,10 +2,10 @@
 // pair_logsumexp …; the expressions are lower/pair_lowering.hpp's).
 //   forward            one walk over the N² pairs: for sample i, f_k(i, j) for every j and every
 //                      pair reduction k (kept in a buffer of N values each), reduced, then ℓ_i;
-//   forward_backward   the same walk also writes s·w_i ∂ℓ_i/∂x_i into grad's row i and keeps
-//                      ∂R/∂P_k(i); a second walk over the pairs adds each pair's terms into the
-//                      gradient rows of both of its samples (f recomputed where the reduction's
-//                      derivative reads it: max, min, logsumexp).
+//   forward_backward   the same walk; once sample i's ℓ_i is known it adds s·w_i ∂ℓ_i/∂x_i into
+//                      grad's row i, then walks the sample's pairs again, adding each pair's terms
+//                      into the gradient rows of both its samples (the pair values read from the
+//                      buffer: none is computed twice).
 // Cost: O(N²·C) — every pair reads two rows, which stay in the caches for batches of up to a
 // few thousand samples; no matrix product (a GEMM-based InfoNCE does N²·C multiply-adds too, in
 // a tuned GEMM: bench/bench_batch.cpp compares). Rows are walked along columns in packs; inputs
@@ -14,6 +14,8 @@
 #pragma once
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <limits>
 #include <vector>
 
 #include "../analysis/shapes.hpp"
@@ -51,10 +53,6 @@ template <class E> class pair_kernel : public whole_batch_calls<pair_kernel<E>> 
     template <std::size_t k> static constexpr bool computed = derivation::template computed<k>;
     template <std::size_t k> static constexpr bool needs_adjoint = derivation::template needs_adjoint<k>;
     template <std::size_t k> using reduction_t = typename derivation::template reduction_t<k>;
-    template <std::size_t k> static constexpr bool reads_pair_value =
-        !std::is_same_v<reduction_t<k>, ops::sum_r> && !std::is_same_v<reduction_t<k>, ops::mean_r>;
-    template <std::size_t k> static constexpr bool counts_ties =
-        std::is_same_v<reduction_t<k>, ops::max_r> || std::is_same_v<reduction_t<k>, ops::min_r>;
 
 public:
     using expression_type = batch_loss_t<E>;
@@ -62,19 +60,26 @@ public:
     constexpr explicit pair_kernel(const batch_loss_t<E>& l) : loss_(l.loss), derived_(l.loss) {}
 
     constexpr const expression_type expression() const { return {loss_}; }
-    /// How many walks over the N² pairs a call makes.
+    /// How many times a call visits each of the N² pairs (a sample's pairs twice in a row with a
+    /// gradient: their values, then their gradient terms).
     static constexpr int passes(bool backward) { return backward ? 2 : 1; }
 
 private:
-    /// The value of a per-sample (or per-pair) expression on a row.
-    template <class X, class Row> static auto value_of(const X& x, const Row& row) {
+    /// The value of a per-sample (or per-pair) expression on a row, from its prepared state.
+    template <class X, class Row, class St> static auto value_in(const X& x, St& st, const Row& row) {
         using T = typename Row::scalar_type;
-        row_state<X, T> st{};
-        prepare(x, st, row, no_sharing{});
         if constexpr (Row::lane_mode == lanes::columns)
             return simd::first_lane(row_value<pack<T>>(x, st, row.single(), 0));
         else
             return simd::first_lane(row_value<pack<T>>(x, st, row, 0));
+    }
+    /// The value of a per-sample (or per-pair) expression on a row; `shared`: row statistics
+    /// computed already (another pair reduction's operand).
+    template <class X, class Row, class Sh = no_sharing>
+    static auto value_of(const X& x, const Row& row, const Sh& shared = {}) {
+        row_state<X, typename Row::scalar_type> st{};
+        prepare(x, st, row, shared);
+        return value_in(x, st, row);
     }
     /// out[j] += c·x(row, j) for the row's y_pred columns.
     template <class X, class Row>
@@ -95,6 +100,41 @@ private:
             } else
                 for (; j < cols; ++j) out[j] += c * simd::first_lane(row_value<P>(x, st, row, j));
         }
+    }
+
+    /// R over one sample's n pair values f; with Weights, f becomes ∂R/∂f_j in place (ties: how
+    /// many share a maximum or minimum). logsumexp's exps in packs, computed once for both.
+    template <class R, bool Weights> static double reduce_pairs(double* f, std::size_t n) {
+        using PD = pack<double>;
+        const auto at = [f](std::size_t j) { return f[j]; };
+        if constexpr (std::is_same_v<R, ops::logsumexp_r>) {
+            const double m = ops::max_r::reduce<double>(n, at);
+            if (std::isfinite(m)) {
+                std::size_t j = 0;
+                PD zs(0.0);
+                for (; j + PD::width <= n; j += PD::width) {
+                    const PD e = simd::exp(PD::load(f + j) - PD(m));
+                    zs += e;
+                    if constexpr (Weights) e.store(f + j);
+                }
+                double z = simd::hsum(zs);
+                for (; j < n; ++j) {
+                    const double e = std::exp(f[j] - m);
+                    z += e;
+                    if constexpr (Weights) f[j] = e;
+                }
+                if constexpr (Weights)
+                    for (std::size_t k = 0; k < n; ++k) f[k] /= z;
+                return m + std::log(z);
+            }
+        }
+        const double p = R::template reduce<double>(n, at);
+        if constexpr (Weights) {
+            const double ties = static_cast<double>(std::count(f, f + n, p));
+            for (std::size_t j = 0; j < n; ++j)
+                f[j] = lowering::pair::pair_weight<R>(f[j], p, ties, static_cast<double>(n));
+        }
+        return p;
     }
 
     template <bool Backward, class T> T run(matrix_view<const T> t, matrix_view<const T> p, const vector_view<T>* ps,
@@ -153,6 +193,7 @@ template <class E> template <bool Backward, lanes Mode, class T>
 double pair_kernel<E>::walk(const T* tb, index t_row, const T* pb, index p_row, T* gb, index g_row,
                             const input_dims& dims, const vector_view<T>* ps, const options& opt) const {
     using lowering::pair::item;
+    using lowering::pair::item_t;
     using lowering::pair::static_for;
     using Row = pair_row<T, Mode>;
     const auto n = static_cast<index>(dims.rows);
@@ -160,18 +201,14 @@ double pair_kernel<E>::walk(const T* tb, index t_row, const T* pb, index p_row, 
     const auto pair_at = [&](index i, index j) {
         return Row{{tb + i * t_row, t_step, pb + i * p_row, p_step, dims}, tb + j * t_row, pb + j * p_row, i == j};
     };
-    // Per reduction: f(i, ·) for the sample being walked; with a gradient, each sample's value,
-    // ∂R/∂P (times s·w_i) and number of ties.
+    // f_k(i, ·) of the sample being walked, N values per reduction: reduced, then read again by
+    // the gradient's loop over the same row's pairs (no pair value is computed twice).
     constexpr std::size_t K1 = K == 0 ? 1 : K;
     const auto un = static_cast<std::size_t>(n);
     thread_local std::vector<double> buffer;
-    const std::size_t need = K1 * un * (Backward ? 4 : 1);
-    if (buffer.size() < need) buffer.resize(need);
+    if (buffer.size() < K1 * un) buffer.resize(K1 * un);
     double* const f = buffer.data();
-    double* const value = f + K1 * un;
-    double* const adjoint = value + K1 * un;
-    double* const ties = adjoint + K1 * un;
-    std::array<double, K1> current{};
+    std::array<double, K1> current{}, adjoint{};
     std::array<const double*, K1> current_at{};
     for (std::size_t k = 0; k < K1; ++k) current_at[k] = &current[k];
     const derivation x = derived_.bound(current_at.data());
@@ -181,20 +218,23 @@ double pair_kernel<E>::walk(const T* tb, index t_row, const T* pb, index p_row, 
     double total = 0;
     for (index i = 0; i < n; ++i) {
         for (index j = 0; j < n; ++j) {
+            // The first operand's row statistics are offered to the others (a batch-hard
+            // triplet's two reductions read one distance).
             const Row pr = pair_at(i, j);
+            using First = item_t<0, typename derivation::operands_type>;
+            row_state<First, T> first{};
+            prepare(item<0>(x.operands), first, pr, no_sharing{});
+            f[static_cast<std::size_t>(j)] = static_cast<double>(value_in(item<0>(x.operands), first, pr));
             static_for<K>([&](auto k) {
-                if constexpr (computed<k>)
-                    f[k * un + static_cast<std::size_t>(j)] = static_cast<double>(value_of(item<k>(x.operands), pr));
+                if constexpr (k > 0 && computed<k>)
+                    f[k * un + static_cast<std::size_t>(j)] = static_cast<double>(value_of(
+                        item<k>(x.operands), pr, shared_stats<First, row_state<First, T>>{item<0>(x.operands), first}));
             });
         }
+        // f_k(i, ·) → P_k(i), and with a gradient → ∂R_k/∂f_k(i, ·).
         static_for<K>([&](auto k) {
-            if constexpr (computed<k>) {
-                const double* fk = f + k * un;
-                current[k] = reduction_t<k>::template reduce<double>(un, [&](std::size_t j) { return fk[j]; });
-                if constexpr (Backward && counts_ties<k>)
-                    ties[k * un + static_cast<std::size_t>(i)] =
-                        static_cast<double>(std::count(fk, fk + un, current[k]));
-            }
+            if constexpr (computed<k>)
+                current[k] = reduce_pairs < reduction_t<k>, Backward && needs_adjoint < k >> (f + k * un, un);
         });
         const Row self = pair_at(i, i);
         const T l = value_of(x.value, self);
@@ -202,35 +242,28 @@ double pair_kernel<E>::walk(const T* tb, index t_row, const T* pb, index p_row, 
         const double w = sw.present() ? static_cast<double>(sw.template at<T>(i)) : 1.0;
         total += w * static_cast<double>(l);
         if constexpr (Backward) {
+            // Sample i's gradient terms: its own (∂ℓ_i/∂x_i), then through each pair (i, j) into
+            // rows i and j, weighted by c = s·w_i ∂ℓ_i/∂P_k · ∂R_k/∂f_k(i, j).
             const double coef = scale * w;
+            add_scaled(x.direct, self, static_cast<T>(coef), gb + i * g_row);
+            bool any = false;
             static_for<K>([&](auto k) {
                 if constexpr (needs_adjoint<k>) {
-                    value[k * un + static_cast<std::size_t>(i)] = current[k];
-                    adjoint[k * un + static_cast<std::size_t>(i)] =
-                        coef * static_cast<double>(value_of(item<k>(x.from_loss), self));
+                    adjoint[k] = coef * static_cast<double>(value_of(item<k>(x.from_loss), self));
+                    any = any || adjoint[k] != 0;
                 }
             });
-            add_scaled(x.direct, self, static_cast<T>(coef), gb + i * g_row);
-        }
-    }
-    if constexpr (Backward) {
-        const double count = static_cast<double>(n);
-        for (index i = 0; i < n; ++i)
+            if (!any) continue;
             for (index j = 0; j < n; ++j)
                 static_for<K>([&](auto k) {
                     if constexpr (needs_adjoint<k>) {
-                        const std::size_t ik = k * un + static_cast<std::size_t>(i);
-                        if (adjoint[ik] == 0) return;
-                        const Row pr = pair_at(i, j);
-                        double fij = 0;
-                        if constexpr (reads_pair_value<k>) fij = static_cast<double>(value_of(item<k>(x.operands), pr));
-                        const double c = adjoint[ik] * lowering::pair::pair_weight<reduction_t<k>>(
-                                                           fij, value[ik], counts_ties<k> ? ties[ik] : 1.0, count);
+                        const double c = adjoint[k] * f[k * un + static_cast<std::size_t>(j)];
                         if (c == 0) return;
-                        add_scaled(item<k>(x.this_grad), pr, static_cast<T>(c), gb + i * g_row);
+                        add_scaled(item<k>(x.this_grad), pair_at(i, j), static_cast<T>(c), gb + i * g_row);
                         add_scaled(item<k>(x.other_grad), pair_at(j, i), static_cast<T>(c), gb + j * g_row);
                     }
                 });
+        }
     }
     return total;
 }
