@@ -209,6 +209,22 @@ TEST_CASE_TEMPLATE("a cross-sample loss (whole-batch Dice) against the same form
     CHECK_THROWS_AS(none(t, x.clone().requires_grad_(true)), lossc::parameter_error);
 }
 
+TEST_CASE_TEMPLATE("a loss over pairs of samples (InfoNCE) against the similarity matrix in torch", T, float, double) {
+    torch::manual_seed(10);
+    constexpr auto info_nce =
+        batch_loss(pair_logsumexp(sum<1>(y_pred * other(y_true)) * 5.0) - sum<1>(y_pred * y_true) * 5.0);
+    const auto t = torch::randn({29, 6}, dtype<T>()) * 0.3, x = torch::randn({29, 6}, dtype<T>()) * 0.3;
+    const auto torch_nce = [&](const torch::Tensor& p) {
+        const auto logits = p.mm(t.t()) * 5.0;
+        return (torch::logsumexp(logits, 1) - logits.diagonal()).mean();
+    };
+    agree<T>([&](const torch::Tensor& p) { return lossc::torch::loss(info_nce)(t, p); }, torch_nce, x,
+             "mean over the batch");
+    const auto none = lossc::torch::loss(info_nce, {.reduction = lossc::torch::reduction::none});
+    CHECK(none(t, x).sizes() == torch::IntArrayRef{29});
+    CHECK_THROWS_AS(none(t, x.clone().requires_grad_(true)), lossc::parameter_error);
+}
+
 TEST_CASE("reductions, sample weights, reduction none with a non-uniform incoming gradient") {
     torch::manual_seed(3);
     const int64_t n = 33, c = 3;
