@@ -42,7 +42,7 @@ ALIASES = {"absolute": "abs", "negative": "neg", "neg": "neg", "add": "add", "su
            "clip_by_value": "clip", "switch": "where", "greater": "gt", "greater_equal": "ge", "less": "lt",
            "less_equal": "le", "equal": "eq", "not_equal": "ne", "squared_difference": "squared_difference",
            "log_sigmoid": "log_sigmoid", "l2_normalize": "l2_normalize", "normalize": "l2_normalize",
-           "arctan": "atan"}
+           "arctan": "atan", "dot": "matmul", "diag_part": "diagonal", "diag": "diagonal"}
 REDUCTIONS = {"mean", "sum", "max", "min", "logsumexp"}
 KERAS_LOSSES = {
     # keras.losses function name → (lossc name, [(keyword, default)], takes from_logits)
@@ -71,5 +71,6 @@ FLOAT_DTYPES = {"float32", "float64", "float16", "float", "floatx", "tf.float32"
 
 SUPPORTED = ("supported: mean/sum/max/min/logsumexp (and reduce_*) with axis=-1 or 1 (sum and mean also over the batch), "
              + " ".join(UNARY) + " pow ** clip maximum minimum where comparisons cast epsilon softmax log_softmax, "
-             "column slices, keras.losses.* (docs/codegen.md)")
+             "column slices, matmul(a, transpose(b)) (a @ b.T) with its rows' reductions, diagonal, eye, "
+             "keras.losses.* (docs/codegen.md)")
 

@@ -18,6 +18,7 @@ class Translator:
         self.notes = []
         self.first_batch_node = None
         self.batch_other = None
+        self.pair_node = None
         self.globals = {}
         self.functions = {}
         for node in self.tree.body:
@@ -110,6 +111,7 @@ class Translator:
     def translate(self, kind, fn, inner):
         check_cpp_name(fn.name, fn, "loss")
         self.first_batch_node = None  # where the loss first reduces over the batch
+        self.pair_node = None  # where it first reduces a (batch, batch) matrix (a pair reduction)
         self.batch_other = None  # (node, op): a max/min over the batch, which batch_loss does not take
         self.ignore_class = None  # a sparse cross-entropy's ignore_class: the C ABI's label check skips it
         env = {}
@@ -271,6 +273,8 @@ class Translator:
             return self.subscript(node, env)
         if isinstance(node, ast.Call):
             return self.call(node, env)
+        if isinstance(node, ast.Attribute) and node.attr == "T":  # x.T
+            return self.transpose(self.eval(node.value, env), node)
         if isinstance(node, ast.Attribute):
             name = dotted(node)
             if name is not None and name.split(".")[-1] in ("float32", "float64", "float16"):
@@ -309,6 +313,8 @@ class Translator:
 
     def combine(self, a, b, op_code, prec, node, kind=""):
         """An element-wise binary operator (C++ operator op_code) on expressions or numbers."""
+        if self.pairish(a, b):
+            return self.lift(lambda x, y: self.combine(x, y, op_code, prec, node, kind), (a, b), node)
         if isinstance(a, Num) and isinstance(b, Num):
             return None  # folded by the caller
         if isinstance(a, Lst) and isinstance(b, Lst):
@@ -331,6 +337,8 @@ class Translator:
                 raise TranslationError(node, "a division by zero between constants", "check the constant") from None
         if isinstance(op, ast.Pow):
             return self.power(a, b, node)
+        if isinstance(op, ast.MatMult):
+            return self.matmul(a, b, node)
         ops = {ast.Add: ("+", 7), ast.Sub: ("-", 7), ast.Mult: ("*", 8), ast.Div: ("/", 8)}
         if type(op) not in ops:
             raise TranslationError(node, f"the operator {type(op).__name__}", "use + - * / ** and comparisons")
@@ -344,12 +352,16 @@ class Translator:
             return Num(-v.v)
         if isinstance(v, Param):
             return Param(f"-{code_of(v, 9)}", 9)
+        if self.pairish(v):
+            return self.lift(lambda x: self.neg(x, node), (v,), node)
         if isinstance(v, Expr):
             return Expr(f"-{v.code if v.prec >= 9 else '(' + v.code + ')'}", v.rank, v.grad, v.pred, v.batch, prec=9,
                         cols=v.cols, pyshape=v.pyshape)
         raise TranslationError(node, "negating a value that is not a number or a tensor", SUPPORTED)
 
     def power(self, a, b, node):
+        if self.pairish(a, b):
+            return self.lift(lambda x, y: self.power(x, y, node), (a, b), node)
         if isinstance(b, (Num, Param)) and isinstance(a, Expr):
             if isinstance(b, Num) and b.v == 2:
                 return self.unary("square", a, node)
@@ -363,6 +375,8 @@ class Translator:
                     ea.batch or eb.batch, cols=ea.cols or eb.cols, pyshape=self.broadcast(node, ea, eb))
 
     def compare(self, op, a, b, node):
+        if self.pairish(a, b):
+            return self.lift(lambda x, y: self.compare(op, x, y, node), (a, b), node)
         table = {ast.Gt: ">", ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<="}
         if type(op) in table:
             e = self.combine(a, b, table[type(op)], 6, node, kind="mask")
@@ -518,7 +532,12 @@ class Translator:
 
     def call_where(self, op, node, env):
         v = self.kwargs(node, env, ["condition", "x", "y"], {})
-        c, a, b = (self.as_expr(v[k], node) for k in ("condition", "x", "y"))
+        if self.pairish(v.get("condition"), v.get("x"), v.get("y")):
+            return self.lift(lambda c, a, b: self.where(c, a, b, node), (v["condition"], v["x"], v["y"]), node)
+        return self.where(v["condition"], v["x"], v["y"], node)
+
+    def where(self, c, a, b, node):
+        c, a, b = (self.as_expr(x, node) for x in (c, a, b))
         return Expr(f"lossc::where({c.code}, {a.code}, {b.code})", max(c.rank, a.rank, b.rank), a.grad or b.grad,
                     c.pred or a.pred or b.pred, c.batch or a.batch or b.batch, cols=a.cols or b.cols,
                     pyshape=self.broadcast(node, c, a, b))
@@ -549,6 +568,8 @@ class Translator:
         return self.kwargs(node, env, ["value", "dtype"], {})["value"]
 
     def unary(self, op, x, node):
+        if self.pairish(x):
+            return self.lift(lambda v: self.unary(op, v, node), (x,), node)
         if isinstance(x, Num):
             fold = {"square": lambda v: v * v, "abs": abs, "sqrt": math.sqrt, "exp": math.exp, "log": math.log,
                     "log1p": math.log1p, "expm1": math.expm1, "tanh": math.tanh, "cosh": math.cosh, "sinh": math.sinh}
@@ -579,6 +600,8 @@ class Translator:
         """clip(x, lo, hi); a bound of None is open (numpy's and Keras 2's K.clip), as an infinite one."""
         if x is None or (lo is None and hi is None):
             raise TranslationError(node, "clip without its bounds", "clip(x, lo, hi); one bound may be None")
+        if self.pairish(x) and all(b is None or isinstance(b, (Num, Param)) for b in (lo, hi)):
+            return self.lift(lambda v: self.clip(v, lo, hi, node), (x,), node)
         if all(b is None or isinstance(b, (Num, Param)) for b in (lo, hi)):
             e = self.as_expr(x, node)
             inf = "std::numeric_limits<double>::infinity()"
@@ -592,12 +615,16 @@ class Translator:
         return self.call_binary("minimum", self.call_binary("maximum", x, lo, node), hi, node)
 
     def call_binary(self, fn, a, b, node):
+        if self.pairish(a, b):
+            return self.lift(lambda x, y: self.call_binary(fn, x, y, node), (a, b), node)
         ea, eb = self.as_expr(a, node), self.as_expr(b, node)
         return Expr(f"lossc::{fn}({ea.code}, {eb.code})", max(ea.rank, eb.rank), ea.grad or eb.grad, ea.pred or eb.pred,
                     ea.batch or eb.batch, cols=ea.cols or eb.cols, pyshape=self.broadcast(node, ea, eb))
 
     def reduce(self, op, x, axis, node):
         e = self.as_expr(x, node)
+        if e.pyshape in self.PAIRISH:
+            return self.pair_reduce(op, e, axis, node)
         if e.pyshape == "C":  # a per-column statistic: its one axis is the columns
             if axis in (None, 0, -1):
                 return Expr(f"lossc::{op}<-1>({e.code})", 0, e.grad, e.pred, e.batch, node=node)
@@ -713,6 +740,120 @@ class Translator:
                     t.batch or p.batch)
 
     # -- Keras's rules at the return
+    # ---- pairs of samples: (batch, batch) matrices such as y_pred @ transpose(y_true) ---------------
+    # A (batch, batch) value S is translated as the lossc expression of one pair (i, j) — y_true,
+    # y_pred of sample i, lossc::other(...) of sample j — with the same value at (j, i) (its
+    # transpose) and at (i, i) (its diagonal) beside it; a reduction along its rows is a pair
+    # reduction (lossc::pair_sum …), one value per sample. A transposed (batch, columns) tensor is
+    # "CN" until a matmul or a broadcast meets it.
+    PAIRISH = ("NN", "CN", "1N")
+
+    @staticmethod
+    def pairish(*vs):
+        return any(isinstance(v, Expr) and v.pyshape in Translator.PAIRISH for v in vs)
+
+    def pair_views(self, v, node):
+        """An operand of a (batch, batch) expression as three per-sample lossc values: at (i, j), at
+        (j, i) and at (i, i). numpy's broadcasting decides the sample a one-axis operand follows: a
+        (batch, 1) one the row's (i), a (batch,) or transposed one the column's (j)."""
+        if not isinstance(v, Expr) or v.pyshape == "":
+            return (v, v, v)
+
+        def view(code):
+            return Expr(code, 1, v.grad, v.pred, v.batch, prec=v.prec if code == v.code else 10)
+        if v.pyshape == "NN":
+            return (view(v.code), view(v.swapped), view(v.diag))
+        if v.pyshape == "C":
+            raise TranslationError(node, "a per-column statistic of the batch combined with a (batch, batch) matrix",
+                                   "reduce the statistic over its columns first")
+        c = v.code
+        if v.pyshape in ("NC", "CN"):
+            c = f"lossc::col<0>({c})"
+            self.notes.append(Note(node, "a (batch, columns) tensor combined with a (batch, batch) matrix: numpy takes "
+                                         "it as one column (batch, 1), translated as its column 0"))
+        other = f"lossc::other({c})"
+        if v.pyshape in ("NC", "N1"):
+            return (view(c), view(other), view(c))
+        return (view(other), view(c), view(c))  # "N", "CN", "1N": along the columns, sample j
+
+    def lift(self, build, operands, node):
+        """build(*operands), some of them (batch, batch) values: built on each of their three views."""
+        views = [self.pair_views(o, node) for o in operands]
+        rs = [build(*(v[k] for v in views)) for k in range(3)]
+        r = rs[0]
+        if not isinstance(r, Expr) or not all(isinstance(x, Expr) for x in rs):
+            raise TranslationError(node, "an operation on a (batch, batch) matrix that is not element-wise", SUPPORTED)
+        r.swapped, r.diag, r.pyshape, r.rank, r.cols = rs[1].code, rs[2].code, "NN", 1, None
+        r.grad = rs[0].grad or rs[1].grad
+        return r
+
+    def transpose(self, x, node):
+        e = self.as_expr(x, node)
+        if e.pyshape == "NN":
+            return Expr(e.swapped, 1, e.grad, e.pred, e.batch, prec=10, pyshape="NN", node=node)._pair(e.code, e.diag)
+        if e.pyshape in ("NC", "N1"):
+            return Expr(e.code, e.rank, e.grad, e.pred, e.batch, prec=e.prec, cols=e.cols,
+                        pyshape="CN" if e.pyshape == "NC" else "1N")
+        if e.pyshape in ("CN", "1N"):
+            return Expr(e.code, e.rank, e.grad, e.pred, e.batch, prec=e.prec, cols=e.cols,
+                        pyshape="NC" if e.pyshape == "CN" else "N1")
+        raise TranslationError(node, "a transpose of a value with fewer than two axes", "transpose (batch, columns) tensors")
+
+    def matmul(self, a, b, node):
+        """A (batch, columns) tensor times a transposed one: the similarities of the pairs of samples."""
+        ea, eb = self.as_expr(a, node), self.as_expr(b, node)
+        if ea.pyshape != "NC" or eb.pyshape != "CN":
+            raise TranslationError(node, "a matrix product other than (batch, columns) @ transpose((batch, columns))",
+                                   "write the pairs' similarities as matmul(a, transpose(b)) (a @ b.T), then reduce "
+                                   "the (batch, batch) result along axis 1")
+        code = f"lossc::sum<-1>({ea.code} * lossc::other({eb.code}))"
+        swapped = f"lossc::sum<-1>(lossc::other({ea.code}) * {eb.code})"
+        diag = f"lossc::sum<-1>({ea.code} * {eb.code})"
+        return Expr(code, 1, ea.grad or eb.grad, ea.pred or eb.pred, ea.batch or eb.batch, pyshape="NN",
+                    node=node)._pair(swapped, diag)
+
+    def pair_reduce(self, op, e, axis, node):
+        if e.pyshape != "NN":
+            raise TranslationError(node, f"{op} of a transposed tensor", "reduce the tensor before transposing it")
+        if axis not in (-1, 1, 0):
+            raise TranslationError(node, f"{op} over every pair of the batch (axis {axis})",
+                                   "reduce a (batch, batch) matrix along axis 1 (one value per sample); Keras's "
+                                   "reduction then averages the samples")
+        self.pair_node = self.pair_node or node
+        # Along axis 0, sample j's column: the transpose's row.
+        code = e.code if axis in (-1, 1) else e.swapped
+        return Expr(f"lossc::pair_{op}({code})", 1, e.grad, e.pred, True, node=node)
+
+    def call_matmul(self, op, node, env):
+        v = self.kwargs(node, env, ["x", "y", "transpose_a", "transpose_b"],
+                        {"transpose_a": Num(0), "transpose_b": Num(0)})
+        a, b = v["x"], v["y"]
+        if not isinstance(v["transpose_a"], Num) or not isinstance(v["transpose_b"], Num):
+            raise TranslationError(node, "transpose_a / transpose_b that are not constants", "True or False")
+        if v["transpose_a"].v:
+            a = self.transpose(a, node)
+        if v["transpose_b"].v:
+            b = self.transpose(b, node)
+        return self.matmul(a, b, node)
+
+    def call_transpose(self, op, node, env):
+        v = self.kwargs(node, env, ["x", "axes"], {"axes": None})
+        if v["axes"] is not None:
+            raise TranslationError(node, "a transpose with axes", "transpose a (batch, columns) tensor without axes")
+        return self.transpose(v["x"], node)
+
+    def call_diagonal(self, op, node, env):
+        e = self.as_expr(self.kwargs(node, env, ["x"], {})["x"], node)
+        if e.pyshape != "NN":
+            raise TranslationError(node, "the diagonal of a value that is not a (batch, batch) matrix",
+                                   "take the diagonal of a matrix of pairs such as matmul(a, transpose(b))")
+        return Expr(e.diag, 1, e.grad, e.pred, e.batch, node=node)
+
+    def call_eye(self, op, node, env):
+        self.notes.append(Note(node, "an identity matrix: translated as the (batch, batch) one (lossc::same_sample), "
+                                     "whatever its size is written as"))
+        return Expr("lossc::same_sample", 1, pyshape="NN", node=node)._pair("lossc::same_sample", "1.0")
+
     def check_batch_ops(self, fn):
         if self.batch_other is not None:
             node, op = self.batch_other
@@ -728,6 +869,9 @@ class Translator:
             raise TranslationError(fn, f"loss '{fn.name}' does not depend on y_pred differentiably "
                                        f"({'it reads y_pred only through comparisons, casts, round/sign or stop_gradient' if r.pred else 'it never reads y_pred'})",
                                    "Keras rule: no gradient would flow; use y_pred in a differentiable expression")
+        if r.pyshape in self.PAIRISH:
+            raise TranslationError(fn, f"loss '{fn.name}' returns a (batch, batch) matrix",
+                                   "reduce it along axis 1 (one value per sample)")
         if r.batch:
             kind = r.kind or ""
             if kind.startswith("batch:"):
@@ -767,9 +911,14 @@ class Translator:
                 self.notes.append(Note(fn, f"loss '{fn.name}' returns one value for the whole batch; lossc gives it to every "
                                            "sample: the same reduced loss under sum_over_batch_size (Keras's default) and "
                                            "with sample weights, N times it under reduction 'sum' without them"))
-            self.notes.append(Note(self.first_batch_node or fn,
-                                   f"loss '{fn.name}' reads statistics of the whole batch (axis=0 or None); compiled as a "
-                                   "lossc::batch_loss (passes over the batch: docs/dsl.md)"))
+            if self.pair_node is not None:
+                self.notes.append(Note(self.pair_node, f"loss '{fn.name}' compares the samples in pairs (a (batch, batch) "
+                                                       "matrix reduced along its rows); compiled as a lossc::batch_loss "
+                                                       "with pair reductions (O(batch² · columns): docs/dsl.md)"))
+            else:
+                self.notes.append(Note(self.first_batch_node or fn,
+                                       f"loss '{fn.name}' reads statistics of the whole batch (axis=0 or None); compiled "
+                                       "as a lossc::batch_loss (passes over the batch: docs/dsl.md)"))
             return Expr(f"lossc::batch_loss({code})", 1, True, True)
         if r.rank == 2:
             self.notes.append(Note(fn, f"loss '{fn.name}' returns one value per sample and column; translated as their "
@@ -796,6 +945,10 @@ CALLS = {
     "epsilon": lambda self, op, node, env: Num(EPSILON),
     "floatx": lambda self, op, node, env: Str("float32"),
     "softmax": Translator.call_softmax,
+    "matmul": Translator.call_matmul,
+    "transpose": Translator.call_transpose,
+    "diagonal": Translator.call_diagonal,
+    "eye": Translator.call_eye,
     "log_softmax": Translator.call_softmax,
     "l2_normalize": Translator.call_l2_normalize,
     **{op: Translator.call_constant for op in ["constant", "convert_to_tensor", "array", "asarray", "identity"]},

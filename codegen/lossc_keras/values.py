@@ -43,8 +43,15 @@ class Expr:
         self.prec, self.kind, self.cols, self.node = prec, kind, cols, node
         # The shape the Python value has, for numpy's broadcasting: "NC" (batch, columns), "N1"
         # (a keepdims reduction), "N" (one per sample), "C" (one per column: a statistic of the
-        # batch, reduced over axis 0), "" (a constant).
+        # batch, reduced over axis 0), "" (a constant), "NN" (one per pair of samples), "CN" and
+        # "1N" (a transposed "NC" or "N1").
         self.pyshape = pyshape if pyshape is not None else {2: "NC", 1: "N", 0: ""}[rank]
+        # A (batch, batch) value ("NN"): code is its entry (i, j); swapped its entry (j, i), diag (i, i).
+        self.swapped = self.diag = None
+
+    def _pair(self, swapped, diag):
+        self.swapped, self.diag = swapped, diag
+        return self
 
 
 def num_code(v):

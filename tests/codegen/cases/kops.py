@@ -17,6 +17,11 @@ CASES = {
     "batch_dice": {"shape": (10, 4), "y_true": "binary", "y_pred": "unit", "batch": "whole"},
     "pearson": {"shape": (10, 3), "batch": "whole"},
     "batch_normalised_mse": {"shape": (10, 3)},
+    # losses over pairs of samples (pair reductions): a (batch, batch) matrix reduced along its rows
+    "info_nce": {"shape": (10, 4)},
+    "clip_symmetric": {"shape": (10, 4)},
+    "supervised_contrastive": {"shape": (10, 3), "y_true": "onehot"},
+    "batch_hard_triplet": {"shape": (10, 3), "y_true": "onehot"},
 }
 
 
@@ -82,3 +87,32 @@ def pearson(y_true, y_pred):
 
 def batch_normalised_mse(y_true, y_pred):
     return ops.sum(ops.square(y_pred - y_true), axis=-1) / ops.mean(ops.square(y_true))
+
+
+def info_nce(y_true, y_pred):
+    """InfoNCE with in-batch negatives: queries in y_pred, their keys in y_true."""
+    logits = ops.matmul(y_pred, ops.transpose(y_true)) / 0.5
+    return ops.logsumexp(logits, axis=1) - ops.diagonal(logits)
+
+
+def supervised_contrastive(y_true, y_pred):
+    """Khosla et al.'s loss, one-hot labels: the anchor leaves its own denominator."""
+    sim = ops.matmul(y_pred, ops.transpose(y_pred)) / 0.5
+    eye = ops.eye(ops.shape(y_pred)[0])
+    positive = ops.matmul(y_true, ops.transpose(y_true)) * (1.0 - eye)
+    denominator = ops.logsumexp(sim - 1e9 * eye, axis=1)
+    return denominator - ops.sum(positive * sim, axis=1) / ops.maximum(ops.sum(positive, axis=1), 1.0)
+
+
+def batch_hard_triplet(y_true, y_pred):
+    """The farthest positive against the closest negative, distances from one matrix product."""
+    sq = ops.sum(ops.square(y_pred), axis=1, keepdims=True)
+    d = ops.sqrt(ops.maximum(sq + ops.transpose(sq) - 2.0 * ops.matmul(y_pred, ops.transpose(y_pred)), 0.0) + 1e-9)
+    same = ops.matmul(y_true, ops.transpose(y_true))
+    return ops.maximum(ops.max(same * d, axis=1) - ops.min(d + 1e6 * same, axis=1) + 0.5, 0.0)
+
+
+def clip_symmetric(y_true, y_pred):
+    """CLIP's loss: each image against every text (rows) and each text against every image (columns)."""
+    logits = ops.matmul(y_pred, y_true.T) * 2.0
+    return 0.5 * (ops.logsumexp(logits, axis=1) + ops.logsumexp(logits, axis=0)) - ops.diagonal(logits)

@@ -52,6 +52,13 @@ def equal(x, y): return np.equal(x, y)
 def not_equal(x, y): return np.not_equal(x, y)
 def greater(x, y): return np.greater(x, y)
 def less(x, y): return np.less(x, y)
+def matmul(x, y): return np.matmul(x, y)
+dot = matmul
+def transpose(x, axes=None): return np.transpose(x, axes)
+def diagonal(x): return np.diagonal(x).copy()
+diag_part = diagonal
+def eye(n, dtype=None): return np.eye(int(n))
+def shape(x): return np.shape(x)
 
 
 def mean(x, axis=None, keepdims=False): return np.mean(x, axis=_axis(axis), keepdims=keepdims)

@@ -43,6 +43,29 @@ class Translate(unittest.TestCase):
         self.assertEqual(e.exception.node.lineno, 3)
         self.assertIn("supported:", e.exception.alternative)
 
+    def test_a_similarity_matrix_reduced_along_its_rows_is_a_pair_reduction(self):
+        _, expr = translate("from keras import ops\ndef f(y_true, y_pred):\n"
+                            "    s = y_pred @ y_true.T\n"
+                            "    return ops.logsumexp(s, axis=1) - ops.logsumexp(s, axis=0) + ops.diagonal(s)\n")
+        self.assertEqual(expr.code, "lossc::batch_loss(lossc::pair_logsumexp(lossc::sum<-1>(lossc::y_pred * "
+                                    "lossc::other(lossc::y_true))) - lossc::pair_logsumexp(lossc::sum<-1>("
+                                    "lossc::other(lossc::y_pred) * lossc::y_true)) + lossc::sum<-1>(lossc::y_pred * "
+                                    "lossc::y_true))")
+
+    def test_one_axis_operands_follow_numpy_broadcasting(self):
+        # (batch, 1) against (batch, batch): sample i's; (batch,) and a transposed (batch, 1): sample j's.
+        _, expr = translate("from keras import ops\ndef f(y_true, y_pred):\n"
+                            "    s = ops.matmul(y_pred, ops.transpose(y_pred))\n"
+                            "    a = ops.sum(y_pred, axis=1, keepdims=True)\n"
+                            "    return ops.sum(s * a * ops.transpose(a) * ops.sum(y_true, axis=1), axis=1)\n")
+        self.assertIn("* lossc::sum<-1>(lossc::y_pred) * lossc::other(lossc::sum<-1>(lossc::y_pred)) * "
+                      "lossc::other(lossc::sum<-1>(lossc::y_true))", expr.code)
+
+    def test_an_unreduced_similarity_matrix_is_refused(self):
+        with self.assertRaises(TranslationError) as e:
+            translate("from keras import ops\ndef f(y_true, y_pred):\n    return ops.matmul(y_pred, ops.transpose(y_true))\n")
+        self.assertIn("(batch, batch) matrix", e.exception.what)
+
 
 if __name__ == "__main__":
     unittest.main()
