@@ -38,6 +38,15 @@ constexpr auto dist = sqrt(sum<1>(square(y_pred - other(y_pred))) + 1e-9);
 constexpr auto same_class = equal(col<0>(y_true), other(col<0>(y_true)));
 constexpr auto triplet =
     batch_loss(maximum(pair_max(where(same_class, dist, 0.0)) - pair_min(where(same_class, 1e30, dist)) + 0.3, 0.0));
+/// The hardest negative against the easiest positive by similarity: a max and a min whose
+/// operands hold no row statistics (their gradient terms are gathered pair by pair).
+constexpr auto hard_negative =
+    batch_loss(softplus(pair_max(where(same_class, -1e30, sim)) - pair_min(where(same_class, sim, 1e30))));
+/// Batch-hard triplet as often written, no epsilon under the root: d(i, i) = 0 has no derivative,
+/// but a max or min gives that pair no weight, so no NaN reaches the gradient.
+constexpr auto bare_dist = sqrt(sum<1>(square(y_pred - other(y_pred))));
+constexpr auto bare_triplet = batch_loss(
+    maximum(pair_max(where(same_class, bare_dist, 0.0)) - pair_min(where(same_class, 1e30, bare_dist)) + 0.3, 0.0));
 /// The Gram matrix of y_pred against y_true's (a mean over pairs; gradient through both samples).
 constexpr auto gram = batch_loss(pair_mean(square(sum<1>(y_pred * other(y_pred)) - sum<1>(y_true * other(y_true)))));
 
@@ -172,8 +181,18 @@ TEST_CASE("pair losses: gradients against central differences, every reduction, 
             check_against_differences(lossc::compile(supcon), labels, p, o);
             check_against_differences(lossc::compile(triplet), labels, p, o);
             check_against_differences(lossc::compile(gram), t, p, o);
+            check_against_differences(lossc::compile(hard_negative), labels, p, o);
+            check_against_differences(lossc::compile(bare_triplet), labels, p, o);
         }
     }
+    // A batch that is no multiple of the blocks' samples or lanes.
+    const MatR<double> t37 = filled<MatR<double>>(37, 5, 24, -1, 1), p37 = filled<MatR<double>>(37, 5, 25, -1, 1);
+    const MatR<double> l37 = labels_of(37, 5);
+    check_against_differences(lossc::compile(info_nce), t37, p37, {});
+    check_against_differences(lossc::compile(supcon), l37, p37, {});
+    check_against_differences(lossc::compile(triplet), l37, p37, {});
+    check_against_differences(lossc::compile(gram), t37, p37, {});
+    check_against_differences(lossc::compile(hard_negative), l37, p37, {});
     // One sample: every pair is the sample with itself.
     check_against_differences(lossc::compile(gram), MatR<double>(t.topRows(1)), MatR<double>(p.topRows(1)), {});
     check_against_differences(lossc::compile(info_nce), MatR<double>(t.topRows(1)), MatR<double>(p.topRows(1)), {});
@@ -208,6 +227,16 @@ TEST_CASE("pair losses: kernel against the constexpr reference, values and gradi
     check(gram, t, te);
     check(supcon, labels, le);
     check(triplet, labels, le);
+    check(hard_negative, labels, le);
+    // Every pair of a sample tied (y_true's rows equal): a max shares its gradient among all N,
+    // more pairs than a gather holds at once.
+    constexpr auto tied_max = batch_loss(pair_max(sum<1>(y_pred * other(y_true))) + 0.5 * sum<1>(square(y_pred)));
+    std::array<std::array<double, 4>, 9> same_rows{};
+    for (auto& row : same_rows) row = {0.5, -1.0, 0.25, 2.0};
+    MatR<double> se(9, 4);
+    for (Eigen::Index i = 0; i < 9; ++i)
+        for (Eigen::Index j = 0; j < 4; ++j) se(i, j) = same_rows[std::size_t(i)][std::size_t(j)];
+    check(tied_max, same_rows, se);
 }
 
 TEST_CASE("pair losses: float against double, row- and column-major, strided, discard") {

@@ -32,6 +32,7 @@ template <class T, std::size_t Ct, std::size_t Cp> struct array_pair_row {
     template <class V, class U> constexpr V column_constants(const U* w, std::size_t j) const {
         return static_cast<V>(w[j]);
     }
+    template <class V> constexpr V same_value() const { return static_cast<V>(same ? 1 : 0); }
 };
 template <class T, std::size_t N, std::size_t Ct, std::size_t Cp>
 constexpr array_pair_row<T, Ct, Cp> pair_of(const std::array<std::array<T, Ct>, N>& y_true,

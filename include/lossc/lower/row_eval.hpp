@@ -96,7 +96,7 @@ template <class T, lanes Mode = lanes::none> struct strided_row {
             return static_cast<V>(w[j]);
     }
 
-protected:
+private:
     template <class V> static V load(const T* base, index step, std::size_t j) {
         const T* at = base + static_cast<index>(j) * step;
         if constexpr (is_pack<V> && Mode == lanes::single)
@@ -276,7 +276,7 @@ LOSSC_KERNEL_INLINE constexpr V row_value(const other_t<W>&, S&, const Row& r, s
 }
 template <class V, class S, class Row>
 LOSSC_KERNEL_INLINE constexpr V row_value(const same_sample_t&, S&, const Row& r, std::size_t) {
-    return static_cast<V>(typename Row::scalar_type(r.same ? 1 : 0));
+    return r.template same_value<V>();
 }
 /// A pair reduction (lowered batch_loss): the value of the sample being evaluated.
 template <class V, std::size_t K, class R, class A, stat_role Role, class S, class Row>

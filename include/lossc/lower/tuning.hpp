@@ -39,6 +39,13 @@ template <class T> constexpr index widest_across_rows() {
 inline constexpr index column_major_group_from = 16;
 /// Packs per group: 4 left part of the gain at 1000 columns and more.
 inline constexpr int column_major_group = 8;
+/// Samples whose pairs a pair kernel's block evaluates together (lower/pair_kernel.hpp), a pack
+/// each: each load of the other samples' column serves four, and a pair's reduction over the
+/// columns runs as four independent chains.
+inline constexpr int pair_block_samples = 4;
+/// y_pred columns a pair kernel's gradient walk takes at once (each block's weights loaded once
+/// for them): two where 32 vector registers hold two columns' sums (AVX-512), else one.
+template <class T> inline constexpr index pair_columns_at_once = pack<T>::width * sizeof(T) >= 64 ? 2 : 1;
 /// Groups only where packs are 256 bits or wider: each is a second copy of the whole evaluator in
 /// every kernel, and 128-bit builds (the x86-64 baseline, debug and sanitizer builds) keep their
 /// compile time.
