@@ -13,8 +13,11 @@
 
 #include "gradcheck.hpp"
 #include "matrices.hpp"
+#include "whole_batch.hpp"
 
 using namespace lossc::dsl;
+using lossc_test::check_against_differences;
+using lossc_test::filled;
 using lossc_test::MatC;
 using lossc_test::MatR;
 
@@ -55,30 +58,6 @@ static_assert(lossc::evaluate(dice, t3, p3).per_sample[2] == 1 - 5.5 / (7.5 + ep
 // samples' losses (evaluate's gradient is that of their sum).
 constexpr double dice_grad_01 = lossc::evaluate(dice, t3, p3).grad[0][1] - 3 * 2 * 2.75 / ((7.5 + eps) * (7.5 + eps));
 static_assert(dice_grad_01 < 1e-15 && dice_grad_01 > -1e-15);
-
-template <class M> M filled(Eigen::Index n, Eigen::Index c, unsigned seed, double lo, double hi) {
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<double> u(lo, hi);
-    M m(n, c);
-    for (Eigen::Index i = 0; i < n; ++i)
-        for (Eigen::Index j = 0; j < c; ++j) m(i, j) = static_cast<typename M::Scalar>(u(rng));
-    return m;
-}
-
-/// dR/dy_pred against central differences of R (the reduced loss, sample weights and all).
-template <class K, class M>
-void check_against_differences(const K& k, const M& t, M p, const lossc::options& o, double tol = 1e-6) {
-    Eigen::VectorXd ps(p.rows());
-    M g(p.rows(), p.cols());
-    const double r = k.forward_backward(t, p, ps, g, o);
-    CHECK(std::isfinite(r));
-    for (Eigen::Index i = 0; i < p.rows(); ++i)
-        for (Eigen::Index j = 0; j < p.cols(); ++j) {
-            const double fd = lossc_test::total_difference(k, t, p, i, j, ps, o);
-            CHECK_MESSAGE(std::abs(g(i, j) - fd) <= tol * (1 + std::abs(fd)),
-                          "dR/dy_pred(" << i << ", " << j << "): derived " << g(i, j) << ", finite difference " << fd);
-        }
-}
 
 }  // namespace
 
@@ -168,28 +147,7 @@ TEST_CASE("batch_loss: float against double, row- and column-major, strided, bat
         for (Eigen::Index n : {2, 15, 16, 17, 33, 64, 250, 600}) {
             CAPTURE(c);
             CAPTURE(n);
-            const MatR<double> t = filled<MatR<double>>(n, c, 9, -1, 1), p = filled<MatR<double>>(n, c, 10, -1, 1);
-            Eigen::VectorXd ps(n);
-            MatR<double> g(n, c);
-            const double r = k.forward_backward(t, p, ps, g);
-            const MatR<float> tf = t.cast<float>(), pf = p.cast<float>();
-            Eigen::VectorXf psf(n);
-            MatR<float> gf(n, c);
-            const float rf = k.forward_backward(tf, pf, psf, gf);
-            CHECK(rf == doctest::Approx(r).epsilon(1e-5));
-            CHECK((gf.cast<double>() - g).cwiseAbs().maxCoeff() <= 1e-5 * (1 + g.cwiseAbs().maxCoeff()));
-            // Column-major inputs and output: the same numbers.
-            const MatC<double> tc = t, pc = p;
-            MatC<double> gc(n, c);
-            Eigen::VectorXd psc(n);
-            CHECK(k.forward_backward(tc, pc, psc, gc) == doctest::Approx(r).epsilon(1e-13));
-            CHECK((MatR<double>(gc) - g).cwiseAbs().maxCoeff() <= 1e-13);
-            // Every other column of a wider matrix (strided columns), values only.
-            MatR<double> wide(n, 2 * c);
-            for (Eigen::Index j = 0; j < c; ++j) wide.col(2 * j) = p.col(j);
-            const lossc::matrix_view<const double> strided{wide.data(), n, c, 2 * c, 2};
-            CHECK(k.forward(lossc::as_matrix(t), strided, psc) == doctest::Approx(r).epsilon(1e-13));
-            CHECK(k.forward(t, p, lossc::discard) == doctest::Approx(r).epsilon(1e-13));
+            lossc_test::layouts_agree(k, filled<MatR<double>>(n, c, 9, -1, 1), filled<MatR<double>>(n, c, 10, -1, 1));
         }
     // Rows walked along columns with sample weights, against central differences.
     const Eigen::VectorXd w = filled<Eigen::MatrixXd>(40, 1, 15, 0.1, 2).col(0);
