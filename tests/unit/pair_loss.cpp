@@ -208,6 +208,7 @@ TEST_CASE("pair losses: kernel against the constexpr reference, values and gradi
     check(supcon, labels, le);
     check(triplet, labels, le);
     check(hard_negative, labels, le);
+    check(bare_triplet, labels, le);
     // Every pair of a sample tied (y_true's rows equal): a max shares its gradient among all N,
     // more pairs than a gather holds at once.
     constexpr auto tied_max = batch_loss(pair_max(sum<1>(y_pred * other(y_true))) + 0.5 * sum<1>(square(y_pred)));

@@ -101,13 +101,17 @@ constexpr evaluation<T, N, Cp> evaluate_pairs(const E& loss, const std::array<st
         for (std::size_t j = 0; j < N; ++j)
             static_for<D::K>([&](auto k) {
                 if constexpr (D::template needs_adjoint<k>) {
+                    // A pair of weight 0 adds nothing, whatever its derivative (the kernel's rule:
+                    // a distance's at d = 0 is not a term of a max it is not the maximum of).
                     const double own = coefficient(k, i, j), theirs = coefficient(k, j, i);
-                    for (std::size_t c = 0; c < Cp; ++c)
-                        r.grad[i][c] +=
-                            static_cast<T>(own * static_cast<double>(row_value<T>(item<k>(d.this_grad), nc,
-                                                                                  pair_of(y_true, y_pred, i, j), c)) +
-                                           theirs * static_cast<double>(row_value<T>(
-                                                        item<k>(d.other_grad), nc, pair_of(y_true, y_pred, i, j), c)));
+                    const auto ij = pair_of(y_true, y_pred, i, j);
+                    for (std::size_t c = 0; c < Cp; ++c) {
+                        double term = 0;
+                        if (own != 0) term += own * static_cast<double>(row_value<T>(item<k>(d.this_grad), nc, ij, c));
+                        if (theirs != 0)
+                            term += theirs * static_cast<double>(row_value<T>(item<k>(d.other_grad), nc, ij, c));
+                        r.grad[i][c] += static_cast<T>(term);
+                    }
                 }
             });
     return r;
