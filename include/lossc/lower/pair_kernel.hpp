@@ -70,7 +70,7 @@ template <class T, class P, bool BlockIsThis> struct pair_block {
     template <class V> V same_value() const {
         alignas(64) T lanes_[P::width] = {};
         for (int m = 0; m < R; ++m)
-            if (const index l = i0 + m - j0; l >= 0 && l < W) lanes_[m * W + l] = T(1);
+            if (const index l = i0 + m - j0; l >= 0 && l < W) lanes_[static_cast<index>(m) * W + l] = T(1);
         return V::load(lanes_);
     }
 
