@@ -170,11 +170,24 @@ inline __m256d exact_sqrt(__m256d x) { return _mm256_sqrt_pd(x); }
 inline __m128 exact_sqrt(__m128 x) { return _mm_sqrt_ps(x); }
 inline __m128d exact_sqrt(__m128d x) { return _mm_sqrt_pd(x); }
 #endif
+#if defined(EIGEN_VECTORIZE_NEON) && defined(__aarch64__)
+inline float32x4_t exact_sqrt(float32x4_t x) { return vsqrtq_f32(x); }
+inline float64x2_t exact_sqrt(float64x2_t x) { return vsqrtq_f64(x); }
+#endif
+/// Other packets (32-bit NEON, AltiVec …): lane by lane.
+template <class T> pack<T> exact_sqrt_lanes(pack<T> x) {
+    alignas(64) T lanes[pack<T>::width];
+    x.store(lanes);
+    for (T& l : lanes) l = std::sqrt(l);
+    return pack<T>::load(lanes);
+}
 template <class T> pack<T> sqrt(pack<T> x) {
     if constexpr (pack<T>::width == 1)
         return pack<T>(std::sqrt(x.v));
-    else
+    else if constexpr (requires { exact_sqrt(x.v); })
         return pack<T>(exact_sqrt(x.v));
+    else
+        return exact_sqrt_lanes(x);
 }
 
 // Non-temporal stores, per packet type; the scalar backend and other packets store normally.
