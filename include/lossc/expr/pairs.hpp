@@ -122,7 +122,7 @@ template <class R, class A> struct pair_reduce_t {
 
 /// other(e): e read from sample j of the pair (other(y_pred), other(cols<0, 64>(y_pred))).
 template <expression E> constexpr auto other(const E& e) {
-    static_assert(!has_loose_pair_leaves<E> || !E::batch,
+    static_assert(!has_loose_pair_leaves<E>,
                   "lossc: other(...) of an expression that already reads the other sample (other or same_sample); "
                   "write other(...) around y_true / y_pred terms of sample i only");
     return swap_samples(e);

@@ -129,6 +129,17 @@ template <class E> class pair_kernel : public whole_batch_calls<pair_kernel<E>> 
     /// Does reduction k weigh few of a sample's pairs (a max's or min's ties)?
     template <std::size_t k> static constexpr bool sparse_weights =
         std::is_same_v<reduction_t<k>, ops::max_r> || std::is_same_v<reduction_t<k>, ops::min_r>;
+    /// Does reduction k's gradient sum the samples i's side column by column (weights not sparse,
+    /// no row statistics in the derivative), reading the column-major copies?
+    template <std::size_t k> static constexpr bool column_walk =
+        !sparse_weights<k> && !is_zero<lowering::pair::item_t<k, typename derivation::this_grad_type>> &&
+        !lowering::prepares<lowering::pair::item_t<k, typename derivation::this_grad_type>>;
+    /// Does some reduction's?
+    static constexpr bool any_column_walk = [] {
+        bool any = false;
+        lowering::pair::static_for<K>([&](auto k) { any = any || column_walk<k>; });
+        return any;
+    }();
 
 public:
     using expression_type = batch_loss_t<E>;
@@ -329,15 +340,22 @@ double pair_kernel<E>::walk(matrix_view<const T> t, matrix_view<const T> p, matr
     constexpr std::size_t K1 = K == 0 ? 1 : K;
     thread_local std::vector<T> copies;
     const index t_size = t.cols * stride, p_size = p.cols * stride, f_size = static_cast<index>(K1) * R * stride;
-    const index need = 2 * (t_size + p_size) + f_size + (Backward ? p_size + p.cols * P::width : 0);
+    constexpr bool columns = Backward && any_column_walk;  // the column-major copies too
+    const index need = (columns ? 2 : 1) * (t_size + p_size) + f_size + (Backward ? p_size + p.cols * P::width : 0);
     if (copies.size() < static_cast<std::size_t>(need)) copies.resize(static_cast<std::size_t>(need));
-    T* const t_rows = copies.data();
-    T* const p_rows = t_rows + t_size;
-    T* const f = p_rows + p_size;
-    T* const g_rows = f + f_size;
-    T* const sums = g_rows + p_size;
-    T* const t_columns = sums + (Backward ? p.cols * P::width : 0);
-    T* const p_columns = t_columns + t_size;
+    T* at = copies.data();
+    const auto take = [&at](index size, bool wanted) {  // the next region, or null if not allocated
+        T* const region = wanted ? at : nullptr;
+        if (wanted) at += size;
+        return region;
+    };
+    T* const t_rows = take(t_size, true);
+    T* const p_rows = take(p_size, true);
+    T* const f = take(f_size, true);
+    T* const g_rows = take(p_size, Backward);
+    T* const sums = take(p.cols * P::width, Backward);
+    T* const t_columns = take(t_size, columns);
+    T* const p_columns = take(p_size, columns);
     const auto tile = [&](matrix_view<const T> m, T* to) {
         for (index j0 = 0; j0 < stride; j0 += W)
             for (index c = 0; c < m.cols; ++c)
@@ -351,8 +369,8 @@ double pair_kernel<E>::walk(matrix_view<const T> t, matrix_view<const T> p, matr
             for (index j = 0; j < stride; ++j)
                 to[c * stride + j] = m.data[std::min(j, n - 1) * m.row_stride + c * m.col_stride];
     };
-    if constexpr (Backward) transpose(t, t_columns), transpose(p, p_columns);
-    if constexpr (Backward) std::fill(g_rows, g_rows + p_size + p.cols * P::width, T(0));
+    if constexpr (columns) transpose(t, t_columns), transpose(p, p_columns);
+    if constexpr (Backward) std::fill(g_rows, g_rows + p_size, T(0)), std::fill(sums, sums + p.cols * P::width, T(0));
     const batch_copies<false, P, T> pairs{t, p, t_rows, p_rows, t.cols, W, p.cols, W, dims};
     const batch_copies<true, P, T> swapped{t, p, t_rows, p_rows, t.cols, W, p.cols, W, dims};
     const batch_copies<false, P, T> by_column{t, p, t_columns, p_columns, 1, stride, 1, stride, dims};
@@ -362,7 +380,7 @@ double pair_kernel<E>::walk(matrix_view<const T> t, matrix_view<const T> p, matr
     std::array<const double*, K1> current_at{};
     for (std::size_t k = 0; k < K1; ++k) current_at[k] = &current[k];
     const derivation x = derived_.bound(current_at.data());
-    std::array<std::array<double, R>, K1> reduced{}, adjoint{};
+    std::array<std::array<double, R>, K1> adjoint{};
     const sample_weights& sw = opt.sample_weight;
     const double scale = detail::reduction_scale(opt, n);
     using First = item_t<0, typename derivation::operands_type>;
@@ -398,14 +416,12 @@ double pair_kernel<E>::walk(matrix_view<const T> t, matrix_view<const T> p, matr
             const index i = i0 + m;
             // f_k(i, ·) → P_k(i), and with a gradient → ∂R_k/∂f_k(i, ·), 0 in the padding.
             static_for<K>([&](auto k) {
-                if constexpr (computed<k>) {
+                if constexpr (computed<k>) {  // the others' leaves read the first equal one's
                     constexpr bool weights = Backward && needs_adjoint<k>;
                     T* const fk = values_of(k, m);
-                    reduced[k][static_cast<std::size_t>(m)] =
-                        static_cast<double>(reduce_pairs<reduction_t<k>, weights>(fk, un));
+                    current[k] = static_cast<double>(reduce_pairs<reduction_t<k>, weights>(fk, un));
                     if constexpr (weights) std::fill(fk + n, fk + stride, T(0));
                 }
-                current[k] = reduced[k][static_cast<std::size_t>(m)];
             });
             const strided_row<T, lanes::none> self{t.data + i * t.row_stride, t.cols == 1 ? 0 : t.col_stride,
                                                    p.data + i * p.row_stride, p.cols == 1 ? 0 : p.col_stride, dims};
@@ -458,7 +474,7 @@ double pair_kernel<E>::walk(matrix_view<const T> t, matrix_view<const T> p, matr
             static_for<K>([&](auto k) {
                 if constexpr (needs_adjoint<k>) {
                     using TG = item_t<k, typename derivation::this_grad_type>;
-                    if constexpr (!is_zero<TG> && !lowering::prepares<TG> && !sparse_weights<k>) {
+                    if constexpr (column_walk<k>) {
                         // No row statistics in the R samples' side: column by column, the sum over
                         // the blocks kept in registers; the blocks whose weights are all non-zero
                         // (logsumexp's, the mean's) need no test per lane.
