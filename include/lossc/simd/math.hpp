@@ -100,7 +100,14 @@ inline constexpr double atanh_fit_g_float[] = {0.33333320168349617, 0.2000378032
 #if !defined(LOSSC_SCALAR_BACKEND)
 inline void exp_reduced(pack<float>::packet x, pack<float>::packet& k, pack<float>::packet& y) {
     using P = pack<float>::packet;
+    // Without SSE4.1's roundps, Eigen's print is nine instructions and a barrier; k is below 2^22
+    // here, where adding and subtracting 1.5·2^23 rounds to nearest, even on ties, as print does.
+#ifdef EIGEN_VECTORIZE_SSE4_1
     k = ei::print(ei::pmul(x, ei::pset1<P>(1.44269504088896341f)));
+#else
+    const P magic = ei::pset1<P>(12582912.0f);
+    k = ei::psub(ei::padd(ei::pmul(x, ei::pset1<P>(1.44269504088896341f)), magic), magic);
+#endif
     P r = ei::pmadd(k, ei::pset1<P>(-0.693359375f), x);
     r = ei::pmadd(k, ei::pset1<P>(2.12194440e-4f), r);
     y = ei::pset1<P>(1.9875691500e-4f);

@@ -1,8 +1,9 @@
 // lossc — a block of row-major rows turned into column packs and back, in registers: how the
 // across-rows schedule stages row-major batches (lower/kernel.hpp) without gathers and scatters.
 // Per instruction set: two-column (de)interleaves; square tile transposes (AVX-512: 16 × 16
-// floats, 8 × 8 doubles; AVX2: 8 × 8 floats, 4 × 4 doubles); rows of a few columns by
-// permutes. Elsewhere has_tile_transpose is false and the kernel gathers.
+// floats, 8 × 8 doubles; AVX2: 8 × 8 floats, 4 × 4 doubles; SSE2: 4 × 4 floats, 2 × 2 doubles);
+// rows of a few columns by permutes (AVX-512, AVX2). Elsewhere (AVX without AVX2, NEON, the scalar
+// backend) has_tile_transpose is false and the kernel gathers.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -252,13 +253,75 @@ template <> struct tile<double> {
 /// what the tiles do; beyond, each permute needs a blend too and the pairs grow as C² (measured:
 /// docs/perf-log.md). Double none: its 4 × 4 tile is 8 shuffles.
 template <class T> inline constexpr int max_narrow_columns = std::is_same_v<T, float> ? 4 : 0;
+#elif defined(EIGEN_VECTORIZE_SSE2) && !defined(EIGEN_VECTORIZE_AVX) && !defined(LOSSC_SCALAR_BACKEND)
+/// SSE2, the x86-64 baseline (a build without -march): the same layer on 128-bit registers.
+/// Without it every row-major block was gathered lane by lane and scattered by scalar stores, and
+/// custom_mse ran at a third of a plain loop's speed (docs/perf-log.md).
+inline void deinterleave2(const float* src, pack<float>& even, pack<float>& odd) {
+    const __m128 a = _mm_loadu_ps(src), b = _mm_loadu_ps(src + 4);
+    even = pack<float>(_mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)));
+    odd = pack<float>(_mm_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
+}
+inline void interleave2(float* dst, pack<float> even, pack<float> odd, bool stream = false) {
+    const pack<float> a(_mm_unpacklo_ps(even.v, odd.v)), b(_mm_unpackhi_ps(even.v, odd.v));
+    if (stream)
+        a.store_stream(dst), b.store_stream(dst + 4);
+    else
+        a.store(dst), b.store(dst + 4);
+}
+inline void deinterleave2(const double* src, pack<double>& even, pack<double>& odd) {
+    const __m128d a = _mm_loadu_pd(src), b = _mm_loadu_pd(src + 2);
+    even = pack<double>(_mm_unpacklo_pd(a, b));
+    odd = pack<double>(_mm_unpackhi_pd(a, b));
+}
+inline void interleave2(double* dst, pack<double> even, pack<double> odd, bool stream = false) {
+    const pack<double> a(_mm_unpacklo_pd(even.v, odd.v)), b(_mm_unpackhi_pd(even.v, odd.v));
+    if (stream)
+        a.store_stream(dst), b.store_stream(dst + 2);
+    else
+        a.store(dst), b.store(dst + 2);
+}
+inline constexpr bool has_tile_transpose = true;
+template <class T> struct tile;
+/// SSE2 has no masked moves: a partial row goes through a local register's worth of lanes.
+template <class T> struct sse2_tile {
+    using reg = typename pack<T>::packet;  // __m128, __m128d
+    static constexpr int n = static_cast<int>(16 / sizeof(T));
+    static reg load(int count, const T* p) {
+        if (count == n) return pack<T>::load(p).v;
+        alignas(16) T lanes[n] = {};
+        for (int l = 0; l < count; ++l) lanes[l] = p[l];
+        return pack<T>::load(lanes).v;
+    }
+    static void store(int count, T* p, reg v) {
+        if (count == n) return pack<T>(v).store(p);
+        alignas(16) T lanes[n];
+        pack<T>(v).store(lanes);
+        for (int l = 0; l < count; ++l) p[l] = lanes[l];
+    }
+    static void stream(T* p, reg v) { pack<T>(v).store_stream(p); }
+    static constexpr bool slow_partial_store = true;
+    static reg permute(reg, const lane_pick&, reg from) { return from; }  // unused: no narrow rows
+};
+template <> struct tile<float> : sse2_tile<float> {
+    static void transpose(reg r[4]) { _MM_TRANSPOSE4_PS(r[0], r[1], r[2], r[3]); }
+};
+template <> struct tile<double> : sse2_tile<double> {
+    static void transpose(reg r[2]) {
+        const __m128d a = _mm_unpacklo_pd(r[0], r[1]), b = _mm_unpackhi_pd(r[0], r[1]);
+        r[0] = a, r[1] = b;
+    }
+};
+/// No rows by permutes: SSE2 has no variable permute (a 4 × 4 tile is 8 shuffles).
+template <class T> inline constexpr int max_narrow_columns = 0;
 #else
 inline constexpr bool has_tile_transpose = false;
 template <class T> void load_columns(const T*, Eigen::Index, Eigen::Index, T*, bool = false) {}
 template <class T> void store_columns(T*, Eigen::Index, Eigen::Index, const T*, bool = false, bool = false) {}
 #endif
 
-#if (defined(EIGEN_VECTORIZE_AVX512) || defined(EIGEN_VECTORIZE_AVX2)) && !defined(LOSSC_SCALAR_BACKEND)
+#if !defined(LOSSC_SCALAR_BACKEND) && (defined(EIGEN_VECTORIZE_AVX512) || defined(EIGEN_VECTORIZE_AVX2) || \
+                                       (defined(EIGEN_VECTORIZE_SSE2) && !defined(EIGEN_VECTORIZE_AVX)))
 /// Rows of the tile's height: n consecutive samples, the lanes of a pack.
 template <class T> inline constexpr int tile_rows = tile<T>::n;
 
