@@ -64,6 +64,25 @@ struct sum_r {
             total += block(b, b + sum_block < n ? b + sum_block : n, at);
         return total;
     }
+    /// The same sum, bit for bit, with the term compiled once (reduce has it four times): each
+    /// running sum starts from −0, which adds exactly (x + −0 is x, −0 and NaN included). For
+    /// the walks where compile time matters more than a cycle per row: the one-row walk's.
+    template <class T, class F> LOSSC_KERNEL_INLINE static constexpr T reduce_compact(std::size_t n, F&& at) {
+        if (n == 0) return T(0);
+        T total{};
+        std::size_t b = 0;
+        do {
+            const std::size_t end = b + sum_block < n ? b + sum_block : n;
+            T s(-0.0);
+            for (std::size_t j = b; j < end; ++j) s += at(j);
+            if (b == 0)
+                total = s;
+            else
+                total += s;
+            b = end;
+        } while (b < n);
+        return total;
+    }
     template <class F> LOSSC_KERNEL_INLINE static constexpr auto block(std::size_t b, std::size_t end, F& at) {
         auto s = at(b);
         for (std::size_t j = b + 1; j < end; ++j) s += at(j);
@@ -75,6 +94,9 @@ struct mean_r {
     static constexpr const char* name = "mean";
     template <class T, class F> LOSSC_KERNEL_INLINE static constexpr T reduce(std::size_t n, F&& at) {
         return divide_by_count(sum_r::reduce<T>(n, at), n);
+    }
+    template <class T, class F> LOSSC_KERNEL_INLINE static constexpr T reduce_compact(std::size_t n, F&& at) {
+        return divide_by_count(sum_r::reduce_compact<T>(n, at), n);
     }
     template <class X, class G> static constexpr auto adjoint(const X& x, const G& g) { return ddiv(g, count_t<X>{x}); }
 };
@@ -116,7 +138,8 @@ struct logsumexp_r {
     struct no_keep {
         template <class... A> constexpr void operator()(A&&...) const {}
     };
-    template <class T, class F, class Keep = no_keep>
+    /// Compact: the sum as sum_r::reduce_compact (the same bits).
+    template <class T, class F, class Keep = no_keep, bool Compact = false>
     LOSSC_KERNEL_INLINE static constexpr parts<T> reduce_parts(std::size_t n, F&& at, Keep&& keep = {}) {
         using math::isfinite, math::select_nonzero, math::exp_nonpositive, math::log;
         const T m = max_r::reduce<T>(n, at);
@@ -124,16 +147,24 @@ struct logsumexp_r {
         // branch-free, so that packs of rows take the same path.
         const T finite = isfinite(m);
         const T shift = select_nonzero(finite, m, T(0));
-        const T s = sum_r::reduce<T>(n, [&](std::size_t j) {
+        const auto term = [&](std::size_t j) {
             const T e = exp_nonpositive(at(j) - shift);
             keep(j, e);
             return e;
-        });
+        };
+        T s;
+        if constexpr (Compact)
+            s = sum_r::reduce_compact<T>(n, term);
+        else
+            s = sum_r::reduce<T>(n, term);
         const T log_s = log(s);
         return {select_nonzero(finite, shift + log_s, m), finite, s, shift, log_s};
     }
     template <class T, class F> LOSSC_KERNEL_INLINE static constexpr T reduce(std::size_t n, F&& at) {
         return reduce_parts<T>(n, at).value;
+    }
+    template <class T, class F> LOSSC_KERNEL_INLINE static constexpr T reduce_compact(std::size_t n, F&& at) {
+        return reduce_parts<T, F&, no_keep, true>(n, at).value;
     }
     /// d logsumexp(x) / dx = softmax(x): with cross-entropy this yields softmax·Σt − t directly.
     template <class X, class G> static constexpr auto adjoint(const X& x, const G& g) { return dmul(g, softmax<1>(x)); }

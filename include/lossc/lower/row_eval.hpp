@@ -738,9 +738,13 @@ LOSSC_KERNEL_INLINE auto over_row(const Row& r, std::size_t n, At&& at, const Re
             return packed<Reducer>::template reduce<T>(n, at_pack, at_one);
     } else if constexpr (Row::lane_mode == lanes::single) {
         // The reduction in broadcast packs too (logsumexp's exp and log are then the packets',
-        // not <cmath>'s), so that a row walked alone gets the bits of a block's lane.
-        return first_lanes(
-            red.template reduce<pack<T>>(n, [&](std::size_t k) { return at.template operator()<pack<T>>(r, k); }));
+        // not <cmath>'s), so that a row walked alone gets the bits of a block's lane; compact
+        // where the reducer has it (the same bits, less code: this walk serves tail rows).
+        const auto at_single = [&](std::size_t k) { return at.template operator()<pack<T>>(r, k); };
+        if constexpr (requires { red.template reduce_compact<pack<T>>(n, at_single); })
+            return first_lanes(red.template reduce_compact<pack<T>>(n, at_single));
+        else
+            return first_lanes(red.template reduce<pack<T>>(n, at_single));
     } else
         return red.template reduce<S>(n, [&](std::size_t k) { return at.template operator()<S>(r, k); });
 }
@@ -831,6 +835,9 @@ template <class KeepPack, class Keep> struct logsumexp_keeping {
     }
     template <class S, class F> LOSSC_KERNEL_INLINE auto reduce(std::size_t n, F&& at) const {
         return ops::logsumexp_r::reduce_parts<S>(n, at, keep);
+    }
+    template <class S, class F> LOSSC_KERNEL_INLINE auto reduce_compact(std::size_t n, F&& at) const {
+        return ops::logsumexp_r::reduce_parts<S, F&, const Keep&, true>(n, at, keep);
     }
 };
 template <class Sv, class Row, class At, class KeepPack, class Keep>
