@@ -102,7 +102,9 @@ struct options {
     /// Opt-in parallelism: up to this many threads, each on a contiguous block of rows. Calls
     /// with fewer than `parallel_threshold` elements (rows × columns of y_pred) stay on the
     /// calling thread: below it, starting a thread costs more than it saves. The threaded path
-    /// starts std::threads (which allocate); the single-thread path allocates nothing.
+    /// starts POSIX threads (std::threads where there are none), which allocate; a thread that
+    /// cannot be started leaves its rows to the calling thread. The single-thread path allocates
+    /// nothing.
     int threads = 1;
     index parallel_threshold = index(1) << 16;
     output_stores stores = output_stores::automatic;
