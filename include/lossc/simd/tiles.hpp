@@ -27,6 +27,14 @@ struct lane_pick {
     }
 };
 
+/// Two packs to consecutive places (an interleave's halves), non-temporal where asked.
+template <class T> inline void store_two(T* dst, pack<T> a, pack<T> b, bool stream) {
+    if (stream)
+        a.store_stream(dst), b.store_stream(dst + pack<T>::width);
+    else
+        a.store(dst), b.store(dst + pack<T>::width);
+}
+
 #if defined(EIGEN_VECTORIZE_AVX512) && !defined(LOSSC_SCALAR_BACKEND)
 /// Two-column row-major blocks: 2·width consecutive values (width rows of two columns) split
 /// into the column packs by two-source permutes, and joined back.
@@ -41,10 +49,7 @@ inline void interleave2(float* dst, pack<float> even, pack<float> odd, bool stre
     const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
     const pack<float> a(_mm512_permutex2var_ps(even.v, lo, odd.v)), b(_mm512_permutex2var_ps(even.v, hi, odd.v));
-    if (stream)
-        a.store_stream(dst), b.store_stream(dst + 16);
-    else
-        a.store(dst), b.store(dst + 16);
+    store_two(dst, a, b, stream);
 }
 inline void deinterleave2(const double* src, pack<double>& even, pack<double>& odd) {
     const __m512d a = _mm512_loadu_pd(src), b = _mm512_loadu_pd(src + 8);
@@ -54,10 +59,7 @@ inline void deinterleave2(const double* src, pack<double>& even, pack<double>& o
 inline void interleave2(double* dst, pack<double> even, pack<double> odd, bool stream = false) {
     const pack<double> a(_mm512_permutex2var_pd(even.v, _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11), odd.v)),
         b(_mm512_permutex2var_pd(even.v, _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15), odd.v));
-    if (stream)
-        a.store_stream(dst), b.store_stream(dst + 8);
-    else
-        a.store(dst), b.store(dst + 8);
+    store_two(dst, a, b, stream);
 }
 /// Row-major blocks of 16 rows without gathers: each row's columns are read 16 at a time with
 /// one masked load and each 16 × 16 tile is transposed in registers (64 shuffles), giving the
@@ -154,10 +156,7 @@ inline void deinterleave2(const float* src, pack<float>& even, pack<float>& odd)
 inline void interleave2(float* dst, pack<float> even, pack<float> odd, bool stream = false) {
     const __m256 lo = _mm256_unpacklo_ps(even.v, odd.v), hi = _mm256_unpackhi_ps(even.v, odd.v);
     const pack<float> a(_mm256_permute2f128_ps(lo, hi, 0x20)), b(_mm256_permute2f128_ps(lo, hi, 0x31));
-    if (stream)
-        a.store_stream(dst), b.store_stream(dst + 8);
-    else
-        a.store(dst), b.store(dst + 8);
+    store_two(dst, a, b, stream);
 }
 inline void deinterleave2(const double* src, pack<double>& even, pack<double>& odd) {
     const __m256d a = _mm256_loadu_pd(src), b = _mm256_loadu_pd(src + 4);
@@ -167,10 +166,7 @@ inline void deinterleave2(const double* src, pack<double>& even, pack<double>& o
 inline void interleave2(double* dst, pack<double> even, pack<double> odd, bool stream = false) {
     const __m256d lo = _mm256_unpacklo_pd(even.v, odd.v), hi = _mm256_unpackhi_pd(even.v, odd.v);
     const pack<double> a(_mm256_permute2f128_pd(lo, hi, 0x20)), b(_mm256_permute2f128_pd(lo, hi, 0x31));
-    if (stream)
-        a.store_stream(dst), b.store_stream(dst + 4);
-    else
-        a.store(dst), b.store(dst + 4);
+    store_two(dst, a, b, stream);
 }
 inline constexpr bool has_tile_transpose = true;
 /// 8 × 8 floats: 24 shuffles.
@@ -264,10 +260,7 @@ inline void deinterleave2(const float* src, pack<float>& even, pack<float>& odd)
 }
 inline void interleave2(float* dst, pack<float> even, pack<float> odd, bool stream = false) {
     const pack<float> a(_mm_unpacklo_ps(even.v, odd.v)), b(_mm_unpackhi_ps(even.v, odd.v));
-    if (stream)
-        a.store_stream(dst), b.store_stream(dst + 4);
-    else
-        a.store(dst), b.store(dst + 4);
+    store_two(dst, a, b, stream);
 }
 inline void deinterleave2(const double* src, pack<double>& even, pack<double>& odd) {
     const __m128d a = _mm_loadu_pd(src), b = _mm_loadu_pd(src + 2);
@@ -276,10 +269,7 @@ inline void deinterleave2(const double* src, pack<double>& even, pack<double>& o
 }
 inline void interleave2(double* dst, pack<double> even, pack<double> odd, bool stream = false) {
     const pack<double> a(_mm_unpacklo_pd(even.v, odd.v)), b(_mm_unpackhi_pd(even.v, odd.v));
-    if (stream)
-        a.store_stream(dst), b.store_stream(dst + 2);
-    else
-        a.store(dst), b.store(dst + 2);
+    store_two(dst, a, b, stream);
 }
 inline constexpr bool has_tile_transpose = true;
 template <class T> struct tile;
