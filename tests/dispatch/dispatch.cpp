@@ -11,6 +11,8 @@
 
 LOSSC_DISPATCH_DECLARE(dispatched_mse)
 LOSSC_DISPATCH_DECLARE(dispatched_cce)
+LOSSC_DISPATCH_DECLARE(dispatched_batch_dice)
+LOSSC_DISPATCH_DECLARE(dispatched_info_nce)
 
 namespace {
 using lossc::dispatch::isa;
@@ -20,6 +22,12 @@ template <class T> using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
 constexpr auto mse_here =
     lossc::compile(lossc::sum<1>(lossc::square(lossc::y_pred - lossc::y_true) * lossc::weights(0.3f, 0.7f)));
 constexpr auto cce_here = lossc::compile(-lossc::sum<1>(lossc::y_true * lossc::log(lossc::softmax<1>(lossc::y_pred))));
+constexpr auto batch_dice_here = lossc::compile(
+    lossc::batch_loss(1.0 - (2.0 * lossc::batch_sum(lossc::sum<1>(lossc::y_true * lossc::y_pred)) + 1.0) /
+                                (lossc::batch_sum(lossc::sum<1>(lossc::y_true + lossc::y_pred)) + 1.0)));
+constexpr auto info_nce_here = lossc::compile(
+    lossc::batch_loss(lossc::pair_logsumexp(lossc::sum<1>(lossc::y_pred * lossc::other(lossc::y_true)) * 10.0) -
+                      lossc::sum<1>(lossc::y_pred * lossc::y_true) * 10.0));
 
 /// The parts this process may run: those up to the host's widest that were built.
 std::vector<isa> runnable() {
@@ -68,6 +76,14 @@ TEST_CASE_TEMPLATE("every part a dispatched loss runs on this CPU gives the kern
     agree<T>(dispatched_mse, mse_here, 2, rng);
     agree<T>(dispatched_cce, cce_here, 10, rng);
     agree<T>(dispatched_cce, cce_here, 37, rng);
+}
+
+// Cross-sample losses take the same path: the parts compile batch and pair kernels alike.
+TEST_CASE_TEMPLATE("cross-sample losses dispatch too", T, float, double) {
+    std::mt19937 rng(91);
+    agree<T>(dispatched_batch_dice, batch_dice_here, 5, rng);
+    agree<T>(dispatched_info_nce, info_nce_here, 16, rng);
+    agree<T>(dispatched_info_nce, info_nce_here, 37, rng);
 }
 
 TEST_CASE("the widest part the CPU runs is chosen, and names its kernels") {
