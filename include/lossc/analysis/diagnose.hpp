@@ -56,13 +56,7 @@ template <class E> constexpr bool batch_sums_only() {
         if constexpr (requires { typename E::reduction; })
             ok =
                 std::is_same_v<typename E::reduction, ops::sum_r> || std::is_same_v<typename E::reduction, ops::mean_r>;
-#define LOSSC_VISIT(member)                                      \
-    if constexpr (requires { std::declval<const E&>().member; }) \
-        ok = ok && batch_sums_only<std::remove_cvref_t<decltype(std::declval<const E&>().member)>>();
-        LOSSC_VISIT(a)
-        LOSSC_VISIT(b)
-        LOSSC_VISIT(c)
-#undef LOSSC_VISIT
+        for_each_child_type<E>([&ok]<class C>() { ok = ok && batch_sums_only<C>(); });
         return ok;
     }
 }

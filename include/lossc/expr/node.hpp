@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <span>
 #include <type_traits>
+#include <utility>
 
 #include "../config.hpp"
 
@@ -29,6 +30,27 @@ concept expression = requires {
 };
 
 template <class E> using node_t = std::remove_cvref_t<E>;
+
+/// A node's children, the one definition every walker over a tree uses: its operands a, b, c
+/// and a gradient node's adjoint g, where the node has them. (A gradient node's `of`, `ctx` and
+/// `child` name shapes it takes its width from; they are not evaluated, so they are not children.)
+template <class E, class F> constexpr void for_each_child(const E& e, F&& f) {
+    if constexpr (requires { e.a; }) f(e.a);
+    if constexpr (requires { e.b; }) f(e.b);
+    if constexpr (requires { e.c; }) f(e.c);
+    if constexpr (requires { e.g; }) f(e.g);
+}
+/// The same over types: f.template operator()<C>() for each child type C.
+template <class E, class F> constexpr void for_each_child_type(F&& f) {
+    if constexpr (requires { std::declval<const E&>().a; })
+        f.template operator()<std::remove_cvref_t<decltype(std::declval<const E&>().a)>>();
+    if constexpr (requires { std::declval<const E&>().b; })
+        f.template operator()<std::remove_cvref_t<decltype(std::declval<const E&>().b)>>();
+    if constexpr (requires { std::declval<const E&>().c; })
+        f.template operator()<std::remove_cvref_t<decltype(std::declval<const E&>().c)>>();
+    if constexpr (requires { std::declval<const E&>().g; })
+        f.template operator()<std::remove_cvref_t<decltype(std::declval<const E&>().g)>>();
+}
 
 /// Static extent of an elementwise combination of two operands (numpy broadcasting: equal, or 1).
 constexpr std::size_t combine_extent(bool ca, std::size_t a, bool cb, std::size_t b) {

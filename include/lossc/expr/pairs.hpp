@@ -84,14 +84,9 @@ template <template <class> class Is, bool Inside, class E> constexpr bool holds(
         return false;
     else {
         bool r = false;
-#define LOSSC_HOLDS(member)                                                  \
-    if constexpr (requires { std::declval<const E&>().member; })             \
-        if constexpr (expression<decltype(std::declval<const E&>().member)>) \
-            r = r || holds<Is, Inside, std::remove_cvref_t<decltype(std::declval<const E&>().member)>>();
-        LOSSC_HOLDS(a)
-        LOSSC_HOLDS(b)
-        LOSSC_HOLDS(c)
-#undef LOSSC_HOLDS
+        for_each_child_type<E>([&r]<class C>() {
+            if constexpr (expression<C>) r = r || holds<Is, Inside, C>();
+        });
         return r;
     }
 }

@@ -50,30 +50,16 @@ template <class R, class A> struct is_batch_reduce<pair_reduce_t<R, A>> : std::t
 /// The number of batch reductions in a tree.
 template <class E> constexpr std::size_t count_stats() {
     std::size_t n = is_batch_reduce<E>::value ? 1 : 0;
-    if constexpr (requires { typename E::lossc_node; } && E::batch_red) {
-#define LOSSC_COUNT(member)                                      \
-    if constexpr (requires { std::declval<const E&>().member; }) \
-        n += count_stats<std::remove_cvref_t<decltype(std::declval<const E&>().member)>>();
-        LOSSC_COUNT(a)
-        LOSSC_COUNT(b)
-        LOSSC_COUNT(c)
-#undef LOSSC_COUNT
-    }
+    if constexpr (requires { typename E::lossc_node; } && E::batch_red)
+        for_each_child_type<E>([&n]<class C>() { n += count_stats<C>(); });
     return n;
 }
 /// How deep batch reductions nest: 0 without any, 1 for a statistic of per-sample values, 2 for
 /// a statistic of values that read another statistic (Pearson's Σ (x − mean x)²) …
 template <class E> constexpr std::size_t stat_depth() {
     std::size_t d = 0;
-    if constexpr (requires { typename E::lossc_node; } && E::batch_red) {
-#define LOSSC_DEPTH(member)                                      \
-    if constexpr (requires { std::declval<const E&>().member; }) \
-        d = std::max(d, stat_depth<std::remove_cvref_t<decltype(std::declval<const E&>().member)>>());
-        LOSSC_DEPTH(a)
-        LOSSC_DEPTH(b)
-        LOSSC_DEPTH(c)
-#undef LOSSC_DEPTH
-    }
+    if constexpr (requires { typename E::lossc_node; } && E::batch_red)
+        for_each_child_type<E>([&d]<class C>() { d = std::max(d, stat_depth<C>()); });
     return is_batch_reduce<E>::value ? d + 1 : d;
 }
 

@@ -8,6 +8,7 @@
 
 #include "../eigen/views.hpp"
 #include "../errors.hpp"
+#include "../expr/node.hpp"
 #include "../options.hpp"
 
 namespace lossc {
@@ -123,12 +124,7 @@ template <class N> void require_outside_weights(const N& n, const byte_range& ou
         require_disjoint(out, out_name,
                          range_of(n.data, static_cast<index>(n.size), index(1), index(1), index(1), "a weights(span)"),
                          "a weights(span) of the loss");
-#define LOSSC_VISIT(member) \
-    if constexpr (requires { n.member; }) require_outside_weights(n.member, out, out_name);
-    LOSSC_VISIT(a)
-    LOSSC_VISIT(b)
-    LOSSC_VISIT(c)
-#undef LOSSC_VISIT
+    for_each_child(n, [&](const auto& child) { require_outside_weights(child, out, out_name); });
 }
 template <class T>
 [[gnu::always_inline]] inline void require_data(const char* name, const T* data, index rows, index cols) {

@@ -495,14 +495,7 @@ namespace lowering {
 /// Every node type of a tree, children after parents, each passed to f.template operator()<N>().
 template <class E, class F> constexpr void visit_node_types(F& f) {
     f.template operator()<E>();
-#define LOSSC_VISIT(member)                                      \
-    if constexpr (requires { std::declval<const E&>().member; }) \
-        visit_node_types<std::remove_cvref_t<decltype(std::declval<const E&>().member)>>(f);
-    LOSSC_VISIT(a)
-    LOSSC_VISIT(b)
-    LOSSC_VISIT(c)
-    LOSSC_VISIT(g)
-#undef LOSSC_VISIT
+    for_each_child_type<E>([&f]<class C>() { visit_node_types<C>(f); });
 }
 template <class N> inline constexpr bool is_logsumexp = false;
 template <class A> inline constexpr bool is_logsumexp<reduce_t<ops::logsumexp_r, A>> = true;
