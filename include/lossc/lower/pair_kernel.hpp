@@ -533,7 +533,7 @@ double pair_kernel<E>::walk(matrix_view<const T> t, matrix_view<const T> p, matr
                         for (index j0 = 0; j0 < n; j0 += W) {
                             const P weight = weight_at(k, j0);
                             if (!simd::any(!simd::eq(weight, P(T(0))))) continue;
-                            if constexpr (lowering::prepares<TG>)
+                            if constexpr (!column_walk<k>)  // the R samples' side, where the walk above did not
                                 add_weighted<false>(item<k>(x.this_grad), pairs.at(i0, j0), weight, sums, P::width);
                             add_weighted<true>(item<k>(x.other_grad), swapped.at(i0, j0), weight, g_rows + j0 * p.cols,
                                                W);
