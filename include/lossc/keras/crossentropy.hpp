@@ -54,6 +54,14 @@ template <expression X> constexpr auto keras_softmax(const X& x) {
 }
 /// Renormalised, clipped probabilities: clip(p / Σ p, ε, 1 − ε).
 template <expression P> constexpr auto renormalised(const P& p) { return clip_probability(p / sum<-1>(p)); }
+/// The same of a softmax: Σ softmax(x) = 1, so the renormalisation's Jacobian term (−Σ_k g_k q_k
+/// / S, constant along the row) vanishes under the softmax's Jacobian, whose rows sum to 0. The
+/// value is Keras's to the bit; stop_gradient drops a row reduction and the copy of the whole
+/// adjoint it holds from the gradient (docs/perf-log.md: compile time, 2026-12-07).
+template <expression X> constexpr auto renormalised_softmax(const X& x) {
+    const auto p = keras_softmax(x);
+    return clip_probability(p / stop_gradient(sum<-1>(p)));
+}
 
 /// −Σ t · log q over the classes, from probabilities p (renormalised) or logits.
 template <bool FromLogits, expression Tl, expression P = y_pred_t>
@@ -130,7 +138,7 @@ constexpr auto categorical_focal_crossentropy(Alpha alpha = 0.25, double gamma =
     const auto t = detail::smoothed_categorical_labels(label_smoothing);
     const auto q = [] {
         if constexpr (FromLogits)
-            return detail::renormalised(detail::keras_softmax(y_pred));
+            return detail::renormalised_softmax(y_pred);
         else
             return detail::renormalised(y_pred);
     }();
