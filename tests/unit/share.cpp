@@ -1,7 +1,8 @@
-// A gradient's common subexpressions, evaluated once (lower/share.hpp): which subexpressions
-// become slots, that subexpressions with run-time parameters never do (two of one type may hold
-// different numbers), and that kernels evaluating the shared form agree with the reference
-// evaluator, which differentiates as a tree, in every schedule, layout and precision.
+// A gradient's common subexpressions, evaluated once (lower/share.hpp), and a loss's repeated
+// subexpressions, differentiated once (lower/accumulate.hpp): which subexpressions become slots
+// and which get their adjoints summed, that those with run-time parameters never do (two of one
+// type may hold different numbers), and that kernels evaluating these forms agree with the
+// reference evaluator, which differentiates as a tree, in every schedule, layout and precision.
 #include <doctest/doctest.h>
 
 #include "differential.hpp"
@@ -38,6 +39,31 @@ template <class E> constexpr census shared_census(const E&) {
     census c;
     lossc::lowering::visit_node_types<lossc::lowering::shared_gradient_t<lossc::node_t<E>>>(c);
     return c;
+}
+
+template <class N> inline constexpr bool is_reduction = false;
+template <class R, class A> inline constexpr bool is_reduction<lossc::reduce_t<R, A>> = true;
+template <class G, class C, class A> inline constexpr bool is_reduction<lossc::unbroadcast_t<G, C, A>> = true;
+/// Row reductions (the loss's statistics and the adjoints' sums over the row) in a gradient G.
+struct reductions {
+    int count = 0;
+    template <class N> constexpr void operator()() { count += is_reduction<N>; }
+};
+template <class G> constexpr int reductions_in() {
+    reductions r;
+    lossc::lowering::visit_node_types<G>(r);
+    return r.count;
+}
+/// Row reductions in loss E's gradient as derived (a tree), and as the kernels derive it.
+template <class E> constexpr int tree_reductions(const E&) {
+    return reductions_in<lossc::gradient_t<lossc::node_t<E>>>();
+}
+template <class E> constexpr int accumulated_reductions(const E&) {
+    return reductions_in<lossc::lowering::accumulated_gradient_t<lossc::node_t<E>>>();
+}
+template <class E> constexpr bool as_derived(const E&) {
+    using N = lossc::node_t<E>;
+    return std::is_same_v<lossc::gradient_t<N>, lossc::lowering::accumulated_gradient_t<N>>;
 }
 
 constexpr auto focal = -sum<1>(y_true * pow(1.0 - softmax<1>(y_pred), 2.0) * log_softmax<1>(y_pred));
@@ -93,4 +119,26 @@ TEST_CASE("share: the constants derivative rules write are types, so what holds 
     const auto loss = lossc::keras::binary_focal_crossentropy<true>(true, 0.25, 1.5, 0.1);
     static_assert(shared_census(lossc::keras::binary_focal_crossentropy<true>(true, 0.25, 1.5, 0.1)).slot_reads >= 4);
     lossc_test::differential(loss, 16);
+}
+
+TEST_CASE("accumulate: a repeated subexpression's adjoints are summed, then differentiated once") {
+    // log_softmax = y_pred − logsumexp(y_pred) is read by the softmax and by the log: its two
+    // adjoints cross logsumexp's row sum once instead of twice.
+    static_assert(accumulated_reductions(focal) < tree_reductions(focal));
+    // Two repeated subexpressions, one of them read at a column and along the row.
+    constexpr auto two = sum<1>(y_true * log_softmax<1>(y_pred)) + mean<1>(exp(log_softmax<1>(y_pred))) +
+                         col<0>(tanh(y_pred) / sum<1>(square(tanh(y_pred)))) +
+                         sum<1>(y_true * (tanh(y_pred) / sum<1>(square(tanh(y_pred)))));
+    static_assert(accumulated_reductions(two) < tree_reductions(two));
+    lossc_test::differential(two, 17);
+}
+
+TEST_CASE("accumulate: subexpressions with run-time numbers, or no row reduction, stay as derived") {
+    // Each repeated subexpression with a reduction holds the 0.5, which another of its type need not.
+    constexpr auto scaled = sum<1>(y_true * (0.5 * y_pred - logsumexp<1>(0.5 * y_pred))) +
+                            sum<1>(exp(0.5 * y_pred - logsumexp<1>(0.5 * y_pred)));
+    static_assert(as_derived(scaled));
+    // tanh(y_pred) repeats, elementwise: share.hpp's slots compute it once already.
+    static_assert(as_derived(sum<1>(tanh(y_pred) * y_true + square(tanh(y_pred)))));
+    static_assert(as_derived(lossc::keras::binary_focal_crossentropy<true>(true, 0.25, 1.5, 0.1)));
 }

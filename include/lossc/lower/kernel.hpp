@@ -187,7 +187,7 @@ private:
                 // way (the compiler's FMA contraction aside: docs/design.md); a softmax's rows can
                 // round an ulp apart from a block's, so those losses keep the plain walk.
                 index first = begin;
-                if constexpr (lowering::memory_bound<E, gradient_t<E>>())
+                if constexpr (lowering::memory_bound<E, lowering::accumulated_gradient_t<E>>())
                     first = lowering::first_line_row<Backward>(ctx, begin, end);
                 for (index i = begin; i < first; ++i) total += one_row<Backward, lanes::none>(ctx, grad, i);
                 const index blocks_end = first + (end - first) / w * w;
@@ -222,7 +222,8 @@ private:
         // Softmax from the logsumexp pass's exps, kept in this row of the gradient (contiguous
         // along columns; any stride column by column).
         exp_memo<T> memo{};
-        if constexpr (Backward && walk != lanes::none && lowering::memoizable<E, gradient_t<E>>()) {
+        if constexpr (Backward && walk != lanes::none &&
+                      lowering::memoizable<E, lowering::accumulated_gradient_t<E>>()) {
             if (Mode != lanes::columns || c.g.col_stride == 1) {
                 memo.data = c.g.data + i * c.g.row_stride;
                 memo.step = c.g.col_stride;
@@ -345,7 +346,7 @@ private:
         const bool dense_rows = lowering::takes_dense_rows<Backward>(c.t, c.p, c.g, c.ps.stride);
         // A softmax over one column is the constant 1: a softmax loss meets one column only by
         // mistake, and gets no copy of its own for it (the walk below still answers).
-        if constexpr (Reach::cols_may_be(1) && !lowering::memoizable<E, gradient_t<E>>())
+        if constexpr (Reach::cols_may_be(1) && !lowering::memoizable<E, lowering::accumulated_gradient_t<E>>())
             if (dense_column) return block_loop<Backward, block_layout::dense_column, 1>(c, begin, end, sums), 0.0;
         constexpr index N = fixed_dense_width<Reach, T>();
         if constexpr (N > 0)
@@ -417,7 +418,8 @@ private:
         const bool contiguous = Plain || (!Rows && c.t.row_stride == 1 && c.p.row_stride == 1);
         const bool stage =
             Dense || (!contiguous && c.t.cols <= tuning::max_staged_columns && c.p.cols <= tuning::max_staged_columns);
-        using logistic_base = typename decltype(lowering::logistic_memo_base<E, gradient_t<E>>())::type;
+        using logistic_base =
+            typename decltype(lowering::logistic_memo_base<E, lowering::accumulated_gradient_t<E>>())::type;
         constexpr bool logistic = Backward && !std::is_void_v<logistic_base>;
         // Staging and memos are for blocks of one pack (a group's columns are contiguous and many).
         constexpr bool one_pack = std::is_same_v<P, pack<T>>;
@@ -469,7 +471,7 @@ private:
         // Softmax from the logsumexp pass's exps, kept where the gradient will be written: the
         // staged gradient block, or (contiguous batch) the output columns themselves.
         exp_memo<T, P> memo{};
-        if constexpr (Backward && lowering::memoizable<E, gradient_t<E>>()) {
+        if constexpr (Backward && lowering::memoizable<E, lowering::accumulated_gradient_t<E>>()) {
             if (one_pack && stage) memo.data = g_buf, memo.step = w, rows.memo = &memo;
             // Column-major output: for blocks of one pack only when the block's columns fit in L1
             // (with 1000 columns the early write cost more than the exp it saves); for groups always.
@@ -508,7 +510,7 @@ private:
                 if constexpr (one_pack)
                     return (grad);
                 else
-                    return gradient(expr_);
+                    return lowering::accumulated_gradient(expr_);
             }();
             row_state<std::remove_cvref_t<decltype(g)>, P> gs{};
             prepare(g, gs, rows, shared_stats<E, row_state<E, P>>{expr_, st});
@@ -549,7 +551,9 @@ private:
     /// (lossc::keras_compiled's users) derives nothing.
     /// Not inlined: one copy of its code per loss, where the derived tree it starts from (all
     /// of it, before the sharing picks) costs the optimiser most.
-    [[gnu::noinline]] constexpr auto evaluated_gradient() const { return lowering::share<E>(gradient(expr_)); }
+    [[gnu::noinline]] constexpr auto evaluated_gradient() const {
+        return lowering::share<E>(lowering::accumulated_gradient(expr_));
+    }
     template <bool Backward> constexpr auto evaluated_gradient_if() const {
         if constexpr (Backward)
             return evaluated_gradient();
@@ -573,7 +577,7 @@ T kernel<E>::run(matrix_view<const T> t, matrix_view<const T> p, vector_view<T> 
     // The divisors: this call's, or the whole batch's where the batch is split (options).
     const double scale = detail::reduction_scale(opt, n);
     const lowering::plan plan = lowering::make_plan(t, p, ps, Backward ? &g : nullptr, opt, broadcast,
-                                                    lowering::memory_bound<E, gradient_t<E>>());
+                                                    lowering::memory_bound<E, lowering::accumulated_gradient_t<E>>());
     const pass<T> ctx{
         t,
         p,
