@@ -125,6 +125,9 @@ TEST_CASE("accumulate: a repeated subexpression's adjoints are summed, then diff
     // log_softmax = y_pred − logsumexp(y_pred) is read by the softmax and by the log: its two
     // adjoints cross logsumexp's row sum once instead of twice.
     static_assert(accumulated_reductions(focal) < tree_reductions(focal));
+    // Keras's clipped probabilities q in (1 − q)^γ·log q: one row sum through the softmax, not two.
+    static_assert(accumulated_reductions(lossc::keras::categorical_focal_crossentropy<true>(0.25, 2.0)) <
+                  tree_reductions(lossc::keras::categorical_focal_crossentropy<true>(0.25, 2.0)));
     // Two repeated subexpressions, one of them read at a column and along the row.
     constexpr auto two = sum<1>(y_true * log_softmax<1>(y_pred)) + mean<1>(exp(log_softmax<1>(y_pred))) +
                          col<0>(tanh(y_pred) / sum<1>(square(tanh(y_pred)))) +

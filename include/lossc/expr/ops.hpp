@@ -325,6 +325,21 @@ struct clip_op {
         return dwhere((x >= lo) * (x <= hi), g, zero_t{});
     }
 };
+/// clip with bounds fixed by a type (Bounds::lo, Bounds::hi): its value is then fixed by its
+/// type, so the kernels may share it (lower/share.hpp) and sum its adjoints before going down
+/// once (lower/accumulate.hpp) — Keras's probability clip to (ε, 1 − ε) in lossc::keras.
+template <class Bounds> struct clip_to {
+    static constexpr const char* name = "clip";
+    static constexpr bool differentiable = true, transcendental = false;
+    static constexpr double packet_ulp = 0;
+    static constexpr op_doc doc = clip_op::doc;
+    static constexpr domain dom = everywhere;
+    static constexpr double lo = Bounds::lo, hi = Bounds::hi;
+    template <class T> constexpr T operator()(T x) const { return clip_op{lo, hi}(x); }
+    template <class X, class G> constexpr auto adjoint(const X& x, const G& g) const {
+        return clip_op{lo, hi}.adjoint(x, g);
+    }
+};
 // Zero-gradient ops: they read y_pred but no gradient flows through them.
 struct sign_op {
     static constexpr const char* name = "sign";

@@ -12,8 +12,17 @@
 namespace lossc::keras {
 
 namespace detail {
-/// The clip range of probabilities: (ε, 1 − ε) in double, rounded to the working type.
-template <expression P> constexpr auto clip_probability(const P& p) { return clip(p, epsilon, 1.0 - epsilon); }
+/// The clip range of probabilities: (ε, 1 − ε) in double, rounded to the working type; in the
+/// op's type, so that the kernels share the clipped probabilities (ops::clip_to).
+struct probability_bounds {
+    static constexpr double lo = epsilon, hi = 1.0 - epsilon;
+};
+template <expression P> constexpr auto clip_probability(const P& p) {
+    return lossc::detail::make_unary(p, ops::clip_to<probability_bounds>{});
+}
+/// 1 as a type: 1 − q then has no run-time number in it, and is shared like q (Keras's 1 is
+/// exact in every working type, so the value is the same).
+inline constexpr integer_t<1> one{};
 
 /// A label smoothing mixes the labels with a uniform distribution: a weight outside [0, 1] (or
 /// NaN) makes no distribution, so it is lossc::parameter_error.
@@ -31,7 +40,7 @@ constexpr auto smoothed_categorical_labels(double ls) {
 /// Element-wise binary cross-entropy of labels t and probabilities p (clipped), as Keras's backend.
 template <expression Tl, expression P> constexpr auto binary_crossentropy_of_probabilities(const Tl& t, const P& p) {
     const auto q = clip_probability(p);
-    return -(t * log(q) + (1.0 - t) * log(1.0 - q));
+    return -(t * log(q) + (one - t) * log(one - q));
 }
 /// ... and of logits x: −t·log σ(x) − (1 − t)·log σ(−x) = t·softplus(−x) + (1 − t)·softplus(x).
 template <expression Tl, expression X> constexpr auto binary_crossentropy_of_logits(const Tl& t, const X& x) {
@@ -103,8 +112,8 @@ template <bool FromLogits = false> constexpr auto binary_focal_crossentropy(bool
             return y_pred;
     }();
     const auto bce = detail::binary_crossentropy_of_probabilities(t, p);
-    const auto p_t = t * p + (1.0 - t) * (1.0 - p);
-    const auto focal_bce = pow(1.0 - p_t, gamma) * bce;
+    const auto p_t = t * p + (detail::one - t) * (detail::one - p);
+    const auto focal_bce = pow(detail::one - p_t, gamma) * bce;
     const auto weight = t * alpha + (1.0 - t) * (1.0 - alpha);
     // The run-time flag picks the weight, not the product: 1·x is x exactly, and the focal term,
     // its gradient most of all, is then compiled and evaluated once instead of in both branches.
@@ -143,7 +152,7 @@ constexpr auto categorical_focal_crossentropy(Alpha alpha = 0.25, double gamma =
             return detail::renormalised(y_pred);
     }();
     const auto cce = -t * log(q);
-    return sum<-1>(pow(1.0 - q, gamma) * detail::as_alpha(alpha) * cce);
+    return sum<-1>(pow(detail::one - q, gamma) * detail::as_alpha(alpha) * cce);
 }
 
 /// Generalized cross-entropy (Zhang & Sabuncu): (1 − p_t^q)/q, p_t the probability of the labelled

@@ -94,7 +94,7 @@ template <class Op, class A> void print_to(std::string& out, const unary<Op, A>&
     print_to(out, e.a);
     if constexpr (std::is_same_v<Op, ops::pow_c>)
         detail::put(out, ", "), detail::put_number(out, e.op.p);
-    else if constexpr (std::is_same_v<Op, ops::clip_op>) {
+    else if constexpr (requires { e.op.lo, e.op.hi; }) {  // clip_op, clip_to
         detail::put(out, ", "), detail::put_number(out, e.op.lo);
         detail::put(out, ", "), detail::put_number(out, e.op.hi);
     }
