@@ -200,21 +200,28 @@ inline pack<float> exp_scalef(pack<float> x) { return x; }
 inline pack<double> exp_scalef(pack<double> x) { return x; }
 #endif
 
-/// e^x without vscalef: Eigen's clamp (or exp_in_range) plus the repairs below.
+template <class T> [[gnu::noinline, gnu::cold]] pack<T> exp_near_ends(pack<T> x);
+/// e^x without vscalef: Eigen's clamp (or exp_in_range) plus the repairs of exp_near_ends.
 template <class T> pack<T> exp_portable(pack<T> x) {
-    using lim = std::numeric_limits<T>;
     constexpr bool f = std::is_same_v<T, float>;
     // Inside Eigen's clamp everything is accurate. The rare packet with a lane near or beyond
-    // the ends (or NaN) takes the careful path: shift the argument into range and scale back,
-    // which keeps results that overflow or are subnormal right.
+    // the ends (or NaN) takes the careful path, out of line: inlined, its constants held 16 ymm
+    // registers in the softmax's exp-sum loop, which kept its running sum on the stack.
+    const pack<T> hi(f ? T(80) : T(700)), lo(f ? T(-80) : T(-700));
+    if (simd::any(simd::lt(hi, x) | simd::lt(x, lo) | simd::is_nan(x))) [[unlikely]]
+        return exp_near_ends(x);
+#if !defined(LOSSC_SCALAR_BACKEND)
+    if constexpr (f) return exp_in_range(x);
+#endif
+    return pack<T>(ei::pexp(x.v));
+}
+/// Shift the argument into range and scale back, which keeps results that overflow or are
+/// subnormal right.
+template <class T> pack<T> exp_near_ends(pack<T> x) {
+    using lim = std::numeric_limits<T>;
+    constexpr bool f = std::is_same_v<T, float>;
     const pack<T> hi(f ? T(80) : T(700)), lo(f ? T(-80) : T(-700));
     const auto big = simd::lt(hi, x), small = simd::lt(x, lo);
-    if (!simd::any(big | small | simd::is_nan(x))) {
-#if !defined(LOSSC_SCALAR_BACKEND)
-        if constexpr (f) return exp_in_range(x);
-#endif
-        return pack<T>(ei::pexp(x.v));
-    }
     const pack<T> shift(f ? T(16) : T(32)), zero(T(0));
     const pack<T> s = simd::select(big, -shift, simd::select(small, shift + shift, zero));
     // In-range lanes go through exactly the fast path's instructions (s = 0 there): a lane's
