@@ -1,7 +1,9 @@
 // The size of each derived gradient of the compile-time benchmark's losses: nodes of the loss
-// and of its gradient as trees, and the distinct node types of the gradient (what a shared DAG
-// of its subexpressions would hold at most). Prints one line per loss: name loss_nodes
-// gradient_nodes gradient_distinct.
+// and of its gradient as trees, the distinct node types of the gradient (what a shared DAG of its
+// subexpressions would hold at most), and the nodes of the gradient the row kernels evaluate
+// (repeated subexpressions differentiated once, lower/accumulate.hpp; common ones read from slots,
+// lower/share.hpp). Prints one line per loss: name loss_nodes gradient_nodes gradient_distinct
+// evaluated_nodes.
 #include <cstdio>
 #include <set>
 #include <string_view>
@@ -24,7 +26,7 @@ struct census {
 };
 
 template <class E> void report(const char* name, const E& loss) {
-    census l, g;
+    census l, g, e;
     if constexpr (lossc::batch_loss_expression<E>) {
         if constexpr (lossc::has_pair_reductions<typename E::expression_type>) {
             // A loss over pairs: its direct gradient and each pair reduction's two sides
@@ -47,8 +49,10 @@ template <class E> void report(const char* name, const E& loss) {
     } else {
         lossc::lowering::visit_node_types<lossc::node_t<E>>(l);
         lossc::lowering::visit_node_types<lossc::gradient_t<lossc::node_t<E>>>(g);
+        lossc::lowering::visit_node_types<lossc::lowering::shared_gradient_t<lossc::node_t<E>>>(e);
     }
-    std::printf("%s %d %d %zu\n", name, l.nodes, g.nodes, g.distinct.size());
+    // Cross-sample and pair losses: their kernels evaluate the derived trees.
+    std::printf("%s %d %d %zu %d\n", name, l.nodes, g.nodes, g.distinct.size(), e.nodes ? e.nodes : g.nodes);
     (void)loss;
 }
 }  // namespace

@@ -54,8 +54,8 @@ losses = [k[1] for k in rows if k[0] == "loss" and k[2] == "g++" and k[3] == O2]
 keras = [k[1] for k in rows if k[0] == "keras" and k[2] == "g++"]
 sizes = {}
 for line in open(os.path.join(out, "gradient-size.txt")):
-    name, ln, gn, gd = line.split()
-    sizes[name] = (int(ln), int(gn), int(gd))
+    name, ln, gn, gd, ge = line.split()
+    sizes[name] = (int(ln), int(gn), int(gd), int(ge))
 
 md = []
 md.append("# lossc compile time\n")
@@ -99,14 +99,18 @@ for label, kind, names in (("slowest typical loss alone", "loss", losses), ("slo
 md.append("")
 
 md.append("## Typical losses, each in a TU of its own\n")
-md.append("Time (peak memory). `include` is the header alone; `all` is one TU holding every loss of the table.\n")
+md.append("Time (peak memory). `include` is the header alone; `all` is one TU holding every loss of the table. "
+          "Gradient nodes as evaluated: the row kernels' form, a repeated subexpression differentiated once "
+          "(lower/accumulate.hpp) and common ones read from slots (lower/share.hpp); cross-sample losses evaluate "
+          "their derived trees.\n")
 hdr = [f"{c} `{lvl}`" for lvl in levels for c in compilers]
-md.append("| loss | " + " | ".join(hdr) + " | loss nodes | gradient nodes (tree) | distinct gradient nodes |")
-md.append("|---|" + "---:|" * len(hdr) + "---:|---:|---:|")
+md.append("| loss | " + " | ".join(hdr) + " | loss nodes | gradient nodes (tree) | distinct gradient nodes | "
+          "gradient nodes as evaluated |")
+md.append("|---|" + "---:|" * len(hdr) + "---:|---:|---:|---:|")
 for kind, name in [("include", "include")] + [("loss", n_) for n_ in losses] + [(k[0], k[1]) for k in alls[:1]]:
-    s = sizes.get(name, ("", "", ""))
+    s = sizes.get(name, ("", "", "", ""))
     md.append(f"| {name} | " + " | ".join(cell(kind, name, c, lvl) for lvl in levels for c in compilers) +
-              f" | {s[0]} | {s[1]} | {s[2]} |")
+              f" | {s[0]} | {s[1]} | {s[2]} | {s[3]} |")
 md.append("\nAnchors, the same run: custom_mse, cross-entropy and BCE from logits together (bench/compile_time/anchors.cpp).\n")
 md.append("| anchor | " + " | ".join(hdr) + " |")
 md.append("|---|" + "---:|" * len(hdr) + "")
@@ -124,12 +128,13 @@ md.append(f"## Keras function forms, each in a TU of its own (`{O2}`)\n")
 md.append("Header-only, and in a program that links `lossc::keras_compiled` (include/lossc/keras/compiled.hpp: the "
           "catalog's kernels compiled once, in a library; the TU then compiles none of their loops).\n")
 kc = [f"{c} with `keras_compiled`" for c in compilers]
-md.append("| `lossc::keras::` | " + " | ".join(compilers + kc) + " | gradient nodes (tree) | distinct |")
-md.append("|---|" + "---:|" * (2 * len(compilers)) + "---:|---:|")
+md.append("| `lossc::keras::` | " + " | ".join(compilers + kc) + " | gradient nodes (tree) | distinct | as evaluated |")
+md.append("|---|" + "---:|" * (2 * len(compilers)) + "---:|---:|---:|")
 for name in keras:
-    s = sizes.get(name, ("", "", ""))
+    s = sizes.get(name, ("", "", "", ""))
     md.append(f"| {name} | " + " | ".join([cell("keras", name, c, O2) for c in compilers] +
-                                          [cell("keras_compiled", name, c, O2) for c in compilers]) + f" | {s[1]} | {s[2]} |")
+                                          [cell("keras_compiled", name, c, O2) for c in compilers]) +
+              f" | {s[1]} | {s[2]} | {s[3]} |")
 parts = sorted({k[1] for k in rows if k[0] == "keras_library"})
 if parts:
     md.append("\nBuilding `lossc::keras_compiled` itself, once (every loss above and the other template variants, float "
