@@ -5,12 +5,13 @@
 // log-softmax) receives two adjoints, and each is pushed down to y_pred on its own: two copies of
 // everything below, row reductions included (a softmax's adjoint sums over the row). Reverse
 // mode over a DAG adds the adjoints where the paths meet, then goes down once.
-// accumulated_gradient(loss) does so by types. Q, the largest subexpression without run-time
-// parameters (its type fixes its value: param_free of row_eval.hpp) found twice on the paths
-// from the loss to y_pred, is marked as a leaf: one backprop collects the adjoint arriving at
-// Q's occurrences (y_pred elsewhere held constant), the rest of the gradient is the loss's with
-// Q held constant, and Q's adjoint is then pushed into Q; both parts repeat the search. The
-// kernels evaluate this form; lossc::evaluate keeps the tree, so each checks the other.
+// accumulated_gradient(loss) does so by types. Q, the largest subexpression found twice on the
+// paths from the loss to y_pred that has a row reduction on its own such paths and no run-time
+// number (its type fixes its value: param_free of row_eval.hpp), is marked as a leaf: one
+// backprop collects the adjoint arriving at Q's occurrences (y_pred elsewhere held constant),
+// the rest of the gradient is the loss's with Q held constant, and Q's adjoint is then pushed
+// into Q; both parts repeat the search. The kernels evaluate this form; lossc::evaluate keeps
+// the tree, so each checks the other.
 #pragma once
 #include <type_traits>
 
