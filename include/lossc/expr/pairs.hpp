@@ -12,6 +12,7 @@
 
 #include "batch.hpp"
 #include "elementwise.hpp"
+#include "map.hpp"
 #include "node.hpp"
 #include "reduce.hpp"
 #include "select.hpp"
@@ -45,32 +46,8 @@ inline constexpr same_sample_t same_sample{};
 template <class E> constexpr auto swap_samples(const E& e) { return e; }
 template <input W> constexpr auto swap_samples(const placeholder<W>&) { return other_t<W>{}; }
 template <input W> constexpr auto swap_samples(const other_t<W>&) { return placeholder<W>{}; }
-template <class Op, class A> constexpr auto swap_samples(const unary<Op, A>& e) {
-    auto a = swap_samples(e.a);
-    return unary<Op, decltype(a)>{a, e.op};
-}
-template <class Op, class A, class B> constexpr auto swap_samples(const binary<Op, A, B>& e) {
-    auto a = swap_samples(e.a);
-    auto b = swap_samples(e.b);
-    return binary<Op, decltype(a), decltype(b)>{a, b, e.op};
-}
-template <class C, class A, class B> constexpr auto swap_samples(const where_t<C, A, B>& e) {
-    auto c = swap_samples(e.c);
-    auto a = swap_samples(e.a);
-    auto b = swap_samples(e.b);
-    return where_t<decltype(c), decltype(a), decltype(b)>{c, a, b};
-}
-template <class R, class A> constexpr auto swap_samples(const reduce_t<R, A>& e) {
-    auto a = swap_samples(e.a);
-    return reduce_t<R, decltype(a)>{a};
-}
-template <std::size_t J, class A> constexpr auto swap_samples(const col_t<J, A>& e) {
-    auto a = swap_samples(e.a);
-    return col_t<J, decltype(a)>{a};
-}
-template <std::size_t F, std::size_t N, class A> constexpr auto swap_samples(const cols_t<F, N, A>& e) {
-    auto a = swap_samples(e.a);
-    return cols_t<F, N, decltype(a)>{a};
+template <mappable E> constexpr auto swap_samples(const E& e) {
+    return map_operands(e, [](const auto& x) { return swap_samples(x); });
 }
 template <class E> using swapped_t = decltype(swap_samples(std::declval<const E&>()));
 

@@ -16,6 +16,7 @@
 #include <type_traits>
 
 #include "../diff/reverse.hpp"
+#include "../expr/map.hpp"
 #include "row_eval.hpp"
 
 namespace lossc {
@@ -92,35 +93,6 @@ template <class Root, class Best, class N, class... Cs> struct pick<Root, Best, 
 };
 template <class E> using repeated_t = typename pick<E, none, E>::type;
 
-template <class Q, mark_kind M, class E> constexpr auto mark(const E& e);
-template <class Q, mark_kind M, class Op, class A> constexpr auto mark_node(const unary<Op, A>& e) {
-    auto a = mark<Q, M>(e.a);
-    return unary<Op, decltype(a)>{a, e.op};
-}
-template <class Q, mark_kind M, class Op, class A, class B> constexpr auto mark_node(const binary<Op, A, B>& e) {
-    auto a = mark<Q, M>(e.a);
-    auto b = mark<Q, M>(e.b);
-    return binary<Op, decltype(a), decltype(b)>{a, b, e.op};
-}
-template <class Q, mark_kind M, class C, class A, class B> constexpr auto mark_node(const where_t<C, A, B>& e) {
-    auto a = mark<Q, M>(e.a);
-    auto b = mark<Q, M>(e.b);
-    return where_t<C, decltype(a), decltype(b)>{e.c, a, b};
-}
-template <class Q, mark_kind M, class R, class A> constexpr auto mark_node(const reduce_t<R, A>& e) {
-    auto a = mark<Q, M>(e.a);
-    return reduce_t<R, decltype(a)>{a};
-}
-template <class Q, mark_kind M, std::size_t J, class A> constexpr auto mark_node(const col_t<J, A>& e) {
-    auto a = mark<Q, M>(e.a);
-    return col_t<J, decltype(a)>{a};
-}
-template <class Q, mark_kind M, std::size_t F, std::size_t N, class A>
-constexpr auto mark_node(const cols_t<F, N, A>& e) {
-    auto a = mark<Q, M>(e.a);
-    return cols_t<F, N, decltype(a)>{a};
-}
-
 /// E with Q marked M; for collect, y_pred outside Q held constant.
 template <class Q, mark_kind M, class E> constexpr auto mark(const E& e) {
     if constexpr (std::is_same_v<E, Q>)
@@ -130,7 +102,7 @@ template <class Q, mark_kind M, class E> constexpr auto mark(const E& e) {
     else if constexpr (!E::grad_dep || is_marked<E> || std::is_same_v<E, y_pred_t>)
         return e;
     else
-        return mark_node<Q, M>(e);
+        return map_operands(e, [](const auto& x) { return mark<Q, M>(x); });
 }
 /// The first occurrence of Q on E's gradient paths: Q's value (any occurrence: Q is param_free).
 template <class Q, class E> constexpr const Q& find(const E& e) {
@@ -166,32 +138,8 @@ template <class E> constexpr E unmark_node(const E& e) {
         "lossc: internal: a gradient node unmark() does not know");
     return e;
 }
-template <class Op, class A> constexpr auto unmark_node(const unary<Op, A>& e) {
-    auto a = unmark(e.a);
-    return unary<Op, decltype(a)>{a, e.op};
-}
-template <class Op, class A, class B> constexpr auto unmark_node(const binary<Op, A, B>& e) {
-    auto a = unmark(e.a);
-    auto b = unmark(e.b);
-    return binary<Op, decltype(a), decltype(b)>{a, b, e.op};
-}
-template <class C, class A, class B> constexpr auto unmark_node(const where_t<C, A, B>& e) {
-    auto c = unmark(e.c);
-    auto a = unmark(e.a);
-    auto b = unmark(e.b);
-    return where_t<decltype(c), decltype(a), decltype(b)>{c, a, b};
-}
-template <class R, class A> constexpr auto unmark_node(const reduce_t<R, A>& e) {
-    auto a = unmark(e.a);
-    return reduce_t<R, decltype(a)>{a};
-}
-template <std::size_t J, class A> constexpr auto unmark_node(const col_t<J, A>& e) {
-    auto a = unmark(e.a);
-    return col_t<J, decltype(a)>{a};
-}
-template <std::size_t F, std::size_t N, class A> constexpr auto unmark_node(const cols_t<F, N, A>& e) {
-    auto a = unmark(e.a);
-    return cols_t<F, N, decltype(a)>{a};
+template <mappable E> constexpr auto unmark_node(const E& e) {
+    return map_operands(e, [](const auto& x) { return unmark(x); });
 }
 template <std::size_t F, std::size_t N, class G, class Of> constexpr auto unmark_node(const embed_t<F, N, G, Of>& e) {
     auto g = unmark(e.g);
