@@ -200,18 +200,19 @@ inline pack<float> exp_scalef(pack<float> x) { return x; }
 inline pack<double> exp_scalef(pack<double> x) { return x; }
 #endif
 
+/// Beyond ±this, exp_portable leaves Eigen's fast exp for exp_near_ends.
+template <class T> inline constexpr T exp_fast_bound = std::is_same_v<T, float> ? T(80) : T(700);
 template <class T> [[gnu::noinline, gnu::cold]] pack<T> exp_near_ends(pack<T> x);
 /// e^x without vscalef: Eigen's clamp (or exp_in_range) plus the repairs of exp_near_ends.
 template <class T> pack<T> exp_portable(pack<T> x) {
-    constexpr bool f = std::is_same_v<T, float>;
     // Inside Eigen's clamp everything is accurate. The rare packet with a lane near or beyond
     // the ends (or NaN) takes the careful path, out of line: inlined, its constants held 16 ymm
     // registers in the softmax's exp-sum loop, which kept its running sum on the stack.
-    const pack<T> hi(f ? T(80) : T(700)), lo(f ? T(-80) : T(-700));
+    const pack<T> hi(exp_fast_bound<T>), lo(-exp_fast_bound<T>);
     if (simd::any(simd::lt(hi, x) | simd::lt(x, lo) | simd::is_nan(x))) [[unlikely]]
         return exp_near_ends(x);
 #if !defined(LOSSC_SCALAR_BACKEND)
-    if constexpr (f) return exp_in_range(x);
+    if constexpr (std::is_same_v<T, float>) return exp_in_range(x);
 #endif
     return pack<T>(ei::pexp(x.v));
 }
@@ -220,7 +221,7 @@ template <class T> pack<T> exp_portable(pack<T> x) {
 template <class T> pack<T> exp_near_ends(pack<T> x) {
     using lim = std::numeric_limits<T>;
     constexpr bool f = std::is_same_v<T, float>;
-    const pack<T> hi(f ? T(80) : T(700)), lo(f ? T(-80) : T(-700));
+    const pack<T> hi(exp_fast_bound<T>), lo(-exp_fast_bound<T>);
     const auto big = simd::lt(hi, x), small = simd::lt(x, lo);
     const pack<T> shift(f ? T(16) : T(32)), zero(T(0));
     const pack<T> s = simd::select(big, -shift, simd::select(small, shift + shift, zero));
