@@ -18,6 +18,7 @@
 #include "../diff/reverse.hpp"
 #include "../expr/map.hpp"
 #include "row_eval.hpp"
+#include "share.hpp"
 
 namespace lossc {
 inline namespace LOSSC_ISA {
@@ -34,10 +35,9 @@ template <class Q, class G> constexpr auto backprop(const marked<Q, mark_kind::h
 template <class N> inline constexpr bool is_marked = false;
 template <class Q, mark_kind M> inline constexpr bool is_marked<marked<Q, M>> = true;
 
-template <class... Ts> struct list {};
+using sharing::list;  // and its operator+, by argument-dependent lookup
 /// The operands of a loss's node through which a gradient flows; marked nodes are leaves.
 template <class N> struct grad_operands { using type = list<>; };
-template <class... A, class... B> constexpr list<A..., B...> operator+(list<A...>, list<B...>) { return {}; }
 template <class... Cs> using grad_only =
     decltype((list<>{} + ... + std::conditional_t<Cs::grad_dep, list<Cs>, list<>>{}));
 template <class Op, class A> struct grad_operands<unary<Op, A>> { using type = grad_only<A>; };
@@ -49,13 +49,9 @@ template <std::size_t F, std::size_t N, class A> struct grad_operands<cols_t<F, 
 
 /// The node kinds whose operands mark() rewrites: a loss with another kind on a gradient path
 /// (pair and batch nodes, lowered by their own kernels) is differentiated as a tree.
-template <class N> inline constexpr bool known = !N::grad_dep || is_marked<N> || std::is_same_v<N, y_pred_t>;
-template <class Op, class A> inline constexpr bool known<unary<Op, A>> = known<A>;
-template <class Op, class A, class B> inline constexpr bool known<binary<Op, A, B>> = known<A>&& known<B>;
-template <class C, class A, class B> inline constexpr bool known<where_t<C, A, B>> = known<A>&& known<B>;
-template <class R, class A> inline constexpr bool known<reduce_t<R, A>> = known<A>;
-template <std::size_t J, class A> inline constexpr bool known<col_t<J, A>> = known<A>;
-template <std::size_t F, std::size_t N, class A> inline constexpr bool known<cols_t<F, N, A>> = known<A>;
+template <class N, class L = typename grad_operands<N>::type> inline constexpr bool known = false;
+template <class N, class... Cs> inline constexpr bool known<N, list<Cs...>> =
+    !N::grad_dep || is_marked<N> || std::is_same_v<N, y_pred_t> || (mappable<N> && (known<Cs> && ...));
 
 /// Occurrences of Q on the gradient paths of E (none counted inside an occurrence), and sizes.
 template <class Q, class E, class L = typename grad_operands<E>::type> struct count_in;
@@ -104,22 +100,6 @@ template <class Q, mark_kind M, class E> constexpr auto mark(const E& e) {
     else
         return map_operands(e, [](const auto& x) { return mark<Q, M>(x); });
 }
-/// The first occurrence of Q on E's gradient paths: Q's value (any occurrence: Q is param_free).
-template <class Q, class E> constexpr const Q& find(const E& e) {
-    if constexpr (std::is_same_v<E, Q>) return e;
-#define LOSSC_FIND_IN(m)                                                                     \
-    else if constexpr (requires {                                                            \
-                           e.m;                                                              \
-                           requires std::remove_cvref_t<decltype(e.m)>::grad_dep;            \
-                           requires count_in<Q, std::remove_cvref_t<decltype(e.m)>>::value > \
-                           0;                                                                \
-                       }) return find<Q>(e.m);
-    LOSSC_FIND_IN(a)
-    LOSSC_FIND_IN(b)
-#undef LOSSC_FIND_IN
-    else static_assert(std::is_same_v<E, Q>, "lossc: internal: a repeated subexpression not found");
-}
-
 /// The gradient of e seeded with g, each repeated subexpression's adjoints summed first.
 template <class E, class G> constexpr auto accumulate(const E& e, const G& g) {
     using Q = repeated_t<E>;
@@ -127,7 +107,7 @@ template <class E, class G> constexpr auto accumulate(const E& e, const G& g) {
         return backprop(e, g);
     else {
         const auto into_q = backprop(mark<Q, mark_kind::collect>(e), g);
-        return dadd(accumulate(mark<Q, mark_kind::hold>(e), g), accumulate(find<Q>(e), into_q));
+        return dadd(accumulate(mark<Q, mark_kind::hold>(e), g), accumulate(sharing::node_of<Q>(e), into_q));
     }
 }
 
@@ -183,6 +163,8 @@ template <expression E> constexpr auto accumulated_gradient(const E& loss) {
         return accumulate::unmark(accumulate::accumulate(loss, one_t{}));
 }
 template <class E> using accumulated_gradient_t = decltype(accumulated_gradient(std::declval<const E&>()));
+/// The gradient of loss E as the kernels evaluate it: accumulated, then shared (share.hpp).
+template <class E> using shared_gradient_t = decltype(share<E>(std::declval<const accumulated_gradient_t<E>&>()));
 }  // namespace lowering
 }  // namespace LOSSC_ISA
 }  // namespace lossc

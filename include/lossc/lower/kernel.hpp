@@ -25,6 +25,7 @@
 #include "discard.hpp"
 #include "plan.hpp"
 #include "row_eval.hpp"
+#include "accumulate.hpp"
 #include "share.hpp"
 #include "threads.hpp"
 #include "tuning.hpp"

@@ -19,7 +19,6 @@
 #include <cstddef>
 #include <type_traits>
 
-#include "accumulate.hpp"
 #include "row_eval.hpp"
 
 namespace lossc {
@@ -292,8 +291,6 @@ namespace lowering {
 template <class Loss, class G> constexpr auto share(const G& g) {
     return sharing::build<typename sharing::scoped<Loss, G>::type>(g);
 }
-/// The gradient of loss E as the kernels evaluate it.
-template <class E> using shared_gradient_t = decltype(share<E>(std::declval<const accumulated_gradient_t<E>&>()));
 }  // namespace lowering
 
 template <class D, class... Ds, class S> struct row_state<def_list<D, Ds...>, S> {
