@@ -106,6 +106,7 @@ def main():
     ap.add_argument("--include", required=True)
     ap.add_argument("--eigen", default="/usr/include/eigen3")
     ap.add_argument("--cxx", default="g++")
+    ap.add_argument("--cxx-flags", default="", help="more flags for the compile, space-separated")
     ap.add_argument("--work", required=True)
     ap.add_argument("--examples", type=int, default=300)
     args = ap.parse_args()
@@ -143,8 +144,8 @@ def main():
         for text in accepted:
             f.write(text.replace("#pragma once", ""))
     if accepted:
-        run = subprocess.run([args.cxx, "-std=c++20", "-fsyntax-only", "-w", "-I", args.include, "-isystem", args.eigen, tu],
-                             capture_output=True, text=True)
+        run = subprocess.run([args.cxx, "-std=c++20", "-fsyntax-only", "-w", *args.cxx_flags.split(), "-I", args.include,
+                              "-isystem", args.eigen, tu], capture_output=True, text=True)
         if run.returncode != 0:
             print(f"codegen fuzz: the accepted headers do not compile ({tu}):\n{run.stderr[-4000:]}")
             return 1

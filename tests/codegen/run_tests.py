@@ -8,7 +8,8 @@ per-sample values in float64 and float32, and the gradient of the summed loss ag
 finite differences of the Python function (numpy) or jax.grad (Keras). Then the C ABI's error
 codes, and every file in bad/: a non-zero exit and each `# expect:` text, located FILE:LINE:COL.
 
-  run_tests.py --tool codegen/lossc-keras --cxx g++ --include include --eigen /usr/include/eigen3 --work DIR
+  run_tests.py --tool codegen/lossc-keras --cxx g++ [--cxx-flags "..."] --include include --eigen /usr/include/eigen3
+               --work DIR
                [--keras] [--cases seed.py,custom.py]
 """
 import argparse
@@ -123,7 +124,8 @@ def translate_and_build(args, jobs):
         subprocess.run([sys.executable, args.tool, case_file, "--emit", "c-abi", "-o", abi, "--header", header,
                         "--namespace", "gen", "--prefix", "gen_"], check=True, capture_output=True)
         builds.append((case_file, lib, [args.cxx, "-std=c++20", "-O0", "-shared", "-fPIC", "-fvisibility=hidden",
-                                        "-I", args.include, "-isystem", args.eigen, abi, "-o", lib]))
+                                        *args.cxx_flags.split(), "-I", args.include, "-isystem", args.eigen, abi,
+                                        "-o", lib]))
     while builds:
         batch, builds = builds[:2], builds[2:]
         procs = [(f, lib, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
@@ -322,6 +324,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tool", required=True)
     ap.add_argument("--cxx", default="c++")
+    ap.add_argument("--cxx-flags", default="", help="more flags for the compiles, space-separated")
     ap.add_argument("--include", required=True)
     ap.add_argument("--eigen", default="/usr/include/eigen3")
     ap.add_argument("--work", required=True)
