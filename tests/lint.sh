@@ -24,17 +24,15 @@ fi
 # two compilers and read by cppcheck below; running the analyzer over all 17 took a third of the CI
 # budget. The block paths, kernel inputs and shape errors go without the path-sensitive analyzer
 # (four fifths of their time, most of it spent on the paths of doctest's assertions in their long
-# test cases): the fuzz target takes the same kernel paths and bad arguments through it. The Keras
-# wrapper's and outputs' tests run it with a quarter of its default budget of states per function
-# (max-nodes): their long test cases exhaust either budget (a null dereference planted at the end
-# of one, or in the wrapper's call path, which the analyzer does not inline, was found by neither;
-# one at the start of a test case by both), and the default spent 2 to 3 s per test case on
-# doctest's paths (docs/perf-log.md). One line per file, its extra options after it; the longest
-# first, so that the two jobs end together.
-shallow="--extra-arg=-Xclang --extra-arg=-analyzer-config --extra-arg=-Xclang --extra-arg=max-nodes=50000"
-files=(tests/fuzz/fuzz_kernel.cpp "tests/unit/keras_wrapper.cpp $shallow"
-       "tests/unit/block_paths.cpp --checks=-clang-analyzer-*" "tests/unit/keras_outputs.cpp $shallow"
-       examples/demo.cpp "tests/unit/kernel_inputs.cpp --checks=-clang-analyzer-*"
+# test cases): the fuzz target takes the same kernel paths and bad arguments through it. The
+# analyzer runs with a quarter of its default budget of states per function (max-nodes): the long
+# functions of the fuzz target (run<T, K>, one per loss) and of the Keras wrapper's and outputs'
+# tests exhaust either budget (a null dereference planted at the end of one, or in the wrapper's
+# call path, which the analyzer does not inline, was found by neither; one at the start by both),
+# and the default spent 2 to 3 s on each of them (docs/perf-log.md). One line per file, its extra
+# options after it; the longest first, so that the two jobs end together.
+files=(tests/unit/keras_wrapper.cpp tests/fuzz/fuzz_kernel.cpp "tests/unit/block_paths.cpp --checks=-clang-analyzer-*"
+       tests/unit/keras_outputs.cpp "tests/unit/kernel_inputs.cpp --checks=-clang-analyzer-*" examples/demo.cpp
        "tests/unit/shape_errors.cpp --checks=-clang-analyzer-*" tests/unit/dsl.cpp tests/unit/constexpr_eval.cpp)
 # One compile command per file: clang-tidy would analyse a file again for each -march variant of
 # its test (block_paths.cpp), and without the precompiled header.
@@ -50,7 +48,10 @@ json.dump(kept, open(sys.argv[2], "w"), indent=1)
 PY
 echo "== lossc: clang-tidy on ${#files[@]} files"
 status=0
-tidy() { clang-tidy -p "$build/lint" --quiet "${@:2}" "$1"; }
+tidy() {
+    clang-tidy -p "$build/lint" --quiet --extra-arg=-Xclang --extra-arg=-analyzer-config --extra-arg=-Xclang \
+        --extra-arg=max-nodes=50000 "${@:2}" "$1"
+}
 export -f tidy
 export build
 output=$(printf '%s\n' "${files[@]}" | xargs -P "${LOSSC_JOBS:-2}" -L 1 bash -c 'tidy "$@"' _ 2>&1) || status=$?
