@@ -10,7 +10,7 @@ codes, and every file in bad/: a non-zero exit and each `# expect:` text, locate
 
   run_tests.py --tool codegen/lossc-keras --cxx g++ [--cxx-flags "..."] --include include --eigen /usr/include/eigen3
                --work DIR
-               [--keras] [--cases seed.py,custom.py]
+               [--keras [--cache DIR]] [--cases seed.py,custom.py]
 """
 import argparse
 import ctypes
@@ -193,15 +193,24 @@ def check_numpy(mod, lib, name, spec, rng):
             fail(f"{what}: float32 values differ from float64: {ps32} vs {ps}")
 
 
-def check_keras(mod, lib, name, spec, rng):
+def keras_references(mod, name, spec, rng):
+    """[(params, y_true, y_pred, values, gradient of their sum)] for each parameter set, float32
+    inputs, as real Keras (JAX) computes them."""
     import jax
     import jax.numpy as jnp
+    out = []
     for params in spec.get("params", [None]):
         t, p = inputs(spec, rng)
         t32, p32 = t.astype(np.float32), p.astype(np.float32)
         fn = python_loss(mod, name, spec, params)
         ref = np.asarray(fn(jnp.asarray(t32), jnp.asarray(p32)), np.float64)
         grad = np.asarray(jax.grad(lambda q: jnp.sum(fn(jnp.asarray(t32), q)))(jnp.asarray(p32)), np.float64)
+        out.append((params, t32, p32, ref, grad))
+    return out
+
+
+def check_keras(lib, name, spec, references):
+    for params, t32, p32, ref, grad in references:
         status, ps, g, _ = lib.call(name, t32, p32, tuple(params or ()), dtype=np.float32)
         what = f"{name}{'' if params is None else list(params)} (keras)"
         if status != 0:
@@ -209,13 +218,33 @@ def check_keras(mod, lib, name, spec, rng):
             continue
         scale = 1 + np.max(np.abs(ref))
         if spec.get("batch") in ("mean", "whole"):  # one value for the batch: see check_numpy
-            grad = grad * p.shape[0]
+            grad = grad * p32.shape[0]
             ps = ps.mean() if spec["batch"] == "mean" else ps
         if not np.allclose(ps, ref, rtol=1e-5, atol=1e-6 * scale):
             fail(f"{what}: values differ:\n lossc {ps}\n keras {ref}")
         if not np.allclose(g, grad, rtol=1e-4, atol=1e-5 * (1 + np.max(np.abs(grad)))):
             k = int(np.argmax(np.abs(g - grad)))
             fail(f"{what}: gradient differs at {k}: lossc {g.flat[k]} jax {grad.flat[k]}")
+
+
+def keras_cases(path, rng, cache_dir):
+    """{name: (spec, keras_references)} of a case file under real Keras. Cached in cache_dir (keyed
+    by the case file, this script and the installed Keras and JAX): a run that finds them imports
+    neither Keras nor JAX (5 s of the test's 8), as tests/keras/differential.py."""
+    from importlib import metadata
+    import hashlib
+    key_src = open(path, encoding="utf-8").read() + open(__file__, encoding="utf-8").read() + \
+        f"keras {metadata.version('keras')}, jax {metadata.version('jax')}"
+    key = hashlib.sha256(key_src.encode()).hexdigest()[:16]
+    cache = os.path.join(cache_dir, f"codegen-{os.path.basename(path)[:-3]}-{key}.npz") if cache_dir else None
+    if cache and os.path.exists(cache):
+        return np.load(cache, allow_pickle=True)["cases"].item()
+    mod = load_module(path, True)
+    cases = {name: (spec, keras_references(mod, name, spec, rng)) for name, spec in mod.CASES.items()}
+    if cache:
+        os.makedirs(cache_dir, exist_ok=True)
+        np.savez(cache, cases=np.array(cases, dtype=object))
+    return cases
 
 
 def check_abi_errors(lib):
@@ -331,6 +360,7 @@ def main():
     ap.add_argument("--keras", action="store_true", help="check keras.ops cases under real Keras (JAX)")
     ap.add_argument("--cases", default="")
     ap.add_argument("--libs", default="", help="load the cases' C ABI libraries from this directory instead of building them")
+    ap.add_argument("--cache", default="", help="with --keras: keep Keras's references in this directory")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     rng = np.random.default_rng(7)
@@ -344,10 +374,15 @@ def main():
         lib, notes = built[path]
         if lib is None:
             continue
-        mod = load_module(path, args.keras)
-        for name, spec in mod.CASES.items():
-            (check_keras if args.keras else check_numpy)(mod, lib, name, spec, rng)
-            checked += 1
+        if args.keras:
+            for name, (spec, references) in keras_cases(path, rng, args.cache).items():
+                check_keras(lib, name, spec, references)
+                checked += 1
+        else:
+            mod = load_module(path, False)
+            for name, spec in mod.CASES.items():
+                check_numpy(mod, lib, name, spec, rng)
+                checked += 1
         if f == "seed.py" and not args.keras:
             check_abi_errors(lib)
         if f == "builtins.py" and not args.keras:
