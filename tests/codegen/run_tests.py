@@ -228,23 +228,18 @@ def check_keras(lib, name, spec, references):
 
 
 def keras_cases(path, rng, cache_dir):
-    """{name: (spec, keras_references)} of a case file under real Keras. Cached in cache_dir (keyed
-    by the case file, this script and the installed Keras and JAX): a run that finds them imports
-    neither Keras nor JAX (5 s of the test's 8), as tests/keras/differential.py."""
-    from importlib import metadata
-    import hashlib
-    key_src = open(path, encoding="utf-8").read() + open(__file__, encoding="utf-8").read() + \
-        f"keras {metadata.version('keras')}, jax {metadata.version('jax')}"
-    key = hashlib.sha256(key_src.encode()).hexdigest()[:16]
-    cache = os.path.join(cache_dir, f"codegen-{os.path.basename(path)[:-3]}-{key}.npz") if cache_dir else None
-    if cache and os.path.exists(cache):
-        return np.load(cache, allow_pickle=True)["cases"].item()
-    mod = load_module(path, True)
-    cases = {name: (spec, keras_references(mod, name, spec, rng)) for name, spec in mod.CASES.items()}
-    if cache:
-        os.makedirs(cache_dir, exist_ok=True)
-        np.savez(cache, cases=np.array(cases, dtype=object))
-    return cases
+    """{name: (spec, keras_references)} of a case file under real Keras, kept in cache_dir (keyed by
+    the case file and this script, tests/keras/reference_cache.py): a run that finds them imports
+    neither Keras nor JAX."""
+    sys.path.insert(0, os.path.join(HERE, "..", "keras"))
+    from reference_cache import cached
+
+    def compute():
+        mod = load_module(path, True)
+        return {name: (spec, keras_references(mod, name, spec, rng)) for name, spec in mod.CASES.items()}
+
+    key_text = open(path, encoding="utf-8").read() + open(__file__, encoding="utf-8").read()
+    return cached(cache_dir, "codegen-" + os.path.basename(path)[:-3], key_text, compute)
 
 
 def check_abi_errors(lib):

@@ -12,14 +12,12 @@ compared tensor (so that an entry far smaller than its neighbours, e.g. a gradie
 of 1e-9 beside ones of 1, is judged at the tensor's precision), rtol = 1e-6, or 1e-5 for the
 losses whose float32 clipping makes Keras itself coarse (docs/keras.md, float32 clip bounds).
 
-Keras's references are cached (keyed by the cases' text and the Keras and JAX versions) so
-that the three builds of the test suite compute them once.
+Keras's references are cached (reference_cache.py: keyed by the cases' text and the Keras and
+JAX versions) so that the builds of the test suite compute them once.
 
   differential.py --binary build/.../lossc_keras_diff [--cache DIR] [--list]
 """
 import argparse
-import hashlib
-from importlib import metadata
 import os
 import subprocess
 import sys
@@ -33,6 +31,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("XLA_FLAGS", "--xla_backend_optimization_level=0 --xla_cpu_use_fusion_emitters=false")
 
 import numpy as np  # noqa: E402
+
+from reference_cache import cached, keras_versions  # noqa: E402
 
 REDUCTIONS = ["sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none"]
 # rtol 1e-5: the clipped-probability losses, Circle, whose gradient entries each sum a batch of
@@ -541,23 +541,11 @@ def main():
             print(c.id, c.describe())
         return 0
 
-    # The installed versions without importing them: a cached run needs neither (the import was
-    # 5 s of a warm run's 8).
-    versions = f"keras {metadata.version('keras')}, jax {metadata.version('jax')}"
-    key_src = "".join(case_text(c, 0) for c in cases) + versions
-    key = hashlib.sha256(key_src.encode()).hexdigest()[:16]
-    cache = os.path.join(args.cache, f"keras-ref-{key}.npz") if args.cache else None
-    if cache and os.path.exists(cache):
-        stored = np.load(cache, allow_pickle=True)
-        refs, keras_names = stored["refs"].item(), set(stored["names"].tolist())
-    else:
-        refs = {}
-        for c in cases:
-            refs[c.id] = keras_reference(c)
-        keras_names = keras_loss_names()
-        if cache:
-            os.makedirs(args.cache, exist_ok=True)
-            np.savez(cache, refs=np.array(refs, dtype=object), names=np.array(sorted(keras_names)))
+    def keras_side():
+        return {"refs": {c.id: keras_reference(c) for c in cases}, "names": keras_loss_names()}
+
+    stored = cached(args.cache, "keras-ref", "".join(case_text(c, 0) for c in cases), keras_side)
+    refs, keras_names = stored["refs"], stored["names"]
 
     text = "".join(case_text(c, len(refs[c.id][1])) for c in cases)
     out = subprocess.run([args.binary], input=text, capture_output=True, text=True)
@@ -612,7 +600,7 @@ def main():
                 failures += 1
                 print(f"FAIL {c.id} {what} {c.describe()}: {why}")
     print(f"keras differential: {len(cases)} cases, {sum(compared.values())} comparisons "
-          f"({versions}), {skipped} gradient entries judged by the documented "
+          f"({keras_versions()}), {skipped} gradient entries judged by the documented "
           f"differences instead, {failures} failures")
     for tag in sorted(WORST):
         print(f"  worst {tag}: {WORST[tag]:.2e} of |keras| + max|keras|")
