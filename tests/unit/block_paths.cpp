@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <Eigen/Core>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <lossc/lossc.hpp>
@@ -381,4 +382,46 @@ TEST_CASE_TEMPLATE("a width fixed by the types or the loss gives the bits of any
     by_loss(custom_mse, 2, "custom_mse");
     by_loss(weighted3, 3, "weighted squares, 3 columns");
     by_loss(weighted10, 10, "weighted cross-entropy, 10 columns");
+}
+
+// A loss that normalises y_pred's rows (a softmax, p / Σ p) is a constant in y_pred over one
+// column: its kernel compiles no one-column copy of the block (lower/row_eval.hpp,
+// normalises_rows), and a one-column batch, which only a mistake gives it, runs row by row. It
+// must still give the reference's values and gradient there.
+namespace normalisation_check {
+using lossc::lowering::normalises_rows;
+static_assert(normalises_rows<lossc::node_t<decltype(cce)>>());
+static_assert(normalises_rows<lossc::node_t<decltype(lossc::keras::categorical_crossentropy())>>());
+static_assert(normalises_rows<lossc::node_t<decltype(lossc::keras::categorical_focal_crossentropy<true>())>>());
+static_assert(normalises_rows<lossc::node_t<decltype(-sum<1>(y_true * log(y_pred / sum<1>(y_pred))))>>());
+static_assert(!normalises_rows<lossc::node_t<decltype(bce)>>());
+static_assert(!normalises_rows<lossc::node_t<decltype(custom_mse)>>());
+static_assert(!normalises_rows<lossc::node_t<decltype(lossc::keras::binary_focal_crossentropy<true>())>>());
+static_assert(!normalises_rows<lossc::node_t<decltype(sum<1>(y_true / sum<1>(y_true) * y_pred))>>());  // y_true's
+}  // namespace normalisation_check
+
+TEST_CASE_TEMPLATE("a row-normalising loss over one column gives the reference's results", T, float, double) {
+    constexpr std::size_t n = 37;
+    std::array<std::array<T, 1>, n> t{}, p{};
+    MatR<T> te(n, 1), pe(n, 1), g(n, 1);
+    for (std::size_t i = 0; i < n; ++i) {
+        t[i][0] = T(i % 3 == 0), p[i][0] = T(0.05) + T(0.9) * T(i) / T(n);
+        te(Eigen::Index(i), 0) = t[i][0], pe(Eigen::Index(i), 0) = p[i][0];
+    }
+    Eigen::Matrix<T, Eigen::Dynamic, 1> ps(n);
+    const auto check = [&](const auto& loss, const char* what) {
+        const auto ref = lossc::evaluate(loss, t, p);
+        lossc::compile(loss).forward_backward(te, pe, ps, g, {.reduction = lossc::reduction::sum});
+        const double eps = std::is_same_v<T, float> ? 1e-5 : 1e-12;
+        bool all = true;
+        for (std::size_t i = 0; i < n; ++i)
+            all = all && ps(Eigen::Index(i)) == doctest::Approx(ref.per_sample[i]).epsilon(eps) &&
+                  g(Eigen::Index(i), 0) == doctest::Approx(ref.grad[i][0]).epsilon(eps);
+        CHECK_MESSAGE(all, what);
+    };
+    check(cce, "cce");
+    check(lossc::keras::categorical_crossentropy(0.1), "keras categorical_crossentropy");
+    check(lossc::keras::categorical_focal_crossentropy<true>(0.25, 2.0), "keras categorical_focal_crossentropy");
+    check(lossc::keras::categorical_focal_crossentropy(0.25, 2.0),
+          "keras categorical_focal_crossentropy, probabilities");
 }

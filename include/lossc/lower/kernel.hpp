@@ -345,9 +345,11 @@ private:
         const bool dense_column = c.ps.stride == 1 && c.t.row_stride == 1 && c.p.row_stride == 1 &&
                                   (!Backward || c.g.row_stride == 1) && c.t.cols == 1 && c.p.cols == 1;
         const bool dense_rows = lowering::takes_dense_rows<Backward>(c.t, c.p, c.g, c.ps.stride);
-        // A softmax over one column is the constant 1: a softmax loss meets one column only by
-        // mistake, and gets no copy of its own for it (the walk below still answers).
-        if constexpr (Reach::cols_may_be(1) && !lowering::memoizable<E, lowering::accumulated_gradient_t<E>>())
+        // A softmax or a renormalisation over one column is the constant 1: a loss that normalises
+        // rows (or reads the softmax of its logsumexp) meets one column only by mistake, and gets
+        // no copy of its own for it (the walk below still answers).
+        if constexpr (Reach::cols_may_be(1) && !lowering::normalises_rows<E>() &&
+                      !lowering::memoizable<E, lowering::accumulated_gradient_t<E>>())
             if (dense_column) return block_loop<Backward, block_layout::dense_column, 1>(c, begin, end, sums), 0.0;
         constexpr index N = fixed_dense_width<Reach, T>();
         if constexpr (N > 0)

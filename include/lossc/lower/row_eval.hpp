@@ -589,6 +589,28 @@ template <class E, class G> constexpr bool memoizable() {
     }
 }
 
+/// A node that normalises a y_pred-dependent row over its columns: x − logsumexp(x) (log_softmax,
+/// and so softmax) or p / Σ p (its sum under stop_gradient or not).
+template <class N> inline constexpr bool normalises_row = false;
+template <class A> inline constexpr bool normalises_row<binary<ops::sub, A, reduce_t<ops::logsumexp_r, A>>> =
+    A::pred_dep;
+template <class A> inline constexpr bool normalises_row<binary<ops::div, A, reduce_t<ops::sum_r, A>>> = A::pred_dep;
+template <class A>
+inline constexpr bool normalises_row<binary<ops::div, A, unary<ops::stop_gradient_op, reduce_t<ops::sum_r, A>>>> =
+    A::pred_dep;
+struct finds_normalisation {
+    bool found = false;
+    template <class N> constexpr void operator()() { found = found || normalises_row<N>; }
+};
+/// Does loss E normalise y_pred's rows (a softmax, a renormalisation)? Over one column such a
+/// normalisation is the constant 1 (0 as a log): a categorical loss meets one column only by
+/// mistake, and its kernel compiles no copy for one-column batches.
+template <class E> constexpr bool normalises_rows() {
+    finds_normalisation f;
+    visit_node_types<E>(f);
+    return f.found;
+}
+
 /// The operand (up to sign) of the first softplus/sigmoid node of a tree, as std::type_identity.
 template <class E> constexpr auto first_logistic_operand() { return first_picked<logistic_operand, E>(); }
 /// The operand B whose e = exp(−|B|) a block keeps for loss E and gradient G (type_identity of
