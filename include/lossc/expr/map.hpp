@@ -39,15 +39,14 @@ constexpr auto map_operands(const cols_t<F0, N, A>& e, F&& f) {
     auto a = f(e.a);
     return cols_t<F0, N, decltype(a)>{a};
 }
-/// Does map_operands know E's kind?
-template <class E> inline constexpr bool mappable_kind = false;
-template <class Op, class A> inline constexpr bool mappable_kind<unary<Op, A>> = true;
-template <class Op, class A, class B> inline constexpr bool mappable_kind<binary<Op, A, B>> = true;
-template <class C, class A, class B> inline constexpr bool mappable_kind<where_t<C, A, B>> = true;
-template <class R, class A> inline constexpr bool mappable_kind<reduce_t<R, A>> = true;
-template <std::size_t J, class A> inline constexpr bool mappable_kind<col_t<J, A>> = true;
-template <std::size_t F, std::size_t N, class A> inline constexpr bool mappable_kind<cols_t<F, N, A>> = true;
+/// The map that keeps every operand: what `mappable` asks map_operands to do.
+struct keep_operand {
+    template <class X> constexpr const X& operator()(const X& x) const { return x; }
+};
+/// Does map_operands know E's kind? (Its overloads above are the one list of those kinds.)
 template <class E>
-concept mappable = mappable_kind<E>;
+concept mappable = requires(const E& e) {
+    map_operands(e, keep_operand{});
+};
 
 }  // namespace lossc
