@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
@@ -424,4 +425,94 @@ TEST_CASE_TEMPLATE("a row-normalising loss over one column gives the reference's
     check(lossc::keras::categorical_focal_crossentropy<true>(0.25, 2.0), "keras categorical_focal_crossentropy");
     check(lossc::keras::categorical_focal_crossentropy(0.25, 2.0),
           "keras categorical_focal_crossentropy, probabilities");
+}
+
+// A separable loss (lower/row_eval.hpp: the sum or mean over the columns of an element-wise
+// function) on rows of 3 to 64 columns back to back is walked as one column where packs hold 16
+// lanes (AVX-512 floats; kernel.hpp, flat_rows): the elements through the one-column block, the
+// rows' losses summed afterwards from a stack buffer, in chunks of whole rows; elsewhere this
+// compares the staged rows with the row walk. It must give the row walk's results
+// (the order of each row's sum is the same; a mean's 1/n joins the gradient's scale, an ulp
+// apart) for every width, chunk boundaries and a last chunk shorter than a pack, sample weights,
+// values only, threads and streamed outputs; and a y_true of one column beside it (a broadcast,
+// which then runs row by row) the results of the other layouts.
+namespace separable_check {
+using lossc::lowering::separable;
+static_assert(separable<lossc::node_t<decltype(sum<1>(square(y_pred - y_true)))>>);
+static_assert(separable<lossc::node_t<decltype(bce)>>);
+static_assert(separable<lossc::node_t<decltype(lossc::keras::mean_squared_error())>>);
+static_assert(separable<lossc::node_t<decltype(lossc::keras::binary_focal_crossentropy<true>())>>);
+static_assert(separable<lossc::node_t<decltype(lossc::keras::huber())>>);
+static_assert(!separable<lossc::node_t<decltype(custom_mse)>>);  // weights: a value per column
+static_assert(!separable<lossc::node_t<decltype(cce)>>);
+static_assert(!separable<lossc::node_t<decltype(sum<1>(square(y_pred - col<0>(y_true))))>>);
+static_assert(!separable<lossc::node_t<decltype(sqrt(sum<1>(square(y_pred - y_true))))>>);
+static_assert(!separable<lossc::node_t<decltype(max<1>(abs(y_pred - y_true)))>>);
+}  // namespace separable_check
+
+TEST_CASE_TEMPLATE("a separable loss's rows walked as one column give the row walk's results", T, float, double) {
+    std::mt19937 rng(83);
+    using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+    const auto near = [](T a, T b) {
+        return (std::isnan(a) && std::isnan(b)) || a == b ||
+               std::abs(a - b) <= 8 * std::numeric_limits<T>::epsilon() * (1 + std::abs(b));
+    };
+    const auto all_near = [&](const auto& a, const auto& b) {
+        bool all = a.rows() == b.rows() && a.cols() == b.cols();
+        for (Eigen::Index i = 0; all && i < a.rows(); ++i)
+            for (Eigen::Index j = 0; j < a.cols(); ++j) all = all && near(a(i, j), b(i, j));
+        return all;
+    };
+    const auto check = [&](const auto& loss, const char* what) {
+        const auto k = lossc::compile(loss);
+        constexpr lossc::index w = lossc::simd::pack<T>::width;
+        for (Eigen::Index c : {3, 5, 10, 17, 64}) {
+            // Chunks of tuning::flat_chunk_elements: two and a part, and one row past whole chunks.
+            const Eigen::Index chunk = std::max<lossc::index>(lossc::tuning::flat_chunk_elements / c / w, 1) * w;
+            for (Eigen::Index n : {Eigen::Index(1), Eigen::Index(7), Eigen::Index(37), 2 * chunk + 5, chunk + 1}) {
+                if (n * c < w) continue;
+                MatR<T> t = random_matrix<T>(rng, n, c, 0, 1), p = random_matrix<T>(rng, n, c, -6, 6);
+                p(n / 2, 0) = std::numeric_limits<T>::infinity();
+                p(n - 1, c - 1) = std::numeric_limits<T>::quiet_NaN();
+                const Vec sw = random_matrix<T>(rng, n, 1, 0, 2);
+                for (int variant = 0; variant < 4; ++variant) {
+                    INFO(std::string(what) << ", " << c << " columns, " << n << " rows, variant " << variant);
+                    lossc::options opt{};
+                    if (variant == 1) opt.sample_weight = sw;
+                    if (variant == 2) opt.threads = 2, opt.parallel_threshold = 0;
+                    if (variant == 3) opt.stores = lossc::output_stores::streaming;
+                    lossc::options by_rows = opt;
+                    by_rows.schedule = lossc::schedule::scalar_rows;
+                    Vec ps(n), ps_ref(n);
+                    MatR<T> g(n, c), g_ref(n, c);
+                    const T r = k.forward_backward(t, p, ps, g, opt);
+                    const T r_ref = k.forward_backward(t, p, ps_ref, g_ref, by_rows);
+                    CHECK(near(r, r_ref));
+                    CHECK(all_near(ps, ps_ref));
+                    CHECK(all_near(g, g_ref));
+                    Vec ps_fwd(n);
+                    CHECK(near(k.forward(t, p, ps_fwd, opt), r_ref));
+                    CHECK(all_near(ps_fwd, ps_ref));
+                }
+            }
+        }
+        // y_true of one column beside 10: row by row for these types, dense rows for matrix_view.
+        const Eigen::Index n = 37, c = 10;
+        const MatR<T> t1 = random_matrix<T>(rng, n, 1, 0, 1), p = random_matrix<T>(rng, n, c, -6, 6);
+        Vec ps(n), ps_ref(n);
+        MatR<T> g(n, c), g_ref(n, c);
+        const T r = k.forward_backward(t1, p, ps, g);
+        const auto m = static_cast<lossc::index>(n), cc = static_cast<lossc::index>(c);
+        const T r_ref = k.forward_backward(
+            lossc::matrix_view<const T>{t1.data(), m, 1, 1, 1}, lossc::matrix_view<const T>{p.data(), m, cc, cc, 1},
+            lossc::vector_view<T>{ps_ref.data(), m, 1}, lossc::matrix_view<T>{g_ref.data(), m, cc, cc, 1});
+        CHECK_MESSAGE(near(r, r_ref), what << ", one-column y_true");
+        CHECK_MESSAGE(all_near(ps, ps_ref), what << ", one-column y_true");
+        CHECK_MESSAGE(all_near(g, g_ref), what << ", one-column y_true");
+    };
+    check(sum<1>(square(y_pred - y_true)), "sse");
+    check(bce, "bce");
+    check(lossc::keras::mean_squared_error(), "keras mean_squared_error");
+    check(lossc::keras::binary_focal_crossentropy<true>(false, 0.25, 2.0), "keras binary_focal_crossentropy");
+    check(lossc::keras::huber(0.7), "keras huber");
 }

@@ -32,6 +32,9 @@ template <class T> struct pass {
     input_dims dims;
     bool stream;      // non-temporal stores for the outputs (options::stores)
     bool next_lines;  // dense_rows blocks ask for the next block's lines (next_block_lines)
+    /// per_sample is a stack buffer read back at once (a separable loss's walk as one column):
+    /// never stored non-temporally.
+    bool losses_buffered = false;
     /// A 1-column input broadcasts along the row: step 0 reads its only column everywhere.
     index t_step() const { return t.cols == 1 ? 0 : t.col_stride; }
     index p_step() const { return p.cols == 1 ? 0 : p.col_stride; }

@@ -178,6 +178,11 @@ private:
         if (sched == schedule::along_columns && !along) sched = schedule::across_rows;
         switch (sched) {
             case schedule::across_rows: {
+                if constexpr (flat_walks<Reach, T>())
+                    if (flat_layout<Backward>(ctx, begin, end)) {
+                        total = flat_rows<Backward>(ctx, begin, end);
+                        break;
+                    }
                 // One double partial sum per lane, added up once at the end: summing each
                 // block's losses lane after lane is a chain of dependent adds that cost more than
                 // a narrow row's loss itself.
@@ -280,6 +285,113 @@ private:
         return static_cast<double>(w) * static_cast<double>(loss);
     }
 
+    /// Rows of a separable loss (lowering::separable) walked as one column: the batch's elements,
+    /// back to back, are the rows of a one-column batch for the one-column block (contiguous packs
+    /// in and out, no transposes), whose losses go to a stack buffer; each row's loss is then the
+    /// sum (or mean) of its elements', a pack of rows per tile transpose of the buffer. Where the
+    /// argument types keep rows back to back, rows of 3 to 64 columns have no other block: a
+    /// y_true of one column beside wider rows (a broadcast) then runs row by row.
+    template <class Reach, class T> static constexpr bool flat_walks() {
+        return lowering::separable<E> && tuning::separable_as_one_column<T> && tuning::transposes<T> &&
+               Reach::rows_contiguous && Reach::cols_may_be_in(3, tuning::max_staged_columns);
+    }
+    template <class Reach, class T> static constexpr bool flat_walks_only() {
+        return flat_walks<Reach, T>() && Reach::packed_rows;
+    }
+    /// Does a call take the walk as one column? Every matrix's rows back to back, 3 to 64 columns
+    /// in each (two take their fixed-width copy: faster beyond the caches), at least a pack of
+    /// elements.
+    template <bool Backward, class T> static bool flat_layout(const pass<T>& c, index begin, index end) {
+        const index n = c.p.cols;
+        const auto packed = [n](const auto& m) { return m.cols == n && m.col_stride == 1 && m.row_stride == n; };
+        return n >= 3 && n <= tuning::max_staged_columns && packed(c.t) && packed(c.p) && (!Backward || packed(c.g)) &&
+               (end - begin) * n >= pack<T>::width;
+    }
+    /// Rows [begin, end) as one column, in chunks of whole rows; returns Σ w_i·L_i.
+    template <bool Backward, class T> double flat_rows(const pass<T>& c, index begin, index end) const {
+        using P = pack<T>;
+        using R = typename lowering::row_reduction<E>::type;
+        constexpr index w = P::width;
+        const index n = c.p.cols;
+        const index chunk_rows = std::max<index>(tuning::flat_chunk_elements / n / w, 1) * w;
+        alignas(64) T losses[tuning::flat_chunk_elements];
+        alignas(64) T columns[lowering::stage_size<T>()];
+        const bool weighted = c.sw.present();
+        const bool large = c.p.rows * n >= tuning::prefetch_min_elements;
+        const sample_weights none{};
+        // The block's gradient is the element's, d f / d y_pred: a mean's 1/n joins the scale.
+        const double scale = std::is_same_v<R, ops::mean_r> ? c.scale / static_cast<double>(n) : c.scale;
+        const auto one_column = [](auto m) {
+            m.cols = 1, m.row_stride = 1, m.col_stride = 1;
+            return m;
+        };
+        // Sample weights scale the gradient's rows after the block: its lines must be in cache.
+        pass<T> flat{one_column(c.t), one_column(c.p),     vector_view<T>{losses, 0, 1}, one_column(c.g), none,
+                     scale,           input_dims{0, 1, 1}, c.stream && !weighted,        false,           true};
+        simd::lane_sums<T> sums, unused;
+        // The rows past the last pack of rows are added after the packs' sums, as the row walk adds them.
+        double total = 0;
+        bool totalled = false;
+        for (index r0 = begin; r0 < end; r0 += chunk_rows) {
+            const index r1 = std::min(end, r0 + chunk_rows);
+            // The chunk's elements; fewer than a pack (the range's last rows) start a pack earlier.
+            const index e1 = r1 * n, e0 = std::min(r0 * n, e1 - w), len = e1 - e0;
+            flat.t.data = c.t.data + e0, flat.p.data = c.p.data + e0;
+            if constexpr (Backward) flat.g.data = c.g.data + e0;
+            flat.t.rows = flat.p.rows = flat.g.rows = flat.ps.size = len;
+            flat.dims.rows = static_cast<std::size_t>(len);
+            const index whole = len / w * w;
+            block_loop<Backward, block_layout::dense_column, 1>(flat, 0, whole, unused);
+            if (whole < len) {  // the last pack overlaps: the same values again
+                pass<T> last = flat;
+                last.stream = false;
+                block_loop<Backward, block_layout::dense_column, 1>(last, len - w, len, unused);
+            }
+            const T* v = losses + (r0 * n - e0);
+            const index m = r1 - r0;
+            // Beyond the caches, the next chunk's lines, a few with each pack of rows summed.
+            index ahead = r1 < end && large ? r1 * n : end * n;
+            constexpr index line = 64 / static_cast<index>(sizeof(T));
+            index q = 0;
+            for (; q + w <= m; q += w) {
+                for (index k = 0; k < tuning::flat_lines_ahead && ahead < end * n; ++k, ahead += line) {
+                    simd::prefetch(c.t.data + ahead);
+                    simd::prefetch(c.p.data + ahead);
+                    if constexpr (Backward) simd::prefetch_for_write(c.g.data + ahead);
+                }
+                simd::load_columns(v + q * n, n, n, columns);
+                const P loss = R::template reduce<P>(static_cast<std::size_t>(n), [&](std::size_t j) {
+                    return P::load(columns + static_cast<index>(j) * w);
+                });
+                loss.store_strided(c.ps.data + (r0 + q) * c.ps.stride, c.ps.stride);
+                if (weighted) {
+                    alignas(64) T wt[w];
+                    for (index l = 0; l < w; ++l) wt[l] = c.sw.template at<T>(r0 + q + l);
+                    simd::add_products_to(sums, P::load(wt), loss);
+                } else {
+                    simd::add_to(sums, loss);
+                }
+            }
+            for (; q < m; ++q) {
+                const T loss =
+                    R::template reduce<T>(static_cast<std::size_t>(n), [&](std::size_t j) { return v[q * n + j]; });
+                c.ps[r0 + q] = loss;
+                if (!totalled) total = sums.total(), totalled = true;
+                total +=
+                    (weighted ? static_cast<double>(c.sw.template at<T>(r0 + q)) : 1.0) * static_cast<double>(loss);
+            }
+            // Every element the blocks wrote, those of earlier rows a short chunk rewrote too.
+            if constexpr (Backward)
+                if (weighted)
+                    for (index i = e0 / n; i < r1; ++i) {
+                        const T wi = c.sw.template at<T>(i);
+                        for (T *g = c.g.data + std::max(e0, i * n), *g_end = c.g.data + (i + 1) * n; g < g_end; ++g)
+                            *g *= wi;
+                    }
+        }
+        return totalled ? total : sums.total();
+    }
+
     /// The layouts a block of rows is compiled for: dense_column (one column, everything
     /// contiguous), dense_rows (row-major rows of 3 to 64 contiguous columns, staged by
     /// transposes, or 2 back to back, by permutes), both with a contiguous per_sample; general: any.
@@ -323,6 +435,8 @@ private:
             return 0;
         else if constexpr (Reach::cols < 0)
             return 2;
+        else if constexpr (flat_walks_only<Reach, T>() && Reach::cols != 2)
+            return 0;
         else
             return Reach::cols >= 2 && Reach::cols <= tuning::max_staged_columns ? Reach::cols : 0;
     }
@@ -358,7 +472,8 @@ private:
                 return block_loop<Backward, block_layout::dense_rows, N>(c, begin, end, sums), 0.0;
         // Rows of a static width, back to back, all take the fixed copy.
         if constexpr (tuning::transposes<T> && Reach::rows_contiguous &&
-                      Reach::cols_may_be_in(2, tuning::max_staged_columns) && !(N == Reach::cols && Reach::packed_rows))
+                      Reach::cols_may_be_in(2, tuning::max_staged_columns) &&
+                      !(N == Reach::cols && Reach::packed_rows) && !flat_walks_only<Reach, T>())
             if (dense_rows) return block_loop<Backward, block_layout::dense_rows, 0>(c, begin, end, sums), 0.0;
         // Column-major pairs of columns (six streams) keep a fixed-width copy of their own: the
         // general copy of any width was much slower (docs/perf-log.md).
@@ -486,7 +601,7 @@ private:
         row_state<E, P> st{};
         prepare(expr_, st, rows, no_sharing{});
         const P loss = row_value<P>(expr_, st, rows, 0);
-        if (c.stream && (Dense || c.ps.stride == 1))
+        if (c.stream && !c.losses_buffered && (Dense || c.ps.stride == 1))
             loss.store_stream(c.ps.data + i);
         else if (Dense)
             loss.store(c.ps.data + i);

@@ -611,6 +611,29 @@ template <class E> constexpr bool normalises_rows() {
     return f.found;
 }
 
+/// Nodes of an element-wise function of y_true and y_pred: element (i, j) of its value reads
+/// element (i, j) of the inputs and nothing else (no weights, column selections or reductions).
+template <class N> inline constexpr bool per_element = false;
+template <input W> inline constexpr bool per_element<placeholder<W>> = true;
+template <> inline constexpr bool per_element<scalar> = true;
+template <> inline constexpr bool per_element<zero_t> = true;
+template <> inline constexpr bool per_element<one_t> = true;
+template <int N> inline constexpr bool per_element<integer_t<N>> = true;
+template <class Op, class A> inline constexpr bool per_element<unary<Op, A>> = per_element<A>;
+template <class Op, class A, class B> inline constexpr bool per_element<binary<Op, A, B>> =
+    per_element<A>&& per_element<B>;
+template <class C, class A, class B> inline constexpr bool per_element<where_t<C, A, B>> =
+    per_element<C>&& per_element<A>&& per_element<B>;
+/// A separable loss: the sum or mean over the columns of an element-wise function of y_true and
+/// y_pred (MSE, MAE, BCE, Huber, focal BCE…). Its value over a row is its value over the row's
+/// elements, each taken as a row of one column, summed (or averaged); its gradient is theirs (over
+/// the column count for a mean). The kernel walks rows of such a loss as one column.
+template <class E> inline constexpr bool separable = false;
+template <class A> inline constexpr bool separable<reduce_t<ops::sum_r, A>> = per_element<A>;
+template <class A> inline constexpr bool separable<reduce_t<ops::mean_r, A>> = per_element<A>;
+template <class E> struct row_reduction;
+template <class R, class A> struct row_reduction<reduce_t<R, A>> { using type = R; };
+
 /// The operand (up to sign) of the first softplus/sigmoid node of a tree, as std::type_identity.
 template <class E> constexpr auto first_logistic_operand() { return first_picked<logistic_operand, E>(); }
 /// The operand B whose e = exp(−|B|) a block keeps for loss E and gradient G (type_identity of

@@ -22,6 +22,18 @@ template <class T> inline constexpr bool transposes = simd::has_tile_transpose&&
 /// Widest row-major rows a block of rows stages through the stack (a pack of rows × this many).
 inline constexpr index max_staged_columns = 64;
 
+/// Rows of 3 to 64 columns of a separable loss walked as one column (kernel.hpp, flat_rows) where
+/// packs hold 16 lanes (AVX-512 floats): there the 16 × 16 transposes they skip cost most. With
+/// AVX2's 16 registers the one-column block of a long loss was slower than the staged rows, and
+/// AVX-512 doubles beyond the caches lost up to half (docs/perf-log.md).
+template <class T> inline constexpr bool separable_as_one_column = pack<T>::width >= 16;
+/// Elements such a walk takes at a time: their losses wait in a stack buffer until the chunk's
+/// rows are summed, still in L1.
+inline constexpr index flat_chunk_elements = 1024;
+/// Lines of each input the sum of a pack of rows asks for ahead, where the batch is larger than
+/// the caches: the next chunk's first lines, which would otherwise wait for the summing to end.
+inline constexpr index flat_lines_ahead = 2;
+
 /// Widest row-major rows that `automatic` walks across rows: along its columns a row pays
 /// horizontal reductions and lone tail columns, which a block of rows shares; staged by gathers
 /// (no transposes) a block costs more from about two packs of columns. Beyond the caches walking
