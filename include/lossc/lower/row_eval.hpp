@@ -497,6 +497,16 @@ template <class E, class F> constexpr void visit_node_types(F& f) {
     f.template operator()<E>();
     for_each_child_type<E>([&f]<class C>() { visit_node_types<C>(f); });
 }
+/// Does a node type N of tree E have Is<N>::value?
+template <template <class> class Is> struct finds_if {
+    bool found = false;
+    template <class N> constexpr void operator()() { found = found || Is<N>::value; }
+};
+template <template <class> class Is, class E> constexpr bool holds_node_type() {
+    finds_if<Is> f;
+    visit_node_types<E>(f);
+    return f.found;
+}
 template <class N> inline constexpr bool is_logsumexp = false;
 template <class A> inline constexpr bool is_logsumexp<reduce_t<ops::logsumexp_r, A>> = true;
 /// The first node of a tree (children in the order a, b, c) for which Pick<N>::type is not
@@ -598,18 +608,11 @@ template <class A> inline constexpr bool normalises_row<binary<ops::div, A, redu
 template <class A>
 inline constexpr bool normalises_row<binary<ops::div, A, unary<ops::stop_gradient_op, reduce_t<ops::sum_r, A>>>> =
     A::pred_dep;
-struct finds_normalisation {
-    bool found = false;
-    template <class N> constexpr void operator()() { found = found || normalises_row<N>; }
-};
+template <class N> struct normalises_row_node : std::bool_constant<normalises_row<N>> {};
 /// Does loss E normalise y_pred's rows (a softmax, a renormalisation)? Over one column such a
 /// normalisation is the constant 1 (0 as a log): a categorical loss meets one column only by
 /// mistake, and its kernel compiles no copy for one-column batches.
-template <class E> constexpr bool normalises_rows() {
-    finds_normalisation f;
-    visit_node_types<E>(f);
-    return f.found;
-}
+template <class E> constexpr bool normalises_rows() { return holds_node_type<normalises_row_node, E>(); }
 
 /// Nodes of an element-wise function of y_true and y_pred: element (i, j) of its value reads
 /// element (i, j) of the inputs and nothing else (no weights, column selections or reductions).
@@ -819,15 +822,8 @@ namespace lowering {
 template <class N> inline constexpr bool fills_row_stat = false;
 template <class R, class A> inline constexpr bool fills_row_stat<reduce_t<R, A>> = true;
 template <class G, class Ctx, class Child> inline constexpr bool fills_row_stat<unbroadcast_t<G, Ctx, Child>> = true;
-struct finds_row_stat {
-    bool found = false;
-    template <class N> constexpr void operator()() { found = found || fills_row_stat<N>; }
-};
-template <class E> consteval bool has_row_stats() {
-    finds_row_stat f;
-    visit_node_types<E>(f);
-    return f.found;
-}
+template <class N> struct row_stat_node : std::bool_constant<fills_row_stat<N>> {};
+template <class E> consteval bool has_row_stats() { return holds_node_type<row_stat_node, E>(); }
 template <class E> inline constexpr bool prepares = has_row_stats<E>();
 }  // namespace lowering
 
