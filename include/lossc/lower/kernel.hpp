@@ -429,16 +429,16 @@ private:
     /// per-column loop unrolls; the copy of any width is much slower there, docs/perf-log.md); 0
     /// where no dense row of a fixed width can come. With a static width and rows back to back
     /// (Reach::packed_rows) it is the only dense_rows copy: a y_true of one column (labels)
-    /// beside it then runs row by row.
+    /// beside it then runs row by row. A static width that the walk as one column takes (3 to 64
+    /// columns of a separable loss, flat_walks_only) has none.
     template <class Reach, class T> static constexpr index fixed_dense_width() {
+        constexpr bool staged = Reach::cols >= 2 && Reach::cols <= tuning::max_staged_columns;
         if constexpr (!tuning::transposes<T> || !Reach::rows_contiguous)
             return 0;
         else if constexpr (Reach::cols < 0)
             return 2;
-        else if constexpr (flat_walks_only<Reach, T>() && Reach::cols != 2)
-            return 0;
         else
-            return Reach::cols >= 2 && Reach::cols <= tuning::max_staged_columns ? Reach::cols : 0;
+            return staged && !(flat_walks_only<Reach, T>() && Reach::cols != 2) ? Reach::cols : 0;
     }
     template <class Reach, class T> static constexpr bool general_block() {
         return !(tuning::transposes<T> && Reach::rows_contiguous && !Reach::batch_contiguous);
