@@ -25,7 +25,7 @@ inline constexpr index max_staged_columns = 64;
 /// Rows of 3 to 64 columns of a separable loss walked as one column (kernel.hpp, flat_rows) where
 /// packs hold 16 lanes (AVX-512 floats): there the 16 × 16 transposes they skip cost most. With
 /// AVX2's 16 registers the one-column block of a long loss was slower than the staged rows, and
-/// AVX-512 doubles beyond the caches lost up to half (docs/perf-log.md).
+/// AVX-512 doubles beyond the caches took up to 1.5× as long (docs/perf-log.md).
 template <class T> inline constexpr bool separable_as_one_column = pack<T>::width >= 16;
 /// Elements such a walk takes at a time: their losses wait in a stack buffer until the chunk's
 /// rows are summed, still in L1.
