@@ -156,5 +156,5 @@ for f in sorted(os.listdir(out)):
     entries.sort(reverse=True)
     md.append(f"- **{m.group(1)}**: " + "; ".join(f"{n_} {t:.2f} s ({p}%)" for t, n_, p in entries[:6]))
 md.append("")
-md.append("How to read it, and what each change bought: docs/perf-log.md. Reproduce: `bench/compile_time.sh`.\n")
+md.append("How to read it, and what each change bought: docs/perf-log.md. Reproduce: `bench/compile_time.sh`. Where the machine's speed drifts, compare two trees by the compiler's instructions instead (`bench/compile_time/instructions.sh`, the same count run after run).\n")
 open(doc, "w").write("\n".join(md))
